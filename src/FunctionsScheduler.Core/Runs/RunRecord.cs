@@ -1,0 +1,49 @@
+namespace FunctionsScheduler.Core.Runs;
+
+/// <summary>The recorded history of one run (= one orchestration instance).</summary>
+public sealed record RunRecord
+{
+    public required string Tenant { get; init; }
+
+    /// <summary>The orchestration instance id.</summary>
+    public required string RunId { get; init; }
+
+    public required string ScheduleId { get; init; }
+
+    public required string ScheduleName { get; init; }
+
+    /// <summary>What started the run: <c>schedule</c>, <c>manual</c> or <c>chain</c>.</summary>
+    public required string Trigger { get; init; }
+
+    /// <summary>The planned occurrence (UTC) for scheduled runs; null for manual ones.</summary>
+    public DateTimeOffset? OccurrenceUtc { get; init; }
+
+    public required RunStatus Status { get; init; }
+
+    public DateTimeOffset? StartedUtc { get; init; }
+
+    public DateTimeOffset? EndedUtc { get; init; }
+
+    public required IReadOnlyList<PhaseRecord> Phases { get; init; }
+
+    public string? Error { get; init; }
+}
+
+/// <summary>What happened to one phase of a run.</summary>
+public sealed record PhaseRecord
+{
+    public required string Name { get; init; }
+
+    public required PhaseStatus Status { get; init; }
+
+    public DateTimeOffset? StartedUtc { get; init; }
+
+    public DateTimeOffset? EndedUtc { get; init; }
+
+    public int Attempts { get; init; }
+
+    /// <summary>The phase's output (JSON text, tail-trimmed to a few KB).</summary>
+    public string? Output { get; init; }
+
+    public string? Error { get; init; }
+}

@@ -1,0 +1,24 @@
+namespace FunctionsScheduler.Durable;
+
+/// <summary>How an activity is retried by the orchestrator; mirrors <c>Microsoft.DurableTask.RetryPolicy</c>.</summary>
+/// <param name="MaxNumberOfAttempts">Total attempts including the first (1 = no retry).</param>
+/// <param name="FirstRetryInterval">Delay before the second attempt.</param>
+/// <param name="BackoffCoefficient">Multiplier applied to the delay after each failed retry.</param>
+/// <param name="MaxRetryInterval">Upper bound of one delay.</param>
+/// <param name="RetryTimeout">Give up when the next attempt would start later than this after the first.</param>
+public sealed record RetryPolicy(
+    int MaxNumberOfAttempts,
+    TimeSpan FirstRetryInterval,
+    double BackoffCoefficient = 1.0,
+    TimeSpan? MaxRetryInterval = null,
+    TimeSpan? RetryTimeout = null)
+{
+    /// <summary>The delay before attempt <paramref name="nextAttempt"/> (2 for the first retry).</summary>
+    public TimeSpan DelayBefore(int nextAttempt)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(nextAttempt, 2);
+        var ms = FirstRetryInterval.TotalMilliseconds * Math.Pow(BackoffCoefficient, nextAttempt - 2);
+        var delay = TimeSpan.FromMilliseconds(Math.Min(ms, TimeSpan.MaxValue.TotalMilliseconds / 2));
+        return MaxRetryInterval is { } max && delay > max ? max : delay;
+    }
+}

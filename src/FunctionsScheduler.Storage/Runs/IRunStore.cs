@@ -1,0 +1,16 @@
+using FunctionsScheduler.Core.Runs;
+using FunctionsScheduler.Storage.Scheduling;
+
+namespace FunctionsScheduler.Storage.Runs;
+
+/// <summary>Runs table: PK tenant, RK run id (= orchestration instance id).</summary>
+public interface IRunStore
+{
+    /// <summary>Inserts or replaces the run row; idempotent (activities run at least once).</summary>
+    Task UpsertAsync(RunRecord run, CancellationToken cancellationToken = default);
+
+    Task<RunRecord?> GetAsync(string tenant, string runId, CancellationToken cancellationToken = default);
+
+    /// <summary>Runs of a tenant, newest first, optionally only one schedule's.</summary>
+    Task<Page<RunRecord>> ListAsync(string tenant, string? scheduleId, int pageSize, string? continuationToken, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,70 @@
+using FunctionsScheduler.Core.Scheduling;
+
+namespace FunctionsScheduler.Storage.Scheduling;
+
+/// <summary>A schedule as stored: the definition plus the planner's state, guarded by the row's ETag.</summary>
+public sealed record StoredSchedule
+{
+    public required string Tenant { get; init; }
+
+    public required string Id { get; init; }
+
+    public required ScheduleDefinition Definition { get; init; }
+
+    /// <summary>The next occurrence not yet claimed; null when the schedule has no further occurrence.</summary>
+    public DateTimeOffset? NextRunUtc { get; init; }
+
+    /// <summary>The most recent occurrence a scanner claimed.</summary>
+    public DateTimeOffset? LastClaimedUtc { get; init; }
+
+    public required DateTimeOffset CreatedUtc { get; init; }
+
+    public required DateTimeOffset UpdatedUtc { get; init; }
+
+    /// <summary>Optimistic-concurrency token of the schedule row.</summary>
+    public string ETag { get; init; } = "";
+}
+
+/// <summary>A page of results with the continuation token for the next one (null at the end).</summary>
+public sealed record Page<T>(IReadOnlyList<T> Items, string? ContinuationToken);
+
+/// <summary>Schedules table (PK tenant, RK schedule id) and the due-index row that mirrors each schedule's next occurrence.</summary>
+public interface IScheduleStore
+{
+    /// <summary>Stores a new schedule and, when <see cref="StoredSchedule.NextRunUtc"/> is set, its due-index row. Throws <see cref="ConcurrencyException"/> when the id exists.</summary>
+    Task<StoredSchedule> CreateAsync(StoredSchedule schedule, CancellationToken cancellationToken = default);
+
+    Task<StoredSchedule?> GetAsync(string tenant, string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Schedules of one tenant in id order, <paramref name="pageSize"/> at a time.</summary>
+    Task<Page<StoredSchedule>> ListAsync(string tenant, int pageSize, string? continuationToken, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The claim: advances <see cref="StoredSchedule.NextRunUtc"/> to <paramref name="nextRunUtc"/> and sets
+    /// <see cref="StoredSchedule.LastClaimedUtc"/> to <paramref name="occurrenceUtc"/>, only if the row's ETag is still
+    /// <paramref name="schedule"/>'s. Returns the updated schedule, or null when another writer won the race.
+    /// Does not touch the due index (the scanner adds the next row and removes the claimed one itself).
+    /// </summary>
+    Task<StoredSchedule?> TryClaimAsync(StoredSchedule schedule, DateTimeOffset occurrenceUtc, DateTimeOffset? nextRunUtc, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes the schedule and its due-index row; false when it did not exist.</summary>
+    Task<bool> DeleteAsync(string tenant, string id, CancellationToken cancellationToken = default);
+}
+
+/// <summary>A conditional write lost: the row changed (or exists) since it was read.</summary>
+public sealed class ConcurrencyException : Exception
+{
+    public ConcurrencyException()
+    {
+    }
+
+    public ConcurrencyException(string message)
+        : base(message)
+    {
+    }
+
+    public ConcurrencyException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
