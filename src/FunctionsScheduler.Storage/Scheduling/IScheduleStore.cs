@@ -21,6 +21,9 @@ public sealed record StoredSchedule
 
     public required DateTimeOffset UpdatedUtc { get; init; }
 
+    /// <summary>How many times the row was written (1 after create); informational, <see cref="ETag"/> guards writes.</summary>
+    public long Version { get; init; }
+
     /// <summary>Optimistic-concurrency token of the schedule row.</summary>
     public string ETag { get; init; } = "";
 }

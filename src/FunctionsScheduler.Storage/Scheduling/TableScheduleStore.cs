@@ -1,0 +1,196 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using FunctionsScheduler.Core.Scheduling;
+using Microsoft.Extensions.Logging;
+
+namespace FunctionsScheduler.Storage.Scheduling;
+
+/// <summary>Schedules on Table Storage: the definition as a JSON column beside plain, filterable planner columns.</summary>
+public sealed class TableScheduleStore : IScheduleStore
+{
+    /// <summary>A string property holds at most 64 KiB of UTF-16, i.e. 32 Ki characters.</summary>
+    internal const int MaxStringChars = 32 * 1024;
+
+    /// <summary>A delete re-reads and retries when a claim moved the schedule in between; more than a few such races means something is wrong.</summary>
+    private const int MaxDeleteAttempts = 5;
+
+    private const string DefinitionColumn = "Definition";
+    private const string NameColumn = "Name";
+    private const string EnabledColumn = "Enabled";
+
+    private readonly TableClient _table;
+    private readonly IDueIndex _dueIndex;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger<TableScheduleStore> _logger;
+
+    public TableScheduleStore(StorageTables tables, IDueIndex dueIndex, TimeProvider timeProvider, ILogger<TableScheduleStore> logger)
+    {
+        ArgumentNullException.ThrowIfNull(tables);
+        ArgumentNullException.ThrowIfNull(dueIndex);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(logger);
+        _table = tables.Schedules;
+        _dueIndex = dueIndex;
+        _timeProvider = timeProvider;
+        _logger = logger;
+    }
+
+    public async Task<StoredSchedule> CreateAsync(StoredSchedule schedule, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        var created = schedule with { Version = 1 };
+        Response response;
+        try
+        {
+            response = await _table.AddEntityAsync(ToEntity(created), cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (StorageErrors.IsEntityExists(ex))
+        {
+            throw new ConcurrencyException($"Schedule '{schedule.Id}' already exists for tenant '{schedule.Tenant}'.", ex);
+        }
+
+        var etag = response.Headers.ETag ?? throw new InvalidOperationException("The table service returned no ETag for the new schedule.");
+        if (created.NextRunUtc is { } next)
+        {
+            try
+            {
+                await _dueIndex.AddAsync(new DueEntry(created.Tenant, created.Id, next), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RequestFailedException or OperationCanceledException)
+            {
+                // Without its due row the schedule would silently never fire; undo the create so a retry starts clean.
+                StorageLog.CreateUndone(_logger, ex, created.Tenant, created.Id);
+                await _table.DeleteEntityAsync(created.Tenant, created.Id, etag, CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        return created with { ETag = etag.ToString() };
+    }
+
+    public async Task<StoredSchedule?> GetAsync(string tenant, string id, CancellationToken cancellationToken = default)
+    {
+        TableKeys.Tenant(tenant);
+        TableKeys.Id(id);
+        try
+        {
+            var response = await _table.GetEntityAsync<TableEntity>(tenant, id, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return FromEntity(response.Value);
+        }
+        catch (RequestFailedException ex) when (StorageErrors.IsEntityNotFound(ex))
+        {
+            return null;
+        }
+    }
+
+    public Task<Page<StoredSchedule>> ListAsync(string tenant, int pageSize, string? continuationToken, CancellationToken cancellationToken = default)
+    {
+        TableKeys.Tenant(tenant);
+        Paging.ValidatePageSize(pageSize);
+        var query = _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {tenant}"), pageSize, cancellationToken: cancellationToken);
+        return Paging.ReadPageAsync(query, continuationToken, pageSize, FromEntity);
+    }
+
+    public async Task<StoredSchedule?> TryClaimAsync(StoredSchedule schedule, DateTimeOffset occurrenceUtc, DateTimeOffset? nextRunUtc, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        ArgumentException.ThrowIfNullOrEmpty(schedule.ETag, "schedule.ETag");
+        var claimed = schedule with
+        {
+            NextRunUtc = nextRunUtc,
+            LastClaimedUtc = occurrenceUtc,
+            UpdatedUtc = _timeProvider.GetUtcNow(),
+            Version = schedule.Version + 1,
+        };
+        try
+        {
+            // Replace, not Merge: the row is rewritten from the state the claimer read, which the ETag proves is current.
+            var response = await _table.UpdateEntityAsync(ToEntity(claimed), new ETag(schedule.ETag), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            return claimed with { ETag = response.Headers.ETag?.ToString() ?? "" };
+        }
+        catch (RequestFailedException ex) when (StorageErrors.IsETagMismatch(ex) || StorageErrors.IsEntityNotFound(ex))
+        {
+            // Another scanner claimed it, or the schedule was changed or deleted since it was read: either way not ours.
+            StorageLog.ClaimLost(_logger, schedule.Tenant, schedule.Id, occurrenceUtc);
+            return null;
+        }
+    }
+
+    public async Task<bool> DeleteAsync(string tenant, string id, CancellationToken cancellationToken = default)
+    {
+        for (var attempt = 0; attempt < MaxDeleteAttempts; attempt++)
+        {
+            var current = await GetAsync(tenant, id, cancellationToken).ConfigureAwait(false);
+            if (current is null)
+            {
+                return false;
+            }
+
+            try
+            {
+                // The schedule goes first and only if unchanged since read, so the due row removed below is the one it
+                // pointed at. Should that removal fail, the orphan due row points at a missing schedule, which a scanner
+                // skips and cleans up; the reverse order could leave a live schedule with no due row, which never fires.
+                await _table.DeleteEntityAsync(tenant, id, new ETag(current.ETag), cancellationToken).ConfigureAwait(false);
+            }
+            catch (RequestFailedException ex) when (StorageErrors.IsETagMismatch(ex))
+            {
+                continue;
+            }
+            catch (RequestFailedException ex) when (StorageErrors.IsEntityNotFound(ex))
+            {
+                return false;
+            }
+
+            if (current.NextRunUtc is { } next)
+            {
+                await _dueIndex.RemoveAsync(new DueEntry(tenant, id, next), cancellationToken).ConfigureAwait(false);
+            }
+
+            return true;
+        }
+
+        throw new ConcurrencyException($"Schedule '{id}' of tenant '{tenant}' kept changing while it was being deleted.");
+    }
+
+    private static TableEntity ToEntity(StoredSchedule schedule)
+    {
+        TableKeys.Tenant(schedule.Tenant, "schedule.Tenant");
+        TableKeys.Id(schedule.Id, "schedule.Id");
+        ArgumentNullException.ThrowIfNull(schedule.Definition, "schedule.Definition");
+        var definition = JsonSerializer.Serialize(schedule.Definition, StorageJson.Options);
+        if (definition.Length > MaxStringChars)
+        {
+            throw new ArgumentException($"The schedule definition is {definition.Length} characters as JSON; at most {MaxStringChars} fit in one table property.", "schedule");
+        }
+
+        // Name and Enabled duplicate the definition so lists and filters need not parse JSON.
+        var entity = new TableEntity(schedule.Tenant, schedule.Id)
+        {
+            [DefinitionColumn] = definition,
+            [NameColumn] = schedule.Definition.Name,
+            [EnabledColumn] = schedule.Definition.Enabled,
+            [nameof(StoredSchedule.CreatedUtc)] = schedule.CreatedUtc.ToUniversalTime(),
+            [nameof(StoredSchedule.UpdatedUtc)] = schedule.UpdatedUtc.ToUniversalTime(),
+            [nameof(StoredSchedule.Version)] = schedule.Version,
+        };
+        entity.SetUtc(nameof(StoredSchedule.NextRunUtc), schedule.NextRunUtc);
+        entity.SetUtc(nameof(StoredSchedule.LastClaimedUtc), schedule.LastClaimedUtc);
+        return entity;
+    }
+
+    private static StoredSchedule FromEntity(TableEntity entity) => new()
+    {
+        Tenant = entity.PartitionKey,
+        Id = entity.RowKey,
+        Definition = JsonSerializer.Deserialize<ScheduleDefinition>(entity.RequiredString(DefinitionColumn), StorageJson.Options)
+            ?? throw new InvalidDataException($"Schedule {entity.PartitionKey}/{entity.RowKey} has a null definition."),
+        NextRunUtc = entity.GetDateTimeOffset(nameof(StoredSchedule.NextRunUtc)),
+        LastClaimedUtc = entity.GetDateTimeOffset(nameof(StoredSchedule.LastClaimedUtc)),
+        CreatedUtc = entity.RequiredDateTimeOffset(nameof(StoredSchedule.CreatedUtc)),
+        UpdatedUtc = entity.RequiredDateTimeOffset(nameof(StoredSchedule.UpdatedUtc)),
+        Version = entity.GetInt64(nameof(StoredSchedule.Version)) ?? 0,
+        ETag = entity.ETag.ToString(),
+    };
+}

@@ -1,0 +1,45 @@
+using Azure.Core;
+
+namespace FunctionsScheduler.Storage;
+
+/// <summary>Where the scheduler's tables live and how they are named.</summary>
+public sealed class StorageOptions
+{
+    /// <summary>Longest prefix that still leaves the longest table name (<c>Interventions</c>) within the 63-character limit.</summary>
+    public const int MaxTablePrefixLength = 50;
+
+    /// <summary>Storage connection string (Azurite, or an account with keys). Leave empty to use <see cref="ServiceUri"/> + <see cref="Credential"/>.</summary>
+    public string ConnectionString { get; set; } = "";
+
+    /// <summary>Table service endpoint for managed identity, used when <see cref="ConnectionString"/> is empty.</summary>
+    public Uri? ServiceUri { get; set; }
+
+    /// <summary>Token credential (e.g. a managed identity) for <see cref="ServiceUri"/>.</summary>
+    public TokenCredential? Credential { get; set; }
+
+    /// <summary>Prepended to every table name (letters and digits) so several hosts or tests can share one account.</summary>
+    public string TablePrefix { get; set; } = "";
+
+    /// <summary>Every problem with these options, naming the option; empty when they are usable.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(ConnectionString) && (ServiceUri is null || Credential is null))
+        {
+            errors.Add($"{nameof(ConnectionString)} is required unless both {nameof(ServiceUri)} and {nameof(Credential)} are set.");
+        }
+
+        if (TablePrefix.Length > MaxTablePrefixLength)
+        {
+            errors.Add($"{nameof(TablePrefix)} must be at most {MaxTablePrefixLength} characters.");
+        }
+
+        // Table names must start with a letter and hold only letters and digits.
+        if (TablePrefix.Length > 0 && (!char.IsAsciiLetter(TablePrefix[0]) || !TablePrefix.All(char.IsAsciiLetterOrDigit)))
+        {
+            errors.Add($"{nameof(TablePrefix)} must start with a letter and contain only ASCII letters and digits.");
+        }
+
+        return errors;
+    }
+}

@@ -1,0 +1,76 @@
+using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FunctionsScheduler.Storage;
+
+/// <summary>The scheduler's tables on one storage account, named <c>{TablePrefix}Schedules</c> and so on.</summary>
+public sealed class StorageTables
+{
+    private readonly ILogger<StorageTables> _logger;
+    private readonly Lock _gate = new();
+    private readonly string _prefix;
+    private Task? _created;
+
+    public StorageTables(IOptions<StorageOptions> options, ILogger<StorageTables> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(logger);
+        var value = options.Value;
+        var errors = value.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("Invalid storage options: " + string.Join(" ", errors), nameof(options));
+        }
+
+        _logger = logger;
+        _prefix = value.TablePrefix;
+        Service = string.IsNullOrWhiteSpace(value.ConnectionString)
+            ? new TableServiceClient(value.ServiceUri!, value.Credential!)
+            : new TableServiceClient(value.ConnectionString);
+        Schedules = Service.GetTableClient(_prefix + "Schedules");
+        DueIndex = Service.GetTableClient(_prefix + "DueIndex");
+        Occurrences = Service.GetTableClient(_prefix + "Occurrences");
+        Runs = Service.GetTableClient(_prefix + "Runs");
+        Interventions = Service.GetTableClient(_prefix + "Interventions");
+    }
+
+    public TableServiceClient Service { get; }
+
+    public TableClient Schedules { get; }
+
+    public TableClient DueIndex { get; }
+
+    public TableClient Occurrences { get; }
+
+    public TableClient Runs { get; }
+
+    public TableClient Interventions { get; }
+
+    /// <summary>
+    /// Creates every table that does not exist yet. Called once at start-up (the stores never call it, so a request
+    /// costs no extra round trip); concurrent callers share one attempt and a failed attempt can be retried.
+    /// </summary>
+    public Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (_created is null || _created.IsFaulted || _created.IsCanceled)
+            {
+                _created = CreateAllAsync(cancellationToken);
+            }
+
+            return _created;
+        }
+    }
+
+    private async Task CreateAllAsync(CancellationToken cancellationToken)
+    {
+        foreach (var table in new[] { Schedules, DueIndex, Occurrences, Runs, Interventions })
+        {
+            await table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        StorageLog.TablesEnsured(_logger, _prefix);
+    }
+}
