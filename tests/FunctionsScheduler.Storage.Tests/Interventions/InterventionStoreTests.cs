@@ -1,0 +1,84 @@
+using FunctionsScheduler.Core.Interventions;
+using FunctionsScheduler.Storage.Scheduling;
+using FunctionsScheduler.Testing;
+
+namespace FunctionsScheduler.Storage.Tests.Interventions;
+
+public sealed class InterventionStoreTests(AzuriteFixture azurite)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Creating_again_returns_the_first_record_unchanged()
+    {
+        var storage = await TestStorage.CreateAsync(azurite);
+        var first = Pending("i1");
+
+        var created = await storage.Interventions.CreateAsync(first, Ct);
+        var replayed = await storage.Interventions.CreateAsync(first with { Prompt = "A different prompt" }, Ct);
+
+        Assert.Equal(first, created);
+        Assert.Equal(first, replayed);
+        Assert.Equal(first, await storage.Interventions.GetAsync("acme", "i1", Ct));
+    }
+
+    [Fact]
+    public async Task A_pending_intervention_completes_once_and_a_second_completion_conflicts()
+    {
+        var storage = await TestStorage.CreateAsync(azurite);
+        await storage.Interventions.CreateAsync(Pending("i1"), Ct);
+        var answered = Pending("i1") with { Status = InterventionStatus.Answered, AnsweredBy = "alice", AnsweredUtc = TestStorage.Now.AddMinutes(3) };
+
+        var completed = await storage.Interventions.TryCompleteAsync(answered, Ct);
+
+        Assert.Equal(answered, completed);
+        Assert.Equal(answered, await storage.Interventions.GetAsync("acme", "i1", Ct));
+        await Assert.ThrowsAsync<ConcurrencyException>(() =>
+            storage.Interventions.TryCompleteAsync(answered with { Status = InterventionStatus.Declined, AnsweredBy = "bob" }, Ct));
+        Assert.Equal("alice", (await storage.Interventions.GetAsync("acme", "i1", Ct))!.AnsweredBy);
+    }
+
+    [Fact]
+    public async Task Completing_a_missing_intervention_returns_null()
+    {
+        var storage = await TestStorage.CreateAsync(azurite);
+
+        Assert.Null(await storage.Interventions.TryCompleteAsync(Pending("nope") with { Status = InterventionStatus.Expired }, Ct));
+    }
+
+    [Fact]
+    public async Task List_filters_by_status_and_pages()
+    {
+        var storage = await TestStorage.CreateAsync(azurite);
+        for (var i = 0; i < 5; i++)
+        {
+            await storage.Interventions.CreateAsync(Pending($"i{i}"), Ct);
+        }
+
+        await storage.Interventions.TryCompleteAsync(Pending("i1") with { Status = InterventionStatus.Answered, AnsweredBy = "alice" }, Ct);
+        await storage.Interventions.TryCompleteAsync(Pending("i3") with { Status = InterventionStatus.Expired }, Ct);
+
+        var firstPage = await storage.Interventions.ListAsync("acme", InterventionStatus.Pending, 2, null, Ct);
+        var secondPage = await storage.Interventions.ListAsync("acme", InterventionStatus.Pending, 2, firstPage.ContinuationToken, Ct);
+        var all = await storage.Interventions.ListAsync("acme", null, 10, null, Ct);
+
+        Assert.Equal(["i0", "i2"], firstPage.Items.Select(i => i.Id));
+        Assert.Equal(["i4"], secondPage.Items.Select(i => i.Id));
+        Assert.Null(secondPage.ContinuationToken);
+        Assert.Equal(5, all.Items.Count);
+    }
+
+    private static InterventionRecord Pending(string id) => new()
+    {
+        Tenant = "acme",
+        Id = id,
+        RunId = "acme~nightly~20260329T010000Z",
+        ScheduleId = "nightly",
+        PhaseName = "approve",
+        Kind = "approval",
+        Prompt = "Upload to the bank?",
+        RequestedUtc = TestStorage.Now,
+        DeadlineUtc = TestStorage.Now.AddMinutes(15),
+        Status = InterventionStatus.Pending,
+    };
+}

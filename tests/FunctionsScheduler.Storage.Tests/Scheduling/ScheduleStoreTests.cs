@@ -1,0 +1,214 @@
+using System.Text.Json;
+using Azure.Data.Tables;
+using FunctionsScheduler.Core.Runs;
+using FunctionsScheduler.Core.Scheduling;
+using FunctionsScheduler.Storage.Scheduling;
+using FunctionsScheduler.Testing;
+
+namespace FunctionsScheduler.Storage.Tests.Scheduling;
+
+public sealed class ScheduleStoreTests(AzuriteFixture azurite)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Round_trip_keeps_the_definition_intact()
+    {
+        var storage = await TestStorage.CreateAsync(azurite);
+        var definition = RichDefinition();
+        var next = new DateTimeOffset(2026, 3, 29, 3, 15, 0, TimeSpan.FromHours(2));
+        var created = await storage.Schedules.CreateAsync(NewSchedule("acme", "nightly", next, definition), Ct);
+
+        var read = await storage.Schedules.GetAsync("acme", "nightly", Ct);
+
+        Assert.NotNull(read);
+        Assert.Equal(Json(definition), Json(read.Definition));
+        Assert.Equal("Europe/London", read.Definition.TimeZone);
+        Assert.Equal(DstGapBehavior.Skip, read.Definition.Dst!.Gap);
+        Assert.Equal(["extract"], read.Definition.Job.Phases[1].DependsOn!);
+        Assert.Equal(TimeSpan.FromSeconds(2), read.Definition.Job.Phases[1].Retry!.FirstDelay);
+        Assert.Equal(TimeSpan.FromMinutes(1), read.Definition.Job.Phases[1].Retry!.MaxDelay);
+        Assert.Equal("approval", read.Definition.Job.Phases[2].Intervention!.Kind);
+        Assert.Equal(TimeSpan.FromMinutes(30), read.Definition.Job.Phases[2].Intervention!.Deadline);
+        Assert.Equal(next, read.NextRunUtc);
+        Assert.Equal(TimeSpan.Zero, read.NextRunUtc!.Value.Offset);
+        Assert.Null(read.LastClaimedUtc);
+        Assert.Equal(TestStorage.Now, read.CreatedUtc);
+        Assert.Equal(1, read.Version);
+        Assert.Equal(created.ETag, read.ETag);
+    }
+
+    [Fact]
+    public async Task Definition_is_stored_as_camelCase_json_without_nulls_beside_plain_columns()
+    {
+        var storage = await TestStorage.CreateAsync(azurite);
+        await storage.Schedules.CreateAsync(NewSchedule("acme", "nightly", null, RichDefinition()), Ct);
+
+        var row = (await storage.Tables.Schedules.GetEntityAsync<TableEntity>("acme", "nightly", cancellationToken: Ct)).Value;
+
+        var json = row.GetString("Definition");
+        Assert.Contains("\"gap\":\"skip\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"timeZone\":\"Europe/London\"", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("null", json, StringComparison.Ordinal);
+        Assert.Equal("Nightly export", row.GetString("Name"));
+        Assert.False(row.GetBoolean("Enabled"));
+        Assert.Equal(1L, row.GetInt64("Version"));
+        Assert.False(row.ContainsKey("NextRunUtc"));
+    }
+
+    [Fact]
+    public async Task Creating_an_existing_id_throws_ConcurrencyException()
+    {
+        var storage = await TestStorage.CreateAsync(azurite);
+        await storage.Schedules.CreateAsync(NewSchedule("acme", "nightly", null), Ct);
+
+        await Assert.ThrowsAsync<ConcurrencyException>(() => storage.Schedules.CreateAsync(NewSchedule("acme", "nightly", null), Ct));
+    }
+
+    [Fact]
+    public async Task Create_indexes_the_next_run_and_delete_removes_schedule_and_due_row()
+    {
+        var storage = await TestStorage.CreateAsync(azurite);
+        var next = TestStorage.Now.AddMinutes(5);
+        await storage.Schedules.CreateAsync(NewSchedule("acme", "nightly", next), Ct);
+
+        Assert.Equal([new DueEntry("acme", "nightly", next)], await storage.DueIndex.ReadDueAsync(next, Ct).ToListAsync(Ct));
+
+        Assert.True(await storage.Schedules.DeleteAsync("acme", "nightly", Ct));
+        Assert.Null(await storage.Schedules.GetAsync("acme", "nightly", Ct));
+        Assert.Empty(await storage.DueIndex.ReadDueAsync(next, Ct).ToListAsync(Ct));
+        Assert.False(await storage.Schedules.DeleteAsync("acme", "nightly", Ct));
+    }
+
+    [Fact]
+    public async Task List_pages_through_a_tenant_with_continuation_tokens()
+    {
+        var storage = await TestStorage.CreateAsync(azurite);
+        for (var i = 0; i < 7; i++)
+        {
+            await storage.Schedules.CreateAsync(NewSchedule("acme", $"s{i}", null), Ct);
+        }
+
+        await storage.Schedules.CreateAsync(NewSchedule("other", "s9", null), Ct);
+
+        var ids = new List<string>();
+        var sizes = new List<int>();
+        string? token = null;
+        do
+        {
+            var page = await storage.Schedules.ListAsync("acme", 3, token, Ct);
+            sizes.Add(page.Items.Count);
+            ids.AddRange(page.Items.Select(s => s.Id));
+            token = page.ContinuationToken;
+        }
+        while (token is not null);
+
+        Assert.Equal([3, 3, 1], sizes);
+        Assert.Equal(["s0", "s1", "s2", "s3", "s4", "s5", "s6"], ids);
+    }
+
+    [Fact]
+    public async Task Of_two_claims_from_the_same_read_exactly_one_wins()
+    {
+        var storage = await TestStorage.CreateAsync(azurite);
+        var occurrence = TestStorage.Now.AddMinutes(1);
+        await storage.Schedules.CreateAsync(NewSchedule("acme", "nightly", occurrence), Ct);
+        var read = (await storage.Schedules.GetAsync("acme", "nightly", Ct))!;
+
+        var results = await Task.WhenAll(
+            storage.Schedules.TryClaimAsync(read, occurrence, occurrence.AddDays(1), Ct),
+            storage.Schedules.TryClaimAsync(read, occurrence, occurrence.AddDays(1), Ct));
+
+        var winner = Assert.Single(results, r => r is not null)!;
+        var stored = (await storage.Schedules.GetAsync("acme", "nightly", Ct))!;
+        Assert.Equal(occurrence, stored.LastClaimedUtc);
+        Assert.Equal(occurrence.AddDays(1), stored.NextRunUtc);
+        Assert.Equal(2, stored.Version);
+        Assert.Equal(winner.ETag, stored.ETag);
+        Assert.Null(await storage.Schedules.TryClaimAsync(read, occurrence, null, Ct));
+    }
+
+    [Fact]
+    public async Task Claiming_a_deleted_schedule_returns_null()
+    {
+        var storage = await TestStorage.CreateAsync(azurite);
+        await storage.Schedules.CreateAsync(NewSchedule("acme", "nightly", null), Ct);
+        var read = (await storage.Schedules.GetAsync("acme", "nightly", Ct))!;
+        await storage.Schedules.DeleteAsync("acme", "nightly", Ct);
+
+        Assert.Null(await storage.Schedules.TryClaimAsync(read, TestStorage.Now, null, Ct));
+    }
+
+    [Theory]
+    [InlineData("a/b")]
+    [InlineData("a\\b")]
+    [InlineData("a#b")]
+    [InlineData("a?b")]
+    [InlineData("a\tb")]
+    [InlineData("a_b")]
+    [InlineData("")]
+    public async Task Tenants_that_would_break_keys_are_rejected(string tenant)
+    {
+        var storage = await TestStorage.CreateAsync(azurite);
+
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => storage.Schedules.GetAsync(tenant, "nightly", Ct));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => storage.Schedules.CreateAsync(NewSchedule(tenant, "nightly", null), Ct));
+    }
+
+    [Fact]
+    public async Task Schedule_ids_with_key_breaking_characters_are_rejected()
+    {
+        var storage = await TestStorage.CreateAsync(azurite);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => storage.Schedules.CreateAsync(NewSchedule("acme", "night/ly", null), Ct));
+    }
+
+    internal static StoredSchedule NewSchedule(string tenant, string id, DateTimeOffset? next, ScheduleDefinition? definition = null) => new()
+    {
+        Tenant = tenant,
+        Id = id,
+        Definition = definition ?? new ScheduleDefinition
+        {
+            Name = id,
+            Cron = "0 2 * * *",
+            Job = new JobDefinition { Type = "simulated", Phases = [new PhaseDefinition { Name = "only", DurationMs = 10 }] },
+        },
+        NextRunUtc = next,
+        CreatedUtc = TestStorage.Now,
+        UpdatedUtc = TestStorage.Now,
+    };
+
+    private static ScheduleDefinition RichDefinition() => new()
+    {
+        Name = "Nightly export",
+        Description = "Exports the ledger, then asks finance to approve the upload.",
+        Cron = "30 1 * * 1-5",
+        TimeZone = "Europe/London",
+        Dst = new DstPolicy { Gap = DstGapBehavior.Skip, Overlap = DstOverlapBehavior.Twice },
+        Enabled = false,
+        Job = new JobDefinition
+        {
+            Type = "simulated",
+            Phases =
+            [
+                new PhaseDefinition { Name = "extract", DurationMs = 250 },
+                new PhaseDefinition
+                {
+                    Name = "transform",
+                    DependsOn = ["extract"],
+                    Type = "http",
+                    FailUntilAttempt = 3,
+                    Retry = new PhaseRetry { MaxAttempts = 5, FirstDelay = TimeSpan.FromSeconds(2), BackoffCoefficient = 1.5, MaxDelay = TimeSpan.FromMinutes(1) },
+                },
+                new PhaseDefinition
+                {
+                    Name = "approve",
+                    DependsOn = ["transform"],
+                    Intervention = new InterventionSpec { Kind = "approval", Prompt = "Upload to the bank?", Deadline = TimeSpan.FromMinutes(30) },
+                },
+            ],
+        },
+    };
+
+    private static string Json(ScheduleDefinition definition) => JsonSerializer.Serialize(definition, StorageJson.Options);
+}
