@@ -6,6 +6,8 @@ public sealed record DueEntry(string Tenant, string ScheduleId, DateTimeOffset D
 /// <summary>
 /// DueIndex table: PK = due minute <c>yyyyMMddHHmm</c>, RK = <c>{dueTicks:D19}_{tenant}_{scheduleId}</c>.
 /// The scanner reads only partitions up to now + lookahead, so a scan costs O(due), not O(schedules).
+/// The index is written beside the schedule, not atomically with it, so an entry can be stale: when its schedule is
+/// missing or has another <c>NextRunUtc</c>, the scanner removes the entry instead of claiming.
 /// </summary>
 public interface IDueIndex
 {

@@ -43,6 +43,13 @@ public interface IScheduleStore
     Task<Page<StoredSchedule>> ListAsync(string tenant, int pageSize, string? continuationToken, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Replaces the schedule (definition, next run, …) only if the row's ETag is still <paramref name="schedule"/>'s, and
+    /// moves its due-index row when <see cref="StoredSchedule.NextRunUtc"/> changed. Returns the stored schedule with its new
+    /// ETag, null when it does not exist; throws <see cref="ConcurrencyException"/> when the row changed since it was read.
+    /// </summary>
+    Task<StoredSchedule?> UpdateAsync(StoredSchedule schedule, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// The claim: advances <see cref="StoredSchedule.NextRunUtc"/> to <paramref name="nextRunUtc"/> and sets
     /// <see cref="StoredSchedule.LastClaimedUtc"/> to <paramref name="occurrenceUtc"/>, only if the row's ETag is still
     /// <paramref name="schedule"/>'s. Returns the updated schedule, or null when another writer won the race.

@@ -61,7 +61,15 @@ public sealed class TableScheduleStore : IScheduleStore
             {
                 // Without its due row the schedule would silently never fire; undo the create so a retry starts clean.
                 StorageLog.CreateUndone(_logger, ex, created.Tenant, created.Id);
-                await _table.DeleteEntityAsync(created.Tenant, created.Id, etag, CancellationToken.None).ConfigureAwait(false);
+                try
+                {
+                    await _table.DeleteEntityAsync(created.Tenant, created.Id, etag, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (RequestFailedException undoFailed)
+                {
+                    throw new AggregateException("Writing the due-index row failed, and so did undoing the schedule's create.", ex, undoFailed);
+                }
+
                 throw;
             }
         }
@@ -90,6 +98,60 @@ public sealed class TableScheduleStore : IScheduleStore
         Paging.ValidatePageSize(pageSize);
         var query = _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {tenant}"), pageSize, cancellationToken: cancellationToken);
         return Paging.ReadPageAsync(query, continuationToken, pageSize, FromEntity);
+    }
+
+    public async Task<StoredSchedule?> UpdateAsync(StoredSchedule schedule, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        ArgumentException.ThrowIfNullOrEmpty(schedule.ETag, "schedule.ETag");
+
+        // The current row tells which due entry to retire; its ETag fails a stale update before any index write.
+        var current = await GetAsync(schedule.Tenant, schedule.Id, cancellationToken).ConfigureAwait(false);
+        if (current is null)
+        {
+            return null;
+        }
+
+        if (current.ETag != schedule.ETag)
+        {
+            throw new ConcurrencyException($"Schedule '{schedule.Id}' of tenant '{schedule.Tenant}' changed since it was read.");
+        }
+
+        var updated = schedule with
+        {
+            CreatedUtc = current.CreatedUtc,
+            UpdatedUtc = _timeProvider.GetUtcNow(),
+            Version = current.Version + 1,
+        };
+        var moved = current.NextRunUtc != updated.NextRunUtc;
+
+        // New entry first, old one last: every failure in between leaves an extra (stale) entry, which the scanner
+        // discards, never a schedule without an entry, which would silently stop firing.
+        if (moved && updated.NextRunUtc is { } next)
+        {
+            await _dueIndex.AddAsync(new DueEntry(updated.Tenant, updated.Id, next), cancellationToken).ConfigureAwait(false);
+        }
+
+        Response response;
+        try
+        {
+            response = await _table.UpdateEntityAsync(ToEntity(updated), new ETag(schedule.ETag), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (StorageErrors.IsETagMismatch(ex))
+        {
+            throw new ConcurrencyException($"Schedule '{schedule.Id}' of tenant '{schedule.Tenant}' changed since it was read.", ex);
+        }
+        catch (RequestFailedException ex) when (StorageErrors.IsEntityNotFound(ex))
+        {
+            return null;
+        }
+
+        if (moved && current.NextRunUtc is { } previous)
+        {
+            await _dueIndex.RemoveAsync(new DueEntry(current.Tenant, current.Id, previous), cancellationToken).ConfigureAwait(false);
+        }
+
+        return updated with { ETag = response.Headers.ETag?.ToString() ?? "" };
     }
 
     public async Task<StoredSchedule?> TryClaimAsync(StoredSchedule schedule, DateTimeOffset occurrenceUtc, DateTimeOffset? nextRunUtc, CancellationToken cancellationToken = default)

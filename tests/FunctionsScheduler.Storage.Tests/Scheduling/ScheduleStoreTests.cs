@@ -129,6 +129,48 @@ public sealed class ScheduleStoreTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Update_replaces_the_definition_and_moves_the_due_row()
+    {
+        var storage = await TestStorage.CreateAsync(azurite);
+        var first = TestStorage.Now.AddMinutes(5);
+        var moved = TestStorage.Now.AddHours(3);
+        var created = await storage.Schedules.CreateAsync(NewSchedule("acme", "nightly", first), Ct);
+        var renamed = created.Definition with { Name = "Renamed", Enabled = false };
+
+        var updated = await storage.Schedules.UpdateAsync(created with { Definition = renamed, NextRunUtc = moved }, Ct);
+
+        Assert.NotNull(updated);
+        Assert.NotEqual(created.ETag, updated.ETag);
+        var stored = (await storage.Schedules.GetAsync("acme", "nightly", Ct))!;
+        Assert.Equal("Renamed", stored.Definition.Name);
+        Assert.Equal(moved, stored.NextRunUtc);
+        Assert.Equal(2, stored.Version);
+        Assert.Equal(updated.ETag, stored.ETag);
+        Assert.Equal([new DueEntry("acme", "nightly", moved)], await storage.DueIndex.ReadDueAsync(moved, Ct).ToListAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Update_from_a_stale_read_throws_ConcurrencyException_and_a_missing_schedule_gives_null()
+    {
+        var storage = await TestStorage.CreateAsync(azurite);
+        var created = await storage.Schedules.CreateAsync(NewSchedule("acme", "nightly", null), Ct);
+        await storage.Schedules.UpdateAsync(created with { NextRunUtc = TestStorage.Now }, Ct);
+
+        await Assert.ThrowsAsync<ConcurrencyException>(() => storage.Schedules.UpdateAsync(created, Ct));
+        Assert.Null(await storage.Schedules.UpdateAsync(created with { Id = "missing" }, Ct));
+    }
+
+    [Fact]
+    public async Task Storage_errors_other_than_a_missing_row_propagate()
+    {
+        var storage = await TestStorage.CreateAsync(azurite);
+        await storage.Tables.Schedules.DeleteAsync(Ct);
+
+        var ex = await Assert.ThrowsAsync<Azure.RequestFailedException>(() => storage.Schedules.GetAsync("acme", "nightly", Ct));
+        Assert.Equal(404, ex.Status);
+    }
+
+    [Fact]
     public async Task Claiming_a_deleted_schedule_returns_null()
     {
         var storage = await TestStorage.CreateAsync(azurite);
