@@ -129,6 +129,20 @@ public class OccurrencePlannerTests
     }
 
     [Fact]
+    public void Interval_cron_under_once_runs_each_wall_time_once_so_the_repeated_hour_is_silent()
+    {
+        // The rule in OccurrencePlanner's remarks: Once is per wall-clock time, also for */15.
+        var once = Schedule("*/15 * * * *", "America/New_York");
+
+        var runs = OccurrencePlanner.Upcoming(once, Utc("2026-11-01T04:50Z"), 5);
+
+        Assert.Equal(
+            ["01:00 -04:00", "01:15 -04:00", "01:30 -04:00", "01:45 -04:00", "02:00 -05:00"],
+            runs.Select(o => o.Local.ToString("HH:mm zzz", CultureInfo.InvariantCulture)));
+        Assert.Equal(TimeSpan.FromMinutes(75), runs[4].Utc - runs[3].Utc);
+    }
+
+    [Fact]
     public void Starting_inside_the_second_pass_of_an_overlap_continues_there_under_twice()
     {
         // 01:10 EST is the second 01:10; the next run is 01:15 EST, not 01:15 EDT (already past).
