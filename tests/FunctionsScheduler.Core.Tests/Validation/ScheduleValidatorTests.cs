@@ -1,0 +1,201 @@
+using FunctionsScheduler.Core.Runs;
+using FunctionsScheduler.Core.Scheduling;
+using FunctionsScheduler.Core.Validation;
+
+namespace FunctionsScheduler.Core.Tests.Validation;
+
+public class ScheduleValidatorTests
+{
+    private static readonly ScheduleDefinition Valid = new()
+    {
+        Name = "Nightly scrape",
+        Cron = "30 2 * * *",
+        TimeZone = "Europe/London",
+        Dst = new DstPolicy { Gap = DstGapBehavior.Skip, Overlap = DstOverlapBehavior.Twice },
+        Job = new JobDefinition
+        {
+            Type = "simulated",
+            Phases =
+            [
+                new PhaseDefinition { Name = "navigate", DurationMs = 100 },
+                new PhaseDefinition
+                {
+                    Name = "log-in_2",
+                    DependsOn = ["navigate"],
+                    Type = "http",
+                    FailUntilAttempt = 1,
+                    Intervention = new InterventionSpec { Kind = "twoFactor", Prompt = "Enter the code", Deadline = TimeSpan.FromDays(7) },
+                    Retry = new PhaseRetry { MaxAttempts = 20, FirstDelay = TimeSpan.Zero, BackoffCoefficient = 1, MaxDelay = TimeSpan.Zero },
+                },
+                new PhaseDefinition { Name = "scrape", DependsOn = ["navigate", "log-in_2"], Type = "command", DurationMs = 3_600_000 },
+            ],
+        },
+    };
+
+    // Each case breaks one rule of the valid definition; the validator must report exactly that field. Names are broken
+    // on the last phase because nothing depends on it: breaking a referenced name also (rightly) dangles its references.
+    private static readonly Dictionary<string, (Func<ScheduleDefinition, ScheduleDefinition> Break, string Field, string Message)> Rules = new()
+    {
+        ["name empty"] = (d => d with { Name = " " }, "name", "required"),
+        ["name too long"] = (d => d with { Name = new string('n', 201) }, "name", "at most 200"),
+        ["description too long"] = (d => d with { Description = new string('d', 2001) }, "description", "at most 2000"),
+        ["cron missing"] = (d => d with { Cron = null }, "cron", "required"),
+        ["cron field count"] = (d => d with { Cron = "* * *" }, "cron", "has 3"),
+        ["cron field value"] = (d => d with { Cron = "61 * * * *" }, "cron", "Invalid cron expression"),
+        ["time zone missing"] = (d => d with { TimeZone = "" }, "timeZone", "Europe/London"),
+        ["time zone unknown"] = (d => d with { TimeZone = "Mars/Base" }, "timeZone", "Area/City"),
+        ["time zone miscased"] = (d => d with { TimeZone = "europe/london" }, "timeZone", "Did you mean \"Europe/London\"?"),
+        ["time zone Windows id"] = (d => d with { TimeZone = "GMT Standard Time" }, "timeZone", "Did you mean \"Europe/London\"?"),
+        ["dst gap undefined"] = (d => d with { Dst = new DstPolicy { Gap = (DstGapBehavior)7 } }, "dst.gap", "Shift, Skip"),
+        ["dst overlap undefined"] = (d => d with { Dst = new DstPolicy { Overlap = (DstOverlapBehavior)7 } }, "dst.overlap", "Once, Twice"),
+        ["job missing"] = (d => d with { Job = null! }, "job", "required"),
+        ["job type unknown"] = (d => d with { Job = d.Job with { Type = "ftp" } }, "job.type", "simulated, http, command"),
+        ["job type missing"] = (d => d with { Job = d.Job with { Type = null! } }, "job.type", "required"),
+        ["job type case"] = (d => d with { Job = d.Job with { Type = "HTTP" } }, "job.type", "got \"HTTP\""),
+        ["no phases"] = (d => d with { Job = d.Job with { Phases = [] } }, "job.phases", "at least one"),
+        ["phases null"] = (d => d with { Job = d.Job with { Phases = null! } }, "job.phases", "at least one"),
+        ["too many phases"] = (d => d with { Job = d.Job with { Phases = Enumerable.Range(0, 101).Select(i => new PhaseDefinition { Name = $"p{i}" }).ToList() } }, "job.phases", "at most 100"),
+        ["phase null"] = (d => WithPhase(d, 2, null!), "job.phases[2]", "not null"),
+        ["phase name empty"] = (d => WithPhase(d, 2, d.Job.Phases[2] with { Name = "" }), "job.phases[2].name", "required"),
+        ["phase name too long"] = (d => WithPhase(d, 2, d.Job.Phases[2] with { Name = new string('p', 65) }), "job.phases[2].name", "at most 64"),
+        ["phase name space"] = (d => WithPhase(d, 2, d.Job.Phases[2] with { Name = "scrape data" }), "job.phases[2].name", "contains ' '"),
+        ["phase name non-ASCII"] = (d => WithPhase(d, 2, d.Job.Phases[2] with { Name = "scrapé" }), "job.phases[2].name", "contains 'é'"),
+        ["phase name duplicate ignoring case"] = (d => WithPhase(d, 2, d.Job.Phases[2] with { Name = "Navigate", DependsOn = null }), "job.phases[2].name", "already used by job.phases[0]"),
+        ["dependency unknown"] = (d => WithPhase(d, 2, d.Job.Phases[2] with { DependsOn = ["navigate", "scrap"] }), "job.phases[2].dependsOn[1]", "\"scrap\" is not a phase of this job; phases are: navigate, log-in_2, scrape"),
+        ["dependency miscased"] = (d => WithPhase(d, 1, d.Job.Phases[1] with { DependsOn = ["Navigate"] }), "job.phases[1].dependsOn[0]", "did you mean \"navigate\"?"),
+        ["dependency on itself"] = (d => WithPhase(d, 1, d.Job.Phases[1] with { DependsOn = ["navigate", "log-in_2"] }), "job.phases[1].dependsOn[1]", "itself"),
+        ["dependency empty"] = (d => WithPhase(d, 1, d.Job.Phases[1] with { DependsOn = [""] }), "job.phases[1].dependsOn[0]", "empty"),
+        ["dependency repeated"] = (d => WithPhase(d, 1, d.Job.Phases[1] with { DependsOn = ["navigate", "navigate"] }), "job.phases[1].dependsOn[1]", "more than once"),
+        ["cycle"] = (d => WithPhase(d, 0, d.Job.Phases[0] with { DependsOn = ["scrape"] }), "job.phases", "navigate → scrape → navigate"),
+        ["phase type unknown"] = (d => WithPhase(d, 0, d.Job.Phases[0] with { Type = "shell" }), "job.phases[0].type", "simulated, http, command"),
+        ["phase type empty"] = (d => WithPhase(d, 0, d.Job.Phases[0] with { Type = "" }), "job.phases[0].type", "required"),
+        ["duration negative"] = (d => WithPhase(d, 0, d.Job.Phases[0] with { DurationMs = -1 }), "job.phases[0].durationMs", "got -1"),
+        ["duration over an hour"] = (d => WithPhase(d, 0, d.Job.Phases[0] with { DurationMs = 3_600_001 }), "job.phases[0].durationMs", "one hour"),
+        ["failUntilAttempt zero"] = (d => WithPhase(d, 0, d.Job.Phases[0] with { FailUntilAttempt = 0 }), "job.phases[0].failUntilAttempt", "from 1"),
+        ["intervention kind unknown"] = (d => WithIntervention(d, i => i with { Kind = "sms" }), "job.phases[1].intervention.kind", "login, captcha, twoFactor, approval, custom"),
+        ["intervention kind case"] = (d => WithIntervention(d, i => i with { Kind = "TwoFactor" }), "job.phases[1].intervention.kind", "got \"TwoFactor\""),
+        ["intervention prompt empty"] = (d => WithIntervention(d, i => i with { Prompt = " " }), "job.phases[1].intervention.prompt", "required"),
+        ["intervention prompt too long"] = (d => WithIntervention(d, i => i with { Prompt = new string('p', 501) }), "job.phases[1].intervention.prompt", "at most 500"),
+        ["intervention deadline zero"] = (d => WithIntervention(d, i => i with { Deadline = TimeSpan.Zero }), "job.phases[1].intervention.deadline", "more than zero"),
+        ["intervention deadline over a week"] = (d => WithIntervention(d, i => i with { Deadline = TimeSpan.FromDays(7).Add(TimeSpan.FromSeconds(1)) }), "job.phases[1].intervention.deadline", "at most 7 days"),
+        ["retry attempts zero"] = (d => WithRetry(d, r => r with { MaxAttempts = 0 }), "job.phases[1].retry.maxAttempts", "between 1 and 20"),
+        ["retry attempts over 20"] = (d => WithRetry(d, r => r with { MaxAttempts = 21 }), "job.phases[1].retry.maxAttempts", "got 21"),
+        ["retry first delay negative"] = (d => WithRetry(d, r => r with { FirstDelay = TimeSpan.FromSeconds(-1) }), "job.phases[1].retry.firstDelay", "negative"),
+        ["retry coefficient below 1"] = (d => WithRetry(d, r => r with { BackoffCoefficient = 0.5 }), "job.phases[1].retry.backoffCoefficient", "at least 1"),
+        ["retry coefficient NaN"] = (d => WithRetry(d, r => r with { BackoffCoefficient = double.NaN }), "job.phases[1].retry.backoffCoefficient", "at least 1"),
+        ["retry max delay below first"] = (d => WithRetry(d, r => r with { FirstDelay = TimeSpan.FromSeconds(10), MaxDelay = TimeSpan.FromSeconds(5) }), "job.phases[1].retry.maxDelay", "shorter than firstDelay"),
+    };
+
+    public static TheoryData<string> RuleNames() => new(Rules.Keys);
+
+    [Fact]
+    public void Valid_definition_has_no_errors()
+    {
+        Assert.Empty(ScheduleValidator.Validate(Valid));
+    }
+
+    [Fact]
+    public void Defaults_and_absent_optional_parts_are_valid()
+    {
+        var minimal = new ScheduleDefinition
+        {
+            Name = "n",
+            Cron = "*/10 * * * * *",
+            Dst = null,
+            Job = new JobDefinition { Type = "command", Phases = [new PhaseDefinition { Name = "run", Retry = new PhaseRetry(), Intervention = new InterventionSpec { Kind = "custom", Prompt = "ok" } }] },
+        };
+
+        Assert.Empty(ScheduleValidator.Validate(minimal));
+    }
+
+    [Theory]
+    [MemberData(nameof(RuleNames))]
+    public void Each_rule_reports_its_field(string rule)
+    {
+        var (breakRule, field, message) = Rules[rule];
+
+        var errors = ScheduleValidator.Validate(breakRule(Valid));
+
+        var error = Assert.Single(errors);
+        Assert.Equal(field, error.Field);
+        Assert.Contains(message, error.Message);
+    }
+
+    [Fact]
+    public void Null_definition_is_reported_on_the_root()
+    {
+        var error = Assert.Single(ScheduleValidator.Validate(null));
+        Assert.Equal("$", error.Field);
+    }
+
+    [Fact]
+    public void Every_error_is_reported_not_just_the_first()
+    {
+        var broken = Valid with
+        {
+            Name = "",
+            Cron = "nope",
+            TimeZone = "Nowhere",
+            Job = new JobDefinition
+            {
+                Type = "ftp",
+                Phases =
+                [
+                    new PhaseDefinition { Name = "a", DependsOn = ["b"], DurationMs = -1 },
+                    new PhaseDefinition { Name = "b", DependsOn = ["a", "zzz"], Retry = new PhaseRetry { MaxAttempts = 0 } },
+                ],
+            },
+        };
+
+        var fields = ScheduleValidator.Validate(broken).Select(e => e.Field).ToList();
+
+        Assert.Equal(
+            ["name", "cron", "timeZone", "job.type", "job.phases[0].durationMs", "job.phases[1].dependsOn[1]", "job.phases[1].retry.maxAttempts", "job.phases"],
+            fields);
+    }
+
+    [Fact]
+    public void Each_separate_cycle_is_reported_once()
+    {
+        var job = new JobDefinition
+        {
+            Type = "simulated",
+            Phases =
+            [
+                new PhaseDefinition { Name = "a", DependsOn = ["b"] },
+                new PhaseDefinition { Name = "b", DependsOn = ["c"] },
+                new PhaseDefinition { Name = "c", DependsOn = ["a"] },
+                new PhaseDefinition { Name = "x", DependsOn = ["y", "a"] },
+                new PhaseDefinition { Name = "y", DependsOn = ["x"] },
+            ],
+        };
+
+        var errors = ScheduleValidator.Validate(Valid with { Job = job });
+
+        Assert.Equal(
+            ["Phases depend on each other in a cycle (each depends on the next): a → b → c → a.", "Phases depend on each other in a cycle (each depends on the next): x → y → x."],
+            errors.Where(e => e.Field == "job.phases").Select(e => e.Message));
+        Assert.Equal(2, errors.Count);
+    }
+
+    [Fact]
+    public void A_validated_job_builds_a_phase_graph()
+    {
+        Assert.Empty(ScheduleValidator.Validate(Valid));
+
+        Assert.Equal(["navigate", "log-in_2", "scrape"], PhaseGraph.Create(Valid.Job.Phases).TopologicalOrder.Select(p => p.Name));
+    }
+
+    private static ScheduleDefinition WithPhase(ScheduleDefinition d, int index, PhaseDefinition phase)
+    {
+        var phases = d.Job.Phases.ToList();
+        phases[index] = phase;
+        return d with { Job = d.Job with { Phases = phases } };
+    }
+
+    private static ScheduleDefinition WithIntervention(ScheduleDefinition d, Func<InterventionSpec, InterventionSpec> change) =>
+        WithPhase(d, 1, d.Job.Phases[1] with { Intervention = change(d.Job.Phases[1].Intervention!) });
+
+    private static ScheduleDefinition WithRetry(ScheduleDefinition d, Func<PhaseRetry, PhaseRetry> change) =>
+        WithPhase(d, 1, d.Job.Phases[1] with { Retry = change(d.Job.Phases[1].Retry!) });
+}
