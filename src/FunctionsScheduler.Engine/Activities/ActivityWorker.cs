@@ -1,0 +1,218 @@
+using Azure;
+using Azure.Storage.Queues.Models;
+using FunctionsScheduler.Engine.Diagnostics;
+using FunctionsScheduler.Engine.Hosting;
+using FunctionsScheduler.Engine.Queues;
+using FunctionsScheduler.Engine.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace FunctionsScheduler.Engine.Activities;
+
+/// <summary>
+/// Runs activities from the shared work-item queue (at least once): the message's visibility is the activity's
+/// lease, renewed while it runs; the result goes to the instance's control partition before the item is deleted.
+/// </summary>
+internal sealed class ActivityWorker
+{
+    private static readonly TimeSpan MinPollDelay = TimeSpan.FromMilliseconds(25);
+
+    private readonly TaskHubStorage _storage;
+    private readonly FunctionRegistry _registry;
+    private readonly IServiceProvider _services;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _slots;
+    private readonly List<Task> _running = [];
+    private readonly Lock _runningLock = new();
+
+    public ActivityWorker(TaskHubStorage storage, FunctionRegistry registry, IServiceProvider services, TimeProvider timeProvider, ILogger logger)
+    {
+        _storage = storage;
+        _registry = registry;
+        _services = services;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _slots = new SemaphoreSlim(storage.Options.MaxConcurrentActivities, storage.Options.MaxConcurrentActivities);
+    }
+
+    public AsyncSignal Wake { get; } = new();
+
+    /// <summary>Dequeues until <paramref name="stopDequeuing"/>; activities run under <paramref name="abortActivities"/>.</summary>
+    public async Task RunAsync(CancellationToken stopDequeuing, CancellationToken abortActivities)
+    {
+        var delay = MinPollDelay;
+        var max = _storage.Options.MaxConcurrentActivities;
+        while (!stopDequeuing.IsCancellationRequested)
+        {
+            try
+            {
+                await _slots.WaitAsync(stopDequeuing).ConfigureAwait(false);
+                var free = 1;
+                while (free < Math.Min(max, 32) && _slots.Wait(0))
+                {
+                    free++;
+                }
+
+                QueueMessage[] messages;
+                try
+                {
+                    _storage.Metrics.StorageCall();
+                    messages = (await _storage.WorkItems.ReceiveMessagesAsync(free, _storage.Options.ActivityVisibilityTimeout, stopDequeuing).ConfigureAwait(false)).Value;
+                }
+                catch
+                {
+                    _slots.Release(free);
+                    throw;
+                }
+
+                // Each started activity keeps one slot until it finishes; return the unused ones.
+                if (free > messages.Length)
+                {
+                    _slots.Release(free - messages.Length);
+                }
+
+                foreach (var message in messages)
+                {
+                    Track(Task.Run(() => ExecuteAsync(message, abortActivities), CancellationToken.None));
+                }
+
+                if (messages.Length > 0)
+                {
+                    delay = MinPollDelay;
+                    continue;
+                }
+
+                delay = await Wake.WaitAsync(delay, _timeProvider, stopDequeuing).ConfigureAwait(false)
+                    ? MinPollDelay
+                    : TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _storage.Options.MaxPollDelay.Ticks));
+            }
+            catch (OperationCanceledException) when (stopDequeuing.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                Log.WorkItemPollFailed(_logger, e);
+                await Task.Delay(_storage.Options.MaxPollDelay, _timeProvider, stopDequeuing).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Activities still running.</summary>
+    public Task DrainAsync()
+    {
+        lock (_runningLock)
+        {
+            return Task.WhenAll(_running.ToArray());
+        }
+    }
+
+    private void Track(Task task)
+    {
+        lock (_runningLock)
+        {
+            _running.RemoveAll(t => t.IsCompleted);
+            _running.Add(task);
+        }
+    }
+
+    private async Task ExecuteAsync(QueueMessage message, CancellationToken abort)
+    {
+        var popReceipt = message.PopReceipt;
+        WorkItemMessage? item = null;
+        try
+        {
+            item = WorkItemMessage.Deserialize(await _storage.ReadMessageTextAsync(message, abort).ConfigureAwait(false));
+            ControlMessage result;
+            if (message.DequeueCount > _storage.Options.PoisonDequeueCount)
+            {
+                Log.ActivityPoison(_logger, item.Name, item.TaskId, item.InstanceId, message.DequeueCount);
+                result = new TaskFailedMessage(item.InstanceId, item.ExecutionId, item.TaskId, "PoisonMessage",
+                    $"The work item of activity '{item.Name}' was dequeued {message.DequeueCount} times (limit {_storage.Options.PoisonDequeueCount}) without completing; the worker running it probably crashed or hung.");
+            }
+            else
+            {
+                using var renewal = CancellationTokenSource.CreateLinkedTokenSource(abort);
+                var renewing = RenewAsync(message.MessageId, () => popReceipt, r => popReceipt = r, renewal.Token);
+                try
+                {
+                    result = await InvokeAsync(item, abort).ConfigureAwait(false);
+                }
+                finally
+                {
+                    await renewal.CancelAsync().ConfigureAwait(false);
+                    await renewing.ConfigureAwait(false);
+                }
+
+                abort.ThrowIfCancellationRequested();
+            }
+
+            await _storage.SendControlAsync(result, null, CancellationToken.None).ConfigureAwait(false);
+            await _storage.DeleteMessageAsync(_storage.WorkItems, message.MessageId, popReceipt, CancellationToken.None).ConfigureAwait(false);
+            Log.ActivityFinished(_logger, item.Name, item.TaskId, item.InstanceId, result.GetType().Name);
+        }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        {
+            // Shutdown: make the item visible again at once so another worker (or our restart) runs it.
+            Log.ActivityAbandoned(_logger, item?.Name ?? "?", item?.TaskId ?? -1, item?.InstanceId ?? "?");
+            await _storage.AbandonMessageAsync(_storage.WorkItems, message.MessageId, popReceipt, TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // Storage trouble: the item reappears after its visibility timeout and runs again (at least once).
+            Log.WorkItemPollFailed(_logger, e);
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    private async Task<ControlMessage> InvokeAsync(WorkItemMessage item, CancellationToken abort)
+    {
+        _storage.Metrics.Activity();
+        if (!_registry.TryGetActivity(item.Name, out var activity))
+        {
+            return new TaskFailedMessage(item.InstanceId, item.ExecutionId, item.TaskId, "ActivityNotFound", $"Activity '{item.Name}' is not registered with this engine.");
+        }
+
+        try
+        {
+            await using var scope = _services.CreateAsyncScope();
+            var output = await activity(scope.ServiceProvider, item.Input, abort).ConfigureAwait(false);
+            return new TaskCompletedMessage(item.InstanceId, item.ExecutionId, item.TaskId, output);
+        }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e)
+        {
+            return new TaskFailedMessage(item.InstanceId, item.ExecutionId, item.TaskId, e.GetType().FullName ?? e.GetType().Name, e.Message);
+        }
+    }
+
+    private async Task RenewAsync(string messageId, Func<string> popReceipt, Action<string> setPopReceipt, CancellationToken cancellationToken)
+    {
+        var timeout = _storage.Options.ActivityVisibilityTimeout;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(timeout / 2, _timeProvider, cancellationToken).ConfigureAwait(false);
+                _storage.Metrics.StorageCall();
+                var response = await _storage.WorkItems.UpdateMessageAsync(messageId, popReceipt(), visibilityTimeout: timeout, cancellationToken: cancellationToken).ConfigureAwait(false);
+                setPopReceipt(response.Value.PopReceipt);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The activity finished.
+        }
+        catch (RequestFailedException)
+        {
+            // Lost the item's lease; the result is still sent and duplicates are dropped by replay.
+        }
+    }
+}

@@ -1,0 +1,166 @@
+using FunctionsScheduler.Durable;
+using FunctionsScheduler.Engine.Activities;
+using FunctionsScheduler.Engine.Diagnostics;
+using FunctionsScheduler.Engine.Hosting;
+using FunctionsScheduler.Engine.Orchestrations;
+using FunctionsScheduler.Engine.Partitions;
+using FunctionsScheduler.Engine.Queues;
+using FunctionsScheduler.Engine.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace FunctionsScheduler.Engine;
+
+/// <summary>
+/// The embedded durable-orchestration engine: leases control-queue partitions, steps orchestrations by replay,
+/// runs activities and fires timers, over Azure Tables, Queues and Blobs. Register functions before starting it.
+/// </summary>
+public sealed class DurableEngine : IHostedService, IAsyncDisposable, IDurableFunctionRegistry
+{
+    private readonly FunctionRegistry _registry = new();
+    private readonly TaskHubStorage _storage;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly PartitionLeases _leases;
+    private readonly InMemoryTimers _timers;
+    private readonly ControlQueuePoller[] _pollers;
+    private readonly ActivityWorker _activities;
+    private readonly SemaphoreSlim _stepSlots;
+    private readonly CancellationTokenSource _stopDequeuing = new();
+    private readonly CancellationTokenSource _abortActivities = new();
+    private readonly List<Task> _loops = [];
+    private Task? _activityLoop;
+    private int _state; // 0 new, 1 started, 2 stopped
+
+    public DurableEngine(DurableEngineOptions options, IServiceProvider services, ILoggerFactory loggerFactory, TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        options.Validate();
+        var settings = options.Clone();
+        _timeProvider = timeProvider;
+        _logger = loggerFactory.CreateLogger<DurableEngine>();
+        _storage = new TaskHubStorage(settings, Metrics);
+        _leases = new PartitionLeases(_storage, timeProvider, _logger);
+        _timers = new InMemoryTimers(timeProvider, FireTimer);
+        _stepSlots = new SemaphoreSlim(settings.MaxConcurrentOrchestrationSteps, settings.MaxConcurrentOrchestrationSteps);
+        var stepper = new OrchestrationStepper(_storage, _registry, timeProvider, _logger, _timers);
+        _pollers = [.. _leases.Partitions.Select(p => new ControlQueuePoller(p, _storage, stepper, _stepSlots, timeProvider, _logger))];
+        _activities = new ActivityWorker(_storage, _registry, services, timeProvider, _logger);
+    }
+
+    /// <summary>Counters of this engine's storage calls, steps and activities.</summary>
+    public EngineMetrics Metrics { get; } = new();
+
+    /// <summary>This process's worker id (lease owner).</summary>
+    public string WorkerId => _storage.Options.WorkerId;
+
+    /// <summary>Partitions whose lease this engine currently holds.</summary>
+    public IReadOnlyList<int> OwnedPartitions => [.. _leases.Partitions.Where(p => p.IsOwned(_timeProvider.GetUtcNow())).Select(p => p.Index)];
+
+    public IDurableFunctionRegistry AddOrchestrator<TOutput>(string name, Func<IOrchestrationContext, Task<TOutput>> orchestrator)
+    {
+        _registry.AddOrchestrator(name, orchestrator);
+        return this;
+    }
+
+    public IDurableFunctionRegistry AddActivity<TActivity, TInput, TOutput>(string name)
+        where TActivity : class, IActivity<TInput, TOutput>
+    {
+        _registry.AddActivity<TActivity, TInput, TOutput>(name);
+        return this;
+    }
+
+    /// <summary>Creates the task hub's storage if missing, takes partition leases and starts polling.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+        {
+            throw new InvalidOperationException("The engine was already started.");
+        }
+
+        await _storage.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+        await _leases.MaintainAsync(cancellationToken).ConfigureAwait(false);
+        LocalSignals.ListenControl(_storage.HubKey, this, partition => _leases.Partitions[partition].Wake.Set());
+        LocalSignals.ListenWorkItems(_storage.HubKey, this, _activities.Wake.Set);
+
+        var stop = _stopDequeuing.Token;
+        _loops.Add(Task.Run(() => MaintainLeasesAsync(stop), CancellationToken.None));
+        _loops.AddRange(_pollers.Select(p => Task.Run(() => p.RunAsync(stop), CancellationToken.None)));
+        _activityLoop = Task.Run(() => _activities.RunAsync(stop, _abortActivities.Token), CancellationToken.None);
+        Log.EngineStarted(_logger, WorkerId, _storage.Options.TaskHubName, _storage.Options.PartitionCount);
+    }
+
+    /// <summary>
+    /// Stops dequeuing, lets running activities finish until <paramref name="cancellationToken"/> fires (then abandons
+    /// them so their work items reappear), and releases the partition leases.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.CompareExchange(ref _state, 2, 1) != 1)
+        {
+            return;
+        }
+
+        LocalSignals.Unlisten(_storage.HubKey, this);
+        await _stopDequeuing.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(_loops).ConfigureAwait(false);
+        await _activityLoop!.ConfigureAwait(false);
+
+        var drain = _activities.DrainAsync();
+        if (!drain.IsCompleted)
+        {
+            var gaveUp = new TaskCompletionSource();
+            await using (cancellationToken.Register(() => gaveUp.TrySetResult()))
+            {
+                await Task.WhenAny(drain, gaveUp.Task).ConfigureAwait(false);
+            }
+
+            if (!drain.IsCompleted)
+            {
+                await _abortActivities.CancelAsync().ConfigureAwait(false);
+                await drain.ConfigureAwait(false);
+            }
+        }
+
+        _timers.Dispose();
+        await _leases.ReleaseAllAsync(CancellationToken.None).ConfigureAwait(false);
+        Log.EngineStopped(_logger, WorkerId);
+    }
+
+    /// <summary>Stops at once (running activities are abandoned) if still running.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(new CancellationToken(canceled: true)).ConfigureAwait(false);
+        _timers.Dispose();
+        _stopDequeuing.Dispose();
+        _abortActivities.Dispose();
+        _stepSlots.Dispose();
+    }
+
+    private async Task MaintainLeasesAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(_leases.RenewInterval, _timeProvider, cancellationToken).ConfigureAwait(false);
+                await _leases.MaintainAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                Log.LeaseMaintenanceFailed(_logger, WorkerId, e);
+            }
+        }
+    }
+
+    private void FireTimer(string instanceId, string executionId, int taskId, DateTimeOffset fireAt) =>
+        _pollers[_storage.PartitionOf(instanceId)].EnqueueLocal(
+            new InboundMessage(new TimerFiredMessage(instanceId, executionId, taskId, fireAt), null, null));
+}

@@ -1,0 +1,100 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+
+namespace FunctionsScheduler.Engine;
+
+/// <summary>Settings of one embedded engine process (or client) working on a task hub.</summary>
+public sealed partial class DurableEngineOptions
+{
+    /// <summary>Storage connection string (tables, queues, blobs); Azurite locally.</summary>
+    public string ConnectionString { get; set; } = "";
+
+    /// <summary>Task hub name: letters and digits, used as the prefix of every table, queue and container.</summary>
+    public string TaskHubName { get; set; } = "DurableHub";
+
+    /// <summary>Number of control-queue partitions; must stay the same for the life of a task hub.</summary>
+    public int PartitionCount { get; set; } = 4;
+
+    /// <summary>Stable identity of this process; a restarted process with the same id retakes its leases at once.</summary>
+    public string WorkerId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}";
+
+    public int MaxConcurrentActivities { get; set; } = 16;
+
+    public int MaxConcurrentOrchestrationSteps { get; set; } = 8;
+
+    public TimeSpan PartitionLeaseDuration { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Longest wait between polls of an idle queue; local enqueues wake pollers at once.</summary>
+    public TimeSpan MaxPollDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Lease of a running activity's work item; renewed while the activity runs.</summary>
+    public TimeSpan ActivityVisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>A work item dequeued more than this many times fails its activity as poison.</summary>
+    public int PoisonDequeueCount { get; set; } = 5;
+
+    /// <summary>Throws <see cref="OptionsValidationException"/> naming every invalid setting.</summary>
+    public void Validate()
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            errors.Add($"{nameof(ConnectionString)} is required.");
+        }
+
+        if (TaskHubName is null || !HubNamePattern().IsMatch(TaskHubName))
+        {
+            errors.Add($"{nameof(TaskHubName)} '{TaskHubName}' must be 3-45 letters or digits starting with a letter.");
+        }
+
+        if (PartitionCount is < 1 or > 16)
+        {
+            errors.Add($"{nameof(PartitionCount)} must be between 1 and 16 (was {PartitionCount}).");
+        }
+
+        if (string.IsNullOrWhiteSpace(WorkerId))
+        {
+            errors.Add($"{nameof(WorkerId)} is required.");
+        }
+
+        if (MaxConcurrentActivities < 1)
+        {
+            errors.Add($"{nameof(MaxConcurrentActivities)} must be at least 1.");
+        }
+
+        if (MaxConcurrentOrchestrationSteps < 1)
+        {
+            errors.Add($"{nameof(MaxConcurrentOrchestrationSteps)} must be at least 1.");
+        }
+
+        if (PartitionLeaseDuration < TimeSpan.FromSeconds(1))
+        {
+            errors.Add($"{nameof(PartitionLeaseDuration)} must be at least 1 second.");
+        }
+
+        if (MaxPollDelay <= TimeSpan.Zero)
+        {
+            errors.Add($"{nameof(MaxPollDelay)} must be positive.");
+        }
+
+        if (ActivityVisibilityTimeout < TimeSpan.FromSeconds(2) || ActivityVisibilityTimeout > TimeSpan.FromDays(6))
+        {
+            errors.Add($"{nameof(ActivityVisibilityTimeout)} must be between 2 seconds and 6 days.");
+        }
+
+        if (PoisonDequeueCount < 1)
+        {
+            errors.Add($"{nameof(PoisonDequeueCount)} must be at least 1.");
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationException(nameof(DurableEngineOptions), typeof(DurableEngineOptions), errors);
+        }
+    }
+
+    internal DurableEngineOptions Clone() => (DurableEngineOptions)MemberwiseClone();
+
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9]{2,44}$")]
+    private static partial Regex HubNamePattern();
+}

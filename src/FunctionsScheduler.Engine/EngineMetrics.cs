@@ -1,0 +1,36 @@
+namespace FunctionsScheduler.Engine;
+
+/// <summary>Thread-safe counters a benchmark reads to count storage calls and work per run.</summary>
+public sealed class EngineMetrics
+{
+    private long _storageCalls;
+    private long _steps;
+    private long _activities;
+    private long _historyLoads;
+    private long _abandonedSteps;
+
+    /// <summary>Calls made to tables, queues and blobs.</summary>
+    public long StorageCalls => Interlocked.Read(ref _storageCalls);
+
+    /// <summary>Orchestration steps committed.</summary>
+    public long Steps => Interlocked.Read(ref _steps);
+
+    /// <summary>Activity invocations run (including failed ones).</summary>
+    public long Activities => Interlocked.Read(ref _activities);
+
+    /// <summary>Steps that had to read history from storage (cache misses).</summary>
+    public long HistoryLoads => Interlocked.Read(ref _historyLoads);
+
+    /// <summary>Steps abandoned because another writer changed the instance first.</summary>
+    public long AbandonedSteps => Interlocked.Read(ref _abandonedSteps);
+
+    internal void StorageCall() => Interlocked.Increment(ref _storageCalls);
+
+    internal void Step() => Interlocked.Increment(ref _steps);
+
+    internal void Activity() => Interlocked.Increment(ref _activities);
+
+    internal void HistoryLoad() => Interlocked.Increment(ref _historyLoads);
+
+    internal void AbandonedStep() => Interlocked.Increment(ref _abandonedSteps);
+}

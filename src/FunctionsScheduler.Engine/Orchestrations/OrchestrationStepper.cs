@@ -1,0 +1,364 @@
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
+using FunctionsScheduler.Durable;
+using FunctionsScheduler.Engine.Diagnostics;
+using FunctionsScheduler.Engine.History;
+using FunctionsScheduler.Engine.Hosting;
+using FunctionsScheduler.Engine.Queues;
+using FunctionsScheduler.Engine.Replay;
+using FunctionsScheduler.Engine.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace FunctionsScheduler.Engine.Orchestrations;
+
+/// <summary>A control message for one instance; <see cref="Receipt"/> is null for an in-memory timer wake-up.</summary>
+internal sealed record InboundMessage(ControlMessage Message, QueueClient? Queue, QueueMessage? Receipt);
+
+/// <summary>
+/// Runs one orchestration step: appends the inbound messages as events, replays, and commits in the order
+/// outbound messages → history rows → instance row (If-Match) → delete consumed messages.
+/// </summary>
+internal sealed class OrchestrationStepper
+{
+    private static readonly TimeSpan NotStartedRetry = TimeSpan.FromSeconds(1);
+
+    private readonly TaskHubStorage _storage;
+    private readonly FunctionRegistry _registry;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly InstanceCache _cache = new();
+    private readonly InMemoryTimers _timers;
+
+    public OrchestrationStepper(TaskHubStorage storage, FunctionRegistry registry, TimeProvider timeProvider, ILogger logger, InMemoryTimers timers)
+    {
+        _storage = storage;
+        _registry = registry;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _timers = timers;
+    }
+
+    public async Task StepAsync(string instanceId, IReadOnlyList<InboundMessage> messages, Func<bool> stillOwned, CancellationToken cancellationToken)
+    {
+        var row = await _storage.GetInstanceAsync(instanceId, cancellationToken).ConfigureAwait(false);
+        if (row is null || row.IsTerminal)
+        {
+            foreach (var m in messages)
+            {
+                if (m.Message is EventRaisedMessage raised)
+                {
+                    Log.EventToMissingInstance(_logger, raised.Name, instanceId);
+                }
+                else
+                {
+                    Log.MessageDropped(_logger, instanceId, m.Message.GetType().Name, row is null ? "no such instance" : "instance finished");
+                }
+            }
+
+            await DeleteAsync(messages, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var fromCache = _cache.TryGet(instanceId, row.ExecutionId, row.ETag, out var history);
+        if (!fromCache)
+        {
+            _storage.Metrics.HistoryLoad();
+            history = row.HistoryCount == 0 ? [] : await _storage.LoadHistoryAsync(instanceId, row.ExecutionId, row.HistoryCount, cancellationToken).ConfigureAwait(false);
+        }
+
+        var now = _timeProvider.GetUtcNow();
+        var plan = Plan(row, history, messages, now);
+        if (!fromCache)
+        {
+            ArmPendingTimers(row, history);
+        }
+
+        if (!plan.HasNewEvents)
+        {
+            await SendAsync(plan.Outbound, cancellationToken).ConfigureAwait(false);
+            await DeleteAsync(plan.Consumed, cancellationToken).ConfigureAwait(false);
+            await DeferAsync(plan.Deferred, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var all = new List<HistoryEvent>(history.Count + plan.Added.Count + 8);
+        all.AddRange(history);
+        all.AddRange(plan.Added);
+        var added = plan.Added;
+        var status = row.Status;
+        string? output = null;
+        string? failure = null;
+        var customStatusSet = false;
+        string? customStatus = null;
+        var started = all.Any(e => e is ExecutionStarted);
+
+        if (plan.Terminated is { } reason)
+        {
+            status = OrchestrationStatus.Terminated;
+            output = reason.Length == 0 ? null : DurableJson.Serialize(reason);
+        }
+        else if (plan.Suspended)
+        {
+            status = OrchestrationStatus.Suspended;
+        }
+        else if (!started)
+        {
+            status = OrchestrationStatus.Pending;
+        }
+        else if (!_registry.TryGetOrchestrator(row.Name, out var orchestrator))
+        {
+            status = OrchestrationStatus.Failed;
+            failure = $"Orchestrator '{row.Name}' is not registered with this engine.";
+        }
+        else
+        {
+            var result = OrchestrationExecutor.Run(instanceId, all, history.Count, orchestrator);
+            status = result.Status;
+            output = result.Output;
+            failure = result.FailureMessage;
+            customStatusSet = result.CustomStatusSet;
+            customStatus = result.CustomStatus;
+            foreach (var action in result.NewActions)
+            {
+                added.Add(action);
+                all.Add(action);
+                switch (action)
+                {
+                    case TaskScheduled scheduled:
+                        var workItem = new WorkItemMessage(instanceId, row.ExecutionId, scheduled.TaskId, scheduled.Name, scheduled.Input);
+                        plan.Outbound.Add(ct => _storage.SendWorkItemAsync(workItem, ct));
+                        break;
+                    case TimerCreated timer:
+                        var fired = new TimerFiredMessage(instanceId, row.ExecutionId, timer.TaskId, timer.FireAt);
+                        plan.Outbound.Add(ct => _storage.SendControlAsync(fired, TaskHubStorage.TimerDelay(timer.FireAt, now), ct));
+                        break;
+                }
+            }
+        }
+
+        if (status is OrchestrationStatus.Completed or OrchestrationStatus.Failed)
+        {
+            var completed = new ExecutionCompleted(status, output, failure);
+            added.Add(completed);
+            all.Add(completed);
+        }
+
+        if (!stillOwned())
+        {
+            // The partition moved while we replayed; the new owner processes these messages.
+            await DeferAsync(messages, cancellationToken, TimeSpan.Zero).ConfigureAwait(false);
+            return;
+        }
+
+        await SendAsync(plan.Outbound, cancellationToken).ConfigureAwait(false);
+        await _storage.AppendHistoryAsync(instanceId, row.ExecutionId, history.Count, added, cancellationToken).ConfigureAwait(false);
+
+        row.Status = status;
+        row.HistoryCount = all.Count;
+        row.LastUpdatedAt = now;
+        if (status is OrchestrationStatus.Completed or OrchestrationStatus.Terminated)
+        {
+            row.Output = await _storage.EncodeForTableAsync(output, instanceId, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (status is OrchestrationStatus.Failed)
+        {
+            row.FailureMessage = failure is { Length: > 30_000 } ? failure[..30_000] : failure;
+        }
+
+        if (customStatusSet)
+        {
+            row.CustomStatus = await _storage.EncodeForTableAsync(customStatus, instanceId, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!await _storage.TryUpdateInstanceAsync(row, cancellationToken).ConfigureAwait(false))
+        {
+            _cache.Remove(instanceId);
+            _storage.Metrics.AbandonedStep();
+            Log.StepAbandoned(_logger, instanceId);
+            await DeferAsync(messages, cancellationToken, TimeSpan.Zero).ConfigureAwait(false);
+            return;
+        }
+
+        _storage.Metrics.Step();
+        Log.Stepped(_logger, instanceId, status.ToString(), added.Count);
+        await DeleteAsync(plan.Consumed, cancellationToken).ConfigureAwait(false);
+        await DeferAsync(plan.Deferred, cancellationToken).ConfigureAwait(false);
+
+        if (row.IsTerminal)
+        {
+            _cache.Remove(instanceId);
+            _timers.CancelInstance(instanceId);
+            Log.InstanceFinished(_logger, instanceId, status.ToString(), failure);
+        }
+        else
+        {
+            _cache.Set(instanceId, row.ExecutionId, row.ETag, all);
+            foreach (var timer in added.OfType<TimerCreated>())
+            {
+                _timers.Arm(instanceId, row.ExecutionId, timer.TaskId, timer.FireAt);
+            }
+        }
+
+        LocalSignals.InstanceChanged(_storage.HubKey, instanceId);
+    }
+
+    /// <summary>Turns inbound messages into new history events, dropping what history does not expect.</summary>
+    private StepPlan Plan(InstanceRow row, IReadOnlyList<HistoryEvent> history, IReadOnlyList<InboundMessage> messages, DateTimeOffset now)
+    {
+        var scheduled = new HashSet<int>();
+        var resolved = new HashSet<int>();
+        var timers = new Dictionary<int, DateTimeOffset>();
+        var fired = new HashSet<int>();
+        var started = false;
+        foreach (var e in history)
+        {
+            switch (e)
+            {
+                case ExecutionStarted:
+                    started = true;
+                    break;
+                case TaskScheduled s:
+                    scheduled.Add(s.TaskId);
+                    break;
+                case TaskCompleted c:
+                    resolved.Add(c.TaskId);
+                    break;
+                case TaskFailed f:
+                    resolved.Add(f.TaskId);
+                    break;
+                case TimerCreated t:
+                    timers[t.TaskId] = t.FireAt;
+                    break;
+                case TimerFired t:
+                    fired.Add(t.TaskId);
+                    break;
+            }
+        }
+
+        var plan = new StepPlan { Suspended = row.Status == OrchestrationStatus.Suspended };
+        plan.Added.Add(new OrchestratorStarted(now));
+        foreach (var m in messages)
+        {
+            if (plan.Terminated is not null)
+            {
+                plan.Consumed.Add(m);
+                continue;
+            }
+
+            string? dropReason = null;
+            switch (m.Message)
+            {
+                case StartMessage start when start.ExecutionId == row.ExecutionId && !started:
+                    plan.Add(new ExecutionStarted(start.Name, start.Input));
+                    started = true;
+                    break;
+                case TaskCompletedMessage c when c.ExecutionId == row.ExecutionId && scheduled.Contains(c.TaskId) && resolved.Add(c.TaskId):
+                    plan.Add(new TaskCompleted(c.TaskId, c.Result));
+                    break;
+                case TaskFailedMessage f when f.ExecutionId == row.ExecutionId && scheduled.Contains(f.TaskId) && resolved.Add(f.TaskId):
+                    plan.Add(new TaskFailed(f.TaskId, f.ErrorType, f.ErrorMessage));
+                    break;
+                case TimerFiredMessage t when t.ExecutionId == row.ExecutionId && timers.TryGetValue(t.TaskId, out var fireAt) && !fired.Contains(t.TaskId):
+                    if (now >= fireAt)
+                    {
+                        plan.Add(new TimerFired(t.TaskId, fireAt));
+                        fired.Add(t.TaskId);
+                    }
+                    else
+                    {
+                        // Early (whole-second visibility, or a timer beyond the queue's 7-day limit): keep it durable
+                        // by re-sending with the remaining delay, and wake in memory at fireAt.
+                        if (m.Receipt is not null)
+                        {
+                            var resend = t with { };
+                            plan.Outbound.Add(ct => _storage.SendControlAsync(resend, TaskHubStorage.TimerDelay(fireAt, now), ct));
+                        }
+
+                        _timers.Arm(row.InstanceId, row.ExecutionId, t.TaskId, fireAt);
+                    }
+
+                    break;
+                case EventRaisedMessage raised when started:
+                    plan.Add(new EventRaised(raised.Name, raised.Payload));
+                    break;
+                case EventRaisedMessage:
+                    plan.Deferred.Add(m);
+                    continue;
+                case SuspendMessage suspend when !plan.Suspended:
+                    plan.Add(new ExecutionSuspended(suspend.Reason));
+                    plan.Suspended = true;
+                    break;
+                case ResumeMessage resume when plan.Suspended:
+                    plan.Add(new ExecutionResumed(resume.Reason));
+                    plan.Suspended = false;
+                    break;
+                case TerminateMessage terminate:
+                    plan.Add(new ExecutionTerminated(terminate.Reason));
+                    plan.Terminated = terminate.Reason ?? "";
+                    break;
+                default:
+                    dropReason = "not expected by history";
+                    break;
+            }
+
+            if (dropReason is not null)
+            {
+                Log.MessageDropped(_logger, row.InstanceId, m.Message.GetType().Name, dropReason);
+            }
+
+            plan.Consumed.Add(m);
+        }
+
+        return plan;
+    }
+
+    private void ArmPendingTimers(InstanceRow row, IReadOnlyList<HistoryEvent> history)
+    {
+        var fired = history.OfType<TimerFired>().Select(t => t.TaskId).ToHashSet();
+        foreach (var timer in history.OfType<TimerCreated>().Where(t => !fired.Contains(t.TaskId)))
+        {
+            _timers.Arm(row.InstanceId, row.ExecutionId, timer.TaskId, timer.FireAt);
+        }
+    }
+
+    private static async Task SendAsync(List<Func<CancellationToken, Task>> outbound, CancellationToken cancellationToken)
+    {
+        if (outbound.Count > 0)
+        {
+            await Task.WhenAll(outbound.Select(send => send(cancellationToken))).ConfigureAwait(false);
+        }
+    }
+
+    private async Task DeleteAsync(IEnumerable<InboundMessage> messages, CancellationToken cancellationToken) =>
+        await Task.WhenAll(messages.Where(m => m.Receipt is not null)
+            .Select(m => _storage.DeleteMessageAsync(m.Queue!, m.Receipt!.MessageId, m.Receipt.PopReceipt, cancellationToken))).ConfigureAwait(false);
+
+    private async Task DeferAsync(IEnumerable<InboundMessage> messages, CancellationToken cancellationToken, TimeSpan? delay = null) =>
+        await Task.WhenAll(messages.Where(m => m.Receipt is not null)
+            .Select(m => _storage.AbandonMessageAsync(m.Queue!, m.Receipt!.MessageId, m.Receipt.PopReceipt, delay ?? NotStartedRetry, cancellationToken))).ConfigureAwait(false);
+
+    private sealed class StepPlan
+    {
+        public List<HistoryEvent> Added { get; } = [];
+
+        public List<InboundMessage> Consumed { get; } = [];
+
+        /// <summary>Messages that arrived before the instance started; they come back shortly.</summary>
+        public List<InboundMessage> Deferred { get; } = [];
+
+        public List<Func<CancellationToken, Task>> Outbound { get; } = [];
+
+        public bool HasNewEvents { get; private set; }
+
+        public bool Suspended { get; set; }
+
+        public string? Terminated { get; set; }
+
+        public void Add(HistoryEvent e)
+        {
+            Added.Add(e);
+            HasNewEvents = true;
+        }
+    }
+}

@@ -1,0 +1,152 @@
+using System.Collections.Concurrent;
+using FunctionsScheduler.Engine.Diagnostics;
+using FunctionsScheduler.Engine.Orchestrations;
+using FunctionsScheduler.Engine.Queues;
+using FunctionsScheduler.Engine.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace FunctionsScheduler.Engine.Partitions;
+
+/// <summary>
+/// Dequeues one owned partition's control queue (plus its in-memory timer wake-ups) in batches, steps each instance
+/// of a batch once, and waits for the batch before the next, so one process never steps an instance twice at once.
+/// </summary>
+internal sealed class ControlQueuePoller
+{
+    private const int BatchSize = 32;
+    private static readonly TimeSpan MinPollDelay = TimeSpan.FromMilliseconds(25);
+    private static readonly TimeSpan MessageLease = TimeSpan.FromMinutes(2);
+
+    private readonly Partition _partition;
+    private readonly TaskHubStorage _storage;
+    private readonly OrchestrationStepper _stepper;
+    private readonly SemaphoreSlim _stepSlots;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly ConcurrentQueue<InboundMessage> _local = new();
+
+    public ControlQueuePoller(Partition partition, TaskHubStorage storage, OrchestrationStepper stepper, SemaphoreSlim stepSlots, TimeProvider timeProvider, ILogger logger)
+    {
+        _partition = partition;
+        _storage = storage;
+        _stepper = stepper;
+        _stepSlots = stepSlots;
+        _timeProvider = timeProvider;
+        _logger = logger;
+    }
+
+    /// <summary>Hands the poller a message that exists only in memory (an in-memory timer firing).</summary>
+    public void EnqueueLocal(InboundMessage message)
+    {
+        _local.Enqueue(message);
+        _partition.Wake.Set();
+    }
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var delay = MinPollDelay;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (!_partition.IsOwned(_timeProvider.GetUtcNow()))
+                {
+                    _local.Clear(); // the new owner re-arms timers from history and the queue fallback
+                    await _partition.Wake.WaitAsync(_storage.Options.MaxPollDelay, _timeProvider, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                var worked = await PollOnceAsync(cancellationToken).ConfigureAwait(false);
+                if (worked)
+                {
+                    delay = MinPollDelay;
+                    continue;
+                }
+
+                if (await _partition.Wake.WaitAsync(delay, _timeProvider, cancellationToken).ConfigureAwait(false))
+                {
+                    delay = MinPollDelay;
+                }
+                else
+                {
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _storage.Options.MaxPollDelay.Ticks));
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                Log.PollFailed(_logger, _partition.Index, e);
+                await Task.Delay(_storage.Options.MaxPollDelay, _timeProvider, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<bool> PollOnceAsync(CancellationToken cancellationToken)
+    {
+        await _partition.Busy.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_partition.IsOwned(_timeProvider.GetUtcNow()))
+            {
+                return false;
+            }
+
+            var inbound = new List<InboundMessage>();
+            while (_local.TryDequeue(out var local))
+            {
+                inbound.Add(local);
+            }
+
+            var queue = _storage.Control[_partition.Index];
+            _storage.Metrics.StorageCall();
+            var received = await queue.ReceiveMessagesAsync(BatchSize, MessageLease, cancellationToken).ConfigureAwait(false);
+            foreach (var message in received.Value)
+            {
+                try
+                {
+                    var text = await _storage.ReadMessageTextAsync(message, cancellationToken).ConfigureAwait(false);
+                    inbound.Add(new InboundMessage(ControlMessage.Deserialize(text), queue, message));
+                }
+                catch (Exception e) when (e is System.Text.Json.JsonException or InvalidDataException or NotSupportedException)
+                {
+                    Log.BadMessage(_logger, _partition.Index, message.MessageId, e);
+                    await _storage.DeleteMessageAsync(queue, message.MessageId, message.PopReceipt, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            if (inbound.Count == 0)
+            {
+                return received.Value.Length > 0;
+            }
+
+            var steps = inbound.GroupBy(m => m.Message.InstanceId, StringComparer.Ordinal).Select(g => StepAsync(g.Key, [.. g], cancellationToken));
+            await Task.WhenAll(steps).ConfigureAwait(false);
+            return true;
+        }
+        finally
+        {
+            _partition.Busy.Release();
+        }
+    }
+
+    private async Task StepAsync(string instanceId, IReadOnlyList<InboundMessage> messages, CancellationToken cancellationToken)
+    {
+        await _stepSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _stepper.StepAsync(instanceId, messages, () => _partition.IsOwned(_timeProvider.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // The messages reappear after their lease; in-memory timers fall back to their queue message.
+            Log.StepFailed(_logger, instanceId, e);
+        }
+        finally
+        {
+            _stepSlots.Release();
+        }
+    }
+}

@@ -1,0 +1,201 @@
+using Azure;
+using Azure.Data.Tables;
+using FunctionsScheduler.Engine.Diagnostics;
+using FunctionsScheduler.Engine.Queues;
+using FunctionsScheduler.Engine.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace FunctionsScheduler.Engine.Partitions;
+
+/// <summary>One control-queue partition as seen by this process.</summary>
+internal sealed class Partition(int index)
+{
+    private long _validUntilTicks;
+
+    public int Index { get; } = index;
+
+    public AsyncSignal Wake { get; } = new();
+
+    /// <summary>Held while a batch of this partition is being stepped, so a release waits for it.</summary>
+    public SemaphoreSlim Busy { get; } = new(1, 1);
+
+    public ETag LeaseETag { get; set; }
+
+    public bool Held { get; set; }
+
+    public void Own(DateTimeOffset validUntil) => Interlocked.Exchange(ref _validUntilTicks, validUntil.UtcTicks);
+
+    public void Disown() => Interlocked.Exchange(ref _validUntilTicks, 0);
+
+    /// <summary>True while our lease is certainly still ours (renewals keep pushing this forward).</summary>
+    public bool IsOwned(DateTimeOffset now) => now.UtcTicks < Interlocked.Read(ref _validUntilTicks);
+}
+
+/// <summary>
+/// Partition leases in the <c>{hub}Leases</c> table: one row per partition (owner + expiry, changed only with
+/// If-Match) and one heartbeat row per live worker, so partitions spread evenly over the live workers.
+/// </summary>
+internal sealed class PartitionLeases
+{
+    private const string LeasePartition = "lease";
+    private const string WorkerPartition = "worker";
+
+    private readonly TaskHubStorage _storage;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly string _workerId;
+    private readonly TimeSpan _duration;
+
+    public PartitionLeases(TaskHubStorage storage, TimeProvider timeProvider, ILogger logger)
+    {
+        _storage = storage;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _workerId = storage.Options.WorkerId;
+        _duration = storage.Options.PartitionLeaseDuration;
+        Partitions = Enumerable.Range(0, storage.Options.PartitionCount).Select(i => new Partition(i)).ToArray();
+    }
+
+    public Partition[] Partitions { get; }
+
+    public TimeSpan RenewInterval => _duration / 3;
+
+    /// <summary>Renews held leases, takes free or expired ones up to a fair share, and releases extras to newcomers.</summary>
+    public async Task MaintainAsync(CancellationToken cancellationToken)
+    {
+        var now = _timeProvider.GetUtcNow();
+        var expires = now + _duration;
+        // Trust a lease locally for a little less than its storage expiry, so two owners never overlap.
+        var validUntil = now + (_duration * 0.8);
+
+        _storage.Metrics.StorageCall();
+        await _storage.Leases.UpsertEntityAsync(
+            new TableEntity(WorkerPartition, _workerId) { ["ExpiresAt"] = expires }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+
+        var rows = new Dictionary<string, TableEntity>();
+        var liveWorkers = new HashSet<string>(StringComparer.Ordinal) { _workerId };
+        await foreach (var page in _storage.Leases.QueryAsync<TableEntity>(cancellationToken: cancellationToken).AsPages().ConfigureAwait(false))
+        {
+            _storage.Metrics.StorageCall();
+            foreach (var row in page.Values)
+            {
+                if (row.PartitionKey == WorkerPartition && row.GetDateTimeOffset("ExpiresAt") > now)
+                {
+                    liveWorkers.Add(row.RowKey);
+                }
+                else if (row.PartitionKey == LeasePartition)
+                {
+                    rows[row.RowKey] = row;
+                }
+            }
+        }
+
+        var fairShare = (int)Math.Ceiling(Partitions.Length / (double)liveWorkers.Count);
+        var held = Partitions.Count(p => p.Held);
+        foreach (var partition in Partitions)
+        {
+            var key = partition.Index.ToString("D2", System.Globalization.CultureInfo.InvariantCulture);
+            rows.TryGetValue(key, out var row);
+            var owner = row?.GetString("Owner");
+            var expired = row is null || row.GetDateTimeOffset("ExpiresAt") is not { } at || at <= now || string.IsNullOrEmpty(owner);
+            try
+            {
+                if (owner == _workerId && !partition.Held && held >= fairShare && liveWorkers.Count > 1)
+                {
+                    // Our own stale lease from a previous run, but others need it more.
+                    continue;
+                }
+
+                if (owner == _workerId && partition.Held && held > fairShare)
+                {
+                    await ReleaseAsync(partition, cancellationToken).ConfigureAwait(false);
+                    held--;
+                    continue;
+                }
+
+                if (owner == _workerId || (expired && held < fairShare))
+                {
+                    var entity = new TableEntity(LeasePartition, key) { ["Owner"] = _workerId, ["ExpiresAt"] = expires };
+                    _storage.Metrics.StorageCall();
+                    var response = row is null
+                        ? await _storage.Leases.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false)
+                        : await _storage.Leases.UpdateEntityAsync(entity, row.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                    partition.LeaseETag = response.Headers.ETag ?? default;
+                    partition.Own(validUntil);
+                    if (!partition.Held)
+                    {
+                        partition.Held = true;
+                        held++;
+                        Log.PartitionAcquired(_logger, _workerId, partition.Index);
+                        partition.Wake.Set();
+                    }
+                }
+                else if (partition.Held)
+                {
+                    Lose(partition);
+                    held--;
+                }
+            }
+            catch (RequestFailedException e) when (e.Status is 409 or 412)
+            {
+                if (partition.Held)
+                {
+                    Lose(partition);
+                    held--;
+                }
+            }
+        }
+    }
+
+    /// <summary>Gives up every held lease (expiry in the past) so another worker can take it at once.</summary>
+    public async Task ReleaseAllAsync(CancellationToken cancellationToken)
+    {
+        foreach (var partition in Partitions.Where(p => p.Held))
+        {
+            try
+            {
+                await ReleaseAsync(partition, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RequestFailedException)
+            {
+                // The lease expires by itself.
+            }
+        }
+
+        try
+        {
+            _storage.Metrics.StorageCall();
+            await _storage.Leases.DeleteEntityAsync(WorkerPartition, _workerId, ETag.All, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException)
+        {
+            // The heartbeat expires by itself.
+        }
+    }
+
+    private async Task ReleaseAsync(Partition partition, CancellationToken cancellationToken)
+    {
+        partition.Disown();
+        partition.Held = false;
+        await partition.Busy.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var key = partition.Index.ToString("D2", System.Globalization.CultureInfo.InvariantCulture);
+            var entity = new TableEntity(LeasePartition, key) { ["Owner"] = "", ["ExpiresAt"] = DateTimeOffset.UnixEpoch };
+            _storage.Metrics.StorageCall();
+            await _storage.Leases.UpdateEntityAsync(entity, partition.LeaseETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            Log.PartitionReleased(_logger, _workerId, partition.Index);
+        }
+        finally
+        {
+            partition.Busy.Release();
+        }
+    }
+
+    private void Lose(Partition partition)
+    {
+        partition.Disown();
+        partition.Held = false;
+        Log.PartitionReleased(_logger, _workerId, partition.Index);
+    }
+}

@@ -1,0 +1,97 @@
+using System.Collections.Concurrent;
+
+namespace FunctionsScheduler.Engine.Queues;
+
+/// <summary>
+/// In-process wake-ups on top of the durable queues: whoever enqueues in this process wakes the poller at once,
+/// and instance changes wake local waiters, so pollers only back off when nothing local is happening.
+/// </summary>
+internal static class LocalSignals
+{
+    private static readonly ConcurrentDictionary<string, ConcurrentDictionary<object, Action<int>>> ControlListeners = new();
+    private static readonly ConcurrentDictionary<string, ConcurrentDictionary<object, Action>> WorkItemListeners = new();
+    private static readonly ConcurrentDictionary<(string Hub, string InstanceId), TaskCompletionSource> InstanceWaiters = new();
+
+    public static void ListenControl(string hubKey, object owner, Action<int> onPartition) =>
+        ControlListeners.GetOrAdd(hubKey, _ => new())[owner] = onPartition;
+
+    public static void ListenWorkItems(string hubKey, object owner, Action onWorkItem) =>
+        WorkItemListeners.GetOrAdd(hubKey, _ => new())[owner] = onWorkItem;
+
+    public static void Unlisten(string hubKey, object owner)
+    {
+        if (ControlListeners.TryGetValue(hubKey, out var control))
+        {
+            control.TryRemove(owner, out _);
+        }
+
+        if (WorkItemListeners.TryGetValue(hubKey, out var work))
+        {
+            work.TryRemove(owner, out _);
+        }
+    }
+
+    public static void ControlEnqueued(string hubKey, int partition)
+    {
+        if (ControlListeners.TryGetValue(hubKey, out var listeners))
+        {
+            foreach (var listener in listeners.Values)
+            {
+                listener(partition);
+            }
+        }
+    }
+
+    public static void WorkItemEnqueued(string hubKey)
+    {
+        if (WorkItemListeners.TryGetValue(hubKey, out var listeners))
+        {
+            foreach (var listener in listeners.Values)
+            {
+                listener();
+            }
+        }
+    }
+
+    /// <summary>A task that completes at the next <see cref="InstanceChanged"/> for this instance; take it before reading state.</summary>
+    public static Task NextChange(string hubKey, string instanceId) =>
+        InstanceWaiters.GetOrAdd((hubKey, instanceId), _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    public static void InstanceChanged(string hubKey, string instanceId)
+    {
+        if (InstanceWaiters.TryRemove((hubKey, instanceId), out var waiter))
+        {
+            waiter.TrySetResult();
+        }
+    }
+}
+
+/// <summary>An auto-reset signal a poller awaits together with its backoff delay.</summary>
+internal sealed class AsyncSignal
+{
+    private TaskCompletionSource _tcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Set() => Volatile.Read(ref _tcs).TrySetResult();
+
+    /// <summary>Waits for the signal or the delay; returns true when signalled.</summary>
+    public async Task<bool> WaitAsync(TimeSpan delay, TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        var current = Volatile.Read(ref _tcs);
+        if (!current.Task.IsCompleted)
+        {
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var delayTask = Task.Delay(delay, timeProvider, cts.Token);
+            await Task.WhenAny(current.Task, delayTask).ConfigureAwait(false);
+            await cts.CancelAsync().ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        var signalled = current.Task.IsCompleted;
+        if (signalled)
+        {
+            Interlocked.CompareExchange(ref _tcs, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), current);
+        }
+
+        return signalled;
+    }
+}

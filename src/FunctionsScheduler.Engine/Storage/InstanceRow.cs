@@ -1,0 +1,66 @@
+using Azure;
+using Azure.Data.Tables;
+using FunctionsScheduler.Durable;
+
+namespace FunctionsScheduler.Engine.Storage;
+
+/// <summary>The instance's state row; payload columns hold JSON or a large-payload blob reference.</summary>
+internal sealed class InstanceRow
+{
+    public required string InstanceId { get; init; }
+
+    public required string Name { get; init; }
+
+    public required string ExecutionId { get; init; }
+
+    public OrchestrationStatus Status { get; set; }
+
+    public string? Input { get; set; }
+
+    public string? Output { get; set; }
+
+    public string? CustomStatus { get; set; }
+
+    public string? FailureMessage { get; set; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+
+    public DateTimeOffset LastUpdatedAt { get; set; }
+
+    /// <summary>Number of committed history events of the current execution; rows beyond it are leftovers of abandoned steps.</summary>
+    public int HistoryCount { get; set; }
+
+    public ETag ETag { get; set; }
+
+    public bool IsTerminal => Status is OrchestrationStatus.Completed or OrchestrationStatus.Failed or OrchestrationStatus.Terminated;
+
+    public TableEntity ToEntity() => new(InstanceId, TaskHubStorage.InstanceRowKey)
+    {
+        ["Name"] = Name,
+        ["ExecutionId"] = ExecutionId,
+        ["RuntimeStatus"] = Status.ToString(),
+        ["Input"] = Input,
+        ["Output"] = Output,
+        ["CustomStatus"] = CustomStatus,
+        ["FailureMessage"] = FailureMessage,
+        ["CreatedAt"] = CreatedAt,
+        ["LastUpdatedAt"] = LastUpdatedAt,
+        ["HistoryCount"] = HistoryCount,
+    };
+
+    public static InstanceRow FromEntity(TableEntity entity) => new()
+    {
+        InstanceId = entity.PartitionKey,
+        Name = entity.GetString("Name") ?? "",
+        ExecutionId = entity.GetString("ExecutionId") ?? "",
+        Status = Enum.Parse<OrchestrationStatus>(entity.GetString("RuntimeStatus") ?? nameof(OrchestrationStatus.Pending)),
+        Input = entity.GetString("Input"),
+        Output = entity.GetString("Output"),
+        CustomStatus = entity.GetString("CustomStatus"),
+        FailureMessage = entity.GetString("FailureMessage"),
+        CreatedAt = entity.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue,
+        LastUpdatedAt = entity.GetDateTimeOffset("LastUpdatedAt") ?? DateTimeOffset.MinValue,
+        HistoryCount = entity.GetInt32("HistoryCount") ?? 0,
+        ETag = entity.ETag,
+    };
+}

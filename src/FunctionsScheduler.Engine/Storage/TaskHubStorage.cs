@@ -1,0 +1,329 @@
+using System.Text;
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
+using FunctionsScheduler.Engine.History;
+using FunctionsScheduler.Engine.Queues;
+
+namespace FunctionsScheduler.Engine.Storage;
+
+/// <summary>The task hub's tables, queues and blob container; every call is counted in <see cref="EngineMetrics"/>.</summary>
+internal sealed class TaskHubStorage
+{
+    public const string InstanceRowKey = "";
+
+    // A table string property holds 64 KB of UTF-16 (32K chars); a queue message 64 KB. Stay well below both.
+    private const int MaxTableChars = 30_000;
+    private const int MaxQueueBytes = 45_000;
+    private const string BlobPrefix = "@blob:";
+    private const int MaxBatch = 100;
+
+    // Storage queues refuse visibility delays of 7 days or more; longer timers are re-sent on arrival.
+    private static readonly TimeSpan MaxVisibilityDelay = TimeSpan.FromDays(6);
+    private static readonly TimeSpan NeverExpire = TimeSpan.FromSeconds(-1);
+
+    public TaskHubStorage(DurableEngineOptions options, EngineMetrics metrics)
+    {
+        Options = options;
+        Metrics = metrics;
+        var hub = options.TaskHubName;
+        var lower = hub.ToLowerInvariant();
+        var tables = new TableServiceClient(options.ConnectionString);
+        Instances = tables.GetTableClient(hub + "Instances");
+        History = tables.GetTableClient(hub + "History");
+        Leases = tables.GetTableClient(hub + "Leases");
+        var queues = new QueueServiceClient(options.ConnectionString);
+        Control = Enumerable.Range(0, options.PartitionCount).Select(i => queues.GetQueueClient($"{lower}-control-{i}")).ToArray();
+        WorkItems = queues.GetQueueClient($"{lower}-workitems");
+        Large = new BlobServiceClient(options.ConnectionString).GetBlobContainerClient($"{lower}-large");
+        HubKey = $"{Instances.AccountName}/{hub}".ToLowerInvariant();
+    }
+
+    public DurableEngineOptions Options { get; }
+
+    public EngineMetrics Metrics { get; }
+
+    /// <summary>Identifies the task hub among the engines and clients of this process.</summary>
+    public string HubKey { get; }
+
+    public TableClient Instances { get; }
+
+    public TableClient History { get; }
+
+    public TableClient Leases { get; }
+
+    public QueueClient[] Control { get; }
+
+    public QueueClient WorkItems { get; }
+
+    public BlobContainerClient Large { get; }
+
+    public async Task CreateIfNotExistsAsync(CancellationToken cancellationToken)
+    {
+        var creations = new List<Task>
+        {
+            Counted(Instances.CreateIfNotExistsAsync(cancellationToken)),
+            Counted(History.CreateIfNotExistsAsync(cancellationToken)),
+            Counted(Leases.CreateIfNotExistsAsync(cancellationToken)),
+            Counted(WorkItems.CreateIfNotExistsAsync(cancellationToken: cancellationToken)),
+            Counted(Large.CreateIfNotExistsAsync(cancellationToken: cancellationToken)),
+        };
+        creations.AddRange(Control.Select(q => Counted(q.CreateIfNotExistsAsync(cancellationToken: cancellationToken))));
+        await Task.WhenAll(creations).ConfigureAwait(false);
+    }
+
+    /// <summary>Stable partition of an instance (FNV-1a of its UTF-8 id), the same in every process and run.</summary>
+    public int PartitionOf(string instanceId)
+    {
+        var hash = 2166136261u;
+        foreach (var b in Encoding.UTF8.GetBytes(instanceId))
+        {
+            hash = unchecked((hash ^ b) * 16777619u);
+        }
+
+        return (int)(hash % (uint)Options.PartitionCount);
+    }
+
+    // ---- payloads ----
+
+    /// <summary>Returns the JSON itself, or a blob reference when it is too large for a table property.</summary>
+    public async Task<string?> EncodeForTableAsync(string? json, string instanceId, CancellationToken cancellationToken) =>
+        json is null || json.Length <= MaxTableChars ? json : await UploadAsync(json, instanceId, cancellationToken).ConfigureAwait(false);
+
+    public async Task<string?> DecodeAsync(string? stored, CancellationToken cancellationToken)
+    {
+        if (stored is null || !stored.StartsWith(BlobPrefix, StringComparison.Ordinal))
+        {
+            return stored;
+        }
+
+        Metrics.StorageCall();
+        var content = await Large.GetBlobClient(stored[BlobPrefix.Length..]).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
+        return content.Value.Content.ToString();
+    }
+
+    private async Task<string> UploadAsync(string json, string instanceId, CancellationToken cancellationToken)
+    {
+        var name = $"{instanceId}/{Guid.NewGuid():N}";
+        Metrics.StorageCall();
+        await Large.GetBlobClient(name).UploadAsync(BinaryData.FromString(json), overwrite: true, cancellationToken).ConfigureAwait(false);
+        return BlobPrefix + name;
+    }
+
+    private async Task<string> EncodeForQueueAsync(string json, string instanceId, CancellationToken cancellationToken) =>
+        Encoding.UTF8.GetByteCount(json) <= MaxQueueBytes ? json : await UploadAsync(json, instanceId, cancellationToken).ConfigureAwait(false);
+
+    // ---- queues ----
+
+    public async Task SendControlAsync(ControlMessage message, TimeSpan? visibilityDelay, CancellationToken cancellationToken)
+    {
+        var text = await EncodeForQueueAsync(message.Serialize(), message.InstanceId, cancellationToken).ConfigureAwait(false);
+        var partition = PartitionOf(message.InstanceId);
+        Metrics.StorageCall();
+        var delay = visibilityDelay is { } d && d > TimeSpan.Zero ? (d > MaxVisibilityDelay ? MaxVisibilityDelay : d) : (TimeSpan?)null;
+        await Control[partition].SendMessageAsync(text, delay, NeverExpire, cancellationToken).ConfigureAwait(false);
+        if (delay is null)
+        {
+            LocalSignals.ControlEnqueued(HubKey, partition);
+        }
+    }
+
+    /// <summary>The queue visibility delay for a timer: rounded UP to whole seconds so the message never arrives early by truncation.</summary>
+    public static TimeSpan TimerDelay(DateTimeOffset fireAt, DateTimeOffset now)
+    {
+        var remaining = fireAt - now;
+        return remaining <= TimeSpan.Zero ? TimeSpan.Zero : TimeSpan.FromSeconds(Math.Ceiling(remaining.TotalSeconds));
+    }
+
+    public async Task SendWorkItemAsync(WorkItemMessage message, CancellationToken cancellationToken)
+    {
+        var text = await EncodeForQueueAsync(message.Serialize(), message.InstanceId, cancellationToken).ConfigureAwait(false);
+        Metrics.StorageCall();
+        await WorkItems.SendMessageAsync(text, null, NeverExpire, cancellationToken).ConfigureAwait(false);
+        LocalSignals.WorkItemEnqueued(HubKey);
+    }
+
+    public async Task<string> ReadMessageTextAsync(QueueMessage message, CancellationToken cancellationToken)
+    {
+        var text = message.Body.ToString();
+        return await DecodeAsync(text, cancellationToken).ConfigureAwait(false) ?? text;
+    }
+
+    public async Task DeleteMessageAsync(QueueClient queue, string messageId, string popReceipt, CancellationToken cancellationToken)
+    {
+        Metrics.StorageCall();
+        try
+        {
+            await queue.DeleteMessageAsync(messageId, popReceipt, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status is 404)
+        {
+            // Already gone or re-leased by someone else: the message will be (or was) handled there.
+        }
+    }
+
+    public async Task AbandonMessageAsync(QueueClient queue, string messageId, string popReceipt, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        Metrics.StorageCall();
+        try
+        {
+            await queue.UpdateMessageAsync(messageId, popReceipt, visibilityTimeout: delay, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status is 404)
+        {
+            // The lease already expired; the message is visible again anyway.
+        }
+    }
+
+    // ---- instances ----
+
+    public async Task<InstanceRow?> GetInstanceAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        Metrics.StorageCall();
+        var response = await Instances.GetEntityIfExistsAsync<TableEntity>(instanceId, InstanceRowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return response.HasValue ? InstanceRow.FromEntity(response.Value!) : null;
+    }
+
+    /// <summary>Inserts the row if no instance has this id; false when it already exists.</summary>
+    public async Task<bool> TryInsertInstanceAsync(InstanceRow row, CancellationToken cancellationToken)
+    {
+        Metrics.StorageCall();
+        try
+        {
+            var response = await Instances.AddEntityAsync(row.ToEntity(), cancellationToken).ConfigureAwait(false);
+            row.ETag = response.Headers.ETag ?? default;
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Replaces the row if its ETag still matches; false when another writer got there first.</summary>
+    public async Task<bool> TryUpdateInstanceAsync(InstanceRow row, CancellationToken cancellationToken)
+    {
+        Metrics.StorageCall();
+        try
+        {
+            var response = await Instances.UpdateEntityAsync(row.ToEntity(), row.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            row.ETag = response.Headers.ETag ?? default;
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 412 or 404)
+        {
+            return false;
+        }
+    }
+
+    // ---- history ----
+
+    public static string HistoryRowKey(string executionId, int sequence) => $"{executionId}:{sequence:D8}";
+
+    public async Task<List<HistoryEvent>> LoadHistoryAsync(string instanceId, string executionId, int count, CancellationToken cancellationToken)
+    {
+        var events = new SortedList<int, HistoryEvent>();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {instanceId} and RowKey ge {executionId + ":"} and RowKey lt {executionId + ";"}");
+        await foreach (var page in History.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).AsPages().ConfigureAwait(false))
+        {
+            Metrics.StorageCall();
+            foreach (var entity in page.Values)
+            {
+                var sequence = int.Parse(entity.RowKey.AsSpan(executionId.Length + 1), System.Globalization.CultureInfo.InvariantCulture);
+                if (sequence < count)
+                {
+                    var json = await DecodeAsync(entity.GetString("Event"), cancellationToken).ConfigureAwait(false);
+                    events[sequence] = HistoryEvent.Deserialize(json!);
+                }
+            }
+        }
+
+        if (events.Count != count)
+        {
+            throw new InvalidDataException($"History of '{instanceId}' has {events.Count} of {count} committed events.");
+        }
+
+        return [.. events.Values];
+    }
+
+    /// <summary>Writes events at <paramref name="firstSequence"/>.. (upsert, so rows left by an abandoned step are overwritten).</summary>
+    public async Task AppendHistoryAsync(string instanceId, string executionId, int firstSequence, IReadOnlyList<HistoryEvent> events, CancellationToken cancellationToken)
+    {
+        var actions = new List<TableTransactionAction>(events.Count);
+        for (var i = 0; i < events.Count; i++)
+        {
+            var json = await EncodeForTableAsync(events[i].Serialize(), instanceId, cancellationToken).ConfigureAwait(false);
+            var entity = new TableEntity(instanceId, HistoryRowKey(executionId, firstSequence + i))
+            {
+                ["Kind"] = events[i].GetType().Name,
+                ["Event"] = json,
+            };
+            actions.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace, entity));
+        }
+
+        foreach (var chunk in actions.Chunk(MaxBatch))
+        {
+            Metrics.StorageCall();
+            await History.SubmitTransactionAsync(chunk, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // ---- purge ----
+
+    public async Task<bool> PurgeAsync(string instanceId, CancellationToken cancellationToken)
+    {
+        var row = await GetInstanceAsync(instanceId, cancellationToken).ConfigureAwait(false);
+        if (row is null)
+        {
+            return false;
+        }
+
+        var keys = new List<string>();
+        await foreach (var page in History.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {instanceId}"), select: ["RowKey"], cancellationToken: cancellationToken).AsPages().ConfigureAwait(false))
+        {
+            Metrics.StorageCall();
+            keys.AddRange(page.Values.Select(e => e.RowKey));
+        }
+
+        foreach (var chunk in keys.Chunk(MaxBatch))
+        {
+            Metrics.StorageCall();
+            await History.SubmitTransactionAsync(
+                chunk.Select(rk => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(instanceId, rk), ETag.All)),
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        var blobs = new List<string>();
+        await foreach (var page in Large.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, instanceId + "/", cancellationToken).AsPages().ConfigureAwait(false))
+        {
+            Metrics.StorageCall();
+            blobs.AddRange(page.Values.Select(b => b.Name));
+        }
+
+        foreach (var blob in blobs)
+        {
+            Metrics.StorageCall();
+            await Large.DeleteBlobIfExistsAsync(blob, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        Metrics.StorageCall();
+        try
+        {
+            await Instances.DeleteEntityAsync(instanceId, InstanceRowKey, ETag.All, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return false;
+        }
+
+        return true;
+    }
+
+    private async Task Counted<T>(Task<T> call)
+    {
+        Metrics.StorageCall();
+        await call.ConfigureAwait(false);
+    }
+}

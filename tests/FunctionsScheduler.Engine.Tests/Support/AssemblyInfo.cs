@@ -1,0 +1,3 @@
+using FunctionsScheduler.Testing;
+
+[assembly: AssemblyFixture(typeof(AzuriteFixture))]

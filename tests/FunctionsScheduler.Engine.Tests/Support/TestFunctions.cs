@@ -1,0 +1,160 @@
+using FunctionsScheduler.Durable;
+
+namespace FunctionsScheduler.Engine.Tests.Support;
+
+public sealed class EchoActivity(Probe probe) : IActivity<string, string>
+{
+    public Task<string> RunAsync(string input, CancellationToken cancellationToken)
+    {
+        probe.Count("Echo:" + input);
+        return Task.FromResult(input);
+    }
+}
+
+public sealed class FailActivity(Probe probe) : IActivity<string, string>
+{
+    public Task<string> RunAsync(string input, CancellationToken cancellationToken)
+    {
+        var n = probe.Count("Fail:" + input);
+        if (n <= probe.FailuresBeforeSuccess)
+        {
+            throw new InvalidOperationException($"failure {n} of {input}");
+        }
+
+        return Task.FromResult("ok after " + (n - 1));
+    }
+}
+
+public sealed class HangActivity(Probe probe) : IActivity<string, string>
+{
+    public async Task<string> RunAsync(string input, CancellationToken cancellationToken)
+    {
+        probe.Count("Hang:" + input);
+        await Task.Delay(Timeout.Infinite, cancellationToken);
+        return input;
+    }
+}
+
+public sealed class ClockActivity : IActivity<string, DateTimeOffset>
+{
+    public Task<DateTimeOffset> RunAsync(string input, CancellationToken cancellationToken) => Task.FromResult(TimeProvider.System.GetUtcNow());
+}
+
+public sealed record TimerOutcome(DateTime FireAt, DateTime ResumedAt, DateTimeOffset ActivityRanAt);
+
+/// <summary>The orchestrators the engine tests run.</summary>
+public static class TestFunctions
+{
+    public static void Register(IDurableFunctionRegistry registry, Probe probe)
+    {
+        registry
+            .AddActivity<EchoActivity, string, string>("Echo")
+            .AddActivity<FailActivity, string, string>("Fail")
+            .AddActivity<HangActivity, string, string>("Hang")
+            .AddActivity<ClockActivity, string, DateTimeOffset>("Clock")
+            .AddOrchestrator("Chain", async ctx =>
+            {
+                var input = ctx.GetInput<string>();
+                var results = new List<string>();
+                for (var i = 0; i < 3; i++)
+                {
+                    results.Add(await ctx.CallActivityAsync<string>("Echo", $"{input}-{i}"));
+                }
+
+                return string.Join(",", results);
+            })
+            .AddOrchestrator("GuardedChain", async ctx =>
+            {
+                probe.GuardStep(ctx.InstanceId);
+                var a = await ctx.CallActivityAsync<string>("Echo", ctx.InstanceId + "-a");
+                var b = await ctx.CallActivityAsync<string>("Echo", ctx.InstanceId + "-b");
+                probe.Count("Completed:" + ctx.InstanceId);
+                return a + "+" + b;
+            })
+            .AddOrchestrator("StepThenWait", async ctx =>
+            {
+                var first = await ctx.CallActivityAsync<string>("Echo", ctx.InstanceId + "-first");
+                ctx.SetCustomStatus(new { stage = "waiting" });
+                var go = await ctx.WaitForExternalEvent<string>("go");
+                var second = await ctx.CallActivityAsync<string>("Echo", ctx.InstanceId + "-second");
+                return $"{first}|{go}|{second}";
+            })
+            .AddOrchestrator("Branching", async ctx =>
+            {
+                var name = probe.Flag ? "Clock" : "Echo";
+                await ctx.CallActivityAsync<object>(name, "x");
+                return await ctx.WaitForExternalEvent<string>("go");
+            })
+            .AddOrchestrator("CallFail", async ctx =>
+            {
+                try
+                {
+                    return await ctx.CallActivityAsync<string>("Fail", ctx.InstanceId);
+                }
+                catch (ActivityFailedException e)
+                {
+                    return $"caught {e.ActivityName} {e.ErrorType} {e.ErrorMessage}";
+                }
+            })
+            .AddOrchestrator("Retrying", ctx => ctx.CallActivityAsync<string>(
+                "Fail", ctx.InstanceId, new RetryPolicy(4, TimeSpan.FromMilliseconds(300), BackoffCoefficient: 1.5)))
+            .AddOrchestrator("RetryTimeout", ctx => ctx.CallActivityAsync<string>(
+                "Fail", ctx.InstanceId, new RetryPolicy(10, TimeSpan.FromMilliseconds(400), RetryTimeout: TimeSpan.FromMilliseconds(900))))
+            .AddOrchestrator("Poison", ctx => ctx.CallActivityAsync<string>("Hang", ctx.InstanceId))
+            .AddOrchestrator("Timer", async ctx =>
+            {
+                var fireAt = ctx.CurrentUtcDateTime + TimeSpan.FromMilliseconds(ctx.GetInput<int>());
+                await ctx.CreateTimer(fireAt, CancellationToken.None);
+                var ranAt = await ctx.CallActivityAsync<DateTimeOffset>("Clock", "t");
+                return new TimerOutcome(fireAt, ctx.CurrentUtcDateTime, ranAt);
+            })
+            .AddOrchestrator("WaitForApproval", async ctx =>
+            {
+                await ctx.CallActivityAsync<string>("Echo", ctx.InstanceId);
+                return await ctx.WaitForExternalEvent<string>("approval");
+            })
+            .AddOrchestrator("TwoEvents", async ctx =>
+            {
+                var first = await ctx.WaitForExternalEvent<string>("item");
+                var second = await ctx.WaitForExternalEvent<string>("item");
+                return first + second;
+            })
+            .AddOrchestrator("WaitWithTimeout", async ctx =>
+            {
+                var timedOut = false;
+                try
+                {
+                    await ctx.WaitForExternalEvent<string>("reply", TimeSpan.FromMilliseconds(500));
+                }
+                catch (TaskCanceledException)
+                {
+                    timedOut = true;
+                }
+
+                ctx.SetCustomStatus("waiting-again");
+                var late = await ctx.WaitForExternalEvent<string>("reply");
+                return $"timedOut={timedOut} late={late}";
+            })
+            .AddOrchestrator("EventBeatsTimeout", async ctx =>
+            {
+                var reply = await ctx.WaitForExternalEvent<string>("reply", TimeSpan.FromSeconds(30));
+                return "got " + reply;
+            })
+            .AddOrchestrator("Throws", async ctx =>
+            {
+                await ctx.CallActivityAsync<string>("Echo", ctx.InstanceId);
+                throw new InvalidOperationException("orchestrator gave up");
+#pragma warning disable CS0162 // the lambda needs a result type
+                return "";
+#pragma warning restore CS0162
+            })
+            .AddOrchestrator("Deterministic", async ctx =>
+            {
+                var g1 = ctx.NewGuid();
+                var echoed = await ctx.CallActivityAsync<string>("Echo", g1.ToString());
+                var g2 = ctx.NewGuid();
+                return new[] { g1.ToString(), echoed, g2.ToString(), ctx.IsReplaying.ToString() };
+            })
+            .AddOrchestrator("Large", async ctx => await ctx.CallActivityAsync<string>("Echo", ctx.GetInput<string>()));
+    }
+}
