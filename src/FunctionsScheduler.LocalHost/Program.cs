@@ -1,3 +1,4 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.Run();
+using FunctionsScheduler.LocalHost;
+
+await using var app = await LocalHostApp.BuildAsync(args);
+await app.RunAsync();

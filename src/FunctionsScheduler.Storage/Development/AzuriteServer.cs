@@ -59,7 +59,7 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         var script = Path.Combine(repoRoot, "node_modules", "azurite", "dist", "src", "azurite.js");
         if (!File.Exists(script))
         {
-            await RunNpmCiAsync(repoRoot, cancellationToken).ConfigureAwait(false);
+            await InstallOnceAsync(repoRoot, script, cancellationToken).ConfigureAwait(false);
         }
 
         var psi = new ProcessStartInfo("node")
@@ -157,6 +157,36 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         catch (InvalidOperationException)
         {
             // Already gone: nothing to stop.
+        }
+    }
+
+    /// <summary>Test assemblies run in parallel processes: only one of them may run <c>npm ci</c>, the others wait for it.</summary>
+    private static async Task InstallOnceAsync(string repoRoot, string script, CancellationToken cancellationToken)
+    {
+        var lockPath = Path.Combine(repoRoot, ".azurite-install.lock");
+        var deadline = DateTime.UtcNow.AddMinutes(5);
+        while (true)
+        {
+            FileStream? held = null;
+            try
+            {
+                held = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(500, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            await using (held.ConfigureAwait(false))
+            {
+                if (!File.Exists(script))
+                {
+                    await RunNpmCiAsync(repoRoot, cancellationToken).ConfigureAwait(false);
+                }
+
+                return;
+            }
         }
     }
 

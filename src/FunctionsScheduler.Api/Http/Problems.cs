@@ -1,0 +1,30 @@
+using FunctionsScheduler.Core.Validation;
+using Microsoft.AspNetCore.Http;
+
+namespace FunctionsScheduler.Api.Http;
+
+/// <summary>RFC 7807 problem details for every error the API returns.</summary>
+public static class Problems
+{
+    /// <summary>400 with <c>errors</c> keyed by field path, so a client can point at the bad field.</summary>
+    public static IResult Validation(IReadOnlyList<ValidationError> errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        var byField = errors
+            .GroupBy(e => e.Field, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray(), StringComparer.Ordinal);
+        var detail = string.Join(" ", errors.Select(e => $"{e.Field}: {e.Message}"));
+        return Results.ValidationProblem(byField, detail: detail, title: "The request is invalid.");
+    }
+
+    public static IResult Validation(string field, string message) => Validation([new ValidationError(field, message)]);
+
+    public static IResult NotFound(string what, string id) =>
+        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"{what} not found.", detail: $"No {what.ToLowerInvariant()} with id '{id}' exists for this tenant.");
+
+    public static IResult Conflict(string title, string detail) =>
+        Results.Problem(statusCode: StatusCodes.Status409Conflict, title: title, detail: detail);
+
+    public static IResult Gone(string title, string detail) =>
+        Results.Problem(statusCode: StatusCodes.Status410Gone, title: title, detail: detail);
+}

@@ -1,0 +1,80 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using FunctionsScheduler.Core.Validation;
+using Microsoft.AspNetCore.Http;
+
+namespace FunctionsScheduler.Api.Http;
+
+/// <summary>Reads a JSON body into a request record, turning every way it can be wrong into a field-named error.</summary>
+public static partial class RequestBody
+{
+    public static async Task<(T? Value, IReadOnlyList<ValidationError> Errors)> ReadAsync<T>(HttpRequest request, CancellationToken cancellationToken)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.ContentLength == 0)
+        {
+            return (null, [new ValidationError("body", "A JSON body is required.")]);
+        }
+
+        try
+        {
+            var value = await JsonSerializer.DeserializeAsync<T>(request.Body, ApiJson.Request, cancellationToken).ConfigureAwait(false);
+            return value is null
+                ? (null, [new ValidationError("body", "A JSON object is required, not null.")])
+                : (value, []);
+        }
+        catch (JsonException ex)
+        {
+            return (null, [new ValidationError(FieldOf(ex), Describe(ex))]);
+        }
+    }
+
+    /// <summary>The JSON path of the problem in the API's field notation (<c>$.job.phases[0].name</c> → <c>job.phases[0].name</c>).</summary>
+    private static string FieldOf(JsonException ex)
+    {
+        var path = ex.Path is null or "$" ? "" : ex.Path.TrimStart('$').TrimStart('.');
+        if (MissingProperty().Match(ex.Message) is { Success: true } missing)
+        {
+            // Reported at the object that lacks the property.
+            return path.Length == 0 ? missing.Groups[1].Value : $"{path}.{missing.Groups[1].Value}";
+        }
+
+        if (UnmappedProperty().IsMatch(ex.Message) || IsValueError(ex))
+        {
+            // Reported at the offending property itself.
+            return path.Length == 0 ? "body" : path;
+        }
+
+        return "body";
+    }
+
+    private static string Describe(JsonException ex)
+    {
+        if (MissingProperty().Match(ex.Message) is { Success: true } missing)
+        {
+            return $"'{missing.Groups[1].Value}' is required.";
+        }
+
+        if (UnmappedProperty().Match(ex.Message) is { Success: true } unmapped)
+        {
+            return $"'{unmapped.Groups[1].Value}' is not a known field.";
+        }
+
+        // The serializer's own text names .NET types; keep its first sentence, which says what was wrong.
+        var text = ex.Message;
+        var cut = text.IndexOf(" Path:", StringComparison.Ordinal);
+        var first = cut > 0 ? text[..cut] : text;
+        return IsValueError(ex) ? "Invalid value: " + first : "The body is not valid JSON: " + first;
+    }
+
+    /// <summary>A well-formed value of the wrong kind (a string where a number belongs), as opposed to broken JSON.</summary>
+    private static bool IsValueError(JsonException ex) =>
+        ex.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal);
+
+    [GeneratedRegex("missing required properties including: '([^']+)'")]
+    private static partial Regex MissingProperty();
+
+    [GeneratedRegex("property '([^']+)' could not be mapped")]
+    private static partial Regex UnmappedProperty();
+}

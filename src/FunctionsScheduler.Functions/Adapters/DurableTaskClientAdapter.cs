@@ -1,0 +1,75 @@
+using FunctionsScheduler.Durable;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+
+namespace FunctionsScheduler.Functions.Adapters;
+
+/// <summary><see cref="IOrchestrationClient"/> over Durable Functions' <see cref="DurableTaskClient"/>.</summary>
+internal sealed class DurableTaskClientAdapter(DurableTaskClient client) : IOrchestrationClient
+{
+    /// <remarks>
+    /// This Durable version has no dedupe option and by default a start with an existing id restarts the instance; so
+    /// check first, and host.json keeps <c>overridableExistingInstanceStates</c> at <c>NonRunningStates</c>. Exactly-once
+    /// per occurrence rests on the scanner's ETag claim, not on this check.
+    /// </remarks>
+    public async Task<StartOutcome> StartNewAsync(string orchestratorName, string instanceId, object? input, CancellationToken cancellationToken = default)
+    {
+        if (await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken) is not null)
+        {
+            return StartOutcome.AlreadyExists;
+        }
+
+        try
+        {
+            await client.ScheduleNewOrchestrationInstanceAsync(orchestratorName, input, new StartOrchestrationOptions(InstanceId: instanceId), cancellationToken);
+            return StartOutcome.Started;
+        }
+        catch (Exception) when (await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken) is not null)
+        {
+            // Lost a race with another starter of the same id: it exists, which is all the caller asked for.
+            return StartOutcome.AlreadyExists;
+        }
+    }
+
+    public Task RaiseEventAsync(string instanceId, string eventName, object? payload, CancellationToken cancellationToken = default) =>
+        client.RaiseEventAsync(instanceId, eventName, payload, cancellationToken);
+
+    public async Task<OrchestrationState?> GetStatusAsync(string instanceId, bool includeInputsAndOutputs = false, CancellationToken cancellationToken = default) =>
+        Map(await client.GetInstanceAsync(instanceId, includeInputsAndOutputs, cancellationToken));
+
+    public async Task<OrchestrationState> WaitForCompletionAsync(string instanceId, CancellationToken cancellationToken = default) =>
+        Map(await client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, cancellationToken))!;
+
+    public Task SuspendAsync(string instanceId, string? reason, CancellationToken cancellationToken = default) =>
+        client.SuspendInstanceAsync(instanceId, reason, cancellationToken);
+
+    public Task ResumeAsync(string instanceId, string? reason, CancellationToken cancellationToken = default) =>
+        client.ResumeInstanceAsync(instanceId, reason, cancellationToken);
+
+    public Task TerminateAsync(string instanceId, string? reason, CancellationToken cancellationToken = default) =>
+        client.TerminateInstanceAsync(instanceId, reason, cancellationToken);
+
+    public async Task<bool> PurgeAsync(string instanceId, CancellationToken cancellationToken = default) =>
+        (await client.PurgeInstanceAsync(instanceId, cancellationToken)).PurgedInstanceCount > 0;
+
+    private static OrchestrationState? Map(OrchestrationMetadata? m) => m is null
+        ? null
+        : new OrchestrationState(
+            m.InstanceId,
+            m.Name,
+            m.RuntimeStatus switch
+            {
+                OrchestrationRuntimeStatus.Pending => OrchestrationStatus.Pending,
+                OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.ContinuedAsNew => OrchestrationStatus.Running,
+                OrchestrationRuntimeStatus.Suspended => OrchestrationStatus.Suspended,
+                OrchestrationRuntimeStatus.Completed => OrchestrationStatus.Completed,
+                OrchestrationRuntimeStatus.Failed => OrchestrationStatus.Failed,
+                _ => OrchestrationStatus.Terminated,
+            },
+            m.CreatedAt,
+            m.LastUpdatedAt,
+            m.SerializedInput,
+            m.SerializedOutput,
+            m.SerializedCustomStatus,
+            m.FailureDetails?.ErrorMessage);
+}

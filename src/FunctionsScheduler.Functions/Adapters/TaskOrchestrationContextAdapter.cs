@@ -1,0 +1,51 @@
+using FunctionsScheduler.Durable;
+using Microsoft.DurableTask;
+using DurableRetryPolicy = Microsoft.DurableTask.RetryPolicy;
+using RetryPolicy = FunctionsScheduler.Durable.RetryPolicy;
+
+namespace FunctionsScheduler.Functions.Adapters;
+
+/// <summary><see cref="IOrchestrationContext"/> over Durable Functions' <see cref="TaskOrchestrationContext"/>: a one-to-one mapping.</summary>
+internal sealed class TaskOrchestrationContextAdapter(TaskOrchestrationContext context) : IOrchestrationContext
+{
+    public string InstanceId => context.InstanceId;
+
+    public DateTime CurrentUtcDateTime => context.CurrentUtcDateTime;
+
+    public bool IsReplaying => context.IsReplaying;
+
+    public T GetInput<T>() => context.GetInput<T>()!;
+
+    public async Task<TResult> CallActivityAsync<TResult>(string name, object? input = null, RetryPolicy? retryPolicy = null)
+    {
+        var options = retryPolicy is null
+            ? null
+            : TaskOptions.FromRetryPolicy(new DurableRetryPolicy(
+                retryPolicy.MaxNumberOfAttempts,
+                retryPolicy.FirstRetryInterval,
+                retryPolicy.BackoffCoefficient,
+                retryPolicy.MaxRetryInterval,
+                retryPolicy.RetryTimeout));
+        try
+        {
+            return await context.CallActivityAsync<TResult>(name, input, options);
+        }
+        catch (TaskFailedException ex)
+        {
+            throw new ActivityFailedException(name, ex.FailureDetails.ErrorType, ex.FailureDetails.ErrorMessage);
+        }
+    }
+
+    public Task CreateTimer(DateTime fireAtUtc, CancellationToken cancellationToken) => context.CreateTimer(fireAtUtc, cancellationToken);
+
+    public Task<T> WaitForExternalEvent<T>(string eventName, CancellationToken cancellationToken = default) =>
+        context.WaitForExternalEvent<T>(eventName, cancellationToken);
+
+    // Durable's timeout overload takes no token; our orchestrators never cancel a timed wait, so none is lost.
+    public Task<T> WaitForExternalEvent<T>(string eventName, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        context.WaitForExternalEvent<T>(eventName, timeout);
+
+    public void SetCustomStatus(object? customStatus) => context.SetCustomStatus(customStatus);
+
+    public Guid NewGuid() => context.NewGuid();
+}

@@ -1,0 +1,36 @@
+using FunctionsScheduler.Core.Interventions;
+using FunctionsScheduler.Core.Runs;
+using FunctionsScheduler.Functions.Adapters;
+using FunctionsScheduler.Orchestration;
+using FunctionsScheduler.Orchestration.Interventions;
+using FunctionsScheduler.Orchestration.Phases;
+using FunctionsScheduler.Orchestration.Runs;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FunctionsScheduler.Functions.Functions;
+
+/// <summary>The orchestrator and activities: each forwards to the one implementation in FunctionsScheduler.Orchestration.</summary>
+public sealed class DurableFunctions
+{
+    [Function(RunOrchestrator.Name)]
+    public static Task<RunResult> RunOrchestration([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        RunOrchestrator.RunAsync(new TaskOrchestrationContextAdapter(context));
+
+    [Function(ActivityNames.RecordRun)]
+    public Task<Recorded> RecordRun([ActivityTrigger] RunRecord input, FunctionContext ctx) =>
+        ctx.InstanceServices.GetRequiredService<RecordRunActivity>().RunAsync(input, ctx.CancellationToken);
+
+    [Function(ActivityNames.RunPhase)]
+    public Task<PhaseResult> RunPhase([ActivityTrigger] PhaseInvocation input, FunctionContext ctx) =>
+        ctx.InstanceServices.GetRequiredService<RunPhaseActivity>().RunAsync(input, ctx.CancellationToken);
+
+    [Function(ActivityNames.RequestIntervention)]
+    public Task<Recorded> RequestIntervention([ActivityTrigger] InterventionRecord input, FunctionContext ctx) =>
+        ctx.InstanceServices.GetRequiredService<RequestInterventionActivity>().RunAsync(input, ctx.CancellationToken);
+
+    [Function(ActivityNames.CloseIntervention)]
+    public Task<Recorded> CloseIntervention([ActivityTrigger] CloseIntervention input, FunctionContext ctx) =>
+        ctx.InstanceServices.GetRequiredService<CloseInterventionActivity>().RunAsync(input, ctx.CancellationToken);
+}

@@ -1,0 +1,94 @@
+using FunctionsScheduler.Api;
+using FunctionsScheduler.Engine;
+using FunctionsScheduler.Orchestration;
+using FunctionsScheduler.Orchestration.Scheduling;
+using FunctionsScheduler.Storage;
+using FunctionsScheduler.Storage.Development;
+using Microsoft.Extensions.Options;
+
+namespace FunctionsScheduler.LocalHost;
+
+/// <summary>
+/// The embedded host: the HTTP API, the scanner and the durable engine in one ASP.NET Core process. Tests build it
+/// in-process with their own settings; <c>Program</c> runs it on http://127.0.0.1:7071.
+/// </summary>
+public static class LocalHostApp
+{
+    public const string DefaultUrl = "http://127.0.0.1:7071";
+
+    /// <summary>
+    /// Builds the app. Storage comes from <c>STORAGE_CONNECTION_STRING</c> (or <c>AzureWebJobsStorage</c>); without one,
+    /// Azurite is started from the repo's pinned npm package with its data in <c>.azurite/</c>, and stopped with the app.
+    /// </summary>
+    public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        configure?.Invoke(builder);
+        var settings = builder.Configuration.GetSection("Scheduler").Get<LocalHostSettings>() ?? new LocalHostSettings();
+        var connectionString = builder.Configuration["STORAGE_CONNECTION_STRING"] ?? builder.Configuration["AzureWebJobsStorage"];
+        AzuriteServer? azurite = null;
+        if (string.IsNullOrWhiteSpace(connectionString) || connectionString == "UseDevelopmentStorage=true")
+        {
+            var root = AzuriteServer.FindRepoRoot();
+            azurite = await AzuriteServer.StartAsync(Path.Combine(root, ".azurite"), root, cancellationToken).ConfigureAwait(false);
+            connectionString = azurite.ConnectionString;
+        }
+
+        var services = builder.Services;
+        services.AddProblemDetails();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSchedulerStorage(o =>
+        {
+            o.ConnectionString = connectionString;
+            o.TablePrefix = settings.TablePrefix;
+        });
+        services.AddHostedService<StorageInitializer>();
+        services.AddSchedulerOrchestration(o => o.Lookahead = settings.Lookahead);
+        services.AddSingleton<ScanLoopSignal>();
+        services.AddSingleton<IScanSignal>(sp => sp.GetRequiredService<ScanLoopSignal>());
+        services.AddDurableEngine(
+            o =>
+            {
+                o.ConnectionString = connectionString;
+                o.TaskHubName = settings.TaskHub;
+            },
+            OrchestrationFunctions.Register);
+        services.AddSingleton(Options.Create(settings));
+        services.AddHostedService<ScannerService>();
+        services.AddSchedulerApi();
+        builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapSchedulerApi();
+        if (azurite is not null)
+        {
+            // After every hosted service (the engine included) has stopped, so nothing writes to a dead emulator.
+            app.Lifetime.ApplicationStopped.Register(() => azurite.DisposeAsync().AsTask().GetAwaiter().GetResult());
+        }
+
+        return app;
+    }
+}
+
+/// <summary>Local host settings (section <c>Scheduler</c>).</summary>
+public sealed class LocalHostSettings
+{
+    /// <summary>Prefix of the product's tables, so several hosts or tests can share one storage account.</summary>
+    public string TablePrefix { get; set; } = "";
+
+    /// <summary>Durable task hub name (letters and digits).</summary>
+    public string TaskHub { get; set; } = "FunctionsScheduler";
+
+    /// <summary>How often the scanner runs when nothing nudges it.</summary>
+    public TimeSpan ScanInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How far ahead occurrences are claimed (must exceed <see cref="ScanInterval"/>).</summary>
+    public TimeSpan Lookahead { get; set; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,10 @@
+namespace FunctionsScheduler.Orchestration;
+
+/// <summary>The names activities are registered under on both hosts.</summary>
+public static class ActivityNames
+{
+    public const string RecordRun = nameof(RecordRun);
+    public const string RunPhase = nameof(RunPhase);
+    public const string RequestIntervention = nameof(RequestIntervention);
+    public const string CloseIntervention = nameof(CloseIntervention);
+}

@@ -1,0 +1,71 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using FunctionsScheduler.Durable;
+using FunctionsScheduler.Orchestration.Runs;
+
+namespace FunctionsScheduler.Orchestration.Phases;
+
+/// <summary>
+/// The demo and test executor: takes <c>durationMs</c>, fails on attempts before <c>failUntilAttempt</c>, and asks for
+/// a person when the phase declares an <c>intervention</c> and no answer came with the invocation.
+/// </summary>
+/// <remarks>
+/// Durable activities are not told their attempt number, so attempts are counted here per run, phase and answer.
+/// The count lives in this process: after a restart a phase starts counting again, which only makes a simulated
+/// failure repeat — acceptable for a simulation, and it keeps the executor free of storage calls.
+/// </remarks>
+public sealed class SimulatedPhaseExecutor(TimeProvider timeProvider) : IPhaseExecutor
+{
+    private readonly ConcurrentDictionary<string, int> _attempts = new(StringComparer.Ordinal);
+
+    public string Type => "simulated";
+
+    public async Task<PhaseResult> ExecuteAsync(PhaseInvocation invocation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(invocation);
+        var phase = invocation.Phase;
+        var key = $"{invocation.RunId}|{phase.Name}|{invocation.Answer?.InterventionId}";
+        var attempt = _attempts.AddOrUpdate(key, 1, (_, n) => n + 1);
+
+        if (phase.DurationMs is > 0 and var ms)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(ms), timeProvider, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (phase.FailUntilAttempt is { } succeedFrom && attempt < succeedFrom)
+        {
+            throw new SimulatedPhaseFailedException($"Simulated failure of '{phase.Name}' on attempt {attempt} (succeeds from attempt {succeedFrom}).");
+        }
+
+        if (phase.Intervention is { } spec && invocation.Answer is null)
+        {
+            return new PhaseResult(null, new InterventionRequested(spec.Kind, spec.Prompt, spec.Deadline), attempt);
+        }
+
+        _attempts.TryRemove(key, out _);
+        var output = JsonSerializer.Serialize(
+            new SimulatedOutput(phase.Name, attempt, phase.DurationMs ?? 0, invocation.Answer?.AnsweredBy),
+            DurableJson.Options);
+        return new PhaseResult(output, null, attempt);
+    }
+
+    private sealed record SimulatedOutput(string Phase, int Attempt, int DurationMs, string? AnsweredBy);
+}
+
+/// <summary>A simulated phase failed on purpose.</summary>
+public sealed class SimulatedPhaseFailedException : Exception
+{
+    public SimulatedPhaseFailedException()
+    {
+    }
+
+    public SimulatedPhaseFailedException(string message)
+        : base(message)
+    {
+    }
+
+    public SimulatedPhaseFailedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

@@ -1,0 +1,56 @@
+using FunctionsScheduler.Core.Interventions;
+using FunctionsScheduler.Core.Runs;
+
+namespace FunctionsScheduler.Orchestration.Runs;
+
+/// <summary>The input of <see cref="RunOrchestrator"/>: a snapshot of the job, so editing the schedule never changes a run in flight.</summary>
+public sealed record RunRequest(
+    string Tenant,
+    string ScheduleId,
+    string ScheduleName,
+    string Trigger,
+    DateTimeOffset? OccurrenceUtc,
+    JobDefinition Job);
+
+/// <summary>What a run ended as; the orchestration's output.</summary>
+public sealed record RunResult(RunStatus Status, string? Error);
+
+/// <summary>The live state of a run, published as the orchestration's custom status after every change.</summary>
+public sealed record RunProgress(
+    RunStatus Status,
+    int PhasesDone,
+    int PhasesTotal,
+    string? CurrentPhase,
+    IReadOnlyList<PhaseRecord> Phases,
+    PendingIntervention? WaitingFor);
+
+/// <summary>What a waiting run waits for, as shown to people.</summary>
+public sealed record PendingIntervention(string InterventionId, string PhaseName, string Kind, string Prompt, DateTimeOffset DeadlineUtc);
+
+/// <summary>Input of the <c>RunPhase</c> activity.</summary>
+public sealed record PhaseInvocation(
+    string Tenant,
+    string RunId,
+    string ScheduleId,
+    string JobType,
+    PhaseDefinition Phase,
+    InterventionAnswer? Answer);
+
+/// <summary>What a phase executor produced: an output, or a request for a person before it can finish.</summary>
+public sealed record PhaseResult(string? Output, InterventionRequested? Intervention, int Attempt);
+
+/// <summary>A phase executor's request for a person.</summary>
+public sealed record InterventionRequested(string Kind, string Prompt, TimeSpan Deadline);
+
+/// <summary>The external event that answers (or declines) an intervention.</summary>
+public sealed record InterventionAnswer(
+    string InterventionId,
+    string AnsweredBy,
+    bool Declined,
+    IReadOnlyDictionary<string, string>? Fields);
+
+/// <summary>Acknowledgement of an activity that only writes.</summary>
+public sealed record Recorded(string Key);
+
+/// <summary>Input of the <c>CloseIntervention</c> activity: the terminal state an unanswered intervention ends in.</summary>
+public sealed record CloseIntervention(string Tenant, string InterventionId, InterventionStatus Status);

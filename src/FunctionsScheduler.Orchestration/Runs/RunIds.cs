@@ -1,0 +1,26 @@
+using System.Globalization;
+
+namespace FunctionsScheduler.Orchestration.Runs;
+
+/// <summary>
+/// Deterministic run (= orchestration instance) ids. A scheduled occurrence always maps to the same id, so starting it
+/// twice is a no-op; ids of one schedule share a prefix and sort by time, so a schedule's runs are one range read.
+/// </summary>
+public static class RunIds
+{
+    public const char Separator = '~';
+
+    public static string ForOccurrence(string tenant, string scheduleId, DateTimeOffset occurrenceUtc) =>
+        string.Create(CultureInfo.InvariantCulture, $"{tenant}{Separator}{scheduleId}{Separator}{occurrenceUtc.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}");
+
+    /// <summary>A manual run: the request time to the millisecond plus a suffix that keeps two clicks in one millisecond apart.</summary>
+    public static string ForManualRun(string tenant, string scheduleId, DateTimeOffset requestedUtc, string suffix) =>
+        string.Create(CultureInfo.InvariantCulture, $"{tenant}{Separator}{scheduleId}{Separator}{requestedUtc.UtcDateTime:yyyyMMdd'T'HHmmssfff'Z'}-manual-{suffix}");
+
+    /// <summary>The tenant a run id belongs to (its first segment).</summary>
+    public static string TenantOf(string runId)
+    {
+        var i = runId.IndexOf(Separator, StringComparison.Ordinal);
+        return i > 0 ? runId[..i] : throw new ArgumentException($"'{runId}' is not a run id.", nameof(runId));
+    }
+}

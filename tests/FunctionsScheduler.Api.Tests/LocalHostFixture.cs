@@ -1,0 +1,79 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using FunctionsScheduler.Durable;
+using FunctionsScheduler.LocalHost;
+using FunctionsScheduler.Testing;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace FunctionsScheduler.Api.Tests;
+
+/// <summary>The real local host (Kestrel, scanner, engine) in the test process, on its own tables and task hub in the shared Azurite.</summary>
+public sealed class LocalHostFixture(AzuriteFixture azurite) : IAsyncLifetime
+{
+    private WebApplication? _app;
+
+    public HttpClient Http { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _app = await LocalHostApp.BuildAsync(
+        [
+            "--urls", "http://127.0.0.1:0",
+            "--STORAGE_CONNECTION_STRING", azurite.ConnectionString,
+            "--Scheduler:TablePrefix", AzuriteFixture.UniqueName("t"),
+            "--Scheduler:TaskHub", AzuriteFixture.UniqueName("hub"),
+            "--Scheduler:ScanInterval", "00:00:01",
+            "--Logging:LogLevel:Default", "Warning",
+        ]);
+        await _app.StartAsync();
+        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        Http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+
+    public async Task<JsonElement> GetJsonAsync(string url)
+    {
+        using var response = await Http.GetAsync(url);
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(response.IsSuccessStatusCode, $"GET {url} answered {(int)response.StatusCode}: {body}");
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    public async Task<(HttpResponseMessage Response, JsonElement Body)> PostJsonAsync(string url, object? body)
+    {
+        var response = await Http.PostAsJsonAsync(url, body, DurableJson.Options);
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        return (response, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
+    }
+
+    /// <summary>Polls <paramref name="probe"/> until it returns a value, or fails the test with what it last saw.</summary>
+    public static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, TimeSpan timeout, string what)
+        where T : struct
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (await probe() is { } value)
+            {
+                return value;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"Timed out after {timeout} waiting for {what}.");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+}
