@@ -147,11 +147,12 @@ internal sealed class ReplayContext : IOrchestrationContext
         var winner = await Task.WhenAny(eventTask, timerTask);
         if (winner == eventTask)
         {
-            await timerCts.CancelAsync();
+            // Synchronous Cancel: the cancellation must run on the replay thread, not the thread pool.
+            timerCts.Cancel();
             return await eventTask;
         }
 
-        await waitCts.CancelAsync();
+        waitCts.Cancel();
         cancellationToken.ThrowIfCancellationRequested();
         throw new TaskCanceledException($"Timed out after {timeout} waiting for external event '{eventName}'.");
     }

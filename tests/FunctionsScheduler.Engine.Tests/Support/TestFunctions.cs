@@ -99,7 +99,7 @@ public static class TestFunctions
             .AddOrchestrator("Retrying", ctx => ctx.CallActivityAsync<string>(
                 "Fail", ctx.InstanceId, new RetryPolicy(4, TimeSpan.FromMilliseconds(300), BackoffCoefficient: 1.5)))
             .AddOrchestrator("RetryTimeout", ctx => ctx.CallActivityAsync<string>(
-                "Fail", ctx.InstanceId, new RetryPolicy(10, TimeSpan.FromMilliseconds(400), RetryTimeout: TimeSpan.FromMilliseconds(900))))
+                "Fail", ctx.InstanceId, new RetryPolicy(10, TimeSpan.FromMilliseconds(400), RetryTimeout: TimeSpan.FromMilliseconds(700))))
             .AddOrchestrator("Poison", ctx => ctx.CallActivityAsync<string>("Hang", ctx.InstanceId))
             .AddOrchestrator("Timer", async ctx =>
             {

@@ -1,0 +1,59 @@
+using FunctionsScheduler.Durable;
+using FunctionsScheduler.Engine.Storage;
+using FunctionsScheduler.Engine.Tests.Support;
+using FunctionsScheduler.Testing;
+
+namespace FunctionsScheduler.Engine.Tests;
+
+public sealed class TimerTests(AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task Timer_never_fires_before_its_time_and_fires_in_memory_without_queue_rounding()
+    {
+        await using var host = await EngineHost.StartAsync(azurite, AzuriteFixture.UniqueName("hub"), new Probe());
+
+        var state = await host.RunAsync("Timer", 1200);
+
+        var outcome = state.ReadOutputAs<TimerOutcome>()!;
+        Assert.True(outcome.ResumedAt >= outcome.FireAt, $"resumed {outcome.ResumedAt:O} before {outcome.FireAt:O}");
+        Assert.True(outcome.ActivityRanAt >= outcome.FireAt, $"activity ran {outcome.ActivityRanAt:O} before {outcome.FireAt:O}");
+        // The queue fallback would arrive at the next whole second (2 s); the in-memory wake-up is on time.
+        Assert.True(outcome.ResumedAt - outcome.FireAt < TimeSpan.FromMilliseconds(600), $"fired {outcome.ResumedAt - outcome.FireAt} late");
+    }
+
+    [Fact]
+    public async Task Timer_fires_from_its_queue_message_after_the_engine_restarts()
+    {
+        var hub = AzuriteFixture.UniqueName("hub");
+        var id = AzuriteFixture.UniqueName("i");
+        var workerId = AzuriteFixture.UniqueName("w");
+        await using (var first = await EngineHost.StartAsync(azurite, hub, new Probe(), workerId))
+        {
+            await first.Client.StartNewAsync("Timer", id, 1500, TestContext.Current.CancellationToken);
+            await first.WaitUntilAsync(id, s => s.RuntimeStatus == OrchestrationStatus.Running);
+        }
+
+        await using var second = await EngineHost.StartAsync(azurite, hub, new Probe(), workerId);
+        var state = await second.WaitAsync(id);
+
+        Assert.Equal(OrchestrationStatus.Completed, state.RuntimeStatus);
+        var outcome = state.ReadOutputAs<TimerOutcome>()!;
+        Assert.True(outcome.ResumedAt >= outcome.FireAt);
+        Assert.True(outcome.ActivityRanAt >= outcome.FireAt);
+    }
+
+    [Theory]
+    [InlineData(1200, 2)]
+    [InlineData(1000, 1)]
+    [InlineData(1, 1)]
+    [InlineData(0, 0)]
+    [InlineData(-500, 0)]
+    public void Queue_visibility_delay_is_rounded_up_to_whole_seconds(int millisecondsAhead, int expectedSeconds)
+    {
+        var now = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+
+        var delay = TaskHubStorage.TimerDelay(now.AddMilliseconds(millisecondsAhead), now);
+
+        Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), delay);
+    }
+}
