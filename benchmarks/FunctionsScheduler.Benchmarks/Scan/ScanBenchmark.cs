@@ -23,6 +23,7 @@ internal static class ScanBenchmark
         var time = TimeProvider.System;
         await using var storage = await BenchmarkStorage.StartAsync(cancellationToken);
         Progress($"storage: {storage.Description}");
+        var loadBefore = MachineLoad.Read();
 
         var measurements = new List<ScanMeasurement>();
         foreach (var size in options.Sizes)
@@ -30,7 +31,8 @@ internal static class ScanBenchmark
             measurements.Add(await MeasureSizeAsync(storage, size, options, time, cancellationToken));
         }
 
-        var report = ScanReport.Render(options, storage.Description, time.GetUtcNow(), measurements);
+        var load = $"load average {loadBefore} before, {MachineLoad.Read()} after";
+        var report = ScanReport.Render(options, storage.Description, load, time.GetUtcNow(), measurements);
         Console.WriteLine(report);
         var path = Path.Combine(AzuriteServer.FindRepoRoot(), "benchmarks", "results", "scan.md");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
