@@ -21,12 +21,24 @@ public sealed record StoredSchedule
 
     public required DateTimeOffset UpdatedUtc { get; init; }
 
+    /// <summary>Set while the schedule is paused (by a person, or automatically after repeated failures).</summary>
+    public SchedulePause? Pause { get; init; }
+
+    /// <summary>Failed runs in a row since the last success; reaching the threshold pauses the schedule.</summary>
+    public int ConsecutiveFailures { get; init; }
+
+    /// <summary>The most recent finished run, for "what ran" at a glance.</summary>
+    public LastRunSummary? LastRun { get; init; }
+
     /// <summary>How many times the row was written (1 after create); informational, <see cref="ETag"/> guards writes.</summary>
     public long Version { get; init; }
 
     /// <summary>Optimistic-concurrency token of the schedule row.</summary>
     public string ETag { get; init; } = "";
 }
+
+/// <summary>The outcome of a schedule's most recent finished run.</summary>
+public sealed record LastRunSummary(string RunId, FunctionsScheduler.Core.Runs.RunStatus Status, DateTimeOffset? EndedUtc, string? Error);
 
 /// <summary>A page of results with the continuation token for the next one (null at the end).</summary>
 public sealed record Page<T>(IReadOnlyList<T> Items, string? ContinuationToken);

@@ -18,6 +18,9 @@ public sealed class TableScheduleStore : IScheduleStore
     private const string DefinitionColumn = "Definition";
     private const string NameColumn = "Name";
     private const string EnabledColumn = "Enabled";
+    private const string PausedColumn = "Paused";
+    private const string PauseColumn = "Pause";
+    private const string LastRunColumn = "LastRun";
 
     private readonly TableClient _table;
     private readonly IDueIndex _dueIndex;
@@ -236,6 +239,10 @@ public sealed class TableScheduleStore : IScheduleStore
             [nameof(StoredSchedule.CreatedUtc)] = schedule.CreatedUtc.ToUniversalTime(),
             [nameof(StoredSchedule.UpdatedUtc)] = schedule.UpdatedUtc.ToUniversalTime(),
             [nameof(StoredSchedule.Version)] = schedule.Version,
+            [nameof(StoredSchedule.ConsecutiveFailures)] = schedule.ConsecutiveFailures,
+            [PausedColumn] = schedule.Pause is not null,
+            [PauseColumn] = schedule.Pause is null ? null : JsonSerializer.Serialize(schedule.Pause, StorageJson.Options),
+            [LastRunColumn] = schedule.LastRun is null ? null : JsonSerializer.Serialize(schedule.LastRun, StorageJson.Options),
         };
         entity.SetUtc(nameof(StoredSchedule.NextRunUtc), schedule.NextRunUtc);
         entity.SetUtc(nameof(StoredSchedule.LastClaimedUtc), schedule.LastClaimedUtc);
@@ -253,6 +260,9 @@ public sealed class TableScheduleStore : IScheduleStore
         CreatedUtc = entity.RequiredDateTimeOffset(nameof(StoredSchedule.CreatedUtc)),
         UpdatedUtc = entity.RequiredDateTimeOffset(nameof(StoredSchedule.UpdatedUtc)),
         Version = entity.GetInt64(nameof(StoredSchedule.Version)) ?? 0,
+        ConsecutiveFailures = entity.GetInt32(nameof(StoredSchedule.ConsecutiveFailures)) ?? 0,
+        Pause = entity.GetString(PauseColumn) is { Length: > 0 } pause ? JsonSerializer.Deserialize<SchedulePause>(pause, StorageJson.Options) : null,
+        LastRun = entity.GetString(LastRunColumn) is { Length: > 0 } last ? JsonSerializer.Deserialize<LastRunSummary>(last, StorageJson.Options) : null,
         ETag = entity.ETag.ToString(),
     };
 }

@@ -39,6 +39,25 @@ public sealed class ScheduleStoreTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Pause_failure_count_and_last_run_survive_a_round_trip()
+    {
+        var storage = await TestStorage.CreateAsync(azurite);
+        var created = await storage.Schedules.CreateAsync(NewSchedule("acme", "flaky", null, RichDefinition()), Ct);
+        var pause = new SchedulePause("Paused after 5 consecutive failed runs", "scheduler", TestStorage.Now, TestStorage.Now.AddHours(1));
+        var last = new LastRunSummary("acme~flaky~20260329T003000Z", RunStatus.Failed, TestStorage.Now, "Phase 'export' failed: boom");
+
+        await storage.Schedules.UpdateAsync(created with { Pause = pause, ConsecutiveFailures = 5, LastRun = last }, Ct);
+        var read = await storage.Schedules.GetAsync("acme", "flaky", Ct);
+
+        Assert.Equal(pause, read!.Pause);
+        Assert.Equal(5, read.ConsecutiveFailures);
+        Assert.Equal(last, read.LastRun);
+
+        await storage.Schedules.UpdateAsync(read with { Pause = null }, Ct);
+        Assert.Null((await storage.Schedules.GetAsync("acme", "flaky", Ct))!.Pause);
+    }
+
+    [Fact]
     public async Task Definition_is_stored_as_camelCase_json_without_nulls_beside_plain_columns()
     {
         var storage = await TestStorage.CreateAsync(azurite);
