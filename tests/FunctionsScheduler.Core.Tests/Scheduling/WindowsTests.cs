@@ -185,6 +185,43 @@ public class WindowsTests
         Assert.Equal(upcoming.Select(o => o.Utc).Where(u => u > Utc("2026-06-01T00:00Z")).Take(200), walked);
     }
 
+    [Fact]
+    public void NextAfter_jumps_over_inactive_hours_and_blackouts_instead_of_walking_every_second()
+    {
+        // Every second, active 08:00–09:00 on weekdays: from Friday 10:00 a walk would take ~250,000 candidates.
+        var seconds = Cron("* * * * * *", "Europe/Berlin") with { ActiveHours = [new() { Days = ["weekdays"], From = new(8, 0), To = new(9, 0) }] };
+        var blackedOut = Cron("* * * * * *") with { Blackouts = [new Blackout { FromDate = new(2026, 1, 1), ToDate = new(2026, 3, 31), Reason = "freeze" }] };
+
+        Assert.Equal(Utc("2026-01-12T07:00:00Z"), OccurrencePlanner.NextAfter(seconds, Utc("2026-01-09T09:00Z")));
+        Assert.Equal(Utc("2026-04-01T00:00:00Z"), OccurrencePlanner.NextAfter(blackedOut, Utc("2026-01-01T00:00Z")));
+        Assert.Equal("blackout: freeze", OccurrencePlanner.Preview(blackedOut, Utc("2026-01-01T00:00Z"), 1)[0].SkippedBecause);
+    }
+
+    [Theory]
+    [InlineData("America/New_York")]
+    [InlineData("Australia/Lord_Howe")]
+    public void Interval_occurrences_respect_windows_and_stay_on_their_anchor(string zone)
+    {
+        var anchor = Utc("2026-01-01T00:07Z");
+        var schedule = Every(TimeSpan.FromMinutes(45), zone, anchor) with
+        {
+            ActiveHours = [WeekdayDaytime],
+            Blackouts = [new Blackout { Every = BlackoutRecurrence.Month, Day = 1 }],
+            EndAt = Utc("2026-12-31T00:00Z"),
+        };
+
+        var upcoming = OccurrencePlanner.Upcoming(schedule, Utc("2026-02-15T00:00Z"), 100_000);
+        var preview = OccurrencePlanner.Preview(schedule, Utc("2026-03-01T00:00Z"), 3000);
+
+        Assert.All(upcoming, o => Assert.Equal(0, (o.Utc - anchor).Ticks % TimeSpan.FromMinutes(45).Ticks));
+        Assert.All(upcoming, o => Assert.True(InWindows(o.Local) && o.Local.Day != 1 && o.Local.DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday)));
+        Assert.All(upcoming.Zip(upcoming.Skip(1)), p => Assert.True(p.First.Utc < p.Second.Utc));
+        Assert.Equal(
+            upcoming.Where(o => o.Utc > Utc("2026-03-01T00:00Z")).Select(o => o.Utc).Take(preview.Count(p => p.Runs)),
+            preview.Where(p => p.Runs).Select(p => p.Utc));
+        Assert.All(preview.Zip(preview.Skip(1)), p => Assert.Equal(TimeSpan.FromMinutes(45), p.Second.NominalUtc - p.First.NominalUtc));
+    }
+
     private static bool InWindows(DateTimeOffset local)
     {
         var time = TimeOnly.FromTimeSpan(local.TimeOfDay);
