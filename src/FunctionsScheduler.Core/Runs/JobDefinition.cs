@@ -7,6 +7,9 @@ public sealed record JobDefinition
     public required string Type { get; init; }
 
     public required IReadOnlyList<PhaseDefinition> Phases { get; init; }
+
+    /// <summary>What the job works on (a site, a database, an account); schedules with the same target are checked for overlapping runs.</summary>
+    public string? Target { get; init; }
 }
 
 /// <summary>One phase of a job. Executor-specific settings sit beside the common ones and are validated per type.</summary>

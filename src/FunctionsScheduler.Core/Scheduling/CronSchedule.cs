@@ -53,7 +53,9 @@ public sealed class CronSchedule
         }
         catch (CronFormatException ex)
         {
-            error = $"Invalid cron expression \"{trimmed}\": {ex.Message}";
+            // Cronos's messages name a position, not a field; name the field when the value is one we can read.
+            var problem = CronFields.Read(trimmed).FirstProblem();
+            error = problem is null ? $"Invalid cron expression \"{trimmed}\": {ex.Message}" : $"Invalid cron expression \"{trimmed}\": {problem}.";
             return false;
         }
     }

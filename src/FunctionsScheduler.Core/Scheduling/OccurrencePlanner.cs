@@ -5,17 +5,22 @@ using NodaTime.TimeZones;
 namespace FunctionsScheduler.Core.Scheduling;
 
 /// <summary>
-/// Computes when a schedule fires: Cronos enumerates matching wall-clock times, NodaTime's TZDB maps each one to
-/// instants under the schedule's <see cref="DstPolicy"/>.
+/// Computes when a schedule fires: its trigger yields candidate instants (Cronos enumerates matching wall-clock times and
+/// NodaTime's TZDB maps them under the schedule's <see cref="DstPolicy"/>; intervals and one-off times are instants
+/// already), bounded by <c>startAt</c>/<c>endAt</c>/<c>maxRuns</c>; candidates outside active hours, inside a blackout or
+/// in a DST gap under the skip policy are occurrences that do not run, and <see cref="Preview"/> says why.
 /// </summary>
 /// <remarks>
-/// The occurrences of a schedule are the union of the instants its matching wall-clock times map to:
+/// Occurrences are identified by their nominal instant; jitter only delays the start (<see cref="Preview"/>,
+/// <see cref="ScheduleJitter"/>), and the ledger and instance ids use the nominal instant.
+/// Active hours are checked before blackouts, so an occurrence outside active hours reports that even on a blackout day.
+/// The cron occurrences of a schedule are the union of the instants its matching wall-clock times map to:
 /// <list type="bullet">
 /// <item>a wall-clock time that exists once maps to that instant;</item>
 /// <item>a time in a spring-forward gap maps, under <see cref="DstGapBehavior.Shift"/>, to the instant the wall clock
 /// would show had it not jumped (shifted forward by the gap length, NodaTime's lenient resolver: 02:30 in New York on
 /// the spring-forward day runs at 03:30 EDT; in Lord Howe's 30-minute gap 02:15 runs at 02:45), and under
-/// <see cref="DstGapBehavior.Skip"/> to nothing;</item>
+/// <see cref="DstGapBehavior.Skip"/> to that same instant as an occurrence that does not run (so previews show it);</item>
 /// <item>a time in a fall-back overlap maps, under <see cref="DstOverlapBehavior.Once"/>, to its earlier instant only,
 /// and under <see cref="DstOverlapBehavior.Twice"/> to both.</item>
 /// </list>
@@ -27,41 +32,180 @@ namespace FunctionsScheduler.Core.Scheduling;
 public static class OccurrencePlanner
 {
     // Far enough for any real cron (leap days, a weekday on the 29th of February); bounded so that expressions that
-    // never match, or only match skipped gap times, return null instead of searching to Cronos's last year.
+    // never match, or only match skipped times, return null instead of searching to Cronos's last year.
     private const int SearchYears = 5;
+
+    // Guards the search for a running occurrence when windows exclude nearly everything; jumps over inactive hours and
+    // blackouts keep real schedules far below it.
+    private const int MaxCandidatesExamined = 200_000;
 
     // Zone transitions move wall clocks by at most a day (date-line changes), so offsets within two days of an
     // instant cover every wall-clock time that can map near it.
     private static readonly Duration TransitionReach = Duration.FromDays(2);
 
-    /// <summary>The first occurrence strictly after <paramref name="afterExclusive"/> (as UTC), or null if none within five years.</summary>
-    /// <exception cref="ArgumentException">The cron expression or the time zone is invalid; validate with <c>ScheduleValidator</c> first.</exception>
-    public static DateTimeOffset? NextAfter(ScheduleDefinition schedule, DateTimeOffset afterExclusive) =>
-        Find(Plan.For(schedule), Instant.FromDateTimeOffset(afterExclusive))?.Instant.ToDateTimeOffset();
+    // Jumps to the start of the next active window (or the end of a blackout) land this much early, so that no DST
+    // shift of the local-to-instant mapping can make them overshoot an occurrence that runs.
+    private static readonly Duration JumpMargin = Duration.FromHours(3);
 
-    /// <summary>The next <paramref name="count"/> occurrences after <paramref name="afterExclusive"/>, fewer if the search horizon ends first.</summary>
-    /// <exception cref="ArgumentException">The cron expression or the time zone is invalid; validate with <c>ScheduleValidator</c> first.</exception>
-    public static IReadOnlyList<PlannedOccurrence> Upcoming(ScheduleDefinition schedule, DateTimeOffset afterExclusive, int count)
+    private static readonly Duration SearchSpan = Duration.FromDays(366 * SearchYears);
+
+    /// <summary>The first occurrence strictly after <paramref name="afterExclusive"/> (as UTC) that runs, or null if none within five years.</summary>
+    /// <exception cref="ArgumentException">The trigger or the time zone is invalid; validate with <c>ScheduleValidator</c> first.</exception>
+    public static DateTimeOffset? NextAfter(ScheduleDefinition schedule, DateTimeOffset afterExclusive) =>
+        NextAfter(schedule, afterExclusive, null);
+
+    /// <summary>
+    /// The nominal instant of the first occurrence strictly after <paramref name="afterExclusive"/> that runs, given the
+    /// runs so far (<c>maxRuns</c>); null if there is none within five years.
+    /// </summary>
+    /// <exception cref="ArgumentException">The trigger or the time zone is invalid; validate with <c>ScheduleValidator</c> first.</exception>
+    public static DateTimeOffset? NextAfter(ScheduleDefinition schedule, DateTimeOffset afterExclusive, PlanningState? state) =>
+        Evaluate(Plan.For(schedule), Instant.FromDateTimeOffset(afterExclusive), state, fastForward: true)
+            .FirstOrDefault(o => o.SkippedBecause is null)?.Instant.ToDateTimeOffset();
+
+    /// <summary>The next <paramref name="count"/> occurrences that run after <paramref name="afterExclusive"/> (nominal instants), fewer if the search horizon ends first.</summary>
+    /// <exception cref="ArgumentException">The trigger or the time zone is invalid; validate with <c>ScheduleValidator</c> first.</exception>
+    public static IReadOnlyList<PlannedOccurrence> Upcoming(ScheduleDefinition schedule, DateTimeOffset afterExclusive, int count) =>
+        Upcoming(schedule, afterExclusive, count, null);
+
+    /// <summary>The next <paramref name="count"/> occurrences that run, given the runs so far (<c>maxRuns</c>).</summary>
+    /// <exception cref="ArgumentException">The trigger or the time zone is invalid; validate with <c>ScheduleValidator</c> first.</exception>
+    public static IReadOnlyList<PlannedOccurrence> Upcoming(ScheduleDefinition schedule, DateTimeOffset afterExclusive, int count, PlanningState? state)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         var plan = Plan.For(schedule);
-        var result = new List<PlannedOccurrence>();
-        var after = Instant.FromDateTimeOffset(afterExclusive);
-        while (result.Count < count && Find(plan, after) is { } found)
-        {
-            result.Add(new PlannedOccurrence(
-                found.Instant.ToDateTimeOffset(),
-                found.Instant.InZone(plan.Zone).ToDateTimeOffset(),
-                found.Note));
-            after = found.Instant;
-        }
-
-        return result;
+        return Evaluate(plan, Instant.FromDateTimeOffset(afterExclusive), state, fastForward: true)
+            .Where(o => o.SkippedBecause is null)
+            .Take(count)
+            .Select(o => new PlannedOccurrence(o.Instant.ToDateTimeOffset(), o.Instant.InZone(plan.Zone).ToDateTimeOffset(), o.Note))
+            .ToList();
     }
 
-    private static Candidate? Find(Plan plan, Instant after)
+    /// <summary>
+    /// The next <paramref name="count"/> occurrences after <paramref name="afterExclusive"/>, those that do not run
+    /// included with the reason, and each running one with its jitter (which needs <see cref="PlanningState.ScheduleId"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">The trigger or the time zone is invalid; validate with <c>ScheduleValidator</c> first.</exception>
+    public static IReadOnlyList<PreviewOccurrence> Preview(ScheduleDefinition schedule, DateTimeOffset afterExclusive, int count, PlanningState? state = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var plan = Plan.For(schedule);
+        var jitter = schedule.Jitter is { } max && max > TimeSpan.Zero && state?.ScheduleId is { } id ? (Id: id, Max: max) : ((string Id, TimeSpan Max)?)null;
+        return Evaluate(plan, Instant.FromDateTimeOffset(afterExclusive), state, fastForward: false)
+            .Take(count)
+            .Select(o =>
+            {
+                var nominal = o.Instant.ToDateTimeOffset();
+                TimeSpan? delay = o.SkippedBecause is null && jitter is { } j ? ScheduleJitter.For(j.Id, nominal, j.Max) : null;
+                var start = nominal + (delay ?? TimeSpan.Zero);
+                return new PreviewOccurrence(nominal, start, ScheduleTimeZone.ToLocal(start, schedule.TimeZone), o.SkippedBecause is null, o.Note, o.SkippedBecause, delay);
+            })
+            .ToList();
+    }
+
+    /// <summary>
+    /// Why the occurrence at <paramref name="occurrenceUtc"/> does not run ("blackout: Christmas", "outside active
+    /// hours (…)", "DST gap (skip policy)", "after endAt …", "maxRuns (3) reached", "not an occurrence of this
+    /// schedule"), or null when it runs. The scanner writes this to the ledger.
+    /// </summary>
+    /// <exception cref="ArgumentException">The trigger or the time zone is invalid; validate with <c>ScheduleValidator</c> first.</exception>
+    public static string? Explain(ScheduleDefinition schedule, DateTimeOffset occurrenceUtc, PlanningState? state = null)
+    {
+        var plan = Plan.For(schedule);
+        var instant = Instant.FromDateTimeOffset(occurrenceUtc);
+        if (plan.StartAt is { } start && instant < start)
+        {
+            return $"before startAt {Stamp(start)}";
+        }
+
+        if (plan.EndAt is { } end && instant > end)
+        {
+            return $"after endAt {Stamp(end)}";
+        }
+
+        if (schedule.MaxRuns is { } max && (state?.RunsSoFar ?? 0) >= max)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"maxRuns ({max}) reached");
+        }
+
+        var found = Evaluate(plan, instant - Duration.Epsilon, state, fastForward: false).FirstOrDefault();
+        return found is not null && found.Instant == instant ? found.SkippedBecause : "not an occurrence of this schedule";
+    }
+
+    private static IEnumerable<Evaluated> Evaluate(Plan plan, Instant afterExclusive, PlanningState? state, bool fastForward)
+    {
+        var after = plan.StartAt is { } start && start - Duration.Epsilon > afterExclusive ? start - Duration.Epsilon : afterExclusive;
+        Instant? limit = null;
+        var runs = state?.RunsSoFar ?? 0;
+        for (var examined = 0; examined < MaxCandidatesExamined; examined++)
+        {
+            if ((plan.MaxRuns is { } max && runs >= max) || NextCandidate(plan, after) is not { } candidate
+                || candidate.Instant > limit || (plan.EndAt is { } end && candidate.Instant > end))
+            {
+                yield break;
+            }
+
+            // Five years from the first candidate: a one-off or anchored trigger may lie further ahead than that.
+            limit ??= candidate.Instant + SearchSpan;
+
+            var (reason, resumeAt) = candidate.Skip is { } gap ? (gap, null) : Windows(plan, candidate.Instant);
+            yield return new Evaluated(candidate.Instant, candidate.Note, reason);
+            if (reason is null)
+            {
+                runs++;
+            }
+
+            after = fastForward && resumeAt is { } resume && resume - JumpMargin > candidate.Instant ? resume - JumpMargin : candidate.Instant;
+        }
+    }
+
+    private static Candidate? NextCandidate(Plan plan, Instant after)
+    {
+        switch (plan.Trigger)
+        {
+            case TriggerKind.Once:
+                return plan.At > after ? new Candidate(plan.At, null, null) : null;
+
+            case TriggerKind.Interval:
+                var period = plan.Interval.BclCompatibleTicks;
+                if (after < plan.Anchor)
+                {
+                    return new Candidate(plan.Anchor, null, null);
+                }
+
+                var k = ((after - plan.Anchor).BclCompatibleTicks / period) + 1;
+                return new Candidate(plan.Anchor + Duration.FromTicks(k * period), null, null);
+
+            default:
+                return FindCron(plan, after);
+        }
+    }
+
+    // The reason a candidate is outside the schedule's windows, and where the next one could run (to jump to).
+    private static (string? Reason, Instant? ResumeAt) Windows(Plan plan, Instant instant)
+    {
+        var local = instant.InZone(plan.Zone).LocalDateTime;
+        if (plan.Active.Count > 0 && !plan.Active.Any(w => w.Contains(local)))
+        {
+            var nextStart = plan.Active.Select(w => w.NextStartAfter(local)).Min();
+            return ($"outside active hours ({string.Join("; ", plan.Active.Select(w => w.Label))} {plan.Zone.Id})", nextStart.InZoneLeniently(plan.Zone).ToInstant());
+        }
+
+        foreach (var blackout in plan.Blackouts)
+        {
+            if (blackout.EndIfContains(instant, local) is { } end)
+            {
+                return (blackout.Label, end);
+            }
+        }
+
+        return (null, null);
+    }
+
+    private static Candidate? FindCron(Plan plan, Instant after)
     {
         var zone = plan.Zone;
+        var cron = plan.Cron!;
 
         // Start early enough that a wall-clock time the clock repeats, or a gap time shifted forward, still maps past
         // `after`: the smallest wall time any later instant can have uses the smallest nearby offset.
@@ -71,7 +215,7 @@ public static class OccurrencePlanner
 
         Candidate? best = null;
         LocalDateTime? stopAfter = null;
-        while (plan.Cron.NextLocal(local.ToDateTimeUnspecified()) is { } next)
+        while (cron.NextLocal(local.ToDateTimeUnspecified()) is { } next)
         {
             local = LocalDateTime.FromDateTime(next);
             if (local > horizon || (stopAfter is { } stop && local > stop))
@@ -92,9 +236,9 @@ public static class OccurrencePlanner
                     // A later wall-clock time maps below `best` only if a nearby offset is larger than best's.
                     stopAfter = best.Instant.WithOffset(MaxOffset(zone, after - TransitionReach, best.Instant + TransitionReach)).LocalDateTime;
                 }
-                else if (candidate.Instant == best.Instant && candidate.Note is null)
+                else if (candidate.Instant == best.Instant && candidate.Rank < best.Rank)
                 {
-                    // The instant is a real match of the cron in its own right, so DST did not move it.
+                    // A real match of the cron in its own right beats one that DST moved there, and one that runs beats a skipped one.
                     best = candidate;
                 }
             }
@@ -109,14 +253,15 @@ public static class OccurrencePlanner
         switch (mapping.Count)
         {
             case 1:
-                yield return new Candidate(mapping.Single().ToInstant(), null);
+                yield return new Candidate(mapping.Single().ToInstant(), null, null);
                 break;
 
-            case 0 when plan.Policy.Gap == DstGapBehavior.Shift:
+            case 0:
                 var shifted = plan.Zone.ResolveLocal(local, Resolvers.LenientResolver);
-                yield return new Candidate(
-                    shifted.ToInstant(),
-                    string.Create(CultureInfo.InvariantCulture, $"{Time(local)} does not exist on {Date(local)} in {plan.Zone.Id} (spring forward); ran at {Time(shifted.LocalDateTime)} {shifted.GetZoneInterval().Name}"));
+                var missing = string.Create(CultureInfo.InvariantCulture, $"{Time(local)} does not exist on {Date(local)} in {plan.Zone.Id} (spring forward)");
+                yield return plan.Policy.Gap == DstGapBehavior.Shift
+                    ? new Candidate(shifted.ToInstant(), $"{missing}; ran at {Time(shifted.LocalDateTime)} {shifted.GetZoneInterval().Name}", null)
+                    : new Candidate(shifted.ToInstant(), $"{missing}; skipped", "DST gap (skip policy)");
                 break;
 
             case 2:
@@ -125,12 +270,12 @@ public static class OccurrencePlanner
                 if (plan.Policy.Overlap == DstOverlapBehavior.Twice)
                 {
                     var second = mapping.Last();
-                    yield return new Candidate(first.ToInstant(), $"{prefix}; ran at both, this is the first ({first.GetZoneInterval().Name})");
-                    yield return new Candidate(second.ToInstant(), $"{prefix}; ran at both, this is the second ({second.GetZoneInterval().Name})");
+                    yield return new Candidate(first.ToInstant(), $"{prefix}; ran at both, this is the first ({first.GetZoneInterval().Name})", null);
+                    yield return new Candidate(second.ToInstant(), $"{prefix}; ran at both, this is the second ({second.GetZoneInterval().Name})", null);
                 }
                 else
                 {
-                    yield return new Candidate(first.ToInstant(), $"{prefix}; ran at the first ({first.GetZoneInterval().Name})");
+                    yield return new Candidate(first.ToInstant(), $"{prefix}; ran at the first ({first.GetZoneInterval().Name})", null);
                 }
 
                 break;
@@ -148,14 +293,54 @@ public static class OccurrencePlanner
 
     private static string Date(LocalDateTime local) => local.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
-    private sealed record Candidate(Instant Instant, string? Note);
+    private static string Stamp(Instant instant) => instant.ToString("uuuu-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
-    private sealed record Plan(CronSchedule Cron, DateTimeZone Zone, DstPolicy Policy)
+    private sealed record Candidate(Instant Instant, string? Note, string? Skip)
+    {
+        public int Rank => Skip is not null ? 2 : Note is not null ? 1 : 0;
+    }
+
+    private sealed record Evaluated(Instant Instant, string? Note, string? SkippedBecause);
+
+    private sealed record Plan(
+        TriggerKind Trigger,
+        CronSchedule? Cron,
+        Duration Interval,
+        Instant Anchor,
+        Instant At,
+        DateTimeZone Zone,
+        DstPolicy Policy,
+        Instant? StartAt,
+        Instant? EndAt,
+        int? MaxRuns,
+        IReadOnlyList<ActiveWindow> Active,
+        IReadOnlyList<BlackoutRule> Blackouts)
     {
         public static Plan For(ScheduleDefinition schedule)
         {
             ArgumentNullException.ThrowIfNull(schedule);
-            return new Plan(CronSchedule.Parse(schedule.Cron), ScheduleTimeZone.Resolve(schedule.TimeZone), schedule.Dst ?? DstPolicy.Default);
+            var zone = ScheduleTimeZone.Resolve(schedule.TimeZone);
+            var trigger = schedule.GetTriggerKind()
+                ?? throw new ArgumentException("A schedule declares exactly one trigger: cron, interval or at.", nameof(schedule));
+            if (trigger == TriggerKind.Interval && schedule.Interval <= TimeSpan.Zero)
+            {
+                throw new ArgumentException("An interval must be longer than zero.", nameof(schedule));
+            }
+
+            var startAt = schedule.StartAt is { } s ? Instant.FromDateTimeOffset(s) : (Instant?)null;
+            return new Plan(
+                trigger,
+                trigger == TriggerKind.Cron ? CronSchedule.Parse(schedule.Cron) : null,
+                Duration.FromTimeSpan(schedule.Interval ?? TimeSpan.Zero),
+                schedule.Anchor is { } anchor ? Instant.FromDateTimeOffset(anchor) : startAt ?? NodaConstants.UnixEpoch,
+                schedule.At is { } at ? Instant.FromDateTimeOffset(at) : default,
+                zone,
+                schedule.Dst ?? DstPolicy.Default,
+                startAt,
+                schedule.EndAt is { } e ? Instant.FromDateTimeOffset(e) : null,
+                schedule.MaxRuns,
+                (schedule.ActiveHours ?? []).Select(ActiveWindow.For).ToList(),
+                (schedule.Blackouts ?? []).Select(b => BlackoutRule.For(b, zone)).ToList());
         }
     }
 }

@@ -16,6 +16,21 @@ public static class ScheduleValidator
     public const int MaxPromptLength = 500;
     public const int MaxRetryAttempts = 20;
 
+    public const int MaxActiveHoursWindows = 50;
+    public const int MaxBlackouts = 200;
+    public const int MaxReasonLength = 200;
+    public const int MaxRunAllLimit = 1000;
+    public const int MaxConcurrentLimit = 100;
+
+    /// <summary>The shortest interval trigger; anything faster belongs in the job itself.</summary>
+    public static readonly TimeSpan MinInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>The largest jitter; longer delays are a different schedule, not jitter.</summary>
+    public static readonly TimeSpan MaxJitter = TimeSpan.FromHours(1);
+
+    /// <summary>The longest misfire grace period.</summary>
+    public static readonly TimeSpan MaxMisfireGrace = TimeSpan.FromDays(7);
+
     /// <summary>The longest a run waits for a person before the intervention expires.</summary>
     public static readonly TimeSpan MaxInterventionDeadline = TimeSpan.FromDays(7);
 
@@ -32,12 +47,12 @@ public static class ScheduleValidator
         ValidateText(errors, "name", definition.Name, MaxNameLength, required: true);
         ValidateText(errors, "description", definition.Description, MaxDescriptionLength, required: false);
 
-        if (!CronSchedule.TryParse(definition.Cron, out _, out var cronError))
-        {
-            errors.Add(new("cron", cronError));
-        }
-
+        ValidateTrigger(errors, definition);
         ValidateTimeZone(errors, definition.TimeZone);
+        ValidateBounds(errors, definition);
+        ValidateActiveHours(errors, definition.ActiveHours);
+        ValidateBlackouts(errors, definition.Blackouts);
+        ValidatePolicies(errors, definition);
 
         if (definition.Dst is { } dst)
         {
@@ -54,6 +69,262 @@ public static class ScheduleValidator
 
         ValidateJob(errors, definition.Job);
         return errors;
+    }
+
+    private static void ValidateTrigger(List<ValidationError> errors, ScheduleDefinition definition)
+    {
+        var given = new List<string>(3);
+        if (definition.Cron is not null)
+        {
+            given.Add("cron");
+        }
+
+        if (definition.Interval is not null)
+        {
+            given.Add("interval");
+        }
+
+        if (definition.At is not null)
+        {
+            given.Add("at");
+        }
+
+        if (given.Count > 1)
+        {
+            errors.Add(new("cron", $"Give exactly one trigger: cron, interval or at; this definition has {string.Join(" and ", given)}."));
+            return;
+        }
+
+        if (definition.Interval is { } interval)
+        {
+            if (interval < MinInterval)
+            {
+                errors.Add(new("interval", Invariant($"An interval is at least {MinInterval}; got {interval}.")));
+            }
+        }
+        else if (definition.At is null && !CronSchedule.TryParse(definition.Cron, out _, out var cronError))
+        {
+            errors.Add(new("cron", definition.Cron is null ? "A trigger is required: cron (e.g. \"30 2 * * *\"), interval (e.g. \"00:15:00\") or at (an instant)." : cronError));
+        }
+
+        if (definition.Anchor is not null && definition.Interval is null)
+        {
+            errors.Add(new("anchor", "An anchor fixes the phase of an interval trigger; this definition has no interval."));
+        }
+
+        if (definition.At is { } at && definition.EndAt is { } endAt && at > endAt)
+        {
+            errors.Add(new("at", Invariant($"at ({at:O}) is after endAt ({endAt:O}), so the schedule would never run.")));
+        }
+    }
+
+    private static void ValidateBounds(List<ValidationError> errors, ScheduleDefinition definition)
+    {
+        if (definition.StartAt is { } start && definition.EndAt is { } end && end < start)
+        {
+            errors.Add(new("endAt", Invariant($"endAt ({end:O}) is before startAt ({start:O}).")));
+        }
+
+        if (definition.MaxRuns is < 1)
+        {
+            errors.Add(new("maxRuns", Invariant($"maxRuns counts runs from 1; got {definition.MaxRuns}.")));
+        }
+    }
+
+    private static void ValidateActiveHours(List<ValidationError> errors, IReadOnlyList<ActiveHoursWindow>? windows)
+    {
+        if (windows is null)
+        {
+            return;
+        }
+
+        if (windows.Count > MaxActiveHoursWindows)
+        {
+            errors.Add(new("activeHours", Invariant($"At most {MaxActiveHoursWindows} active-hours windows; got {windows.Count}.")));
+        }
+
+        for (var i = 0; i < windows.Count; i++)
+        {
+            if (windows[i] is not { } window)
+            {
+                errors.Add(new($"activeHours[{i}]", "A window is required here, not null."));
+                continue;
+            }
+
+            ValidateDays(errors, $"activeHours[{i}].days", window.Days, required: false);
+        }
+    }
+
+    private static void ValidateDays(List<ValidationError> errors, string field, IReadOnlyList<string>? days, bool required)
+    {
+        if (days is null && !required)
+        {
+            return;
+        }
+
+        if (!ScheduleDays.TryParse(days ?? [], out _, out var bad))
+        {
+            errors.Add(bad < 0
+                ? new(field, $"List at least one day: {ScheduleDays.Expected}.")
+                : new($"{field}[{bad}]", $"Each day is {ScheduleDays.Expected}; got \"{days![bad]}\"."));
+        }
+    }
+
+    private static void ValidateBlackouts(List<ValidationError> errors, IReadOnlyList<Blackout>? blackouts)
+    {
+        if (blackouts is null)
+        {
+            return;
+        }
+
+        if (blackouts.Count > MaxBlackouts)
+        {
+            errors.Add(new("blackouts", Invariant($"At most {MaxBlackouts} blackouts; got {blackouts.Count}.")));
+        }
+
+        for (var i = 0; i < blackouts.Count; i++)
+        {
+            var path = $"blackouts[{i}]";
+            if (blackouts[i] is not { } b)
+            {
+                errors.Add(new(path, "A blackout is required here, not null."));
+                continue;
+            }
+
+            ValidateText(errors, $"{path}.reason", b.Reason, MaxReasonLength, required: false);
+            var instants = b.From is not null || b.To is not null;
+            var dates = b.FromDate is not null || b.ToDate is not null;
+            var recurring = b.Every is not null;
+            if ((instants ? 1 : 0) + (dates ? 1 : 0) + (recurring ? 1 : 0) != 1)
+            {
+                errors.Add(new(path, "A blackout is one of: from/to (instants), fromDate/toDate (local dates, inclusive), or every (year, month or week) with month/day or days."));
+                continue;
+            }
+
+            if (instants)
+            {
+                RequireBoth(errors, path, "from", b.From, "to", b.To);
+                if (b.From is { } from && b.To is { } to && to <= from)
+                {
+                    errors.Add(new($"{path}.to", Invariant($"to ({to:O}) must be after from ({from:O}).")));
+                }
+            }
+            else if (dates)
+            {
+                RequireBoth(errors, path, "fromDate", b.FromDate, "toDate", b.ToDate);
+                if (b.FromDate is { } from && b.ToDate is { } to && to < from)
+                {
+                    errors.Add(new($"{path}.toDate", Invariant($"toDate ({to:yyyy-MM-dd}) is before fromDate ({from:yyyy-MM-dd}).")));
+                }
+            }
+            else
+            {
+                ValidateRecurringBlackout(errors, path, b);
+            }
+        }
+    }
+
+    private static void RequireBoth<T>(List<ValidationError> errors, string path, string firstName, T? first, string secondName, T? second)
+        where T : struct
+    {
+        if (first is null)
+        {
+            errors.Add(new($"{path}.{firstName}", $"{firstName} is required with {secondName}."));
+        }
+
+        if (second is null)
+        {
+            errors.Add(new($"{path}.{secondName}", $"{secondName} is required with {firstName}."));
+        }
+    }
+
+    private static void ValidateRecurringBlackout(List<ValidationError> errors, string path, Blackout b)
+    {
+        switch (b.Every)
+        {
+            case BlackoutRecurrence.Year:
+                if (b.Month is not (>= 1 and <= 12))
+                {
+                    errors.Add(new($"{path}.month", Invariant($"A yearly blackout needs month 1–12; got {b.Month?.ToString(CultureInfo.InvariantCulture) ?? "none"}.")));
+                }
+                else if (b.Day is not { } day || day < 1 || day > DateTime.DaysInMonth(2024, b.Month.Value))
+                {
+                    errors.Add(new($"{path}.day", Invariant($"A yearly blackout needs a day that month has (1–{DateTime.DaysInMonth(2024, b.Month.Value)}); got {b.Day?.ToString(CultureInfo.InvariantCulture) ?? "none"}.")));
+                }
+
+                break;
+            case BlackoutRecurrence.Month:
+                if (b.Day is not (>= 1 and <= 31))
+                {
+                    errors.Add(new($"{path}.day", Invariant($"A monthly blackout needs day 1–31; got {b.Day?.ToString(CultureInfo.InvariantCulture) ?? "none"}.")));
+                }
+
+                break;
+            case BlackoutRecurrence.Week:
+                ValidateDays(errors, $"{path}.days", b.Days, required: true);
+                break;
+            default:
+                errors.Add(new($"{path}.every", $"every must be one of {string.Join(", ", Enum.GetNames<BlackoutRecurrence>())}."));
+                return;
+        }
+
+        if (b.Every != BlackoutRecurrence.Year && b.Month is not null)
+        {
+            errors.Add(new($"{path}.month", "month only applies to yearly blackouts."));
+        }
+
+        if (b.Every == BlackoutRecurrence.Week && b.Day is not null)
+        {
+            errors.Add(new($"{path}.day", "day applies to yearly and monthly blackouts; weekly ones use days."));
+        }
+
+        if (b.Every != BlackoutRecurrence.Week && b.Days is not null)
+        {
+            errors.Add(new($"{path}.days", "days only applies to weekly blackouts."));
+        }
+    }
+
+    private static void ValidatePolicies(List<ValidationError> errors, ScheduleDefinition definition)
+    {
+        if (definition.Jitter is { } jitter && (jitter < TimeSpan.Zero || jitter > MaxJitter))
+        {
+            errors.Add(new("jitter", Invariant($"jitter must be between 00:00:00 and {MaxJitter}; got {jitter}.")));
+        }
+        else if (definition.Jitter is { } j && definition.Interval is { } interval && j >= interval)
+        {
+            errors.Add(new("jitter", Invariant($"jitter ({j}) must be shorter than the interval ({interval}), or runs would swap order.")));
+        }
+
+        if (definition.Misfire is { } misfire)
+        {
+            if (!Enum.IsDefined(misfire.Policy))
+            {
+                errors.Add(new("misfire.policy", $"Misfire policy must be one of {string.Join(", ", Enum.GetNames<MisfireBehavior>())}."));
+            }
+
+            if (misfire.Grace < TimeSpan.Zero || misfire.Grace > MaxMisfireGrace)
+            {
+                errors.Add(new("misfire.grace", Invariant($"grace must be between 00:00:00 and {MaxMisfireGrace}; got {misfire.Grace}.")));
+            }
+
+            if (misfire.MaxRunAll is < 1 or > MaxRunAllLimit)
+            {
+                errors.Add(new("misfire.maxRunAll", Invariant($"maxRunAll must be between 1 and {MaxRunAllLimit}; got {misfire.MaxRunAll}.")));
+            }
+        }
+
+        if (definition.Overlap is { } overlap)
+        {
+            if (!Enum.IsDefined(overlap.Policy))
+            {
+                errors.Add(new("overlap.policy", $"Overlap policy must be one of {string.Join(", ", Enum.GetNames<OverlapBehavior>())}."));
+            }
+
+            if (overlap.MaxConcurrent is < 1 or > MaxConcurrentLimit)
+            {
+                errors.Add(new("overlap.maxConcurrent", Invariant($"maxConcurrent must be between 1 and {MaxConcurrentLimit}; got {overlap.MaxConcurrent}.")));
+            }
+        }
     }
 
     private static void ValidateText(List<ValidationError> errors, string field, string? value, int maxLength, bool required)

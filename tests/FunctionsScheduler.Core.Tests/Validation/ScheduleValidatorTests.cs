@@ -83,6 +83,38 @@ public class ScheduleValidatorTests
         ["retry first delay negative"] = (d => WithRetry(d, r => r with { FirstDelay = TimeSpan.FromSeconds(-1) }), "job.phases[1].retry.firstDelay", "negative"),
         ["retry coefficient below 1"] = (d => WithRetry(d, r => r with { BackoffCoefficient = 0.5 }), "job.phases[1].retry.backoffCoefficient", "at least 1"),
         ["retry coefficient NaN"] = (d => WithRetry(d, r => r with { BackoffCoefficient = double.NaN }), "job.phases[1].retry.backoffCoefficient", "at least 1"),
+        ["cron and interval"] = (d => d with { Interval = TimeSpan.FromMinutes(5) }, "cron", "exactly one trigger: cron, interval or at; this definition has cron and interval"),
+        ["cron and at"] = (d => d with { At = T("2026-01-01T00:00Z") }, "cron", "has cron and at"),
+        ["interval and at"] = (d => d with { Cron = null, Interval = TimeSpan.FromMinutes(5), At = T("2026-01-01T00:00Z") }, "cron", "has interval and at"),
+        ["interval too short"] = (d => d with { Cron = null, Interval = TimeSpan.FromMilliseconds(500) }, "interval", "at least 00:00:01"),
+        ["interval zero"] = (d => d with { Cron = null, Interval = TimeSpan.Zero }, "interval", "at least"),
+        ["anchor without interval"] = (d => d with { Anchor = T("2026-01-01T00:00Z") }, "anchor", "no interval"),
+        ["at after endAt"] = (d => d with { Cron = null, At = T("2026-02-01T00:00Z"), EndAt = T("2026-01-01T00:00Z") }, "at", "never run"),
+        ["endAt before startAt"] = (d => d with { StartAt = T("2026-02-01T00:00Z"), EndAt = T("2026-01-01T00:00Z") }, "endAt", "before startAt"),
+        ["maxRuns zero"] = (d => d with { MaxRuns = 0 }, "maxRuns", "from 1"),
+        ["active hours day unknown"] = (d => d with { ActiveHours = [Window(), Window() with { Days = ["monday", "funday"] }] }, "activeHours[1].days[1]", "got \"funday\""),
+        ["active hours days empty"] = (d => d with { ActiveHours = [Window() with { Days = [] }] }, "activeHours[0].days", "at least one day"),
+        ["active hours window null"] = (d => d with { ActiveHours = [null!] }, "activeHours[0]", "not null"),
+        ["blackout no shape"] = (d => d with { Blackouts = [new Blackout { Reason = "x" }] }, "blackouts[0]", "one of"),
+        ["blackout two shapes"] = (d => d with { Blackouts = [new Blackout { Every = BlackoutRecurrence.Month, Day = 1, FromDate = new(2026, 1, 1) }] }, "blackouts[0]", "one of"),
+        ["blackout to before from"] = (d => d with { Blackouts = [Christmas(), new Blackout { From = T("2026-01-02T00:00Z"), To = T("2026-01-01T00:00Z") }] }, "blackouts[1].to", "after from"),
+        ["blackout to missing"] = (d => d with { Blackouts = [new Blackout { From = T("2026-01-02T00:00Z") }] }, "blackouts[0].to", "required"),
+        ["blackout toDate before fromDate"] = (d => d with { Blackouts = [new Blackout { FromDate = new(2026, 1, 2), ToDate = new(2026, 1, 1) }] }, "blackouts[0].toDate", "before fromDate"),
+        ["blackout month out of range"] = (d => d with { Blackouts = [Christmas() with { Month = 13 }] }, "blackouts[0].month", "1–12"),
+        ["blackout February 30"] = (d => d with { Blackouts = [Christmas() with { Month = 2, Day = 30 }] }, "blackouts[0].day", "1–29"),
+        ["blackout monthly day 32"] = (d => d with { Blackouts = [new Blackout { Every = BlackoutRecurrence.Month, Day = 32 }] }, "blackouts[0].day", "1–31"),
+        ["blackout weekly without days"] = (d => d with { Blackouts = [new Blackout { Every = BlackoutRecurrence.Week }] }, "blackouts[0].days", "at least one day"),
+        ["blackout weekly bad day"] = (d => d with { Blackouts = [new Blackout { Every = BlackoutRecurrence.Week, Days = ["caturday"] }] }, "blackouts[0].days[0]", "caturday"),
+        ["blackout every undefined"] = (d => d with { Blackouts = [new Blackout { Every = (BlackoutRecurrence)9 }] }, "blackouts[0].every", "Year, Month, Week"),
+        ["blackout reason too long"] = (d => d with { Blackouts = [Christmas() with { Reason = new string('r', 201) }] }, "blackouts[0].reason", "at most 200"),
+        ["jitter negative"] = (d => d with { Jitter = TimeSpan.FromSeconds(-1) }, "jitter", "between"),
+        ["jitter over an hour"] = (d => d with { Jitter = TimeSpan.FromHours(2) }, "jitter", "01:00:00"),
+        ["jitter not shorter than interval"] = (d => d with { Cron = null, Interval = TimeSpan.FromMinutes(1), Jitter = TimeSpan.FromMinutes(1) }, "jitter", "shorter than the interval"),
+        ["misfire policy undefined"] = (d => d with { Misfire = new MisfireSettings { Policy = (MisfireBehavior)9 } }, "misfire.policy", "Skip, RunOnce, RunAll"),
+        ["misfire grace negative"] = (d => d with { Misfire = new MisfireSettings { Grace = TimeSpan.FromMinutes(-1) } }, "misfire.grace", "between"),
+        ["misfire maxRunAll zero"] = (d => d with { Misfire = new MisfireSettings { MaxRunAll = 0 } }, "misfire.maxRunAll", "between 1 and 1000"),
+        ["overlap policy undefined"] = (d => d with { Overlap = new OverlapSettings { Policy = (OverlapBehavior)9 } }, "overlap.policy", "Skip, BufferOne, Allow, CancelPrevious"),
+        ["overlap maxConcurrent zero"] = (d => d with { Overlap = new OverlapSettings { MaxConcurrent = 0 } }, "overlap.maxConcurrent", "between 1 and 100"),
         ["retry max delay below first"] = (d => WithRetry(d, r => r with { FirstDelay = TimeSpan.FromSeconds(10), MaxDelay = TimeSpan.FromSeconds(5) }), "job.phases[1].retry.maxDelay", "shorter than firstDelay"),
     };
 
@@ -185,6 +217,34 @@ public class ScheduleValidatorTests
 
         Assert.Equal(["navigate", "log-in_2", "scrape"], PhaseGraph.Create(Valid.Job.Phases).TopologicalOrder.Select(p => p.Name));
     }
+
+    [Fact]
+    public void Every_new_setting_together_is_valid()
+    {
+        var full = Valid with
+        {
+            Cron = null,
+            Interval = TimeSpan.FromMinutes(15),
+            Anchor = T("2026-01-01T00:05Z"),
+            StartAt = T("2026-01-01T00:00Z"),
+            EndAt = T("2027-01-01T00:00Z"),
+            MaxRuns = 1000,
+            ActiveHours = [Window(), Window() with { Days = ["sat", "Sunday"], From = new(22, 0), To = new(2, 0) }],
+            Blackouts = [Christmas(), Christmas() with { Month = 2, Day = 29 }, new Blackout { FromDate = new(2026, 8, 1), ToDate = new(2026, 8, 1) }, new Blackout { Every = BlackoutRecurrence.Week, Days = ["weekends"] }],
+            Jitter = TimeSpan.FromSeconds(30),
+            Misfire = new MisfireSettings { Policy = MisfireBehavior.RunAll, Grace = TimeSpan.Zero, MaxRunAll = 1000 },
+            Overlap = new OverlapSettings { Policy = OverlapBehavior.Allow, MaxConcurrent = 100 },
+        };
+
+        Assert.Empty(ScheduleValidator.Validate(full));
+        Assert.Empty(ScheduleValidator.Validate(Valid with { Cron = null, At = T("2026-01-01T00:00Z") }));
+    }
+
+    private static DateTimeOffset T(string text) => DateTimeOffset.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
+
+    private static ActiveHoursWindow Window() => new() { Days = ["weekdays"], From = new(8, 0), To = new(23, 0) };
+
+    private static Blackout Christmas() => new() { Every = BlackoutRecurrence.Year, Month = 12, Day = 25, Reason = "Christmas" };
 
     private static ScheduleDefinition WithPhase(ScheduleDefinition d, int index, PhaseDefinition phase)
     {

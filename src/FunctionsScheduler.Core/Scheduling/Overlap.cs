@@ -1,0 +1,73 @@
+using System.Globalization;
+
+namespace FunctionsScheduler.Core.Scheduling;
+
+/// <summary>
+/// What happens when an occurrence comes due while <see cref="MaxConcurrent"/> runs of the schedule are still going.
+/// <see cref="MaxConcurrent"/> defaults to 1, except under <see cref="OverlapBehavior.Allow"/> where null means no limit.
+/// </summary>
+public sealed record OverlapSettings
+{
+    public OverlapBehavior Policy { get; init; } = OverlapBehavior.Skip;
+
+    public int? MaxConcurrent { get; init; }
+
+    public static OverlapSettings Default { get; } = new();
+}
+
+/// <summary>The declared behaviour for a due occurrence while earlier runs are at the concurrency limit.</summary>
+public enum OverlapBehavior
+{
+    Skip,
+
+    /// <summary>Keep one occurrence waiting to start when a run ends; further ones are skipped.</summary>
+    BufferOne,
+
+    /// <summary>Runs may overlap, up to <see cref="OverlapSettings.MaxConcurrent"/> when it is set.</summary>
+    Allow,
+
+    CancelPrevious,
+}
+
+/// <summary>What the scanner does with a due occurrence.</summary>
+public enum OverlapAction
+{
+    Start,
+    Skip,
+    Buffer,
+    CancelPreviousThenStart,
+}
+
+/// <summary>The action for one due occurrence and why, in words for the ledger.</summary>
+public sealed record OverlapDecision(OverlapAction Action, string Reason);
+
+/// <summary>Applies a schedule's overlap policy; pure, so the scanner and tests agree.</summary>
+public static class OverlapPolicy
+{
+    /// <summary>Decides for a due occurrence given the runs still going and the occurrences already buffered.</summary>
+    public static OverlapDecision Decide(OverlapSettings? policy, int runningCount, int bufferedCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(runningCount);
+        ArgumentOutOfRangeException.ThrowIfNegative(bufferedCount);
+        var settings = policy ?? OverlapSettings.Default;
+        int? limit = settings.MaxConcurrent ?? (settings.Policy == OverlapBehavior.Allow ? null : 1);
+        if (limit is null || runningCount < limit)
+        {
+            return new(OverlapAction.Start, Invariant($"{runningCount} run(s) going, limit {(limit is null ? "none" : limit.Value.ToString(CultureInfo.InvariantCulture))}"));
+        }
+
+        var busy = Invariant($"{runningCount} run(s) still going (maxConcurrent {limit})");
+        return settings.Policy switch
+        {
+            OverlapBehavior.Skip or OverlapBehavior.Allow => new(OverlapAction.Skip, $"{busy}; skipped (overlap policy {Name(settings.Policy)})"),
+            OverlapBehavior.BufferOne when bufferedCount == 0 => new(OverlapAction.Buffer, $"{busy}; buffered to start when one ends (overlap policy bufferOne)"),
+            OverlapBehavior.BufferOne => new(OverlapAction.Skip, $"{busy} and one occurrence already buffered; skipped (overlap policy bufferOne)"),
+            OverlapBehavior.CancelPrevious => new(OverlapAction.CancelPreviousThenStart, $"{busy}; the oldest is cancelled and this one starts (overlap policy cancelPrevious)"),
+            _ => throw new ArgumentException($"Unknown overlap policy {settings.Policy}.", nameof(policy)),
+        };
+    }
+
+    private static string Name(OverlapBehavior behavior) => char.ToLowerInvariant(behavior.ToString()[0]) + behavior.ToString()[1..];
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
