@@ -10,7 +10,11 @@ public sealed record RunRequest(
     string ScheduleName,
     string Trigger,
     DateTimeOffset? OccurrenceUtc,
-    JobDefinition Job);
+    JobDefinition Job)
+{
+    /// <summary>When the run may start: the occurrence plus the schedule's deterministic jitter (null: the occurrence itself).</summary>
+    public DateTimeOffset? NotBeforeUtc { get; init; }
+}
 
 /// <summary>What a run ended as; the orchestration's output.</summary>
 public sealed record RunResult(RunStatus Status, string? Error);

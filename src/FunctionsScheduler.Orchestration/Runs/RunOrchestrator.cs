@@ -23,14 +23,14 @@ public static class RunOrchestrator
         var request = context.GetInput<RunRequest>() ?? throw new InvalidOperationException("RunOrchestrator needs a RunRequest input.");
         var run = new RunState(context, request);
 
-        if (request.OccurrenceUtc is { } occurrence)
+        if ((request.NotBeforeUtc ?? request.OccurrenceUtc) is { } notBefore)
         {
             run.Publish();
 
             // Timers may fire early on some backends (Azure Storage truncates to whole seconds): never start before the occurrence.
-            while (context.CurrentUtcDateTime < occurrence.UtcDateTime)
+            while (context.CurrentUtcDateTime < notBefore.UtcDateTime)
             {
-                await context.CreateTimer(occurrence.UtcDateTime, CancellationToken.None);
+                await context.CreateTimer(notBefore.UtcDateTime, CancellationToken.None);
             }
         }
 

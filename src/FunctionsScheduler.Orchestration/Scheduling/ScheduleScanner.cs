@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace FunctionsScheduler.Orchestration.Scheduling;
 
 /// <summary>What one scan did.</summary>
-public sealed record ScanReport(DateTimeOffset StartedUtc, TimeSpan Duration, int DueEntries, int Started, int AlreadyStarted, int Stale, int Failed);
+public sealed record ScanReport(DateTimeOffset StartedUtc, TimeSpan Duration, int DueEntries, int Started, int AlreadyStarted, int Skipped, int Stale, int Failed);
 
 /// <summary>
 /// Turns due schedules into orchestrations, exactly once per occurrence. Safe to run in many processes at once:
@@ -58,12 +58,13 @@ public sealed partial class ScheduleScanner(
             entries.Count,
             tally.GetValueOrDefault(EntryOutcome.Started),
             tally.GetValueOrDefault(EntryOutcome.AlreadyStarted),
+            tally.GetValueOrDefault(EntryOutcome.Skipped),
             tally.GetValueOrDefault(EntryOutcome.Stale),
             tally.GetValueOrDefault(EntryOutcome.Failed));
         heartbeat.Beat(report);
-        if (report.Started + report.Failed > 0)
+        if (report.Started + report.Skipped + report.Failed > 0)
         {
-            LogScan(report.DueEntries, report.Started, report.AlreadyStarted, report.Stale, report.Failed, report.Duration.TotalMilliseconds);
+            LogScan(report.DueEntries, report.Started, report.AlreadyStarted, report.Skipped, report.Stale, report.Failed, report.Duration.TotalMilliseconds);
         }
 
         return report;
@@ -88,7 +89,7 @@ public sealed partial class ScheduleScanner(
                 outcomes.Add(outcome);
 
                 // Claim the schedule's following occurrences in this same scan when they are inside the lookahead too.
-                if (next is { } n && n <= upTo && outcome is EntryOutcome.Started or EntryOutcome.AlreadyStarted)
+                if (next is { } n && n <= upTo && outcome is EntryOutcome.Started or EntryOutcome.AlreadyStarted or EntryOutcome.Skipped)
                 {
                     queue.Enqueue(entry with { DueUtc = n });
                 }
@@ -115,21 +116,26 @@ public sealed partial class ScheduleScanner(
 
         if (schedule.NextRunUtc == entry.DueUtc)
         {
-            var next = OccurrencePlanner.NextAfter(schedule.Definition, entry.DueUtc);
-            var claimed = await schedules.TryClaimAsync(schedule, entry.DueUtc, next, cancellationToken).ConfigureAwait(false);
+            var fate = Decide(schedule, entry.DueUtc);
+            var runs = schedule.RunsStarted + (fate.Fate == OccurrenceFate.Started ? 1 : 0);
+            var next = OccurrencePlanner.NextAfter(schedule.Definition, entry.DueUtc, new PlanningState(runs, schedule.Id));
+            var pause = schedule.Pause is { } p && !p.Covers(entry.DueUtc) ? null : schedule.Pause;
+            var claimed = await schedules.TryClaimAsync(schedule with { RunsStarted = runs, Pause = pause }, entry.DueUtc, next, cancellationToken).ConfigureAwait(false);
             if (claimed is null)
             {
                 // Another scanner claimed it (or the schedule was edited) between our read and write: it owns the start.
                 return (EntryOutcome.Stale, null);
             }
 
-            return (await StartAsync(claimed, entry, next, cancellationToken).ConfigureAwait(false), next);
+            return (await CompleteClaimAsync(claimed, entry, next, fate, cancellationToken).ConfigureAwait(false), next);
         }
 
         if (schedule.LastClaimedUtc == entry.DueUtc)
         {
-            // Claimed earlier but the due row is still here: the claimer crashed before the start finished. Repair it.
-            return (await StartAsync(schedule, entry, schedule.NextRunUtc, cancellationToken).ConfigureAwait(false), schedule.NextRunUtc);
+            // Claimed earlier but the due row is still here: the claimer crashed before it finished. Repair it; the fate is
+            // decided again from the same facts (a start is idempotent, and the ledger row is overwritten with the same fate).
+            var fate = Decide(schedule with { Pause = null }, entry.DueUtc);
+            return (await CompleteClaimAsync(schedule, entry, schedule.NextRunUtc, fate, cancellationToken).ConfigureAwait(false), schedule.NextRunUtc);
         }
 
         // The schedule was re-planned since this row was written: the row no longer stands for an occurrence.
@@ -137,48 +143,94 @@ public sealed partial class ScheduleScanner(
         return (EntryOutcome.Stale, null);
     }
 
+    /// <summary>What becomes of one occurrence: paused → skipped; late beyond the grace → the misfire policy; else started.</summary>
+    private (OccurrenceFate Fate, string Reason) Decide(StoredSchedule schedule, DateTimeOffset occurrence)
+    {
+        if (schedule.Pause is { } pause && pause.Covers(occurrence))
+        {
+            var until = pause.UntilUtc is { } u ? $" until {u:yyyy-MM-dd HH:mm:ss}Z" : "";
+            return (OccurrenceFate.Skipped, $"Paused by {pause.By}{until}: {pause.Reason}");
+        }
+
+        var now = timeProvider.GetUtcNow();
+        var settings = schedule.Definition.Misfire ?? MisfireSettings.Default;
+        if (now - occurrence <= settings.Grace)
+        {
+            return (OccurrenceFate.Started, "Started on schedule.");
+        }
+
+        // Only the occurrences after this one that are also past decide its fate, and only a few of them matter
+        // (one for runOnce, maxRunAll for runAll), so the list is cut there to keep a long backlog linear.
+        var missed = new List<DateTimeOffset> { occurrence };
+        var limit = settings.Policy == MisfireBehavior.RunAll ? settings.MaxRunAll : 1;
+        var state = new PlanningState(schedule.RunsStarted, schedule.Id);
+        for (var next = OccurrencePlanner.NextAfter(schedule.Definition, occurrence, state); next is { } n && n <= now && missed.Count <= limit; next = OccurrencePlanner.NextAfter(schedule.Definition, n, state))
+        {
+            missed.Add(n);
+        }
+
+        var decision = MisfirePlanner.Resolve(schedule.Definition, missed, now)[0];
+        return decision.Fate switch
+        {
+            MisfireFate.Run => (OccurrenceFate.Started, "Started late: " + decision.Reason),
+            MisfireFate.Coalesced => (OccurrenceFate.Coalesced, $"Missed by {now - occurrence:hh\\:mm\\:ss}; coalesced into a later run (misfire policy runOnce)."),
+            _ => (OccurrenceFate.Skipped, "Skipped: " + decision.Reason),
+        };
+    }
+
     /// <summary>Every step is idempotent, and the due row (the claim's outbox) is removed last.</summary>
-    private async Task<EntryOutcome> StartAsync(StoredSchedule schedule, DueEntry entry, DateTimeOffset? next, CancellationToken cancellationToken)
+    private async Task<EntryOutcome> CompleteClaimAsync(StoredSchedule schedule, DueEntry entry, DateTimeOffset? next, (OccurrenceFate Fate, string Reason) fate, CancellationToken cancellationToken)
     {
         if (next is { } n)
         {
             await dueIndex.AddAsync(entry with { DueUtc = n }, cancellationToken).ConfigureAwait(false);
         }
 
-        var runId = RunIds.ForOccurrence(schedule.Tenant, schedule.Id, entry.DueUtc);
-        var request = new RunRequest(schedule.Tenant, schedule.Id, schedule.Definition.Name, "schedule", entry.DueUtc, schedule.Definition.Job);
-        var outcome = await orchestrations.StartNewAsync(RunOrchestrator.Name, runId, request, cancellationToken).ConfigureAwait(false);
+        string? runId = null;
+        var outcome = EntryOutcome.Skipped;
+        if (fate.Fate == OccurrenceFate.Started)
+        {
+            runId = RunIds.ForOccurrence(schedule.Tenant, schedule.Id, entry.DueUtc);
+            var jitter = schedule.Definition.Jitter is { } max ? ScheduleJitter.For(schedule.Id, entry.DueUtc, max) : TimeSpan.Zero;
+            var request = new RunRequest(schedule.Tenant, schedule.Id, schedule.Definition.Name, "schedule", entry.DueUtc, schedule.Definition.Job)
+            {
+                NotBeforeUtc = entry.DueUtc + jitter,
+            };
+            var started = await orchestrations.StartNewAsync(RunOrchestrator.Name, runId, request, cancellationToken).ConfigureAwait(false);
+            outcome = started == StartOutcome.Started ? EntryOutcome.Started : EntryOutcome.AlreadyStarted;
+            if (started == StartOutcome.Started)
+            {
+                LogStarted(schedule.Tenant, schedule.Id, entry.DueUtc, runId);
+            }
+        }
+
         await ledger.RecordAsync(
             new OccurrenceRecord
             {
                 Tenant = schedule.Tenant,
                 ScheduleId = schedule.Id,
                 OccurrenceUtc = entry.DueUtc,
-                Fate = OccurrenceFate.Started,
+                Fate = fate.Fate,
                 RunId = runId,
-                Reason = outcome == StartOutcome.Started ? "Started on schedule." : "Started on schedule (start confirmed after a retry).",
+                Reason = fate.Reason,
                 RecordedUtc = timeProvider.GetUtcNow(),
             },
             cancellationToken).ConfigureAwait(false);
         await dueIndex.RemoveAsync(entry, cancellationToken).ConfigureAwait(false);
-        if (outcome == StartOutcome.Started)
-        {
-            LogStarted(schedule.Tenant, schedule.Id, entry.DueUtc, runId);
-        }
-
-        return outcome == StartOutcome.Started ? EntryOutcome.Started : EntryOutcome.AlreadyStarted;
+        return outcome;
     }
 
     private enum EntryOutcome
     {
         Started,
+        Skipped,
         AlreadyStarted,
         Stale,
         Failed,
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Scan: {Due} due, {Started} started, {AlreadyStarted} already started, {Stale} stale, {Failed} failed in {ElapsedMs:F1} ms")]
-    private partial void LogScan(int due, int started, int alreadyStarted, int stale, int failed, double elapsedMs);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Scan: {Due} due, {Started} started, {AlreadyStarted} already started, {Skipped} skipped, {Stale} stale, {Failed} failed in {ElapsedMs:F1} ms")]
+    private partial void LogScan(int due, int started, int alreadyStarted, int skipped, int stale, int failed, double elapsedMs);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Started run {RunId} for {Tenant}/{ScheduleId} occurrence {Occurrence:O}")]
     private partial void LogStarted(string tenant, string scheduleId, DateTimeOffset occurrence, string runId);

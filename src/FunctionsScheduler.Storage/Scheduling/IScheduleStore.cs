@@ -24,6 +24,9 @@ public sealed record StoredSchedule
     /// <summary>Set while the schedule is paused (by a person, or automatically after repeated failures).</summary>
     public SchedulePause? Pause { get; init; }
 
+    /// <summary>Occurrences that started a run so far (what <c>maxRuns</c> counts).</summary>
+    public int RunsStarted { get; init; }
+
     /// <summary>Failed runs in a row since the last success; reaching the threshold pauses the schedule.</summary>
     public int ConsecutiveFailures { get; init; }
 
