@@ -34,4 +34,7 @@ public enum InterventionStatus
     Answered,
     Declined,
     Expired,
+
+    /// <summary>The run stopped waiting (cancelled or past its deadline) before anyone answered.</summary>
+    Cancelled,
 }

@@ -8,6 +8,9 @@ public sealed record JobDefinition
 
     public required IReadOnlyList<PhaseDefinition> Phases { get; init; }
 
+    /// <summary>The whole run's deadline, counted from its start; a run still going then is cancelled with that reason.</summary>
+    public TimeSpan? Deadline { get; init; }
+
     /// <summary>What the job works on (a site, a database, an account); schedules with the same target are checked for overlapping runs.</summary>
     public string? Target { get; init; }
 }
@@ -26,6 +29,18 @@ public sealed record PhaseDefinition
 
     /// <summary>Retry policy for the phase's activity; null means a single attempt.</summary>
     public PhaseRetry? Retry { get; init; }
+
+    /// <summary>How long one attempt may take (a durable timer raced against it); null means no limit.</summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>When true a failure of this phase is recorded but neither blocks its dependents nor fails the run.</summary>
+    public bool ContinueOnFailure { get; init; }
+
+    /// <summary>Run this phase once per item of an earlier phase's output (fan-out, then fan-in).</summary>
+    public ForEachSpec? ForEach { get; init; }
+
+    /// <summary>Simulated executor: produce this many output items (<c>{"items":[1..n]}</c>) for a later <c>forEach</c>.</summary>
+    public int? ItemCount { get; init; }
 
     /// <summary>Simulated executor: how long the phase takes.</summary>
     public int? DurationMs { get; init; }
@@ -59,4 +74,14 @@ public sealed record InterventionSpec
 
     /// <summary>How long after the request the answer is accepted.</summary>
     public TimeSpan Deadline { get; init; } = TimeSpan.FromMinutes(15);
+}
+
+/// <summary>Fan-out over the items of an earlier phase's output: a JSON array, or an object with an <c>items</c> array.</summary>
+public sealed record ForEachSpec
+{
+    /// <summary>The phase whose output holds the items; it must be one of this phase's dependencies.</summary>
+    public required string From { get; init; }
+
+    /// <summary>How many items run at once.</summary>
+    public int Parallelism { get; init; } = 4;
 }

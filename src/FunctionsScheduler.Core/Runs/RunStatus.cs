@@ -6,6 +6,7 @@ public enum RunStatus
     Scheduled,
     Running,
     WaitingForIntervention,
+    Suspended,
     Succeeded,
     Failed,
     Cancelled,
@@ -20,4 +21,5 @@ public enum PhaseStatus
     Succeeded,
     Failed,
     Skipped,
+    Cancelled,
 }

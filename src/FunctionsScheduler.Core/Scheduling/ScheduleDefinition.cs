@@ -27,6 +27,9 @@ public sealed record ScheduleDefinition
     /// <summary>A disabled schedule keeps its definition but plans no occurrences.</summary>
     public bool Enabled { get; init; } = true;
 
+    /// <summary>Pause the schedule after this many failed runs in a row (default 5; 0 never pauses).</summary>
+    public int? AutoPauseAfterFailures { get; init; }
+
     /// <summary>The job every occurrence runs.</summary>
     public required JobDefinition Job { get; init; }
 

@@ -68,6 +68,7 @@ public static class ScheduleValidator
         }
 
         ValidateJob(errors, definition.Job);
+        RunControlValidator.Validate(errors, definition);
         return errors;
     }
 

@@ -24,7 +24,7 @@ public sealed class SimulatedPhaseExecutor(TimeProvider timeProvider) : IPhaseEx
     {
         ArgumentNullException.ThrowIfNull(invocation);
         var phase = invocation.Phase;
-        var key = $"{invocation.RunId}|{phase.Name}|{invocation.Answer?.InterventionId}";
+        var key = $"{invocation.RunId}|{phase.Name}|{invocation.ItemIndex}|{invocation.Answer?.InterventionId}";
         var attempt = _attempts.AddOrUpdate(key, 1, (_, n) => n + 1);
 
         if (phase.DurationMs is > 0 and var ms)
@@ -43,13 +43,14 @@ public sealed class SimulatedPhaseExecutor(TimeProvider timeProvider) : IPhaseEx
         }
 
         _attempts.TryRemove(key, out _);
+        var items = phase.ItemCount is { } count ? Enumerable.Range(1, count).ToArray() : null;
         var output = JsonSerializer.Serialize(
-            new SimulatedOutput(phase.Name, attempt, phase.DurationMs ?? 0, invocation.Answer?.AnsweredBy),
+            new SimulatedOutput(phase.Name, attempt, phase.DurationMs ?? 0, invocation.Answer?.AnsweredBy, invocation.Item, items),
             DurableJson.Options);
         return new PhaseResult(output, null, attempt);
     }
 
-    private sealed record SimulatedOutput(string Phase, int Attempt, int DurationMs, string? AnsweredBy);
+    private sealed record SimulatedOutput(string Phase, int Attempt, int DurationMs, string? AnsweredBy, string? Item, int[]? Items);
 }
 
 /// <summary>A simulated phase failed on purpose.</summary>

@@ -1,16 +1,94 @@
 using FunctionsScheduler.Core.Runs;
+using FunctionsScheduler.Core.Scheduling;
 using FunctionsScheduler.Durable;
 using FunctionsScheduler.Storage.Runs;
+using FunctionsScheduler.Storage.Scheduling;
+using Microsoft.Extensions.Logging;
 
 namespace FunctionsScheduler.Orchestration.Runs;
 
-/// <summary>Writes the run row (idempotent upsert: a replayed activity writes the same row again).</summary>
-public sealed class RecordRunActivity(IRunStore runs) : IActivity<RunRecord, Recorded>
+/// <summary>
+/// Writes the run row (idempotent upsert). When the run has ended it also updates the schedule: last run, the
+/// failure streak, and an automatic pause once the streak reaches the schedule's threshold (default 5).
+/// </summary>
+public sealed partial class RecordRunActivity(IRunStore runs, IScheduleStore schedules, TimeProvider timeProvider, ILogger<RecordRunActivity> logger)
+    : IActivity<RunRecord, Recorded>
 {
+    public const int DefaultAutoPauseAfterFailures = 5;
+    private const int MaxConflictRetries = 5;
+
     public async Task<Recorded> RunAsync(RunRecord input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
         await runs.UpsertAsync(input, cancellationToken).ConfigureAwait(false);
+        if (input.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled)
+        {
+            await RecordOutcomeOnScheduleAsync(input, cancellationToken).ConfigureAwait(false);
+        }
+
         return new Recorded(input.RunId);
     }
+
+    private async Task RecordOutcomeOnScheduleAsync(RunRecord run, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var schedule = await schedules.GetAsync(run.Tenant, run.ScheduleId, cancellationToken).ConfigureAwait(false);
+            if (schedule is null || schedule.LastRun?.RunId == run.RunId)
+            {
+                // Deleted meanwhile, or this outcome was already applied by an earlier execution of this activity.
+                return;
+            }
+
+            var failures = run.Status switch
+            {
+                RunStatus.Succeeded => 0,
+                RunStatus.Failed => schedule.ConsecutiveFailures + 1,
+                _ => schedule.ConsecutiveFailures,
+            };
+            var threshold = schedule.Definition.AutoPauseAfterFailures ?? DefaultAutoPauseAfterFailures;
+            var pause = schedule.Pause;
+            if (pause is null && threshold > 0 && failures >= threshold)
+            {
+                pause = new SchedulePause($"Paused after {failures} consecutive failed runs (last: {run.Error}).", "scheduler", timeProvider.GetUtcNow(), null);
+            }
+
+            try
+            {
+                await schedules.UpdateAsync(
+                    schedule with
+                    {
+                        ConsecutiveFailures = failures,
+                        LastRun = new LastRunSummary(run.RunId, run.Status, run.EndedUtc, run.Error, AverageDuration(schedule.LastRun?.AverageDuration, run)),
+                        Pause = pause,
+                    },
+                    cancellationToken).ConfigureAwait(false);
+                if (pause is not null && schedule.Pause is null)
+                {
+                    LogAutoPaused(run.Tenant, run.ScheduleId, failures);
+                }
+
+                return;
+            }
+            catch (ConcurrencyException) when (attempt < MaxConflictRetries)
+            {
+                // The scanner claimed an occurrence meanwhile: read again and reapply.
+            }
+        }
+    }
+
+    /// <summary>An exponential moving average (weight 0.3 on the newest) of successful runs, so the ETA follows recent behaviour.</summary>
+    private static TimeSpan? AverageDuration(TimeSpan? previous, RunRecord run)
+    {
+        if (run is not { Status: RunStatus.Succeeded, StartedUtc: { } started, EndedUtc: { } ended })
+        {
+            return previous;
+        }
+
+        var duration = ended - started;
+        return previous is { } p ? (p * 0.7) + (duration * 0.3) : duration;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Schedule {Tenant}/{ScheduleId} paused after {Failures} consecutive failed runs")]
+    private partial void LogAutoPaused(string tenant, string scheduleId, int failures);
 }

@@ -14,7 +14,19 @@ public sealed record RunRequest(
 {
     /// <summary>When the run may start: the occurrence plus the schedule's deterministic jitter (null: the occurrence itself).</summary>
     public DateTimeOffset? NotBeforeUtc { get; init; }
+
+    /// <summary>How long the schedule's recent runs took on average, for the ETA; null when unknown.</summary>
+    public TimeSpan? ExpectedDuration { get; init; }
+
+    /// <summary>For a retry: the run it retries.</summary>
+    public string? RetryOf { get; init; }
+
+    /// <summary>For a retry: phases that already succeeded in the retried run; they are kept, not run again.</summary>
+    public IReadOnlyList<PhaseRecord>? CompletedPhases { get; init; }
 }
+
+/// <summary>The external event that cancels a run.</summary>
+public sealed record CancelRunRequest(string Reason, string By);
 
 /// <summary>What a run ended as; the orchestration's output.</summary>
 public sealed record RunResult(RunStatus Status, string? Error);
@@ -26,7 +38,17 @@ public sealed record RunProgress(
     int PhasesTotal,
     string? CurrentPhase,
     IReadOnlyList<PhaseRecord> Phases,
-    PendingIntervention? WaitingFor);
+    PendingIntervention? WaitingFor)
+{
+    /// <summary>Fan-out items finished so far, over all <c>forEach</c> phases.</summary>
+    public int ItemsDone { get; init; }
+
+    /// <summary>Fan-out items known so far.</summary>
+    public int ItemsTotal { get; init; }
+
+    /// <summary>When the run is expected to end, from the schedule's recent durations; null when unknown.</summary>
+    public DateTimeOffset? EtaUtc { get; init; }
+}
 
 /// <summary>What a waiting run waits for, as shown to people.</summary>
 public sealed record PendingIntervention(string InterventionId, string PhaseName, string Kind, string Prompt, DateTimeOffset DeadlineUtc);
@@ -38,7 +60,14 @@ public sealed record PhaseInvocation(
     string ScheduleId,
     string JobType,
     PhaseDefinition Phase,
-    InterventionAnswer? Answer);
+    InterventionAnswer? Answer)
+{
+    /// <summary>For a <c>forEach</c> phase: the item (JSON) this invocation works on.</summary>
+    public string? Item { get; init; }
+
+    /// <summary>For a <c>forEach</c> phase: the item's position, from 0.</summary>
+    public int? ItemIndex { get; init; }
+}
 
 /// <summary>What a phase executor produced: an output, or a request for a person before it can finish.</summary>
 public sealed record PhaseResult(string? Output, InterventionRequested? Intervention, int Attempt);

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using FunctionsScheduler.Core.Interventions;
 using FunctionsScheduler.Core.Runs;
 using FunctionsScheduler.Durable;
@@ -6,13 +7,17 @@ using FunctionsScheduler.Orchestration.Interventions;
 namespace FunctionsScheduler.Orchestration.Runs;
 
 /// <summary>
-/// One run of a job: waits for the occurrence, runs the phase DAG (independent phases in parallel), asks people
-/// for help when a phase needs it, and records the outcome. Deterministic: time, ids and results come only from
+/// One run of a job: waits for the occurrence, runs the phase DAG (independent phases in parallel, <c>forEach</c>
+/// phases fanned out per item), asks people for help when a phase needs it, honours cancellation, phase timeouts and
+/// the run deadline, and records the outcome. Deterministic: time, ids and results come only from
 /// <see cref="IOrchestrationContext"/>; all I/O is in activities.
 /// </summary>
 public static class RunOrchestrator
 {
     public const string Name = nameof(RunOrchestrator);
+
+    /// <summary>The event that cancels a run (payload <see cref="CancelRunRequest"/>).</summary>
+    public const string CancelEventName = "cancel";
 
     /// <summary>Event name carrying the answer to intervention <paramref name="interventionId"/>.</summary>
     public static string InterventionEventName(string interventionId) => "intervention:" + interventionId;
@@ -22,6 +27,7 @@ public static class RunOrchestrator
         ArgumentNullException.ThrowIfNull(context);
         var request = context.GetInput<RunRequest>() ?? throw new InvalidOperationException("RunOrchestrator needs a RunRequest input.");
         var run = new RunState(context, request);
+        var cancel = context.WaitForExternalEvent<CancelRunRequest>(CancelEventName);
 
         if ((request.NotBeforeUtc ?? request.OccurrenceUtc) is { } notBefore)
         {
@@ -30,24 +36,48 @@ public static class RunOrchestrator
             // Timers may fire early on some backends (Azure Storage truncates to whole seconds): never start before the occurrence.
             while (context.CurrentUtcDateTime < notBefore.UtcDateTime)
             {
-                await context.CreateTimer(notBefore.UtcDateTime, CancellationToken.None);
+                using var waiting = new CancellationTokenSource();
+                var timer = context.CreateTimer(notBefore.UtcDateTime, waiting.Token);
+                if (await Task.WhenAny(timer, cancel) == cancel)
+                {
+                    waiting.Cancel();
+                    return await StopAsync(context, run, (await cancel).Reason, RunStatus.Cancelled);
+                }
             }
         }
 
         run.Start();
         await context.CallActivityAsync<Recorded>(ActivityNames.RecordRun, run.ToRecord());
 
+        using var deadlineTimer = new CancellationTokenSource();
+        var stops = new List<Task> { cancel };
+        Task? deadline = null;
+        if (request.Job.Deadline is { } limit)
+        {
+            deadline = context.CreateTimer(context.CurrentUtcDateTime + limit, deadlineTimer.Token);
+            stops.Add(deadline);
+        }
+
         var graph = PhaseGraph.Create(request.Job.Phases);
+        var outputs = new Dictionary<string, string?>(StringComparer.Ordinal);
         var inFlight = new Dictionary<Task<PhaseOutcome>, string>();
-        var succeeded = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        var startedOrDone = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var succeeded = new HashSet<string>(StringComparer.Ordinal);
+        var startedOrDone = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var kept in request.CompletedPhases ?? [])
+        {
+            succeeded.Add(kept.Name);
+            startedOrDone.Add(kept.Name);
+            outputs[kept.Name] = kept.Output;
+            run.PhaseKept(kept);
+        }
+
         while (true)
         {
             foreach (var phase in graph.Ready(succeeded, startedOrDone))
             {
                 startedOrDone.Add(phase.Name);
                 run.PhaseStarted(phase.Name);
-                inFlight.Add(RunPhaseAsync(context, request, run, phase), phase.Name);
+                inFlight.Add(RunPhaseAsync(context, request, run, phase, outputs), phase.Name);
             }
 
             if (inFlight.Count == 0)
@@ -56,42 +86,119 @@ public static class RunOrchestrator
             }
 
             run.Publish();
-            var finished = await Task.WhenAny(inFlight.Keys);
-            inFlight.Remove(finished);
-            var outcome = await finished;
+            var finished = await Task.WhenAny(inFlight.Keys.Cast<Task>().Concat(stops));
+            if (finished == cancel)
+            {
+                deadlineTimer.Cancel();
+                var request2 = await cancel;
+                return await StopAsync(context, run, $"Cancelled by {request2.By}: {request2.Reason}", RunStatus.Cancelled);
+            }
+
+            if (finished == deadline)
+            {
+                return await StopAsync(context, run, $"The run passed its deadline of {request.Job.Deadline} and was stopped.", RunStatus.Failed);
+            }
+
+            var done = (Task<PhaseOutcome>)finished;
+            inFlight.Remove(done);
+            var outcome = await done;
             if (outcome.Succeeded)
             {
                 succeeded.Add(outcome.PhaseName);
+                outputs[outcome.PhaseName] = outcome.Output;
                 run.PhaseSucceeded(outcome.PhaseName, outcome.Output, outcome.Attempts);
+                continue;
             }
-            else
+
+            var tolerated = graph.Phases.First(p => p.Name == outcome.PhaseName).ContinueOnFailure;
+            run.PhaseFailed(outcome.PhaseName, outcome.Error, outcome.Attempts, tolerated);
+            if (tolerated)
             {
-                run.PhaseFailed(outcome.PhaseName, outcome.Error, outcome.Attempts);
-                foreach (var blocked in graph.BlockedBy(outcome.PhaseName))
+                // Dependents run as if it had succeeded; they see no output from it.
+                succeeded.Add(outcome.PhaseName);
+                continue;
+            }
+
+            foreach (var blocked in graph.BlockedBy(outcome.PhaseName))
+            {
+                if (startedOrDone.Add(blocked))
                 {
-                    if (startedOrDone.Add(blocked))
-                    {
-                        run.PhaseSkipped(blocked, $"Not run because '{outcome.PhaseName}' failed.");
-                    }
+                    run.PhaseSkipped(blocked, $"Not run because '{outcome.PhaseName}' failed.");
                 }
             }
         }
 
+        deadlineTimer.Cancel();
         run.Finish();
         await context.CallActivityAsync<Recorded>(ActivityNames.RecordRun, run.ToRecord());
         return new RunResult(run.Status, run.Error);
     }
 
-    private static async Task<PhaseOutcome> RunPhaseAsync(IOrchestrationContext context, RunRequest request, RunState run, PhaseDefinition phase)
+    /// <summary>Ends the run early: unfinished phases are cancelled, open interventions closed, the outcome recorded.</summary>
+    private static async Task<RunResult> StopAsync(IOrchestrationContext context, RunState run, string reason, RunStatus status)
+    {
+        foreach (var pending in run.Stop(reason, status))
+        {
+            await context.CallActivityAsync<Recorded>(ActivityNames.CloseIntervention, new CloseIntervention(run.Tenant, pending.InterventionId, InterventionStatus.Cancelled));
+        }
+
+        await context.CallActivityAsync<Recorded>(ActivityNames.RecordRun, run.ToRecord());
+        return new RunResult(run.Status, run.Error);
+    }
+
+    private static async Task<PhaseOutcome> RunPhaseAsync(
+        IOrchestrationContext context, RunRequest request, RunState run, PhaseDefinition phase, IReadOnlyDictionary<string, string?> outputs)
     {
         var invocation = new PhaseInvocation(request.Tenant, context.InstanceId, request.ScheduleId, request.Job.Type, phase, Answer: null);
-        var retry = phase.Retry is { } r
-            ? new RetryPolicy(r.MaxAttempts, r.FirstDelay, r.BackoffCoefficient, r.MaxDelay)
-            : null;
+        if (phase.ForEach is not { } forEach)
+        {
+            return await RunOnceAsync(context, request, run, phase, invocation);
+        }
+
+        var items = ReadItems(outputs.GetValueOrDefault(forEach.From));
+        run.ItemsDiscovered(items.Count);
+        var running = new List<Task<PhaseOutcome>>();
+        var results = new List<PhaseOutcome>(items.Count);
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (running.Count == forEach.Parallelism)
+            {
+                var first = await Task.WhenAny(running);
+                running.Remove(first);
+                results.Add(await first);
+                run.ItemDone();
+            }
+
+            running.Add(RunOnceAsync(context, request, run, phase, invocation with { Item = items[i], ItemIndex = i }));
+        }
+
+        foreach (var rest in running)
+        {
+            results.Add(await rest);
+            run.ItemDone();
+        }
+
+        var failures = results.Where(r => !r.Succeeded).ToList();
+        var attempts = results.Count == 0 ? 0 : results.Max(r => r.Attempts);
+        var output = JsonSerializer.Serialize(new ForEachOutput(items.Count, items.Count - failures.Count, results.Where(r => r.Succeeded).Select(r => r.Output).ToArray()), DurableJson.Options);
+        return failures.Count == 0
+            ? PhaseOutcome.Success(phase.Name, output, attempts)
+            : PhaseOutcome.Failure(phase.Name, $"{failures.Count} of {items.Count} items failed; first: {failures[0].Error}", attempts);
+    }
+
+    /// <summary>One activity call (with retry, timeout and any interventions it asks for).</summary>
+    private static async Task<PhaseOutcome> RunOnceAsync(IOrchestrationContext context, RunRequest request, RunState run, PhaseDefinition phase, PhaseInvocation invocation)
+    {
+        var retry = phase.Retry is { } r ? new RetryPolicy(r.MaxAttempts, r.FirstDelay, r.BackoffCoefficient, r.MaxDelay) : null;
         try
         {
-            var result = await context.CallActivityAsync<PhaseResult>(ActivityNames.RunPhase, invocation, retry);
-            while (result.Intervention is { } ask)
+            var result = await CallWithTimeoutAsync(context, phase, invocation, retry);
+            if (result is null)
+            {
+                return PhaseOutcome.Failure(phase.Name, $"Timed out after {phase.Timeout}.", phase.Retry?.MaxAttempts ?? 1);
+            }
+
+            while (result!.Intervention is { } ask)
             {
                 var answer = await AskAPersonAsync(context, request, run, phase.Name, ask);
                 if (answer is null)
@@ -105,7 +212,11 @@ public static class RunOrchestrator
                 }
 
                 run.PhaseResumed(phase.Name);
-                result = await context.CallActivityAsync<PhaseResult>(ActivityNames.RunPhase, invocation with { Answer = answer }, retry);
+                result = await CallWithTimeoutAsync(context, phase, invocation with { Answer = answer }, retry);
+                if (result is null)
+                {
+                    return PhaseOutcome.Failure(phase.Name, $"Timed out after {phase.Timeout}.", phase.Retry?.MaxAttempts ?? 1);
+                }
             }
 
             return PhaseOutcome.Success(phase.Name, result.Output, result.Attempt);
@@ -114,6 +225,26 @@ public static class RunOrchestrator
         {
             return PhaseOutcome.Failure(phase.Name, ex.ErrorMessage, phase.Retry?.MaxAttempts ?? 1);
         }
+    }
+
+    /// <summary>The activity raced against the phase's timeout (covering its retries); null when the timeout won.</summary>
+    private static async Task<PhaseResult?> CallWithTimeoutAsync(IOrchestrationContext context, PhaseDefinition phase, PhaseInvocation invocation, RetryPolicy? retry)
+    {
+        var call = context.CallActivityAsync<PhaseResult>(ActivityNames.RunPhase, invocation, retry);
+        if (phase.Timeout is not { } timeout)
+        {
+            return await call;
+        }
+
+        using var timerCancel = new CancellationTokenSource();
+        var timer = context.CreateTimer(context.CurrentUtcDateTime + timeout, timerCancel.Token);
+        if (await Task.WhenAny(call, timer) == timer)
+        {
+            return null;
+        }
+
+        timerCancel.Cancel();
+        return await call;
     }
 
     /// <summary>Records the intervention, then waits for its answer until the deadline; null when it expired.</summary>
@@ -152,6 +283,24 @@ public static class RunOrchestrator
             run.InterventionClosed(id);
         }
     }
+
+    /// <summary>The items of a <c>forEach</c> source: a JSON array, or an object's <c>items</c> array; each item as JSON text.</summary>
+    private static List<string> ReadItems(string? output)
+    {
+        if (string.IsNullOrWhiteSpace(output))
+        {
+            return [];
+        }
+
+        using var document = JsonDocument.Parse(output);
+        var root = document.RootElement;
+        var array = root.ValueKind == JsonValueKind.Array ? root
+            : root.ValueKind == JsonValueKind.Object && root.TryGetProperty("items", out var items) && items.ValueKind == JsonValueKind.Array ? items
+            : default;
+        return array.ValueKind == JsonValueKind.Array ? array.EnumerateArray().Select(e => e.GetRawText()).ToList() : [];
+    }
+
+    private sealed record ForEachOutput(int Items, int Succeeded, IReadOnlyList<string?> Results);
 
     private sealed record PhaseOutcome(string PhaseName, bool Succeeded, string? Output, string? Error, int Attempts)
     {

@@ -10,8 +10,11 @@ internal sealed class RunState
     private readonly RunRequest _request;
     private readonly List<PhaseRecord> _phases;
     private readonly List<PendingIntervention> _waiting = [];
+    private readonly HashSet<string> _tolerated = new(StringComparer.Ordinal);
     private DateTimeOffset? _startedUtc;
     private DateTimeOffset? _endedUtc;
+    private int _itemsDone;
+    private int _itemsTotal;
 
     public RunState(IOrchestrationContext context, RunRequest request)
     {
@@ -25,6 +28,8 @@ internal sealed class RunState
 
     public string? Error { get; private set; }
 
+    public string Tenant => _request.Tenant;
+
     private DateTimeOffset Now => new(_context.CurrentUtcDateTime, TimeSpan.Zero);
 
     public void Start()
@@ -33,6 +38,9 @@ internal sealed class RunState
         Status = RunStatus.Running;
         Publish();
     }
+
+    /// <summary>A phase that succeeded in the run being retried: kept as it was.</summary>
+    public void PhaseKept(PhaseRecord kept) => Update(kept.Name, _ => kept with { Status = PhaseStatus.Succeeded });
 
     public void PhaseStarted(string name) => Update(name, p => p with { Status = PhaseStatus.Running, StartedUtc = Now });
 
@@ -49,27 +57,76 @@ internal sealed class RunState
     public void PhaseSucceeded(string name, string? output, int attempts) =>
         Update(name, p => p with { Status = PhaseStatus.Succeeded, EndedUtc = Now, Output = output, Attempts = attempts });
 
-    public void PhaseFailed(string name, string? error, int attempts)
+    /// <summary>A failed phase; a <paramref name="tolerated"/> failure (continueOnFailure) does not fail the run.</summary>
+    public void PhaseFailed(string name, string? error, int attempts, bool tolerated)
     {
-        Error ??= $"Phase '{name}' failed: {error}";
+        if (tolerated)
+        {
+            _tolerated.Add(name);
+        }
+        else
+        {
+            Error ??= $"Phase '{name}' failed: {error}";
+        }
+
         Update(name, p => p with { Status = PhaseStatus.Failed, EndedUtc = Now, Error = error, Attempts = attempts });
     }
 
     public void PhaseSkipped(string name, string reason) => Update(name, p => p with { Status = PhaseStatus.Skipped, Error = reason });
 
+    public void ItemsDiscovered(int count)
+    {
+        _itemsTotal += count;
+        Publish();
+    }
+
+    public void ItemDone()
+    {
+        _itemsDone++;
+        Publish();
+    }
+
     public void Finish()
     {
         _endedUtc = Now;
-        Status = _phases.Any(p => p.Status == PhaseStatus.Failed) ? RunStatus.Failed : RunStatus.Succeeded;
+        Status = _phases.Any(p => p.Status == PhaseStatus.Failed && !_tolerated.Contains(p.Name)) ? RunStatus.Failed : RunStatus.Succeeded;
         Publish();
+    }
+
+    /// <summary>Ends the run early; returns the interventions that were still open so they can be closed.</summary>
+    public IReadOnlyList<PendingIntervention> Stop(string reason, RunStatus status)
+    {
+        var open = _waiting.ToArray();
+        _waiting.Clear();
+        for (var i = 0; i < _phases.Count; i++)
+        {
+            _phases[i] = _phases[i].Status switch
+            {
+                PhaseStatus.Running or PhaseStatus.WaitingForIntervention => _phases[i] with { Status = PhaseStatus.Cancelled, EndedUtc = Now, Error = reason },
+                PhaseStatus.Pending => _phases[i] with { Status = PhaseStatus.Skipped, Error = reason },
+                _ => _phases[i],
+            };
+        }
+
+        Error = reason;
+        Status = status;
+        _endedUtc = Now;
+        Publish();
+        return open;
     }
 
     public void Publish()
     {
         var status = Status == RunStatus.Running && _waiting.Count > 0 ? RunStatus.WaitingForIntervention : Status;
         var current = _phases.FirstOrDefault(p => p.Status is PhaseStatus.Running or PhaseStatus.WaitingForIntervention)?.Name;
-        var done = _phases.Count(p => p.Status is PhaseStatus.Succeeded or PhaseStatus.Failed or PhaseStatus.Skipped);
-        _context.SetCustomStatus(new RunProgress(status, done, _phases.Count, current, _phases.ToArray(), _waiting.FirstOrDefault()));
+        var done = _phases.Count(p => p.Status is PhaseStatus.Succeeded or PhaseStatus.Failed or PhaseStatus.Skipped or PhaseStatus.Cancelled);
+        var eta = _startedUtc is { } started && _request.ExpectedDuration is { } expected && _endedUtc is null ? started + expected : (DateTimeOffset?)null;
+        _context.SetCustomStatus(new RunProgress(status, done, _phases.Count, current, _phases.ToArray(), _waiting.FirstOrDefault())
+        {
+            ItemsDone = _itemsDone,
+            ItemsTotal = _itemsTotal,
+            EtaUtc = eta,
+        });
     }
 
     public RunRecord ToRecord() => new()
@@ -89,7 +146,7 @@ internal sealed class RunState
 
     private void Update(string name, Func<PhaseRecord, PhaseRecord> change)
     {
-        var i = _phases.FindIndex(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
+        var i = _phases.FindIndex(p => string.Equals(p.Name, name, StringComparison.Ordinal));
         _phases[i] = change(_phases[i]);
         Publish();
     }

@@ -195,6 +195,7 @@ public sealed partial class ScheduleScanner(
             var request = new RunRequest(schedule.Tenant, schedule.Id, schedule.Definition.Name, "schedule", entry.DueUtc, schedule.Definition.Job)
             {
                 NotBeforeUtc = entry.DueUtc + jitter,
+                ExpectedDuration = schedule.LastRun?.AverageDuration,
             };
             var started = await orchestrations.StartNewAsync(RunOrchestrator.Name, runId, request, cancellationToken).ConfigureAwait(false);
             outcome = started == StartOutcome.Started ? EntryOutcome.Started : EntryOutcome.AlreadyStarted;

@@ -41,7 +41,12 @@ public sealed record StoredSchedule
 }
 
 /// <summary>The outcome of a schedule's most recent finished run.</summary>
-public sealed record LastRunSummary(string RunId, FunctionsScheduler.Core.Runs.RunStatus Status, DateTimeOffset? EndedUtc, string? Error);
+/// <param name="RunId">The run.</param>
+/// <param name="Status">How it ended.</param>
+/// <param name="EndedUtc">When it ended.</param>
+/// <param name="Error">Why it failed, if it did.</param>
+/// <param name="AverageDuration">A moving average of successful runs' durations (the ETA of the next run).</param>
+public sealed record LastRunSummary(string RunId, FunctionsScheduler.Core.Runs.RunStatus Status, DateTimeOffset? EndedUtc, string? Error, TimeSpan? AverageDuration = null);
 
 /// <summary>A page of results with the continuation token for the next one (null at the end).</summary>
 public sealed record Page<T>(IReadOnlyList<T> Items, string? ContinuationToken);
