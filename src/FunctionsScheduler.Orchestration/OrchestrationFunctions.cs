@@ -40,6 +40,9 @@ public static class OrchestrationFunctions
         services.TryAddSingleton<ScannerHeartbeat>();
         services.AddSingleton<IPhaseExecutor, SimulatedPhaseExecutor>();
         services.AddHttpPhaseExecutor();
+        services.AddOptions<CommandExecutorOptions>().BindConfiguration(CommandExecutorOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CommandExecutorOptions>, CommandExecutorOptionsValidator>());
+        services.AddSingleton<IPhaseExecutor, CommandPhaseExecutor>();
         services.AddSingleton<ScheduleScanner>();
         services.AddTransient<RecordRunActivity>();
         services.AddTransient<RunPhaseActivity>();
