@@ -1,5 +1,6 @@
 using FunctionsScheduler.Core.Interventions;
 using FunctionsScheduler.Core.Runs;
+using FunctionsScheduler.Core.Validation;
 using FunctionsScheduler.Durable;
 using FunctionsScheduler.Orchestration.Interventions;
 using FunctionsScheduler.Orchestration.Phases;
@@ -7,6 +8,8 @@ using FunctionsScheduler.Orchestration.Runs;
 using FunctionsScheduler.Orchestration.Scheduling;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
 
 namespace FunctionsScheduler.Orchestration;
 
@@ -36,11 +39,44 @@ public static class OrchestrationFunctions
         services.TryAddSingleton<IScanSignal, NoScanSignal>();
         services.TryAddSingleton<ScannerHeartbeat>();
         services.AddSingleton<IPhaseExecutor, SimulatedPhaseExecutor>();
+        services.AddHttpPhaseExecutor();
+        services.AddOptions<CommandExecutorOptions>().BindConfiguration(CommandExecutorOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CommandExecutorOptions>, CommandExecutorOptionsValidator>());
+        services.AddSingleton<IPhaseExecutor, CommandPhaseExecutor>();
         services.AddSingleton<ScheduleScanner>();
         services.AddTransient<RecordRunActivity>();
         services.AddTransient<RunPhaseActivity>();
         services.AddTransient<RequestInterventionActivity>();
         services.AddTransient<CloseInterventionActivity>();
         return services;
+    }
+
+    /// <summary>
+    /// The http executor, its endpoints bound from <c>Executors:Http</c> and checked at start-up, and its one named client.
+    /// The client retries at most once, and only idempotent methods: retries belong to the phase's durable retry policy,
+    /// which records each attempt in history and backs off for minutes, not milliseconds.
+    /// </summary>
+    private static void AddHttpPhaseExecutor(this IServiceCollection services)
+    {
+        services.AddOptions<HttpExecutorOptions>().BindConfiguration(HttpExecutorOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HttpExecutorOptions>, HttpExecutorOptionsValidator>());
+        services.AddSingleton<IPhaseExecutor, HttpPhaseExecutor>();
+        services.AddHttpClient(HttpPhaseExecutor.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                // A redirect could carry the endpoint's headers (API keys) to another host; a 3xx fails the phase instead.
+                AllowAutoRedirect = false,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            })
+            .AddStandardResilienceHandler(o =>
+            {
+                // The phase's own timeout (at most MaxHttpTimeout) ends an attempt; the pipeline's only bound it.
+                o.AttemptTimeout.Timeout = ScheduleValidator.MaxHttpTimeout;
+                o.TotalRequestTimeout.Timeout = (ScheduleValidator.MaxHttpTimeout * 2) + TimeSpan.FromMinutes(1);
+                o.CircuitBreaker.SamplingDuration = o.AttemptTimeout.Timeout * 2;
+                o.Retry.MaxRetryAttempts = 1;
+                o.Retry.DisableForUnsafeHttpMethods();
+            })
+            .SelectPipelineByAuthority();
     }
 }

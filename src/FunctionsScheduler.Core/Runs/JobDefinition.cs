@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace FunctionsScheduler.Core.Runs;
 
 /// <summary>What a run does: a DAG of phases, each run by an executor of <see cref="Type"/> unless the phase overrides it.</summary>
@@ -50,6 +52,53 @@ public sealed record PhaseDefinition
 
     /// <summary>Simulated executor: the phase asks for a person before it can finish.</summary>
     public InterventionSpec? Intervention { get; init; }
+
+    /// <summary>HTTP executor: which configured endpoint to call and how.</summary>
+    public HttpPhaseSettings? Http { get; init; }
+
+    /// <summary>Command executor: which allowlisted workflow to run and with which parameters.</summary>
+    public CommandPhaseSettings? Command { get; init; }
+}
+
+/// <summary>
+/// What an <c>http</c> phase sends. <see cref="Endpoint"/> names an entry of the host's settings
+/// (<c>Executors:Http:Endpoints:{name}</c>), which holds the base URL and headers such as API keys: a schedule never carries either.
+/// </summary>
+public sealed record HttpPhaseSettings
+{
+    /// <summary>The placeholders <see cref="Path"/> and <see cref="Body"/> may use, written <c>{{name}}</c>.</summary>
+    public static IReadOnlyList<string> Placeholders { get; } = ["runId", "scheduleId", "tenant", "phase", "attempt"];
+
+    /// <summary>Name of a configured endpoint, e.g. <c>orders-webhook</c>.</summary>
+    public required string Endpoint { get; init; }
+
+    /// <summary><c>GET</c>, <c>POST</c>, <c>PUT</c>, <c>PATCH</c> or <c>DELETE</c>; null means <c>POST</c>.</summary>
+    public string? Method { get; init; }
+
+    /// <summary>Path and query appended to the endpoint's base URL, starting with <c>/</c>.</summary>
+    public string? Path { get; init; }
+
+    /// <summary>JSON body template; placeholders are replaced with JSON-escaped values.</summary>
+    public string? Body { get; init; }
+
+    /// <summary>How long one attempt may take; null means the host's default.</summary>
+    public TimeSpan? Timeout { get; init; }
+}
+
+/// <summary>What a <c>command</c> phase runs: a workflow allowlisted in the host's settings (<c>Executors:Command:Workflows:{name}</c>).</summary>
+public sealed record CommandPhaseSettings
+{
+    /// <summary>Name of a configured workflow, e.g. <c>evaluate</c>.</summary>
+    public required string Workflow { get; init; }
+
+    /// <summary>
+    /// Parameter values by name. Their types are declared by the host's workflow settings, not here, so values stay JSON
+    /// until the executor checks them against that declaration.
+    /// </summary>
+    public IReadOnlyDictionary<string, JsonElement>? Parameters { get; init; }
+
+    /// <summary>How long the process may run before its process tree is killed; null means the host's default.</summary>
+    public TimeSpan? Timeout { get; init; }
 }
 
 /// <summary>Retry with exponential backoff, run by the durable retry machinery (recorded in history).</summary>

@@ -401,6 +401,14 @@ public static class ScheduleValidator
             dependencies.Add(phases[i] is { } phase ? ValidatePhase(errors, phases, indexByName, i, phase) : []);
         }
 
+        for (var i = 0; i < phases.Count; i++)
+        {
+            if (phases[i] is { } phase)
+            {
+                ValidateExecutorSettings(errors, $"job.phases[{i}]", phase, phase.Type ?? job.Type);
+            }
+        }
+
         foreach (var cycle in PhaseCycles.Find(dependencies))
         {
             var names = string.Join(" → ", cycle.Select(index => phases[index].Name));
@@ -570,6 +578,133 @@ public static class ScheduleValidator
             errors.Add(new($"{path}.maxDelay", Invariant($"maxDelay ({maxDelay}) cannot be shorter than firstDelay ({retry.FirstDelay}).")));
         }
     }
+
+    /// <summary>Longest <c>http.path</c> accepted.</summary>
+    public const int MaxHttpPathLength = 2000;
+
+    /// <summary>Longest <c>http.body</c> template accepted.</summary>
+    public const int MaxHttpBodyLength = 32_768;
+
+    /// <summary>Longest <c>http.timeout</c> accepted: a webhook that needs longer should answer early and ask to be called back.</summary>
+    public static readonly TimeSpan MaxHttpTimeout = TimeSpan.FromMinutes(10);
+
+    /// <summary>Longest <c>command.timeout</c> accepted.</summary>
+    public static readonly TimeSpan MaxCommandTimeout = TimeSpan.FromHours(12);
+
+    private static readonly string[] HttpMethods = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+    /// <summary>
+    /// Shape of the <c>http</c> and <c>command</c> settings. What they name (endpoints, workflows, parameter types) is
+    /// configured on the host, so the executors check that when they run and fail the phase permanently if it is wrong.
+    /// </summary>
+    private static void ValidateExecutorSettings(List<ValidationError> errors, string path, PhaseDefinition phase, string? type)
+    {
+        // Settings for another executor are a mistake worth naming. Missing settings are not reported here (existing
+        // schedules name http/command types without them); the executor fails such a phase permanently instead.
+        if (phase.Http is not null && type != ExecutorTypes.Http)
+        {
+            errors.Add(new($"{path}.http", $"http settings are used by http phases only; this phase's type is \"{type}\"."));
+        }
+
+        if (phase.Command is not null && type != ExecutorTypes.Command)
+        {
+            errors.Add(new($"{path}.command", $"command settings are used by command phases only; this phase's type is \"{type}\"."));
+        }
+
+        if (phase.Http is { } http)
+        {
+            ValidateHttpSettings(errors, $"{path}.http", http);
+        }
+
+        if (phase.Command is { } command)
+        {
+            ValidateCommandSettings(errors, $"{path}.command", command);
+        }
+    }
+
+    private static void ValidateHttpSettings(List<ValidationError> errors, string path, HttpPhaseSettings http)
+    {
+        if (string.IsNullOrEmpty(http.Endpoint) || http.Endpoint.Contains('/', StringComparison.Ordinal) || http.Endpoint.Contains(':', StringComparison.Ordinal))
+        {
+            errors.Add(new($"{path}.endpoint", $"endpoint names an endpoint configured on the host (Executors:Http:Endpoints:{{name}}), not a URL; got \"{http.Endpoint}\". The base URL and headers such as API keys live in the host's settings, never in a schedule."));
+        }
+        else if (!IsSettingsName(http.Endpoint))
+        {
+            errors.Add(new($"{path}.endpoint", $"An endpoint name has at most {MaxPhaseNameLength} ASCII letters, digits, '-' and '_'; got \"{http.Endpoint}\"."));
+        }
+
+        if (http.Method is { } method && !HttpMethods.Contains(method, StringComparer.OrdinalIgnoreCase))
+        {
+            errors.Add(new($"{path}.method", $"method must be one of {string.Join(", ", HttpMethods)}; got \"{method}\"."));
+        }
+
+        if (http.Path is { } requestPath)
+        {
+            if (!requestPath.StartsWith('/') || requestPath.StartsWith("//", StringComparison.Ordinal) || requestPath.Any(char.IsControl) || requestPath.Any(char.IsWhiteSpace))
+            {
+                errors.Add(new($"{path}.path", $"path is appended to the endpoint's base URL: it starts with a single '/' and has no spaces; got \"{requestPath}\"."));
+            }
+            else if (requestPath.Length > MaxHttpPathLength)
+            {
+                errors.Add(new($"{path}.path", $"path has at most {MaxHttpPathLength} characters; this one has {requestPath.Length}."));
+            }
+
+            ValidatePlaceholders(errors, $"{path}.path", requestPath);
+        }
+
+        if (http.Body is { } body)
+        {
+            if (body.Length > MaxHttpBodyLength)
+            {
+                errors.Add(new($"{path}.body", $"body has at most {MaxHttpBodyLength} characters; this one has {body.Length}."));
+            }
+
+            ValidatePlaceholders(errors, $"{path}.body", body);
+        }
+
+        if (http.Timeout is { } timeout && (timeout <= TimeSpan.Zero || timeout > MaxHttpTimeout))
+        {
+            errors.Add(new($"{path}.timeout", Invariant($"timeout must be more than zero and at most {MaxHttpTimeout}; got {timeout}.")));
+        }
+    }
+
+    private static void ValidatePlaceholders(List<ValidationError> errors, string field, string template)
+    {
+        for (var start = template.IndexOf("{{", StringComparison.Ordinal); start >= 0; start = template.IndexOf("{{", start + 2, StringComparison.Ordinal))
+        {
+            var end = template.IndexOf("}}", start + 2, StringComparison.Ordinal);
+            var name = end < 0 ? template[(start + 2)..] : template[(start + 2)..end];
+            if (!HttpPhaseSettings.Placeholders.Contains(name, StringComparer.Ordinal))
+            {
+                errors.Add(new(field, $"{{{{{name}}}}} is not a placeholder; use {string.Join(", ", HttpPhaseSettings.Placeholders.Select(p => "{{" + p + "}}"))}."));
+            }
+        }
+    }
+
+    private static void ValidateCommandSettings(List<ValidationError> errors, string path, CommandPhaseSettings command)
+    {
+        if (string.IsNullOrEmpty(command.Workflow) || !IsSettingsName(command.Workflow))
+        {
+            errors.Add(new($"{path}.workflow", $"workflow names a workflow configured on the host (Executors:Command:Workflows:{{name}}): at most {MaxPhaseNameLength} ASCII letters, digits, '-' and '_'; got \"{command.Workflow}\"."));
+        }
+
+        foreach (var name in command.Parameters?.Keys ?? [])
+        {
+            if (!IsSettingsName(name))
+            {
+                errors.Add(new($"{path}.parameters.{name}", $"A parameter name has at most {MaxPhaseNameLength} ASCII letters, digits, '-' and '_'; got \"{name}\"."));
+            }
+        }
+
+        if (command.Timeout is { } timeout && (timeout <= TimeSpan.Zero || timeout > MaxCommandTimeout))
+        {
+            errors.Add(new($"{path}.timeout", Invariant($"timeout must be more than zero and at most {MaxCommandTimeout}; got {timeout}.")));
+        }
+    }
+
+    // Names become configuration keys on the host, where ':' separates sections.
+    private static bool IsSettingsName(string name) =>
+        name.Length is > 0 and <= MaxPhaseNameLength && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
     private static string Capitalized(string field) => char.ToUpperInvariant(field[0]) + field[1..];
 
