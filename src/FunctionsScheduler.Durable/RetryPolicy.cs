@@ -13,6 +13,12 @@ public sealed record RetryPolicy(
     TimeSpan? MaxRetryInterval = null,
     TimeSpan? RetryTimeout = null)
 {
+    /// <summary>Failure types (full exception type names) that are final: an attempt failing with one is not retried.</summary>
+    public IReadOnlyList<string>? DoNotRetry { get; init; }
+
+    /// <summary>Whether a failure of <paramref name="errorType"/> may be retried (mirrors Durable's <c>HandleFailure</c>).</summary>
+    public bool ShouldRetry(string errorType) => DoNotRetry is null || !DoNotRetry.Contains(errorType, StringComparer.Ordinal);
+
     /// <summary>The delay before attempt <paramref name="nextAttempt"/> (2 for the first retry).</summary>
     public TimeSpan DelayBefore(int nextAttempt)
     {

@@ -234,9 +234,9 @@ internal sealed class ReplayContext : IOrchestrationContext
             {
                 return await CallOnce<T>(name, input);
             }
-            catch (ActivityFailedException)
+            catch (ActivityFailedException ex)
             {
-                if (attempt >= policy.MaxNumberOfAttempts)
+                if (attempt >= policy.MaxNumberOfAttempts || !policy.ShouldRetry(ex.ErrorType))
                 {
                     throw;
                 }

@@ -25,7 +25,10 @@ internal sealed class TaskOrchestrationContextAdapter(TaskOrchestrationContext c
                 retryPolicy.FirstRetryInterval,
                 retryPolicy.BackoffCoefficient,
                 retryPolicy.MaxRetryInterval,
-                retryPolicy.RetryTimeout));
+                retryPolicy.RetryTimeout)
+            {
+                HandleFailure = failure => retryPolicy.ShouldRetry(failure.ErrorType),
+            });
         try
         {
             return await context.CallActivityAsync<TResult>(name, input, options);

@@ -3,6 +3,7 @@ using FunctionsScheduler.Core.Interventions;
 using FunctionsScheduler.Core.Runs;
 using FunctionsScheduler.Durable;
 using FunctionsScheduler.Orchestration.Interventions;
+using FunctionsScheduler.Orchestration.Phases;
 
 namespace FunctionsScheduler.Orchestration.Runs;
 
@@ -189,7 +190,10 @@ public static class RunOrchestrator
     /// <summary>One activity call (with retry, timeout and any interventions it asks for).</summary>
     private static async Task<PhaseOutcome> RunOnceAsync(IOrchestrationContext context, RunRequest request, RunState run, PhaseDefinition phase, PhaseInvocation invocation)
     {
-        var retry = phase.Retry is { } r ? new RetryPolicy(r.MaxAttempts, r.FirstDelay, r.BackoffCoefficient, r.MaxDelay) : null;
+        // A permanent failure (a 4xx, an unknown workflow, a bad parameter) is final: retrying cannot change it.
+        var retry = phase.Retry is { } r
+            ? new RetryPolicy(r.MaxAttempts, r.FirstDelay, r.BackoffCoefficient, r.MaxDelay) { DoNotRetry = [PermanentPhaseException.ErrorType] }
+            : null;
         try
         {
             var result = await CallWithTimeoutAsync(context, phase, invocation, retry);
