@@ -1,3 +1,4 @@
+using FunctionsScheduler.Storage.Freshness;
 using FunctionsScheduler.Storage.Interventions;
 using FunctionsScheduler.Storage.Notifications;
 using FunctionsScheduler.Storage.Runs;
@@ -32,6 +33,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<IInterventionStore, TableInterventionStore>();
         services.TryAddSingleton<INotificationStore, TableNotificationStore>();
         services.TryAddSingleton<IPreferencesStore, TablePreferencesStore>();
+        services.TryAddSingleton<IFreshnessStore, TableFreshnessStore>();
         return services;
     }
 
