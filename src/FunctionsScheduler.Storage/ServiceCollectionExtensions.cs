@@ -1,4 +1,6 @@
+using FunctionsScheduler.Storage.Freshness;
 using FunctionsScheduler.Storage.Interventions;
+using FunctionsScheduler.Storage.Notifications;
 using FunctionsScheduler.Storage.Runs;
 using FunctionsScheduler.Storage.Scheduling;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,7 +13,7 @@ namespace FunctionsScheduler.Storage;
 public static class ServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="StorageTables"/> and the five stores as singletons (the SDK clients are thread-safe and
+    /// Registers <see cref="StorageTables"/> and the stores as singletons (the SDK clients are thread-safe and
     /// pool connections), validates <see cref="StorageOptions"/> on start, and adds <see cref="TimeProvider.System"/>
     /// unless a time provider is registered. Call <see cref="EnsureSchedulerStorageCreatedAsync"/> once at start-up.
     /// </summary>
@@ -29,6 +31,9 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<IOccurrenceLedger, TableOccurrenceLedger>();
         services.TryAddSingleton<IRunStore, TableRunStore>();
         services.TryAddSingleton<IInterventionStore, TableInterventionStore>();
+        services.TryAddSingleton<INotificationStore, TableNotificationStore>();
+        services.TryAddSingleton<IPreferencesStore, TablePreferencesStore>();
+        services.TryAddSingleton<IFreshnessStore, TableFreshnessStore>();
         return services;
     }
 

@@ -5,7 +5,7 @@ namespace FunctionsScheduler.Storage;
 /// <summary>Where the scheduler's tables live and how they are named.</summary>
 public sealed class StorageOptions
 {
-    /// <summary>Longest prefix that still leaves the longest table name (<c>Interventions</c>) within the 63-character limit.</summary>
+    /// <summary>Longest prefix that still leaves the longest table names (<c>Interventions</c>, <c>Notifications</c>) within the 63-character limit.</summary>
     public const int MaxTablePrefixLength = 50;
 
     /// <summary>Storage connection string (Azurite, or an account with keys). Leave empty to use <see cref="ServiceUri"/> + <see cref="Credential"/>.</summary>

@@ -33,6 +33,9 @@ public sealed class StorageTables
         Occurrences = Service.GetTableClient(_prefix + "Occurrences");
         Runs = Service.GetTableClient(_prefix + "Runs");
         Interventions = Service.GetTableClient(_prefix + "Interventions");
+        Notifications = Service.GetTableClient(_prefix + "Notifications");
+        Preferences = Service.GetTableClient(_prefix + "Preferences");
+        Freshness = Service.GetTableClient(_prefix + "Freshness");
     }
 
     public TableServiceClient Service { get; }
@@ -46,6 +49,12 @@ public sealed class StorageTables
     public TableClient Runs { get; }
 
     public TableClient Interventions { get; }
+
+    public TableClient Notifications { get; }
+
+    public TableClient Preferences { get; }
+
+    public TableClient Freshness { get; }
 
     /// <summary>
     /// Creates every table that does not exist yet. Called once at start-up (the stores never call it, so a request
@@ -66,7 +75,7 @@ public sealed class StorageTables
 
     private async Task CreateAllAsync(CancellationToken cancellationToken)
     {
-        foreach (var table in new[] { Schedules, DueIndex, Occurrences, Runs, Interventions })
+        foreach (var table in new[] { Schedules, DueIndex, Occurrences, Runs, Interventions, Notifications, Preferences, Freshness })
         {
             await table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         }

@@ -1,0 +1,72 @@
+using FunctionsScheduler.Core.Freshness;
+using FunctionsScheduler.Storage.Freshness;
+using FunctionsScheduler.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace FunctionsScheduler.Storage.Tests.Freshness;
+
+public sealed class FreshnessStoreTests(AzuriteFixture azurite)
+{
+    private static readonly DateTimeOffset Now = new(2026, 6, 15, 12, 0, 0, TimeSpan.Zero);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Upsert_replaces_the_targets_row_and_get_round_trips_it()
+    {
+        var store = await CreateStoreAsync();
+        var policy = new FreshnessPolicy("amazon-orders", TimeSpan.FromDays(1), 3);
+        var first = new FreshnessState { Tenant = "acme", Policy = policy, UpdatedUtc = Now };
+        var report = FreshnessCalculator.Evaluate(policy, [new RunOutcome(Now.AddHours(-2), true, 40, 2, TimeSpan.FromMinutes(3))], Now);
+        var second = first with { Report = report, UpdatedUtc = Now.AddMinutes(1) };
+
+        await store.UpsertAsync(first, Ct);
+        Assert.Equal(first, await store.GetAsync("acme", "amazon-orders", Ct));
+        await store.UpsertAsync(second, Ct);
+
+        Assert.Equal(second, await store.GetAsync("acme", "amazon-orders", Ct));
+        Assert.Null(await store.GetAsync("acme", "ebay", Ct));
+        Assert.Null(await store.GetAsync("other", "amazon-orders", Ct));
+    }
+
+    [Fact]
+    public async Task List_pages_in_target_order_and_can_show_only_stale_targets()
+    {
+        var store = await CreateStoreAsync();
+        foreach (var (target, lastRunHoursAgo) in new[] { ("c", 50), ("a", 1), ("b", 30), ("d", 2) })
+        {
+            var policy = new FreshnessPolicy(target, TimeSpan.FromDays(1));
+            var report = FreshnessCalculator.Evaluate(policy, [new RunOutcome(Now.AddHours(-lastRunHoursAgo), true, 1, 1, TimeSpan.Zero)], Now);
+            await store.UpsertAsync(new FreshnessState { Tenant = "acme", Policy = policy, Report = report, UpdatedUtc = Now }, Ct);
+        }
+
+        var first = await store.ListAsync("acme", staleOnly: false, 3, null, Ct);
+        var rest = await store.ListAsync("acme", staleOnly: false, 3, first.ContinuationToken, Ct);
+        var stale = await store.ListAsync("acme", staleOnly: true, 10, null, Ct);
+
+        Assert.Equal(["a", "b", "c"], first.Items.Select(s => s.Target));
+        Assert.Equal(["d"], rest.Items.Select(s => s.Target));
+        Assert.Equal(["b", "c"], stale.Items.Select(s => s.Target));
+        Assert.All(stale.Items, s => Assert.StartsWith("Data is", s.Report!.StaleReason, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_report_about_another_target_or_an_illegal_key_is_rejected()
+    {
+        var store = await CreateStoreAsync();
+        var policy = new FreshnessPolicy("a", TimeSpan.FromDays(1));
+        var otherReport = FreshnessCalculator.Evaluate(policy with { Target = "b" }, [], Now);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => store.UpsertAsync(new FreshnessState { Tenant = "acme", Policy = policy, Report = otherReport, UpdatedUtc = Now }, Ct));
+        await Assert.ThrowsAsync<ArgumentException>(() => store.UpsertAsync(new FreshnessState { Tenant = "acme", Policy = policy with { Target = "a/b" }, UpdatedUtc = Now }, Ct));
+    }
+
+    private async Task<TableFreshnessStore> CreateStoreAsync()
+    {
+        var options = new StorageOptions { ConnectionString = azurite.ConnectionString, TablePrefix = AzuriteFixture.UniqueName("t") };
+        var tables = new StorageTables(Options.Create(options), NullLogger<StorageTables>.Instance);
+        await tables.EnsureCreatedAsync(Ct);
+        return new TableFreshnessStore(tables);
+    }
+}
