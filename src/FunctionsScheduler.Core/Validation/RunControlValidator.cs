@@ -32,7 +32,11 @@ internal static class RunControlValidator
 
         for (var i = 0; i < job.Phases.Count; i++)
         {
-            var phase = job.Phases[i];
+            if (job.Phases[i] is not { } phase)
+            {
+                continue;
+            }
+
             var path = Invariant($"job.phases[{i}]");
             ValidateDuration(errors, $"{path}.timeout", phase.Timeout);
             if (phase.ItemCount is < 0 or > MaxItemCount)
