@@ -25,6 +25,10 @@ public sealed class OccurrenceEndpoints(IScheduleStore schedules, IOccurrenceLed
     public static readonly TimeSpan DefaultRange = TimeSpan.FromHours(24);
     public static readonly TimeSpan MaxRange = TimeSpan.FromDays(31);
 
+    /// <summary>Instants outside these years are refused: nothing was recorded then, and range arithmetic near the ends of <see cref="DateTimeOffset"/> overflows.</summary>
+    private static readonly DateTimeOffset Earliest = new(1970, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Latest = new(9000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
     /// <summary>At most this many occurrences are listed; a denser schedule's answer is cut at its oldest ones.</summary>
     public const int MaxItems = 5000;
 
@@ -98,9 +102,10 @@ public sealed class OccurrenceEndpoints(IScheduleStore schedules, IOccurrenceLed
             return true;
         }
 
-        if (!DateTimeOffset.TryParse(raw, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
+        if (!DateTimeOffset.TryParse(raw, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed)
+            || parsed < Earliest || parsed > Latest)
         {
-            problem = Problems.Validation(name, $"{name} is an ISO 8601 instant such as 2026-11-23T00:00:00Z; got \"{raw}\".");
+            problem = Problems.Validation(name, $"{name} is an ISO 8601 instant from 1970 to 9000 such as 2026-11-23T00:00:00Z; got \"{raw}\".");
             return false;
         }
 

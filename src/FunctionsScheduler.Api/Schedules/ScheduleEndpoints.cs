@@ -204,6 +204,11 @@ public sealed class ScheduleEndpoints(
             return Problems.Validation(errors);
         }
 
+        if (body.Parameters is null)
+        {
+            return Problems.Validation("parameters", "parameters is an object with the template's parameters (GET /api/templates lists them).");
+        }
+
         var result = ScheduleTemplates.Instantiate(body.Template, body.Parameters);
         if (result.Trigger is not { } trigger)
         {

@@ -59,6 +59,8 @@ public sealed partial class ScheduleApiTests
 
     [Theory]
     [InlineData("from=yesterday", "from")]
+    [InlineData("from=0001-01-01T00:00:00Z", "from")]
+    [InlineData("to=9999-12-31T23:59:59Z", "to")]
     [InlineData("to=2026-13-01T00:00:00Z", "to")]
     [InlineData("from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z", "to")]
     [InlineData("from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z", "to")]

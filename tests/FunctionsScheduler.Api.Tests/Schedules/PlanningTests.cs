@@ -130,6 +130,7 @@ public sealed partial class ScheduleApiTests
     [Theory]
     [InlineData("""{"template":"fortnightly","parameters":{},"name":"x","job":{"type":"simulated","phases":[{"name":"a"}]}}""", "template")]
     [InlineData("""{"template":"dailyAt","parameters":{"time":"25:00"},"name":"x","job":{"type":"simulated","phases":[{"name":"a"}]}}""", "parameters.time")]
+    [InlineData("""{"template":"dailyAt","parameters":null,"name":"x","job":{"type":"simulated","phases":[{"name":"a"}]}}""", "parameters")]
     [InlineData("""{"template":"dailyAt","parameters":{"time":"09:00"},"job":{"type":"simulated","phases":[{"name":"a"}]}}""", "name")]
     [InlineData("""{"template":"dailyAt","parameters":{"time":"09:00"},"name":"x","cron":"* * * * *","job":{"type":"simulated","phases":[{"name":"a"}]}}""", "cron")]
     public async Task Bad_template_request_is_400_naming_the_field(string json, string field)

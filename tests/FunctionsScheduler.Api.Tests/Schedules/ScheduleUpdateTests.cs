@@ -66,6 +66,21 @@ public sealed partial class ScheduleApiTests(LocalHostFixture host) : IClassFixt
     }
 
     [Fact]
+    public async Task Put_of_a_disabled_definition_drops_the_next_run()
+    {
+        var created = await CreateAsync(host, Definition());
+        var (put, updated) = await host.SendAsync(
+            HttpMethod.Put,
+            $"/api/schedules/{Id(created)}",
+            new { name = "off", cron = "0 9 * * *", timeZone = "UTC", enabled = false, job = new { type = "simulated", phases = new[] { new { name = "a" } } } },
+            created.GetProperty("etag").GetString());
+
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        Assert.False(updated.GetProperty("enabled").GetBoolean());
+        Assert.False(updated.TryGetProperty("nextRunUtc", out _));
+    }
+
+    [Fact]
     public async Task Put_of_an_unknown_schedule_is_404()
     {
         var (response, problem) = await host.SendAsync(HttpMethod.Put, "/api/schedules/nope", Definition(), "\"x\"");
