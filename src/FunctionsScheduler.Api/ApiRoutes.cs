@@ -14,6 +14,13 @@ namespace FunctionsScheduler.Api;
 /// <summary>Registers and maps the HTTP API (the local host; the Functions app maps the same handlers as functions).</summary>
 public static class ApiRoutes
 {
+    /// <summary>
+    /// The route of GET /api/schedules/{id}. The constraint keeps it off the literal GET routes beside it (export,
+    /// conflicts): ASP.NET Core prefers literals anyway, but the Functions host orders HTTP routes by function name
+    /// (Azure/azure-functions-host#9876), so there the constraint is what decides. Ids are never these words.
+    /// </summary>
+    public const string ScheduleByIdRoute = "schedules/{id:regex(^(?!export$|conflicts$))}";
+
     public static IServiceCollection AddSchedulerApi(this IServiceCollection services)
     {
         services.TryAddSingleton<ITenantResolver, DevelopmentTenantResolver>();
@@ -34,7 +41,7 @@ public static class ApiRoutes
         var api = endpoints.MapGroup("/api");
         api.MapPost("/schedules", (HttpRequest r, ScheduleEndpoints h, CancellationToken ct) => h.CreateAsync(r, ct));
         api.MapGet("/schedules", (HttpRequest r, ScheduleEndpoints h, CancellationToken ct) => h.ListAsync(r, ct));
-        api.MapGet("/schedules/{id}", (HttpRequest r, string id, ScheduleEndpoints h, CancellationToken ct) => h.GetAsync(r, id, ct));
+        api.MapGet(ScheduleByIdRoute, (HttpRequest r, string id, ScheduleEndpoints h, CancellationToken ct) => h.GetAsync(r, id, ct));
         api.MapPut("/schedules/{id}", (HttpRequest r, string id, ScheduleEndpoints h, CancellationToken ct) => h.UpdateAsync(r, id, ct));
         api.MapDelete("/schedules/{id}", (HttpRequest r, string id, ScheduleEndpoints h, CancellationToken ct) => h.DeleteAsync(r, id, ct));
         api.MapPost("/schedules/{id}/run", (HttpRequest r, string id, ScheduleEndpoints h, CancellationToken ct) => h.RunNowAsync(r, id, ct));
@@ -49,8 +56,8 @@ public static class ApiRoutes
         api.MapPost("/schedules/preview", (HttpRequest r, PlanningEndpoints h, CancellationToken ct) => h.PreviewDefinitionAsync(r, ct));
         api.MapGet("/schedules/conflicts", (HttpRequest r, PlanningEndpoints h, CancellationToken ct) => h.ConflictsAsync(r, ct));
         api.MapPost("/cron/describe", (HttpRequest r, PlanningEndpoints h, CancellationToken ct) => h.DescribeCronAsync(r, ct));
-        api.MapGet("/presets", (HttpRequest r, PlanningEndpoints h) => h.ListPresets(r));
-        api.MapGet("/templates", (HttpRequest r, PlanningEndpoints h) => h.ListTemplates(r));
+        api.MapGet("/presets", (HttpRequest r, PlanningEndpoints h, CancellationToken ct) => h.ListPresetsAsync(r, ct));
+        api.MapGet("/templates", (HttpRequest r, PlanningEndpoints h, CancellationToken ct) => h.ListTemplatesAsync(r, ct));
         api.MapGet("/schedules/{id}/occurrences", (HttpRequest r, string id, OccurrenceEndpoints h, CancellationToken ct) => h.ListAsync(r, id, ct));
         api.MapGet("/schedules/export", (HttpRequest r, TransferEndpoints h, CancellationToken ct) => h.ExportAsync(r, ct));
         api.MapPost("/schedules/import", (HttpRequest r, TransferEndpoints h, CancellationToken ct) => h.ImportAsync(r, ct));

@@ -142,10 +142,12 @@ public sealed class PlanningEndpoints(IScheduleStore schedules, ScheduleWrites w
     }
 
     /// <summary>GET /api/presets — ready-made crons, ids stable.</summary>
-    public IResult ListPresets(HttpRequest request) => Results.Json(new ItemsResponse<SchedulePreset>(SchedulePresets.All), ApiJson.Response);
+    public Task<IResult> ListPresetsAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        Task.FromResult(Results.Json(new ItemsResponse<SchedulePreset>(SchedulePresets.All), ApiJson.Response));
 
     /// <summary>GET /api/templates — the templates POST /api/schedules/from-template takes, with the parameters each needs.</summary>
-    public IResult ListTemplates(HttpRequest request) => Results.Json(new ItemsResponse<ScheduleTemplate>(ScheduleTemplates.All), ApiJson.Response);
+    public Task<IResult> ListTemplatesAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        Task.FromResult(Results.Json(new ItemsResponse<ScheduleTemplate>(ScheduleTemplates.All), ApiJson.Response));
 
     private static PreviewItem Item(PreviewOccurrence o, StoredSchedule? schedule)
     {

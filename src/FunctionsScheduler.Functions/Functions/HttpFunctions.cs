@@ -1,3 +1,4 @@
+using FunctionsScheduler.Api;
 using FunctionsScheduler.Api.Health;
 using FunctionsScheduler.Api.Interventions;
 using FunctionsScheduler.Api.Runs;
@@ -27,7 +28,7 @@ public sealed class HttpFunctions
 
     [Function("GetSchedule")]
     public Task<IResult> GetSchedule(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "schedules/{id}")] HttpRequest req,
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.ScheduleByIdRoute)] HttpRequest req,
         string id,
         [DurableClient] DurableTaskClient client,
         FunctionContext ctx) =>
@@ -163,18 +164,18 @@ public sealed class HttpFunctions
         InvocationServices.Get<TransferEndpoints>(ctx, client).ImportAsync(req, ctx.CancellationToken);
 
     [Function("ListPresets")]
-    public IResult ListPresets(
+    public Task<IResult> ListPresets(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "presets")] HttpRequest req,
         [DurableClient] DurableTaskClient client,
         FunctionContext ctx) =>
-        InvocationServices.Get<PlanningEndpoints>(ctx, client).ListPresets(req);
+        InvocationServices.Get<PlanningEndpoints>(ctx, client).ListPresetsAsync(req, ctx.CancellationToken);
 
     [Function("ListTemplates")]
-    public IResult ListTemplates(
+    public Task<IResult> ListTemplates(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "templates")] HttpRequest req,
         [DurableClient] DurableTaskClient client,
         FunctionContext ctx) =>
-        InvocationServices.Get<PlanningEndpoints>(ctx, client).ListTemplates(req);
+        InvocationServices.Get<PlanningEndpoints>(ctx, client).ListTemplatesAsync(req, ctx.CancellationToken);
 
     [Function("ListRuns")]
     public Task<IResult> ListRuns(
