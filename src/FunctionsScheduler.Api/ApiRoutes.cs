@@ -14,10 +14,22 @@ namespace FunctionsScheduler.Api;
 /// <summary>Registers and maps the HTTP API (the local host; the Functions app maps the same handlers as functions).</summary>
 public static class ApiRoutes
 {
+    /// <summary>
+    /// The route of GET /api/schedules/{id}. The constraint keeps it off the literal GET routes beside it (export,
+    /// conflicts): ASP.NET Core prefers literals anyway, but the Functions host orders HTTP routes by function name
+    /// (Azure/azure-functions-host#9876), so there the constraint is what decides. Ids are never these words.
+    /// </summary>
+    public const string ScheduleByIdRoute = "schedules/{id:regex(^(?!export$|conflicts$))}";
+
     public static IServiceCollection AddSchedulerApi(this IServiceCollection services)
     {
         services.TryAddSingleton<ITenantResolver, DevelopmentTenantResolver>();
+        services.AddScoped<ScheduleWrites>();
         services.AddScoped<ScheduleEndpoints>();
+        services.AddScoped<ScheduleStateEndpoints>();
+        services.AddScoped<PlanningEndpoints>();
+        services.AddScoped<OccurrenceEndpoints>();
+        services.AddScoped<TransferEndpoints>();
         services.AddScoped<RunEndpoints>();
         services.AddScoped<InterventionEndpoints>();
         services.AddScoped<HealthEndpoints>();
@@ -29,9 +41,26 @@ public static class ApiRoutes
         var api = endpoints.MapGroup("/api");
         api.MapPost("/schedules", (HttpRequest r, ScheduleEndpoints h, CancellationToken ct) => h.CreateAsync(r, ct));
         api.MapGet("/schedules", (HttpRequest r, ScheduleEndpoints h, CancellationToken ct) => h.ListAsync(r, ct));
-        api.MapGet("/schedules/{id}", (HttpRequest r, string id, ScheduleEndpoints h, CancellationToken ct) => h.GetAsync(r, id, ct));
+        api.MapGet(ScheduleByIdRoute, (HttpRequest r, string id, ScheduleEndpoints h, CancellationToken ct) => h.GetAsync(r, id, ct));
+        api.MapPut("/schedules/{id}", (HttpRequest r, string id, ScheduleEndpoints h, CancellationToken ct) => h.UpdateAsync(r, id, ct));
         api.MapDelete("/schedules/{id}", (HttpRequest r, string id, ScheduleEndpoints h, CancellationToken ct) => h.DeleteAsync(r, id, ct));
         api.MapPost("/schedules/{id}/run", (HttpRequest r, string id, ScheduleEndpoints h, CancellationToken ct) => h.RunNowAsync(r, id, ct));
+        api.MapPost("/schedules/{id}/clone", (HttpRequest r, string id, ScheduleEndpoints h, CancellationToken ct) => h.CloneAsync(r, id, ct));
+        api.MapPost("/schedules/from-template", (HttpRequest r, ScheduleEndpoints h, CancellationToken ct) => h.CreateFromTemplateAsync(r, ct));
+        api.MapPost("/schedules/{id}/pause", (HttpRequest r, string id, ScheduleStateEndpoints h, CancellationToken ct) => h.PauseAsync(r, id, ct));
+        api.MapPost("/schedules/{id}/resume", (HttpRequest r, string id, ScheduleStateEndpoints h, CancellationToken ct) => h.ResumeAsync(r, id, ct));
+        api.MapPost("/schedules/{id}/enable", (HttpRequest r, string id, ScheduleStateEndpoints h, CancellationToken ct) => h.EnableAsync(r, id, ct));
+        api.MapPost("/schedules/{id}/disable", (HttpRequest r, string id, ScheduleStateEndpoints h, CancellationToken ct) => h.DisableAsync(r, id, ct));
+        api.MapPost("/schedules/bulk", (HttpRequest r, ScheduleStateEndpoints h, CancellationToken ct) => h.BulkAsync(r, ct));
+        api.MapGet("/schedules/{id}/preview", (HttpRequest r, string id, PlanningEndpoints h, CancellationToken ct) => h.PreviewScheduleAsync(r, id, ct));
+        api.MapPost("/schedules/preview", (HttpRequest r, PlanningEndpoints h, CancellationToken ct) => h.PreviewDefinitionAsync(r, ct));
+        api.MapGet("/schedules/conflicts", (HttpRequest r, PlanningEndpoints h, CancellationToken ct) => h.ConflictsAsync(r, ct));
+        api.MapPost("/cron/describe", (HttpRequest r, PlanningEndpoints h, CancellationToken ct) => h.DescribeCronAsync(r, ct));
+        api.MapGet("/presets", (HttpRequest r, PlanningEndpoints h, CancellationToken ct) => h.ListPresetsAsync(r, ct));
+        api.MapGet("/templates", (HttpRequest r, PlanningEndpoints h, CancellationToken ct) => h.ListTemplatesAsync(r, ct));
+        api.MapGet("/schedules/{id}/occurrences", (HttpRequest r, string id, OccurrenceEndpoints h, CancellationToken ct) => h.ListAsync(r, id, ct));
+        api.MapGet("/schedules/export", (HttpRequest r, TransferEndpoints h, CancellationToken ct) => h.ExportAsync(r, ct));
+        api.MapPost("/schedules/import", (HttpRequest r, TransferEndpoints h, CancellationToken ct) => h.ImportAsync(r, ct));
         api.MapGet("/runs", (HttpRequest r, RunEndpoints h, CancellationToken ct) => h.ListAsync(r, ct));
         api.MapGet("/runs/{id}", (HttpRequest r, string id, RunEndpoints h, CancellationToken ct) => h.GetAsync(r, id, ct));
         api.MapGet("/interventions", (HttpRequest r, InterventionEndpoints h, CancellationToken ct) => h.ListAsync(r, ct));

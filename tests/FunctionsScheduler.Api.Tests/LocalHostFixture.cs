@@ -56,6 +56,27 @@ public sealed class LocalHostFixture(AzuriteFixture azurite) : IAsyncLifetime
         return (response, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
     }
 
+    /// <summary>Sends <paramref name="body"/> (raw JSON when a string, else serialised) and returns the status and parsed body.</summary>
+    public async Task<(HttpResponseMessage Response, JsonElement Body)> SendAsync(HttpMethod method, string url, object? body = null, string? ifMatch = null)
+    {
+        using var message = new HttpRequestMessage(method, url);
+        if (body is not null)
+        {
+            message.Content = body is string raw
+                ? new StringContent(raw, System.Text.Encoding.UTF8, "application/json")
+                : JsonContent.Create(body, options: DurableJson.Options);
+        }
+
+        if (ifMatch is not null)
+        {
+            message.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        }
+
+        var response = await Http.SendAsync(message, TestContext.Current.CancellationToken);
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        return (response, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
+    }
+
     /// <summary>Polls <paramref name="probe"/> until it returns a value, or fails the test with what it last saw.</summary>
     public static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, TimeSpan timeout, string what)
         where T : struct

@@ -25,6 +25,14 @@ public static class Problems
     public static IResult Conflict(string title, string detail) =>
         Results.Problem(statusCode: StatusCodes.Status409Conflict, title: title, detail: detail);
 
+    /// <summary>412: the If-Match ETag is not the resource's current one.</summary>
+    public static IResult PreconditionFailed(string detail) =>
+        Results.Problem(statusCode: StatusCodes.Status412PreconditionFailed, title: "The resource changed since it was read.", detail: detail);
+
+    /// <summary>428: the operation needs an If-Match header.</summary>
+    public static IResult PreconditionRequired(string detail) =>
+        Results.Problem(statusCode: StatusCodes.Status428PreconditionRequired, title: "If-Match is required.", detail: detail);
+
     public static IResult Gone(string title, string detail) =>
         Results.Problem(statusCode: StatusCodes.Status410Gone, title: title, detail: detail);
 }

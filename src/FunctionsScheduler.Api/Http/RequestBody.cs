@@ -8,6 +8,8 @@ namespace FunctionsScheduler.Api.Http;
 /// <summary>Reads a JSON body into a request record, turning every way it can be wrong into a field-named error.</summary>
 public static partial class RequestBody
 {
+    private const string NullBody = "A JSON object is required, not null.";
+
     public static async Task<(T? Value, IReadOnlyList<ValidationError> Errors)> ReadAsync<T>(HttpRequest request, CancellationToken cancellationToken)
         where T : class
     {
@@ -21,13 +23,27 @@ public static partial class RequestBody
         {
             var value = await JsonSerializer.DeserializeAsync<T>(request.Body, ApiJson.Request, cancellationToken).ConfigureAwait(false);
             return value is null
-                ? (null, [new ValidationError("body", "A JSON object is required, not null.")])
+                ? (null, [new ValidationError("body", NullBody)])
                 : (value, []);
         }
         catch (JsonException ex)
         {
             return (null, [new ValidationError(FieldOf(ex), Describe(ex))]);
         }
+    }
+
+    /// <summary>Like <see cref="ReadAsync{T}"/> for a body that may be left out: no body, or JSON <c>null</c>, gives <paramref name="absent"/>.</summary>
+    public static async Task<(T? Value, IReadOnlyList<ValidationError> Errors)> ReadOptionalAsync<T>(HttpRequest request, T absent, CancellationToken cancellationToken)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.ContentLength == 0 || (request.ContentLength is null && string.IsNullOrEmpty(request.ContentType)))
+        {
+            return (absent, []);
+        }
+
+        var (value, errors) = await ReadAsync<T>(request, cancellationToken).ConfigureAwait(false);
+        return value is null && errors is [{ Field: "body", Message: NullBody }] ? (absent, []) : (value, errors);
     }
 
     /// <summary>The JSON path of the problem in the API's field notation (<c>$.job.phases[0].name</c> → <c>job.phases[0].name</c>).</summary>

@@ -12,12 +12,13 @@ namespace FunctionsScheduler.Api.Schedules;
 /// <summary>Schedule routes; both hosts call these methods (minimal APIs locally, HTTP-triggered functions on Azure).</summary>
 public sealed class ScheduleEndpoints(
     IScheduleStore schedules,
+    ScheduleWrites writes,
     IOrchestrationClient orchestrations,
     ITenantResolver tenants,
     IScanSignal scanSignal,
     TimeProvider timeProvider)
 {
-    /// <summary>POST /api/schedules</summary>
+    /// <summary>POST /api/schedules — 201 with the schedule, its ETag and any conflict warnings.</summary>
     public async Task<IResult> CreateAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -28,28 +29,10 @@ public sealed class ScheduleEndpoints(
         }
 
         errors = ScheduleValidator.Validate(definition);
-        if (errors.Count > 0)
-        {
-            return Problems.Validation(errors);
-        }
-
-        var now = timeProvider.GetUtcNow();
-        var stored = await schedules.CreateAsync(
-            new StoredSchedule
-            {
-                Tenant = tenants.Resolve(request),
-                Id = Guid.NewGuid().ToString("N"),
-                Definition = definition,
-                NextRunUtc = definition.Enabled ? OccurrencePlanner.NextAfter(definition, now) : null,
-                CreatedUtc = now,
-                UpdatedUtc = now,
-            },
-            cancellationToken).ConfigureAwait(false);
-        scanSignal.Nudge();
-        return Results.Json(ScheduleResponse.From(stored), ApiJson.Response, statusCode: StatusCodes.Status201Created);
+        return errors.Count > 0 ? Problems.Validation(errors) : await CreateValidAsync(tenants.Resolve(request), definition, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>GET /api/schedules/{id}</summary>
+    /// <summary>GET /api/schedules/{id} — with the ETag header for If-Match.</summary>
     public async Task<IResult> GetAsync(HttpRequest request, string id, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -61,7 +44,7 @@ public sealed class ScheduleEndpoints(
         var schedule = await schedules.GetAsync(tenants.Resolve(request), id, cancellationToken).ConfigureAwait(false);
         return schedule is null
             ? Problems.NotFound("Schedule", id)
-            : Results.Json(ScheduleResponse.From(schedule), ApiJson.Response);
+            : EtagResult.Json(ScheduleResponse.From(schedule), schedule.ETag);
     }
 
     /// <summary>GET /api/schedules?pageSize=&amp;continuationToken=</summary>
@@ -74,7 +57,72 @@ public sealed class ScheduleEndpoints(
         }
 
         var page = await schedules.ListAsync(tenants.Resolve(request), pageSize, token, cancellationToken).ConfigureAwait(false);
-        return Results.Json(new PageResponse<ScheduleResponse>(page.Items.Select(ScheduleResponse.From).ToArray(), page.ContinuationToken), ApiJson.Response);
+        return Results.Json(new PageResponse<ScheduleResponse>(page.Items.Select(s => ScheduleResponse.From(s)).ToArray(), page.ContinuationToken), ApiJson.Response);
+    }
+
+    /// <summary>
+    /// PUT /api/schedules/{id} with If-Match — replaces the definition (pause, counters and history stay) and plans the
+    /// next run from now. 428 without If-Match, 412 when the ETag is stale; 200 with the new ETag and any conflict warnings.
+    /// </summary>
+    public async Task<IResult> UpdateAsync(HttpRequest request, string id, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!Ids.IsValid(id))
+        {
+            return Problems.Validation("id", Ids.Rule);
+        }
+
+        var (definition, errors) = await RequestBody.ReadAsync<ScheduleDefinition>(request, cancellationToken).ConfigureAwait(false);
+        if (definition is null)
+        {
+            return Problems.Validation(errors);
+        }
+
+        errors = ScheduleValidator.Validate(definition);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+
+        var tenant = tenants.Resolve(request);
+        var current = await schedules.GetAsync(tenant, id, cancellationToken).ConfigureAwait(false);
+        if (current is null)
+        {
+            return Problems.NotFound("Schedule", id);
+        }
+
+        var ifMatch = request.Headers.IfMatch.ToString().Trim();
+        if (ifMatch.Length == 0)
+        {
+            return Problems.PreconditionRequired("Replacing a schedule needs an If-Match header with the ETag from GET /api/schedules/{id} (the ETag header or the body's etag), so a concurrent change is not overwritten.");
+        }
+
+        var etag = ifMatch == "*" ? current.ETag : ifMatch;
+        if (etag != current.ETag)
+        {
+            return Problems.PreconditionFailed($"Schedule '{id}' changed since the ETag {ifMatch} was read; GET it again and reapply the change.");
+        }
+
+        var now = timeProvider.GetUtcNow();
+        var replaced = current with { Definition = definition, ETag = etag };
+        StoredSchedule? stored;
+        try
+        {
+            stored = await schedules.UpdateAsync(replaced with { NextRunUtc = ScheduleWrites.PlanNext(replaced, now) }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConcurrencyException)
+        {
+            return Problems.PreconditionFailed($"Schedule '{id}' changed since the ETag {ifMatch} was read; GET it again and reapply the change.");
+        }
+
+        if (stored is null)
+        {
+            return Problems.NotFound("Schedule", id);
+        }
+
+        scanSignal.Nudge();
+        var warnings = ScheduleConflicts.WarningsFor(stored, await writes.ListAllAsync(tenant, cancellationToken).ConfigureAwait(false), now);
+        return EtagResult.Json(ScheduleResponse.From(stored, warnings), stored.ETag);
     }
 
     /// <summary>DELETE /api/schedules/{id}</summary>
@@ -111,5 +159,73 @@ public sealed class ScheduleEndpoints(
         var run = new RunRequest(tenant, id, schedule.Definition.Name, "manual", null, schedule.Definition.Job);
         await orchestrations.StartNewAsync(RunOrchestrator.Name, runId, run, cancellationToken).ConfigureAwait(false);
         return Results.Json(new RunStartedResponse(runId, $"/api/runs/{runId}"), ApiJson.Response, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    /// <summary>
+    /// POST /api/schedules/{id}/clone <c>{ "name"? }</c> — a new schedule with the same definition (named "… (copy)"
+    /// unless a name is given); it starts unpaused with no runs, failures or history.
+    /// </summary>
+    public async Task<IResult> CloneAsync(HttpRequest request, string id, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!Ids.IsValid(id))
+        {
+            return Problems.Validation("id", Ids.Rule);
+        }
+
+        var (body, errors) = await RequestBody.ReadOptionalAsync(request, new CloneScheduleRequest(), cancellationToken).ConfigureAwait(false);
+        if (body is null)
+        {
+            return Problems.Validation(errors);
+        }
+
+        var tenant = tenants.Resolve(request);
+        var original = await schedules.GetAsync(tenant, id, cancellationToken).ConfigureAwait(false);
+        if (original is null)
+        {
+            return Problems.NotFound("Schedule", id);
+        }
+
+        var copy = original.Definition with { Name = body.Name ?? $"{original.Definition.Name} (copy)" };
+        errors = ScheduleValidator.Validate(copy);
+        return errors.Count > 0 ? Problems.Validation(errors) : await CreateValidAsync(tenant, copy, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// POST /api/schedules/from-template <c>{ "template", "parameters": {…}, "name", "job", … }</c> — the template makes
+    /// the trigger (and time zone) and the other fields are those of a definition; creates it like POST /api/schedules.
+    /// </summary>
+    public async Task<IResult> CreateFromTemplateAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var (body, errors) = await RequestBody.ReadAsync<FromTemplateRequest>(request, cancellationToken).ConfigureAwait(false);
+        if (body is null)
+        {
+            return Problems.Validation(errors);
+        }
+
+        if (body.Parameters is null)
+        {
+            return Problems.Validation("parameters", "parameters is an object with the template's parameters (GET /api/templates lists them).");
+        }
+
+        var result = ScheduleTemplates.Instantiate(body.Template, body.Parameters);
+        if (result.Trigger is not { } trigger)
+        {
+            return Problems.Validation(result.Errors);
+        }
+
+        var definition = trigger.ApplyTo(body.ToDefinition());
+        errors = ScheduleValidator.Validate(definition);
+        return errors.Count > 0 ? Problems.Validation(errors) : await CreateValidAsync(tenants.Resolve(request), definition, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<IResult> CreateValidAsync(string tenant, ScheduleDefinition definition, CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetUtcNow();
+        var stored = await schedules.CreateAsync(ScheduleWrites.NewSchedule(tenant, Guid.NewGuid().ToString("N"), definition, now), cancellationToken).ConfigureAwait(false);
+        scanSignal.Nudge();
+        var warnings = ScheduleConflicts.WarningsFor(stored, await writes.ListAllAsync(tenant, cancellationToken).ConfigureAwait(false), now);
+        return EtagResult.Json(ScheduleResponse.From(stored, warnings), stored.ETag, StatusCodes.Status201Created);
     }
 }

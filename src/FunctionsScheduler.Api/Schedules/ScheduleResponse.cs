@@ -1,15 +1,22 @@
+using System.Text.Json.Serialization;
 using FunctionsScheduler.Core.Runs;
 using FunctionsScheduler.Core.Scheduling;
 using FunctionsScheduler.Storage.Scheduling;
 
 namespace FunctionsScheduler.Api.Schedules;
 
-/// <summary>A schedule as the API shows it: its definition plus when it runs next, in UTC and in its own time zone.</summary>
+/// <summary>
+/// A schedule as the API shows it: its state (next run in UTC and in its own time zone, pause, failures, last run), the
+/// row's <see cref="ETag"/> for If-Match, on create and update any conflict warnings, and the whole definition so a
+/// client can edit it and PUT it back. <see cref="Description"/> is the user's text; <see cref="CronDescription"/> is the
+/// cron trigger in words (null for interval and one-off triggers).
+/// </summary>
 public sealed record ScheduleResponse(
     string Id,
     string Name,
     string? Description,
     string? Cron,
+    string? CronDescription,
     string TimeZone,
     bool Enabled,
     DateTimeOffset? NextRunUtc,
@@ -17,10 +24,17 @@ public sealed record ScheduleResponse(
     DateTimeOffset? LastClaimedUtc,
     DstPolicy Dst,
     JobDefinition Job,
+    PauseResponse? Paused,
+    int ConsecutiveFailures,
+    int RunsStarted,
+    LastRunSummary? LastRun,
+    ScheduleDefinition Definition,
     DateTimeOffset CreatedUtc,
-    DateTimeOffset UpdatedUtc)
+    DateTimeOffset UpdatedUtc,
+    [property: JsonPropertyName("etag")] string ETag,
+    IReadOnlyList<ScheduleWarning>? Warnings = null)
 {
-    public static ScheduleResponse From(StoredSchedule s)
+    public static ScheduleResponse From(StoredSchedule s, IReadOnlyList<ScheduleWarning>? warnings = null)
     {
         ArgumentNullException.ThrowIfNull(s);
         var d = s.Definition;
@@ -29,6 +43,7 @@ public sealed record ScheduleResponse(
             d.Name,
             d.Description,
             d.Cron,
+            DescribeTrigger(d),
             d.TimeZone,
             d.Enabled,
             s.NextRunUtc,
@@ -36,13 +51,36 @@ public sealed record ScheduleResponse(
             s.LastClaimedUtc,
             d.Dst ?? DstPolicy.Default,
             d.Job,
+            s.Pause is { } p ? new PauseResponse(p.Reason, p.By, p.AtUtc, p.UntilUtc) : null,
+            s.ConsecutiveFailures,
+            s.RunsStarted,
+            s.LastRun,
+            d,
             s.CreatedUtc,
-            s.UpdatedUtc);
+            s.UpdatedUtc,
+            s.ETag,
+            warnings);
+    }
+
+    /// <summary>The cron trigger in words, or null when the definition has no cron trigger.</summary>
+    public static string? DescribeTrigger(ScheduleDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        return definition.GetTriggerKind() == TriggerKind.Cron ? CronDescriber.Describe(definition.Cron!, definition.TimeZone) : null;
     }
 }
+
+/// <summary>Why, by whom, since and until when a schedule is paused.</summary>
+public sealed record PauseResponse(string Reason, string By, DateTimeOffset AtUtc, DateTimeOffset? UntilUtc);
+
+/// <summary>Something about a schedule worth knowing that does not stop it being saved (such as runs overlapping another schedule's).</summary>
+public sealed record ScheduleWarning(string Code, string Message, string? OtherScheduleId);
 
 /// <summary>A page of items with the token for the next page.</summary>
 public sealed record PageResponse<T>(IReadOnlyList<T> Items, string? ContinuationToken);
 
 /// <summary>The answer to "run now".</summary>
 public sealed record RunStartedResponse(string RunId, string StatusUrl);
+
+/// <summary>A list that is not paged.</summary>
+public sealed record ItemsResponse<T>(IReadOnlyList<T> Items);

@@ -1,3 +1,4 @@
+using FunctionsScheduler.Api;
 using FunctionsScheduler.Api.Health;
 using FunctionsScheduler.Api.Interventions;
 using FunctionsScheduler.Api.Runs;
@@ -27,7 +28,7 @@ public sealed class HttpFunctions
 
     [Function("GetSchedule")]
     public Task<IResult> GetSchedule(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "schedules/{id}")] HttpRequest req,
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.ScheduleByIdRoute)] HttpRequest req,
         string id,
         [DurableClient] DurableTaskClient client,
         FunctionContext ctx) =>
@@ -48,6 +49,133 @@ public sealed class HttpFunctions
         [DurableClient] DurableTaskClient client,
         FunctionContext ctx) =>
         InvocationServices.Get<ScheduleEndpoints>(ctx, client).RunNowAsync(req, id, ctx.CancellationToken);
+
+    [Function("UpdateSchedule")]
+    public Task<IResult> UpdateSchedule(
+        [HttpTrigger(AuthorizationLevel.Function, "put", Route = "schedules/{id}")] HttpRequest req,
+        string id,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<ScheduleEndpoints>(ctx, client).UpdateAsync(req, id, ctx.CancellationToken);
+
+    [Function("CloneSchedule")]
+    public Task<IResult> CloneSchedule(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "schedules/{id}/clone")] HttpRequest req,
+        string id,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<ScheduleEndpoints>(ctx, client).CloneAsync(req, id, ctx.CancellationToken);
+
+    [Function("CreateScheduleFromTemplate")]
+    public Task<IResult> CreateScheduleFromTemplate(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "schedules/from-template")] HttpRequest req,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<ScheduleEndpoints>(ctx, client).CreateFromTemplateAsync(req, ctx.CancellationToken);
+
+    [Function("PauseSchedule")]
+    public Task<IResult> PauseSchedule(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "schedules/{id}/pause")] HttpRequest req,
+        string id,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<ScheduleStateEndpoints>(ctx, client).PauseAsync(req, id, ctx.CancellationToken);
+
+    [Function("ResumeSchedule")]
+    public Task<IResult> ResumeSchedule(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "schedules/{id}/resume")] HttpRequest req,
+        string id,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<ScheduleStateEndpoints>(ctx, client).ResumeAsync(req, id, ctx.CancellationToken);
+
+    [Function("EnableSchedule")]
+    public Task<IResult> EnableSchedule(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "schedules/{id}/enable")] HttpRequest req,
+        string id,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<ScheduleStateEndpoints>(ctx, client).EnableAsync(req, id, ctx.CancellationToken);
+
+    [Function("DisableSchedule")]
+    public Task<IResult> DisableSchedule(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "schedules/{id}/disable")] HttpRequest req,
+        string id,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<ScheduleStateEndpoints>(ctx, client).DisableAsync(req, id, ctx.CancellationToken);
+
+    [Function("BulkSchedules")]
+    public Task<IResult> BulkSchedules(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "schedules/bulk")] HttpRequest req,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<ScheduleStateEndpoints>(ctx, client).BulkAsync(req, ctx.CancellationToken);
+
+    [Function("PreviewSchedule")]
+    public Task<IResult> PreviewSchedule(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "schedules/{id}/preview")] HttpRequest req,
+        string id,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<PlanningEndpoints>(ctx, client).PreviewScheduleAsync(req, id, ctx.CancellationToken);
+
+    [Function("PreviewDefinition")]
+    public Task<IResult> PreviewDefinition(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "schedules/preview")] HttpRequest req,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<PlanningEndpoints>(ctx, client).PreviewDefinitionAsync(req, ctx.CancellationToken);
+
+    [Function("ListConflicts")]
+    public Task<IResult> ListConflicts(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "schedules/conflicts")] HttpRequest req,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<PlanningEndpoints>(ctx, client).ConflictsAsync(req, ctx.CancellationToken);
+
+    [Function("DescribeCron")]
+    public Task<IResult> DescribeCron(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "cron/describe")] HttpRequest req,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<PlanningEndpoints>(ctx, client).DescribeCronAsync(req, ctx.CancellationToken);
+
+    [Function("ListScheduleOccurrences")]
+    public Task<IResult> ListScheduleOccurrences(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "schedules/{id}/occurrences")] HttpRequest req,
+        string id,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<OccurrenceEndpoints>(ctx, client).ListAsync(req, id, ctx.CancellationToken);
+
+    [Function("ExportSchedules")]
+    public Task<IResult> ExportSchedules(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "schedules/export")] HttpRequest req,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<TransferEndpoints>(ctx, client).ExportAsync(req, ctx.CancellationToken);
+
+    [Function("ImportSchedules")]
+    public Task<IResult> ImportSchedules(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "schedules/import")] HttpRequest req,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<TransferEndpoints>(ctx, client).ImportAsync(req, ctx.CancellationToken);
+
+    [Function("ListPresets")]
+    public Task<IResult> ListPresets(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "presets")] HttpRequest req,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<PlanningEndpoints>(ctx, client).ListPresetsAsync(req, ctx.CancellationToken);
+
+    [Function("ListTemplates")]
+    public Task<IResult> ListTemplates(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "templates")] HttpRequest req,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<PlanningEndpoints>(ctx, client).ListTemplatesAsync(req, ctx.CancellationToken);
 
     [Function("ListRuns")]
     public Task<IResult> ListRuns(

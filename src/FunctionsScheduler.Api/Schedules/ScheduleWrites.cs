@@ -1,0 +1,90 @@
+using FunctionsScheduler.Core.Scheduling;
+using FunctionsScheduler.Storage.Scheduling;
+
+namespace FunctionsScheduler.Api.Schedules;
+
+/// <summary>How a read-modify-write of one schedule ended.</summary>
+public enum ChangeOutcome
+{
+    Changed,
+    Unchanged,
+    NotFound,
+    KeptChanging,
+}
+
+/// <summary>The stored schedule after a read-modify-write (null when it was not found).</summary>
+public sealed record ChangeResult(ChangeOutcome Outcome, StoredSchedule? Schedule);
+
+/// <summary>Schedule writes shared by the routes: planning the next run, changes retried on a lost race, and the whole tenant read page by page.</summary>
+public sealed class ScheduleWrites(IScheduleStore schedules, TimeProvider timeProvider)
+{
+    /// <summary>Races with the scanner's claims are short; more lost races than this in a row means something else is wrong.</summary>
+    private const int MaxAttempts = 5;
+
+    private const int ListPageSize = 500;
+
+    /// <summary>The next occurrence that runs after <paramref name="now"/>, or null for a disabled schedule (no due row).</summary>
+    public static DateTimeOffset? PlanNext(StoredSchedule schedule, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        return schedule.Definition.Enabled
+            ? OccurrencePlanner.NextAfter(schedule.Definition, now, new PlanningState(schedule.RunsStarted, schedule.Id))
+            : null;
+    }
+
+    /// <summary>A new schedule of <paramref name="definition"/>: no runs, no pause, the first run planned from <paramref name="now"/>.</summary>
+    public static StoredSchedule NewSchedule(string tenant, string id, ScheduleDefinition definition, DateTimeOffset now)
+    {
+        var schedule = new StoredSchedule { Tenant = tenant, Id = id, Definition = definition, CreatedUtc = now, UpdatedUtc = now };
+        return schedule with { NextRunUtc = PlanNext(schedule, now) };
+    }
+
+    /// <summary>
+    /// Reads the schedule, applies <paramref name="change"/> (null means nothing to change) and writes it back under the
+    /// ETag just read, re-reading and re-applying when a scanner's claim or another writer got in between.
+    /// </summary>
+    public async Task<ChangeResult> ChangeAsync(string tenant, string id, Func<StoredSchedule, DateTimeOffset, StoredSchedule?> change, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        {
+            var current = await schedules.GetAsync(tenant, id, cancellationToken).ConfigureAwait(false);
+            if (current is null)
+            {
+                return new(ChangeOutcome.NotFound, null);
+            }
+
+            if (change(current, timeProvider.GetUtcNow()) is not { } changed)
+            {
+                return new(ChangeOutcome.Unchanged, current);
+            }
+
+            try
+            {
+                var stored = await schedules.UpdateAsync(changed with { ETag = current.ETag }, cancellationToken).ConfigureAwait(false);
+                return stored is null ? new(ChangeOutcome.NotFound, null) : new(ChangeOutcome.Changed, stored);
+            }
+            catch (ConcurrencyException)
+            {
+                // Lost a race (usually a claim advancing NextRunUtc): read again and re-apply the change to the new state.
+            }
+        }
+
+        return new(ChangeOutcome.KeptChanging, null);
+    }
+
+    /// <summary>Every schedule of the tenant, in id order.</summary>
+    public async Task<IReadOnlyList<StoredSchedule>> ListAllAsync(string tenant, CancellationToken cancellationToken)
+    {
+        var all = new List<StoredSchedule>();
+        string? token = null;
+        do
+        {
+            var page = await schedules.ListAsync(tenant, ListPageSize, token, cancellationToken).ConfigureAwait(false);
+            all.AddRange(page.Items);
+            token = page.ContinuationToken;
+        }
+        while (token is not null);
+        return all;
+    }
+}

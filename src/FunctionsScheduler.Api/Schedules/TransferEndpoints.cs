@@ -1,0 +1,123 @@
+using FunctionsScheduler.Api.Http;
+using FunctionsScheduler.Core.Scheduling;
+using FunctionsScheduler.Core.Validation;
+using FunctionsScheduler.Orchestration.Scheduling;
+using FunctionsScheduler.Storage.Scheduling;
+using Microsoft.AspNetCore.Http;
+
+namespace FunctionsScheduler.Api.Schedules;
+
+/// <summary>One schedule in an export, and in an import (where <see cref="Id"/> may be left out for a new id).</summary>
+public sealed record TransferredSchedule(string? Id, ScheduleDefinition Definition);
+
+/// <summary>The export document, which the import takes back.</summary>
+public sealed record ScheduleTransfer(IReadOnlyList<TransferredSchedule> Schedules);
+
+/// <summary>How one imported schedule fared.</summary>
+public enum ImportStatus
+{
+    Created,
+    Failed,
+}
+
+/// <summary>One imported schedule's result, by its position in the request.</summary>
+public sealed record ImportItemResult(int Index, string Id, ImportStatus Status, string? Error = null);
+
+/// <summary>The answer to an import, in request order.</summary>
+public sealed record ImportResponse(IReadOnlyList<ImportItemResult> Results);
+
+/// <summary>Export and import of a tenant's schedule definitions (definitions only: no pause, counters or history).</summary>
+public sealed class TransferEndpoints(IScheduleStore schedules, ScheduleWrites writes, ITenantResolver tenants, IScanSignal scanSignal, TimeProvider timeProvider)
+{
+    public const int MaxImport = 500;
+
+    /// <summary>Ids that are also literal routes under <c>/api/schedules</c> (a schedule with one could not be read back).</summary>
+    private static readonly HashSet<string> ReservedIds = new(StringComparer.OrdinalIgnoreCase) { "export", "import", "conflicts", "preview", "bulk", "from-template" };
+
+    /// <summary>GET /api/schedules/export — <c>{ "schedules": [{ "id", "definition" }] }</c>, every schedule of the tenant.</summary>
+    public async Task<IResult> ExportAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var all = await writes.ListAllAsync(tenants.Resolve(request), cancellationToken).ConfigureAwait(false);
+        return Results.Json(new ScheduleTransfer(all.Select(s => new TransferredSchedule(s.Id, s.Definition)).ToList()), ApiJson.Response);
+    }
+
+    /// <summary>
+    /// POST /api/schedules/import with an export document. Validated as a whole first — every definition, and each given
+    /// id (valid, not taken, not repeated) — and a 400 lists every problem by path (<c>schedules[2].definition.cron</c>)
+    /// with nothing written. Otherwise creates each (keeping a given id, else a new one) and answers 200 with
+    /// <c>results: [{ index, id, status: created|failed, error? }]</c>; failed only when an id was taken in between.
+    /// </summary>
+    public async Task<IResult> ImportAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var (body, errors) = await RequestBody.ReadAsync<ScheduleTransfer>(request, cancellationToken).ConfigureAwait(false);
+        if (body is null)
+        {
+            return Problems.Validation(errors);
+        }
+
+        if (body.Schedules is not { Count: > 0 and <= MaxImport })
+        {
+            return Problems.Validation("schedules", $"schedules lists 1 to {MaxImport} schedules.");
+        }
+
+        var tenant = tenants.Resolve(request);
+        var problems = new List<ValidationError>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < body.Schedules.Count; i++)
+        {
+            var item = body.Schedules[i];
+            var at = $"schedules[{i}]";
+            if (item is null)
+            {
+                problems.Add(new(at, "A schedule is required, not null."));
+                continue;
+            }
+
+            problems.AddRange(ScheduleValidator.Validate(item.Definition).Select(e => e with { Field = e.Field == "$" ? $"{at}.definition" : $"{at}.definition.{e.Field}" }));
+            if (item.Id is null)
+            {
+                continue;
+            }
+
+            if (!Ids.IsValid(item.Id) || ReservedIds.Contains(item.Id))
+            {
+                problems.Add(new($"{at}.id", Ids.IsValid(item.Id) ? $"'{item.Id}' is reserved for a route." : Ids.Rule));
+            }
+            else if (!seen.Add(item.Id))
+            {
+                problems.Add(new($"{at}.id", $"'{item.Id}' appears more than once."));
+            }
+            else if (await schedules.GetAsync(tenant, item.Id, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                problems.Add(new($"{at}.id", $"A schedule with id '{item.Id}' already exists; leave id out to import it as a new schedule."));
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            return Problems.Validation(problems);
+        }
+
+        var now = timeProvider.GetUtcNow();
+        var results = new List<ImportItemResult>(body.Schedules.Count);
+        for (var i = 0; i < body.Schedules.Count; i++)
+        {
+            var item = body.Schedules[i];
+            var id = item.Id ?? Guid.NewGuid().ToString("N");
+            try
+            {
+                await schedules.CreateAsync(ScheduleWrites.NewSchedule(tenant, id, item.Definition, now), cancellationToken).ConfigureAwait(false);
+                results.Add(new(i, id, ImportStatus.Created));
+            }
+            catch (ConcurrencyException ex)
+            {
+                results.Add(new(i, id, ImportStatus.Failed, ex.Message));
+            }
+        }
+
+        scanSignal.Nudge();
+        return Results.Json(new ImportResponse(results), ApiJson.Response);
+    }
+}

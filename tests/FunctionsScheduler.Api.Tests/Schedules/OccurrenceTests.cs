@@ -1,0 +1,80 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using static FunctionsScheduler.Api.Tests.Schedules.ScheduleSamples;
+
+namespace FunctionsScheduler.Api.Tests.Schedules;
+
+public sealed partial class ScheduleApiTests
+{
+    private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    [Fact]
+    public async Task Occurrences_explain_the_ones_the_definition_removes()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var id = Id(await CreateAsync(host, new
+        {
+            name = "frozen",
+            cron = "0 * * * *",
+            timeZone = "UTC",
+            blackouts = new[] { new { from = Iso(now.AddDays(-2)), to = Iso(now.AddDays(1)), reason = "year-end freeze" } },
+            job = new { type = "simulated", phases = new[] { new { name = "a" } } },
+        }));
+
+        var body = await host.GetJsonAsync($"/api/schedules/{id}/occurrences");
+
+        var items = body.GetProperty("items").EnumerateArray().ToArray();
+        Assert.InRange(items.Length, 23, 24);
+        Assert.All(items, i =>
+        {
+            Assert.Equal("skipped", i.GetProperty("fate").GetString());
+            Assert.Equal("blackout: year-end freeze", i.GetProperty("reason").GetString());
+            Assert.Equal("definition", i.GetProperty("source").GetString());
+        });
+    }
+
+    [Fact]
+    public async Task Occurrences_include_the_ledgers_rows_such_as_those_skipped_while_paused()
+    {
+        var from = DateTimeOffset.UtcNow.AddSeconds(-1);
+        var id = Id(await CreateAsync(host, Definition("every second", "* * * * * *", "UTC")));
+        await host.SendAsync(HttpMethod.Post, $"/api/schedules/{id}/pause", new { reason = "investigating", by = "ana" });
+
+        var skipped = await LocalHostFixture.EventuallyAsync<JsonElement>(
+            async () =>
+            {
+                var body = await host.GetJsonAsync($"/api/schedules/{id}/occurrences?from={Iso(from)}&to={Iso(DateTimeOffset.UtcNow.AddMinutes(1))}");
+                return body.GetProperty("items").EnumerateArray()
+                    .Where(i => i.GetProperty("source").GetString() == "ledger" && i.GetProperty("reason").GetString()!.Contains("investigating", StringComparison.Ordinal))
+                    .Select(i => (JsonElement?)i)
+                    .FirstOrDefault();
+            },
+            TimeSpan.FromSeconds(20),
+            "an occurrence recorded as skipped while paused");
+
+        await host.Http.DeleteAsync($"/api/schedules/{id}", TestContext.Current.CancellationToken);
+        Assert.Equal("skipped", skipped.GetProperty("fate").GetString());
+    }
+
+    [Theory]
+    [InlineData("from=yesterday", "from")]
+    [InlineData("from=0001-01-01T00:00:00Z", "from")]
+    [InlineData("to=9999-12-31T23:59:59Z", "to")]
+    [InlineData("to=2026-13-01T00:00:00Z", "to")]
+    [InlineData("from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z", "to")]
+    [InlineData("from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z", "to")]
+    public async Task Bad_occurrence_range_is_400_naming_it(string query, string field)
+    {
+        var id = Id(await CreateAsync(host, Definition()));
+        var (response, problem) = await host.SendAsync(HttpMethod.Get, $"/api/schedules/{id}/occurrences?{query}");
+        AssertProblem(response, problem, HttpStatusCode.BadRequest, field);
+    }
+
+    [Fact]
+    public async Task Occurrences_of_an_unknown_schedule_are_404()
+    {
+        var (response, problem) = await host.SendAsync(HttpMethod.Get, "/api/schedules/nope/occurrences");
+        AssertProblem(response, problem, HttpStatusCode.NotFound);
+    }
+}
