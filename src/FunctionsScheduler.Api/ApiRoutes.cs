@@ -31,6 +31,7 @@ public static class ApiRoutes
         services.AddScoped<OccurrenceEndpoints>();
         services.AddScoped<TransferEndpoints>();
         services.AddScoped<RunEndpoints>();
+        services.AddScoped<RunControlEndpoints>();
         services.AddScoped<InterventionEndpoints>();
         services.AddScoped<HealthEndpoints>();
         return services;
@@ -65,6 +66,11 @@ public static class ApiRoutes
         api.MapGet("/runs/{id}", (HttpRequest r, string id, RunEndpoints h, CancellationToken ct) => h.GetAsync(r, id, ct));
         api.MapGet("/interventions", (HttpRequest r, InterventionEndpoints h, CancellationToken ct) => h.ListAsync(r, ct));
         api.MapPost("/interventions/{id}/answer", (HttpRequest r, string id, InterventionEndpoints h, CancellationToken ct) => h.AnswerAsync(r, id, ct));
+        api.MapPost("/interventions/{id}/decline", (HttpRequest r, string id, InterventionEndpoints h, CancellationToken ct) => h.DeclineAsync(r, id, ct));
+        api.MapPost("/runs/{id}/cancel", (HttpRequest r, string id, RunControlEndpoints h, CancellationToken ct) => h.CancelAsync(r, id, ct));
+        api.MapPost("/runs/{id}/suspend", (HttpRequest r, string id, RunControlEndpoints h, CancellationToken ct) => h.SuspendAsync(r, id, ct));
+        api.MapPost("/runs/{id}/resume", (HttpRequest r, string id, RunControlEndpoints h, CancellationToken ct) => h.ResumeAsync(r, id, ct));
+        api.MapPost("/runs/{id}/retry", (HttpRequest r, string id, RunControlEndpoints h, CancellationToken ct) => h.RetryAsync(r, id, ct));
         api.MapGet("/health", (HttpRequest r, HealthEndpoints h, CancellationToken ct) => h.GetAsync(r, ct));
         return endpoints;
     }

@@ -48,8 +48,15 @@ public sealed class InterventionEndpoints(
         return Results.Json(new PageResponse<InterventionRecord>(page.Items, page.ContinuationToken), ApiJson.Response);
     }
 
-    /// <summary>POST /api/interventions/{id}/answer</summary>
-    public async Task<IResult> AnswerAsync(HttpRequest request, string id, CancellationToken cancellationToken)
+    /// <summary>POST /api/interventions/{id}/answer — the waiting run continues with the answer.</summary>
+    public Task<IResult> AnswerAsync(HttpRequest request, string id, CancellationToken cancellationToken) =>
+        CompleteAsync(request, id, declined: false, cancellationToken);
+
+    /// <summary>POST /api/interventions/{id}/decline — the waiting phase fails with "declined by …".</summary>
+    public Task<IResult> DeclineAsync(HttpRequest request, string id, CancellationToken cancellationToken) =>
+        CompleteAsync(request, id, declined: true, cancellationToken);
+
+    private async Task<IResult> CompleteAsync(HttpRequest request, string id, bool declined, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (!Ids.IsValid(id))
@@ -87,12 +94,12 @@ public sealed class InterventionEndpoints(
         }
 
         // Raise first: an event nobody waits for any more is harmless, a record marked answered whose run never heard is not.
-        var answer = new InterventionAnswer(id, body.AnsweredBy, Declined: false, body.Fields);
+        var answer = new InterventionAnswer(id, body.AnsweredBy, declined, declined ? null : body.Fields);
         await orchestrations.RaiseEventAsync(current.RunId, RunOrchestrator.InterventionEventName(id), answer, cancellationToken).ConfigureAwait(false);
         try
         {
             var answered = await interventions.TryCompleteAsync(
-                current with { Status = InterventionStatus.Answered, AnsweredBy = body.AnsweredBy, AnsweredUtc = now },
+                current with { Status = declined ? InterventionStatus.Declined : InterventionStatus.Answered, AnsweredBy = body.AnsweredBy, AnsweredUtc = now },
                 cancellationToken).ConfigureAwait(false);
             return answered is null ? Problems.NotFound("Intervention", id) : Results.Json(answered, ApiJson.Response);
         }

@@ -85,7 +85,7 @@ public sealed class RunEndpoints(IRunStore runs, IOrchestrationClient orchestrat
                 input.ScheduleName,
                 input.Trigger,
                 input.OccurrenceUtc,
-                progress?.Status ?? RunStatus.Scheduled,
+                state.RuntimeStatus == OrchestrationStatus.Suspended ? RunStatus.Suspended : progress?.Status ?? RunStatus.Scheduled,
                 null,
                 null,
                 progress?.PhasesDone ?? 0,
@@ -105,6 +105,11 @@ public sealed class RunEndpoints(IRunStore runs, IOrchestrationClient orchestrat
         {
             var state = await orchestrations.GetStatusAsync(run.RunId, includeInputsAndOutputs: false, cancellationToken).ConfigureAwait(false);
             live = state?.ReadCustomStatusAs<RunProgress>();
+            if (state is { RuntimeStatus: OrchestrationStatus.Suspended })
+            {
+                live = (live ?? new RunProgress(RunStatus.Suspended, 0, run.Phases.Count, null, run.Phases, null)) with { Status = RunStatus.Suspended };
+            }
+
             if (state is { RuntimeStatus: OrchestrationStatus.Failed or OrchestrationStatus.Terminated })
             {
                 // The orchestration ended without recording its outcome (terminated, or failed outside a phase).

@@ -17,6 +17,9 @@ public static class RunIds
     public static string ForManualRun(string tenant, string scheduleId, DateTimeOffset requestedUtc, string suffix) =>
         string.Create(CultureInfo.InvariantCulture, $"{tenant}{Separator}{scheduleId}{Separator}{requestedUtc.UtcDateTime:yyyyMMdd'T'HHmmssfff'Z'}-manual-{suffix}");
 
+    /// <summary>The retry of a run: deterministic, so asking twice finds the same retry instead of starting another.</summary>
+    public static string ForRetry(string runId) => runId + "-retry";
+
     /// <summary>The tenant a run id belongs to (its first segment).</summary>
     public static string TenantOf(string runId)
     {

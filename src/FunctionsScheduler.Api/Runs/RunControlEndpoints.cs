@@ -1,0 +1,175 @@
+using FunctionsScheduler.Api.Http;
+using FunctionsScheduler.Core.Runs;
+using FunctionsScheduler.Durable;
+using FunctionsScheduler.Orchestration.Runs;
+using FunctionsScheduler.Storage.Runs;
+using Microsoft.AspNetCore.Http;
+
+namespace FunctionsScheduler.Api.Runs;
+
+/// <summary>The body of cancel, suspend and resume: why, and who asks.</summary>
+public sealed record RunControlRequest
+{
+    public string? Reason { get; init; }
+
+    public string? By { get; init; }
+}
+
+/// <summary>What a control request did to a run.</summary>
+public sealed record RunControlResponse(string RunId, string Action, string Outcome, string? NewRunId = null);
+
+/// <summary>Run control: cancel, suspend, resume and retry. Every action is idempotent.</summary>
+public sealed class RunControlEndpoints(IRunStore runs, IOrchestrationClient orchestrations, ITenantResolver tenants)
+{
+    /// <summary>POST /api/runs/{id}/cancel — the run stops at its next step, cancels open interventions and records itself Cancelled.</summary>
+    public async Task<IResult> CancelAsync(HttpRequest request, string id, CancellationToken cancellationToken)
+    {
+        var (state, body, problem) = await ReadAsync(request, id, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (state!.IsTerminal)
+        {
+            var recorded = await runs.GetAsync(tenants.Resolve(request), id, cancellationToken).ConfigureAwait(false);
+            return recorded?.Status == RunStatus.Cancelled || state.RuntimeStatus == OrchestrationStatus.Terminated
+                ? Ok(id, "cancel", "alreadyCancelled")
+                : Problems.Conflict("The run has already finished.", $"It ended as {recorded?.Status.ToString().ToLowerInvariant() ?? state.RuntimeStatus.ToString().ToLowerInvariant()}; there is nothing to cancel.");
+        }
+
+        if (state.RuntimeStatus == OrchestrationStatus.Suspended)
+        {
+            // A suspended run processes nothing, the cancel event included: resume it so it can stop itself cleanly.
+            await orchestrations.ResumeAsync(id, "resumed to be cancelled", cancellationToken).ConfigureAwait(false);
+        }
+
+        var cancel = new CancelRunRequest(body!.Reason ?? "no reason given", body.By ?? "unknown");
+        await orchestrations.RaiseEventAsync(id, RunOrchestrator.CancelEventName, cancel, cancellationToken).ConfigureAwait(false);
+        return Accepted(id, "cancel", "cancelling");
+    }
+
+    /// <summary>POST /api/runs/{id}/suspend — no step runs until resumed; events (answers, cancel) are kept meanwhile.</summary>
+    public async Task<IResult> SuspendAsync(HttpRequest request, string id, CancellationToken cancellationToken)
+    {
+        var (state, body, problem) = await ReadAsync(request, id, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (state!.IsTerminal)
+        {
+            return Problems.Conflict("The run has already finished.", "Only a run that is still going can be suspended.");
+        }
+
+        if (state.RuntimeStatus == OrchestrationStatus.Suspended)
+        {
+            return Ok(id, "suspend", "alreadySuspended");
+        }
+
+        await orchestrations.SuspendAsync(id, body!.Reason, cancellationToken).ConfigureAwait(false);
+        return Accepted(id, "suspend", "suspended");
+    }
+
+    /// <summary>POST /api/runs/{id}/resume</summary>
+    public async Task<IResult> ResumeAsync(HttpRequest request, string id, CancellationToken cancellationToken)
+    {
+        var (state, body, problem) = await ReadAsync(request, id, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (state!.RuntimeStatus != OrchestrationStatus.Suspended)
+        {
+            return state.IsTerminal
+                ? Problems.Conflict("The run has already finished.", "Only a suspended run can be resumed.")
+                : Ok(id, "resume", "notSuspended");
+        }
+
+        await orchestrations.ResumeAsync(id, body!.Reason, cancellationToken).ConfigureAwait(false);
+        return Accepted(id, "resume", "resumed");
+    }
+
+    /// <summary>
+    /// POST /api/runs/{id}/retry — a new run of the same job snapshot that keeps the phases that succeeded and runs the
+    /// rest. The retry's id is derived from the run's, so asking twice returns the same retry.
+    /// </summary>
+    public async Task<IResult> RetryAsync(HttpRequest request, string id, CancellationToken cancellationToken)
+    {
+        var (state, _, problem) = await ReadAsync(request, id, cancellationToken, includeInput: true).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var tenant = tenants.Resolve(request);
+        var recorded = await runs.GetAsync(tenant, id, cancellationToken).ConfigureAwait(false);
+        if (!state!.IsTerminal || recorded?.Status is RunStatus.Succeeded)
+        {
+            return Problems.Conflict("Only a failed or cancelled run can be retried.", $"The run is {recorded?.Status.ToString().ToLowerInvariant() ?? state.RuntimeStatus.ToString().ToLowerInvariant()}.");
+        }
+
+        var original = state.ReadInputAs<RunRequest>() ?? throw new InvalidOperationException($"Run {id} has no input to retry from.");
+        var kept = recorded?.Phases.Where(p => p.Status == PhaseStatus.Succeeded).ToArray() ?? [];
+        var retryId = RunIds.ForRetry(id);
+        var retry = original with
+        {
+            Trigger = "retry",
+            OccurrenceUtc = null,
+            NotBeforeUtc = null,
+            RetryOf = id,
+            CompletedPhases = kept,
+        };
+        var outcome = await orchestrations.StartNewAsync(RunOrchestrator.Name, retryId, retry, cancellationToken).ConfigureAwait(false);
+        return Results.Json(
+            new RunControlResponse(id, "retry", outcome == StartOutcome.Started ? "started" : "alreadyStarted", retryId),
+            ApiJson.Response,
+            statusCode: StatusCodes.Status202Accepted);
+    }
+
+    private async Task<(OrchestrationState? State, RunControlRequest? Body, IResult? Problem)> ReadAsync(
+        HttpRequest request, string id, CancellationToken cancellationToken, bool includeInput = false)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!Ids.IsValid(id))
+        {
+            return (null, null, Problems.Validation("id", Ids.Rule));
+        }
+
+        RunControlRequest body = new();
+        if (request.ContentLength is > 0)
+        {
+            var (parsed, errors) = await RequestBody.ReadAsync<RunControlRequest>(request, cancellationToken).ConfigureAwait(false);
+            if (parsed is null)
+            {
+                return (null, null, Problems.Validation(errors));
+            }
+
+            if (parsed.Reason is { Length: > 500 })
+            {
+                return (null, null, Problems.Validation("reason", "reason has at most 500 characters."));
+            }
+
+            if (parsed.By is { Length: > 200 })
+            {
+                return (null, null, Problems.Validation("by", "by has at most 200 characters."));
+            }
+
+            body = parsed;
+        }
+
+        var tenant = tenants.Resolve(request);
+        var state = id.StartsWith(tenant + RunIds.Separator, StringComparison.Ordinal)
+            ? await orchestrations.GetStatusAsync(id, includeInput, cancellationToken).ConfigureAwait(false)
+            : null;
+        return state is null ? (null, null, Problems.NotFound("Run", id)) : (state, body, null);
+    }
+
+    private static IResult Ok(string id, string action, string outcome) =>
+        Results.Json(new RunControlResponse(id, action, outcome), ApiJson.Response);
+
+    private static IResult Accepted(string id, string action, string outcome) =>
+        Results.Json(new RunControlResponse(id, action, outcome), ApiJson.Response, statusCode: StatusCodes.Status202Accepted);
+}
