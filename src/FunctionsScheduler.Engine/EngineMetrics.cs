@@ -8,6 +8,7 @@ public sealed class EngineMetrics
     private long _activities;
     private long _historyLoads;
     private long _abandonedSteps;
+    private long _timersFiredInMemory;
 
     /// <summary>Calls made to tables, queues and blobs.</summary>
     public long StorageCalls => Interlocked.Read(ref _storageCalls);
@@ -23,6 +24,11 @@ public sealed class EngineMetrics
 
     /// <summary>Steps abandoned because another writer changed the instance first.</summary>
     public long AbandonedSteps => Interlocked.Read(ref _abandonedSteps);
+
+    /// <summary>Timers delivered by the in-memory wake-up rather than their queue message.</summary>
+    public long TimersFiredInMemory => Interlocked.Read(ref _timersFiredInMemory);
+
+    internal void TimerFiredInMemory() => Interlocked.Increment(ref _timersFiredInMemory);
 
     internal void StorageCall() => Interlocked.Increment(ref _storageCalls);
 

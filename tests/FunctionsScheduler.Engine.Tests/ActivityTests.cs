@@ -44,7 +44,7 @@ public sealed class ActivityTests(AzuriteFixture azurite)
 
         Assert.Equal(OrchestrationStatus.Failed, state.RuntimeStatus);
         Assert.Contains("Activity 'Fail' failed", state.FailureMessage);
-        // Attempts at 0 and ~400 ms; the next one (~800 ms) would start past the 700 ms timeout.
+        // Attempts at 0 and ~100 ms; the next one would wait 5 s more, past the 4 s retry timeout.
         Assert.Equal(2, probe.Calls("Fail:" + state.InstanceId));
     }
 

@@ -8,17 +8,18 @@ namespace FunctionsScheduler.Engine.Tests;
 public sealed class TimerTests(AzuriteFixture azurite)
 {
     [Fact]
-    public async Task Timer_never_fires_before_its_time_and_fires_in_memory_without_queue_rounding()
+    public async Task Timer_never_fires_before_its_time_and_is_woken_in_memory()
     {
         await using var host = await EngineHost.StartAsync(azurite, AzuriteFixture.UniqueName("hub"), new Probe());
 
-        var state = await host.RunAsync("Timer", 1200);
+        var state = await host.RunAsync("Timer", 1100);
 
         var outcome = state.ReadOutputAs<TimerOutcome>()!;
         Assert.True(outcome.ResumedAt >= outcome.FireAt, $"resumed {outcome.ResumedAt:O} before {outcome.FireAt:O}");
         Assert.True(outcome.ActivityRanAt >= outcome.FireAt, $"activity ran {outcome.ActivityRanAt:O} before {outcome.FireAt:O}");
-        // The queue fallback would arrive at the next whole second (2 s); the in-memory wake-up is on time.
-        Assert.True(outcome.ResumedAt - outcome.FireAt < TimeSpan.FromMilliseconds(600), $"fired {outcome.ResumedAt - outcome.FireAt} late");
+        // The queue fallback would arrive at the next whole second (900 ms late); the in-memory wake-up fires at fireAt.
+        // (No upper bound on lateness here: the shared build machine is often saturated.)
+        Assert.Equal(1, host.Engine.Metrics.TimersFiredInMemory);
     }
 
     [Fact]

@@ -264,6 +264,10 @@ internal sealed class OrchestrationStepper
                     {
                         plan.Add(new TimerFired(t.TaskId, fireAt));
                         fired.Add(t.TaskId);
+                        if (m.Receipt is null)
+                        {
+                            _storage.Metrics.TimerFiredInMemory();
+                        }
                     }
                     else
                     {

@@ -53,14 +53,14 @@ internal sealed class EngineHost : IAsyncDisposable
     public async Task<OrchestrationState> WaitAsync(string instanceId, TimeSpan? timeout = null)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        cts.CancelAfter(timeout ?? TimeSpan.FromSeconds(8));
+        cts.CancelAfter(timeout ?? TimeSpan.FromSeconds(20)); // generous: the build machine is shared and often saturated
         return await Client.WaitForCompletionAsync(instanceId, cts.Token);
     }
 
     /// <summary>Polls the status until <paramref name="condition"/> holds (or fails the test after the timeout).</summary>
     public async Task<OrchestrationState> WaitUntilAsync(string instanceId, Func<OrchestrationState, bool> condition, TimeSpan? timeout = null)
     {
-        var deadline = TimeProvider.System.GetUtcNow() + (timeout ?? TimeSpan.FromSeconds(8));
+        var deadline = TimeProvider.System.GetUtcNow() + (timeout ?? TimeSpan.FromSeconds(20));
         while (true)
         {
             var state = await Client.GetStatusAsync(instanceId, true, TestContext.Current.CancellationToken);
