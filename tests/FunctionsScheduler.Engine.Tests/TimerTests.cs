@@ -43,6 +43,27 @@ public sealed class TimerTests(AzuriteFixture azurite)
         Assert.True(outcome.ActivityRanAt >= outcome.FireAt);
     }
 
+    [Fact]
+    public async Task Timer_message_that_arrives_early_is_not_fired_before_its_time()
+    {
+        var hub = AzuriteFixture.UniqueName("hub");
+        await using var host = await EngineHost.StartAsync(azurite, hub, new Probe());
+        var id = AzuriteFixture.UniqueName("i");
+        await host.Client.StartNewAsync("Timer", id, 2500, TestContext.Current.CancellationToken);
+        await host.WaitUntilAsync(id, s => s.RuntimeStatus == OrchestrationStatus.Running);
+
+        // Forge the timer's message with no delay, as a truncated visibility or a >7-day re-send would deliver it.
+        var storage = new TaskHubStorage(host.Options, new EngineMetrics());
+        var row = await storage.GetInstanceAsync(id, TestContext.Current.CancellationToken);
+        var early = TimeProvider.System.GetUtcNow();
+        await storage.SendControlAsync(new Queues.TimerFiredMessage(id, row!.ExecutionId, 0, early.AddMilliseconds(2400)), null, TestContext.Current.CancellationToken);
+        var state = await host.WaitAsync(id);
+
+        var outcome = state.ReadOutputAs<TimerOutcome>()!;
+        Assert.True(outcome.ResumedAt >= outcome.FireAt, $"resumed {outcome.ResumedAt:O} before {outcome.FireAt:O}");
+        Assert.True(outcome.ActivityRanAt >= outcome.FireAt);
+    }
+
     [Theory]
     [InlineData(1200, 2)]
     [InlineData(1000, 1)]
