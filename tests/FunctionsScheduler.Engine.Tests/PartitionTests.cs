@@ -24,6 +24,8 @@ public sealed class PartitionTests(AzuriteFixture azurite)
 
         Assert.All(states, s => Assert.Equal(OrchestrationStatus.Completed, s.RuntimeStatus));
         Assert.All(states, s => Assert.Equal($"{s.InstanceId}-a+{s.InstanceId}-b", s.ReadOutputAs<string>()));
+        // Orchestrator code may legitimately re-run (replay after an abandoned step); what must hold is that two
+        // steps of one instance never run at the same time and each instance records exactly one completion.
         Assert.Equal(0, probe.Overlaps);
         Assert.True(first.Engine.Metrics.Steps > 0 && second.Engine.Metrics.Steps > 0, "both engines stepped instances");
         var history = new TableClient(azurite.ConnectionString, hub + "History");
@@ -32,7 +34,6 @@ public sealed class PartitionTests(AzuriteFixture azurite)
             .GroupBy(e => e.PartitionKey)
             .ToDictionary(g => g.Key, g => g.Count());
         Assert.All(ids, id => Assert.Equal(1, completions.GetValueOrDefault(id)));
-        Assert.All(ids, id => Assert.Equal(1, probe.Calls("Completed:" + id)));
     }
 
     [Fact]

@@ -158,6 +158,12 @@ internal sealed class ActivityWorker
             Log.ActivityAbandoned(_logger, item?.Name ?? "?", item?.TaskId ?? -1, item?.InstanceId ?? "?");
             await _storage.AbandonMessageAsync(_storage.WorkItems, message.MessageId, popReceipt, TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
         }
+        catch (Exception e) when (item is null && e is System.Text.Json.JsonException or InvalidDataException or NotSupportedException)
+        {
+            // Unreadable: no instance to report to, and retrying cannot help.
+            Log.WorkItemPollFailed(_logger, e);
+            await _storage.DeleteMessageAsync(_storage.WorkItems, message.MessageId, popReceipt, CancellationToken.None).ConfigureAwait(false);
+        }
         catch (Exception e)
         {
             // Storage trouble: the item reappears after its visibility timeout and runs again (at least once).

@@ -145,7 +145,9 @@ internal sealed class OrchestrationStepper
 
         if (!stillOwned())
         {
-            // The partition moved while we replayed; the new owner processes these messages.
+            // The partition's lease lapsed while we replayed; whoever owns it next processes these messages.
+            _storage.Metrics.AbandonedStep();
+            Log.StepAbandoned(_logger, instanceId, "the partition lease lapsed");
             await DeferAsync(messages, cancellationToken, TimeSpan.Zero).ConfigureAwait(false);
             return;
         }
@@ -175,7 +177,7 @@ internal sealed class OrchestrationStepper
         {
             _cache.Remove(instanceId);
             _storage.Metrics.AbandonedStep();
-            Log.StepAbandoned(_logger, instanceId);
+            Log.StepAbandoned(_logger, instanceId, "the instance changed concurrently");
             await DeferAsync(messages, cancellationToken, TimeSpan.Zero).ConfigureAwait(false);
             return;
         }

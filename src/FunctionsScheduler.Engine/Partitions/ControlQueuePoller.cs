@@ -16,6 +16,7 @@ internal sealed class ControlQueuePoller
     private const int BatchSize = 32;
     private static readonly TimeSpan MinPollDelay = TimeSpan.FromMilliseconds(25);
     private static readonly TimeSpan MessageLease = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan StepRetryDelay = TimeSpan.FromSeconds(1);
 
     private readonly Partition _partition;
     private readonly TaskHubStorage _storage;
@@ -141,12 +142,26 @@ internal sealed class ControlQueuePoller
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            // The messages reappear after their lease; in-memory timers fall back to their queue message.
+            // Let the messages come back soon rather than after their whole lease; in-memory timers fall back to their queue message.
             Log.StepFailed(_logger, instanceId, e);
+            await AbandonAsync(messages).ConfigureAwait(false);
         }
         finally
         {
             _stepSlots.Release();
+        }
+    }
+
+    private async Task AbandonAsync(IReadOnlyList<InboundMessage> messages)
+    {
+        try
+        {
+            await Task.WhenAll(messages.Where(m => m.Receipt is not null).Select(m =>
+                _storage.AbandonMessageAsync(m.Queue!, m.Receipt!.MessageId, m.Receipt.PopReceipt, StepRetryDelay, CancellationToken.None))).ConfigureAwait(false);
+        }
+        catch (Azure.RequestFailedException e)
+        {
+            Log.PollFailed(_logger, _partition.Index, e);
         }
     }
 }

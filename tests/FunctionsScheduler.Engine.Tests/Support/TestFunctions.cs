@@ -85,7 +85,6 @@ public static class TestFunctions
                 probe.GuardStep(ctx.InstanceId);
                 var a = await ctx.CallActivityAsync<string>("Echo", ctx.InstanceId + "-a");
                 var b = await ctx.CallActivityAsync<string>("Echo", ctx.InstanceId + "-b");
-                probe.Count("Completed:" + ctx.InstanceId);
                 return a + "+" + b;
             })
             .AddOrchestrator("StepThenWait", async ctx =>
