@@ -28,9 +28,17 @@ internal sealed class OrchestrationStepper
     private readonly ILogger _logger;
     private readonly InstanceCache _cache = new();
     private readonly InMemoryTimers _timers;
+    private readonly Func<WorkItemMessage, CancellationToken, Task> _dispatchWorkItem;
 
-    public OrchestrationStepper(TaskHubStorage storage, FunctionRegistry registry, TimeProvider timeProvider, ILogger logger, InMemoryTimers timers)
+    public OrchestrationStepper(
+        TaskHubStorage storage,
+        FunctionRegistry registry,
+        TimeProvider timeProvider,
+        ILogger logger,
+        InMemoryTimers timers,
+        Func<WorkItemMessage, CancellationToken, Task> dispatchWorkItem)
     {
+        _dispatchWorkItem = dispatchWorkItem;
         _storage = storage;
         _registry = registry;
         _timeProvider = timeProvider;
@@ -126,7 +134,7 @@ internal sealed class OrchestrationStepper
                 {
                     case TaskScheduled scheduled:
                         var workItem = new WorkItemMessage(instanceId, row.ExecutionId, scheduled.TaskId, scheduled.Name, scheduled.Input);
-                        plan.Outbound.Add(ct => _storage.SendWorkItemAsync(workItem, ct));
+                        plan.Outbound.Add(ct => _dispatchWorkItem(workItem, ct));
                         break;
                     case TimerCreated timer:
                         var fired = new TimerFiredMessage(instanceId, row.ExecutionId, timer.TaskId, timer.FireAt);

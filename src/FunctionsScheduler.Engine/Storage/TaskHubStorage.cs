@@ -137,12 +137,21 @@ internal sealed class TaskHubStorage
         return remaining <= TimeSpan.Zero ? TimeSpan.Zero : TimeSpan.FromSeconds(Math.Ceiling(remaining.TotalSeconds));
     }
 
-    public async Task SendWorkItemAsync(WorkItemMessage message, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends an activity invocation. With <paramref name="hold"/> the item starts invisible for that long: the sender
+    /// runs it itself by the returned receipt, and the item reappears for others only if the sender dies.
+    /// </summary>
+    public async Task<SendReceipt> SendWorkItemAsync(WorkItemMessage message, TimeSpan? hold, CancellationToken cancellationToken)
     {
         var text = await EncodeForQueueAsync(message.Serialize(), message.InstanceId, cancellationToken).ConfigureAwait(false);
         Metrics.StorageCall();
-        await WorkItems.SendMessageAsync(text, null, NeverExpire, cancellationToken).ConfigureAwait(false);
-        LocalSignals.WorkItemEnqueued(HubKey);
+        var receipt = await WorkItems.SendMessageAsync(text, hold, NeverExpire, cancellationToken).ConfigureAwait(false);
+        if (hold is null)
+        {
+            LocalSignals.WorkItemEnqueued(HubKey);
+        }
+
+        return receipt.Value;
     }
 
     public async Task<string> ReadMessageTextAsync(QueueMessage message, CancellationToken cancellationToken)
