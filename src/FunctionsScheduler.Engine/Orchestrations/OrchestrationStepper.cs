@@ -22,6 +22,9 @@ internal sealed class OrchestrationStepper
 {
     private static readonly TimeSpan NotStartedRetry = TimeSpan.FromSeconds(1);
 
+    // Far longer than any commit takes, so rows this old cannot belong to a step still in flight.
+    private static readonly TimeSpan StaleHistoryAge = TimeSpan.FromSeconds(30);
+
     private readonly TaskHubStorage _storage;
     private readonly FunctionRegistry _registry;
     private readonly TimeProvider _timeProvider;
@@ -161,7 +164,16 @@ internal sealed class OrchestrationStepper
         }
 
         await SendAsync(plan.Outbound, cancellationToken).ConfigureAwait(false);
-        await _storage.AppendHistoryAsync(instanceId, row.ExecutionId, history.Count, added, cancellationToken).ConfigureAwait(false);
+        if (!await _storage.TryAppendHistoryAsync(instanceId, row.ExecutionId, history.Count, added, cancellationToken).ConfigureAwait(false))
+        {
+            // Rows exist where ours go: another step got there first (or one crashed half-way; clear its rows once they are old).
+            _cache.Remove(instanceId);
+            _storage.Metrics.AbandonedStep();
+            var cleared = await _storage.DeleteStaleHistoryAsync(instanceId, row.ExecutionId, history.Count, now - StaleHistoryAge, cancellationToken).ConfigureAwait(false);
+            Log.StepAbandoned(_logger, instanceId, cleared ? "a crashed step left history rows (now deleted)" : "another step wrote history first");
+            await DeferAsync(messages, cancellationToken, cleared ? TimeSpan.Zero : NotStartedRetry).ConfigureAwait(false);
+            return;
+        }
 
         row.Status = status;
         row.HistoryCount = all.Count;
@@ -183,6 +195,7 @@ internal sealed class OrchestrationStepper
 
         if (!await _storage.TryUpdateInstanceAsync(row, cancellationToken).ConfigureAwait(false))
         {
+            await _storage.DeleteOwnHistoryAsync(instanceId, row.ExecutionId, history.Count, added.Count, cancellationToken).ConfigureAwait(false);
             _cache.Remove(instanceId);
             _storage.Metrics.AbandonedStep();
             Log.StepAbandoned(_logger, instanceId, "the instance changed concurrently");
