@@ -46,9 +46,9 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable, IDurableFu
         _leases = new PartitionLeases(_storage, timeProvider, _logger);
         _timers = new InMemoryTimers(timeProvider, FireTimer);
         _stepSlots = new SemaphoreSlim(settings.MaxConcurrentOrchestrationSteps, settings.MaxConcurrentOrchestrationSteps);
-        var stepper = new OrchestrationStepper(_storage, _registry, timeProvider, _logger, _timers);
+        _activities = new ActivityWorker(_storage, _registry, services, timeProvider, _logger, _abortActivities.Token);
+        var stepper = new OrchestrationStepper(_storage, _registry, timeProvider, _logger, _timers, _activities.DispatchAsync);
         _pollers = [.. _leases.Partitions.Select(p => new ControlQueuePoller(p, _storage, stepper, _stepSlots, timeProvider, _logger))];
-        _activities = new ActivityWorker(_storage, _registry, services, timeProvider, _logger);
     }
 
     /// <summary>Counters of this engine's storage calls, steps and activities.</summary>
@@ -87,9 +87,10 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable, IDurableFu
         LocalSignals.ListenWorkItems(_storage.HubKey, this, _activities.Wake.Set);
 
         var stop = _stopDequeuing.Token;
+        _activities.RunLocally = true;
         _loops.Add(Task.Run(() => MaintainLeasesAsync(stop), CancellationToken.None));
         _loops.AddRange(_pollers.Select(p => Task.Run(() => p.RunAsync(stop), CancellationToken.None)));
-        _activityLoop = Task.Run(() => _activities.RunAsync(stop, _abortActivities.Token), CancellationToken.None);
+        _activityLoop = Task.Run(() => _activities.RunAsync(stop), CancellationToken.None);
         Log.EngineStarted(_logger, WorkerId, _storage.Options.TaskHubName, _storage.Options.PartitionCount);
     }
 
@@ -105,6 +106,7 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable, IDurableFu
         }
 
         LocalSignals.Unlisten(_storage.HubKey, this);
+        _activities.RunLocally = false;
         await _stopDequeuing.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_loops).ConfigureAwait(false);
         await _activityLoop!.ConfigureAwait(false);

@@ -8,6 +8,8 @@ public sealed class EngineMetrics
     private long _activities;
     private long _historyLoads;
     private long _abandonedSteps;
+    private long _timersFiredInMemory;
+    private long _localActivityStarts;
 
     /// <summary>Calls made to tables, queues and blobs.</summary>
     public long StorageCalls => Interlocked.Read(ref _storageCalls);
@@ -23,6 +25,16 @@ public sealed class EngineMetrics
 
     /// <summary>Steps abandoned because another writer changed the instance first.</summary>
     public long AbandonedSteps => Interlocked.Read(ref _abandonedSteps);
+
+    /// <summary>Timers delivered by the in-memory wake-up rather than their queue message.</summary>
+    public long TimersFiredInMemory => Interlocked.Read(ref _timersFiredInMemory);
+
+    /// <summary>Activities run by the process that scheduled them, without a queue receive.</summary>
+    public long LocalActivityStarts => Interlocked.Read(ref _localActivityStarts);
+
+    internal void LocalActivityStart() => Interlocked.Increment(ref _localActivityStarts);
+
+    internal void TimerFiredInMemory() => Interlocked.Increment(ref _timersFiredInMemory);
 
     internal void StorageCall() => Interlocked.Increment(ref _storageCalls);
 

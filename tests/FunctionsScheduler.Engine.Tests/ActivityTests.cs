@@ -44,7 +44,7 @@ public sealed class ActivityTests(AzuriteFixture azurite)
 
         Assert.Equal(OrchestrationStatus.Failed, state.RuntimeStatus);
         Assert.Contains("Activity 'Fail' failed", state.FailureMessage);
-        // Attempts at 0 and ~400 ms; the next one (~800 ms) would start past the 700 ms timeout.
+        // Attempts at 0 and ~100 ms; the next one would wait 5 s more, past the 4 s retry timeout.
         Assert.Equal(2, probe.Calls("Fail:" + state.InstanceId));
     }
 
@@ -82,4 +82,30 @@ public sealed class ActivityTests(AzuriteFixture azurite)
 
         Assert.Equal(3, host.Services.ScopesCreated);
     }
+
+    [Fact]
+    public async Task Stopping_lets_a_running_activity_finish_and_a_new_engine_continues_without_rerunning_it()
+    {
+        var hub = AzuriteFixture.UniqueName("hub");
+        var probe = new Probe();
+        var id = AzuriteFixture.UniqueName("i");
+        var workerId = AzuriteFixture.UniqueName("w");
+        await using (var first = await EngineHost.StartAsync(azurite, hub, probe, workerId))
+        {
+            await first.Client.StartNewAsync("SlowThenEcho", id, null, Ct);
+            await first.WaitUntilAsync(id, _ => probe.Calls("Slow:" + id) == 1);
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await first.Engine.StopAsync(grace.Token);
+            Assert.Equal(1, probe.Calls("SlowDone:" + id));
+        }
+
+        await using var second = await EngineHost.StartAsync(azurite, hub, probe, workerId);
+        var state = await second.WaitAsync(id);
+
+        Assert.Equal(OrchestrationStatus.Completed, state.RuntimeStatus);
+        Assert.Equal(1, probe.Calls("Slow:" + id));
+        Assert.Equal(1, probe.Calls($"Echo:{id}-after"));
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 }

@@ -8,17 +8,18 @@ namespace FunctionsScheduler.Engine.Tests;
 public sealed class TimerTests(AzuriteFixture azurite)
 {
     [Fact]
-    public async Task Timer_never_fires_before_its_time_and_fires_in_memory_without_queue_rounding()
+    public async Task Timer_never_fires_before_its_time_and_is_woken_in_memory()
     {
         await using var host = await EngineHost.StartAsync(azurite, AzuriteFixture.UniqueName("hub"), new Probe());
 
-        var state = await host.RunAsync("Timer", 1200);
+        var state = await host.RunAsync("Timer", 1100);
 
         var outcome = state.ReadOutputAs<TimerOutcome>()!;
         Assert.True(outcome.ResumedAt >= outcome.FireAt, $"resumed {outcome.ResumedAt:O} before {outcome.FireAt:O}");
         Assert.True(outcome.ActivityRanAt >= outcome.FireAt, $"activity ran {outcome.ActivityRanAt:O} before {outcome.FireAt:O}");
-        // The queue fallback would arrive at the next whole second (2 s); the in-memory wake-up is on time.
-        Assert.True(outcome.ResumedAt - outcome.FireAt < TimeSpan.FromMilliseconds(600), $"fired {outcome.ResumedAt - outcome.FireAt} late");
+        // The queue fallback would arrive at the next whole second (900 ms late); the in-memory wake-up fires at fireAt.
+        // (No upper bound on lateness here: the shared build machine is often saturated.)
+        Assert.Equal(1, host.Engine.Metrics.TimersFiredInMemory);
     }
 
     [Fact]
@@ -39,6 +40,27 @@ public sealed class TimerTests(AzuriteFixture azurite)
         Assert.Equal(OrchestrationStatus.Completed, state.RuntimeStatus);
         var outcome = state.ReadOutputAs<TimerOutcome>()!;
         Assert.True(outcome.ResumedAt >= outcome.FireAt);
+        Assert.True(outcome.ActivityRanAt >= outcome.FireAt);
+    }
+
+    [Fact]
+    public async Task Timer_message_that_arrives_early_is_not_fired_before_its_time()
+    {
+        var hub = AzuriteFixture.UniqueName("hub");
+        await using var host = await EngineHost.StartAsync(azurite, hub, new Probe());
+        var id = AzuriteFixture.UniqueName("i");
+        await host.Client.StartNewAsync("Timer", id, 2500, TestContext.Current.CancellationToken);
+        await host.WaitUntilAsync(id, s => s.RuntimeStatus == OrchestrationStatus.Running);
+
+        // Forge the timer's message with no delay, as a truncated visibility or a >7-day re-send would deliver it.
+        var storage = new TaskHubStorage(host.Options, new EngineMetrics());
+        var row = await storage.GetInstanceAsync(id, TestContext.Current.CancellationToken);
+        var early = TimeProvider.System.GetUtcNow();
+        await storage.SendControlAsync(new Queues.TimerFiredMessage(id, row!.ExecutionId, 0, early.AddMilliseconds(2400)), null, TestContext.Current.CancellationToken);
+        var state = await host.WaitAsync(id);
+
+        var outcome = state.ReadOutputAs<TimerOutcome>()!;
+        Assert.True(outcome.ResumedAt >= outcome.FireAt, $"resumed {outcome.ResumedAt:O} before {outcome.FireAt:O}");
         Assert.True(outcome.ActivityRanAt >= outcome.FireAt);
     }
 

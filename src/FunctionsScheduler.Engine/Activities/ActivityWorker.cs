@@ -25,9 +25,12 @@ internal sealed class ActivityWorker
     private readonly SemaphoreSlim _slots;
     private readonly List<Task> _running = [];
     private readonly Lock _runningLock = new();
+    private readonly CancellationToken _abort;
+    private volatile bool _runLocally;
 
-    public ActivityWorker(TaskHubStorage storage, FunctionRegistry registry, IServiceProvider services, TimeProvider timeProvider, ILogger logger)
+    public ActivityWorker(TaskHubStorage storage, FunctionRegistry registry, IServiceProvider services, TimeProvider timeProvider, ILogger logger, CancellationToken abortActivities)
     {
+        _abort = abortActivities;
         _storage = storage;
         _registry = registry;
         _services = services;
@@ -38,8 +41,15 @@ internal sealed class ActivityWorker
 
     public AsyncSignal Wake { get; } = new();
 
-    /// <summary>Dequeues until <paramref name="stopDequeuing"/>; activities run under <paramref name="abortActivities"/>.</summary>
-    public async Task RunAsync(CancellationToken stopDequeuing, CancellationToken abortActivities)
+    /// <summary>Whether work items this process sends are run here at once (on while the engine runs).</summary>
+    public bool RunLocally
+    {
+        get => _runLocally;
+        set => _runLocally = value;
+    }
+
+    /// <summary>Dequeues until <paramref name="stopDequeuing"/>.</summary>
+    public async Task RunAsync(CancellationToken stopDequeuing)
     {
         var delay = MinPollDelay;
         var max = _storage.Options.MaxConcurrentActivities;
@@ -47,34 +57,28 @@ internal sealed class ActivityWorker
         {
             try
             {
+                // Wait for a free slot without keeping it: local dispatches must find slots while we receive.
                 await _slots.WaitAsync(stopDequeuing).ConfigureAwait(false);
-                var free = 1;
-                while (free < Math.Min(max, 32) && _slots.Wait(0))
+                _slots.Release();
+                var want = Math.Clamp(_slots.CurrentCount, 1, Math.Min(max, 32));
+                _storage.Metrics.StorageCall();
+                var messages = (await _storage.WorkItems.ReceiveMessagesAsync(want, _storage.Options.ActivityVisibilityTimeout, CancellationToken.None).ConfigureAwait(false)).Value;
+                for (var i = 0; i < messages.Length; i++)
                 {
-                    free++;
-                }
+                    try
+                    {
+                        await _slots.WaitAsync(stopDequeuing).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        // Stopping: hand the items we cannot start back at once.
+                        await Task.WhenAll(messages.Skip(i).Select(m =>
+                            _storage.AbandonMessageAsync(_storage.WorkItems, m.MessageId, m.PopReceipt, TimeSpan.Zero, CancellationToken.None))).ConfigureAwait(false);
+                        throw;
+                    }
 
-                QueueMessage[] messages;
-                try
-                {
-                    _storage.Metrics.StorageCall();
-                    messages = (await _storage.WorkItems.ReceiveMessagesAsync(free, _storage.Options.ActivityVisibilityTimeout, stopDequeuing).ConfigureAwait(false)).Value;
-                }
-                catch
-                {
-                    _slots.Release(free);
-                    throw;
-                }
-
-                // Each started activity keeps one slot until it finishes; return the unused ones.
-                if (free > messages.Length)
-                {
-                    _slots.Release(free - messages.Length);
-                }
-
-                foreach (var message in messages)
-                {
-                    Track(Task.Run(() => ExecuteAsync(message, abortActivities), CancellationToken.None));
+                    var message = messages[i];
+                    Track(Task.Run(() => ExecuteAsync(message), CancellationToken.None));
                 }
 
                 if (messages.Length > 0)
@@ -94,9 +98,39 @@ internal sealed class ActivityWorker
             catch (Exception e)
             {
                 Log.WorkItemPollFailed(_logger, e);
-                await Task.Delay(_storage.Options.MaxPollDelay, _timeProvider, stopDequeuing).ConfigureAwait(false);
+                await Task.Delay(_storage.Options.MaxPollDelay, _timeProvider, stopDequeuing).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// Sends a work item and, when a slot is free, runs it here at once, holding the message by its send receipt
+    /// (no receive, no poll). Its result is processed after the scheduling step committed, because the partition
+    /// poller finishes that step before it dequeues again.
+    /// </summary>
+    public async Task DispatchAsync(WorkItemMessage item, CancellationToken cancellationToken)
+    {
+        if (!_runLocally || !_slots.Wait(0))
+        {
+            await _storage.SendWorkItemAsync(item, null, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        item = item with { HeldBySender = true };
+        SendReceipt receipt;
+        try
+        {
+            receipt = await _storage.SendWorkItemAsync(item, _storage.Options.ActivityVisibilityTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _slots.Release();
+            throw;
+        }
+
+        _storage.Metrics.LocalActivityStart();
+        var message = QueuesModelFactory.QueueMessage(receipt.MessageId, receipt.PopReceipt, BinaryData.FromString(item.Serialize()), dequeueCount: 0);
+        Track(Task.Run(() => ExecuteAsync(message), CancellationToken.None));
     }
 
     /// <summary>Activities still running.</summary>
@@ -117,19 +151,21 @@ internal sealed class ActivityWorker
         }
     }
 
-    private async Task ExecuteAsync(QueueMessage message, CancellationToken abort)
+    private async Task ExecuteAsync(QueueMessage message)
     {
+        var abort = _abort;
         var popReceipt = message.PopReceipt;
         WorkItemMessage? item = null;
         try
         {
             item = WorkItemMessage.Deserialize(await _storage.ReadMessageTextAsync(message, abort).ConfigureAwait(false));
             ControlMessage result;
-            if (message.DequeueCount > _storage.Options.PoisonDequeueCount)
+            var attempts = message.DequeueCount + (item.HeldBySender ? 1 : 0);
+            if (attempts > _storage.Options.PoisonDequeueCount)
             {
-                Log.ActivityPoison(_logger, item.Name, item.TaskId, item.InstanceId, message.DequeueCount);
+                Log.ActivityPoison(_logger, item.Name, item.TaskId, item.InstanceId, attempts);
                 result = new TaskFailedMessage(item.InstanceId, item.ExecutionId, item.TaskId, "PoisonMessage",
-                    $"The work item of activity '{item.Name}' was dequeued {message.DequeueCount} times (limit {_storage.Options.PoisonDequeueCount}) without completing; the worker running it probably crashed or hung.");
+                    $"The work item of activity '{item.Name}' was dequeued {attempts} times (limit {_storage.Options.PoisonDequeueCount}) without completing; the worker running it probably crashed or hung.");
             }
             else
             {
@@ -157,6 +193,12 @@ internal sealed class ActivityWorker
             // Shutdown: make the item visible again at once so another worker (or our restart) runs it.
             Log.ActivityAbandoned(_logger, item?.Name ?? "?", item?.TaskId ?? -1, item?.InstanceId ?? "?");
             await _storage.AbandonMessageAsync(_storage.WorkItems, message.MessageId, popReceipt, TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (item is null && e is System.Text.Json.JsonException or InvalidDataException or NotSupportedException)
+        {
+            // Unreadable: no instance to report to, and retrying cannot help.
+            Log.WorkItemPollFailed(_logger, e);
+            await _storage.DeleteMessageAsync(_storage.WorkItems, message.MessageId, popReceipt, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e)
         {

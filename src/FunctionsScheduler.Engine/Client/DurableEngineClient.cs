@@ -105,6 +105,7 @@ public sealed class DurableEngineClient : IOrchestrationClient
                 ?? throw new InvalidOperationException($"No orchestration instance '{instanceId}' exists.");
             if (state.IsTerminal)
             {
+                LocalSignals.Forget(_storage.HubKey, instanceId, changed);
                 return state;
             }
 

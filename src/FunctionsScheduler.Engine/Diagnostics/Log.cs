@@ -23,8 +23,8 @@ internal static partial class Log
     [LoggerMessage(10, LogLevel.Debug, "Instance {InstanceId} stepped: {Status}, {NewEvents} new events")]
     public static partial void Stepped(ILogger logger, string instanceId, string status, int newEvents);
 
-    [LoggerMessage(11, LogLevel.Warning, "Instance {InstanceId}: step abandoned because the instance changed concurrently")]
-    public static partial void StepAbandoned(ILogger logger, string instanceId);
+    [LoggerMessage(11, LogLevel.Warning, "Instance {InstanceId}: step abandoned because {Reason}")]
+    public static partial void StepAbandoned(ILogger logger, string instanceId, string reason);
 
     [LoggerMessage(12, LogLevel.Information, "Instance {InstanceId}: dropped {MessageKind} ({Reason})")]
     public static partial void MessageDropped(ILogger logger, string instanceId, string messageKind, string reason);

@@ -22,15 +22,26 @@ internal sealed class OrchestrationStepper
 {
     private static readonly TimeSpan NotStartedRetry = TimeSpan.FromSeconds(1);
 
+    // Far longer than any commit takes, so rows this old cannot belong to a step still in flight.
+    private static readonly TimeSpan StaleHistoryAge = TimeSpan.FromSeconds(30);
+
     private readonly TaskHubStorage _storage;
     private readonly FunctionRegistry _registry;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly InstanceCache _cache = new();
     private readonly InMemoryTimers _timers;
+    private readonly Func<WorkItemMessage, CancellationToken, Task> _dispatchWorkItem;
 
-    public OrchestrationStepper(TaskHubStorage storage, FunctionRegistry registry, TimeProvider timeProvider, ILogger logger, InMemoryTimers timers)
+    public OrchestrationStepper(
+        TaskHubStorage storage,
+        FunctionRegistry registry,
+        TimeProvider timeProvider,
+        ILogger logger,
+        InMemoryTimers timers,
+        Func<WorkItemMessage, CancellationToken, Task> dispatchWorkItem)
     {
+        _dispatchWorkItem = dispatchWorkItem;
         _storage = storage;
         _registry = registry;
         _timeProvider = timeProvider;
@@ -126,7 +137,7 @@ internal sealed class OrchestrationStepper
                 {
                     case TaskScheduled scheduled:
                         var workItem = new WorkItemMessage(instanceId, row.ExecutionId, scheduled.TaskId, scheduled.Name, scheduled.Input);
-                        plan.Outbound.Add(ct => _storage.SendWorkItemAsync(workItem, ct));
+                        plan.Outbound.Add(ct => _dispatchWorkItem(workItem, ct));
                         break;
                     case TimerCreated timer:
                         var fired = new TimerFiredMessage(instanceId, row.ExecutionId, timer.TaskId, timer.FireAt);
@@ -145,13 +156,24 @@ internal sealed class OrchestrationStepper
 
         if (!stillOwned())
         {
-            // The partition moved while we replayed; the new owner processes these messages.
+            // The partition's lease lapsed while we replayed; whoever owns it next processes these messages.
+            _storage.Metrics.AbandonedStep();
+            Log.StepAbandoned(_logger, instanceId, "the partition lease lapsed");
             await DeferAsync(messages, cancellationToken, TimeSpan.Zero).ConfigureAwait(false);
             return;
         }
 
         await SendAsync(plan.Outbound, cancellationToken).ConfigureAwait(false);
-        await _storage.AppendHistoryAsync(instanceId, row.ExecutionId, history.Count, added, cancellationToken).ConfigureAwait(false);
+        if (!await _storage.TryAppendHistoryAsync(instanceId, row.ExecutionId, history.Count, added, cancellationToken).ConfigureAwait(false))
+        {
+            // Rows exist where ours go: another step got there first (or one crashed half-way; clear its rows once they are old).
+            _cache.Remove(instanceId);
+            _storage.Metrics.AbandonedStep();
+            var cleared = await _storage.DeleteStaleHistoryAsync(instanceId, row.ExecutionId, history.Count, now - StaleHistoryAge, cancellationToken).ConfigureAwait(false);
+            Log.StepAbandoned(_logger, instanceId, cleared ? "a crashed step left history rows (now deleted)" : "another step wrote history first");
+            await DeferAsync(messages, cancellationToken, cleared ? TimeSpan.Zero : NotStartedRetry).ConfigureAwait(false);
+            return;
+        }
 
         row.Status = status;
         row.HistoryCount = all.Count;
@@ -173,9 +195,10 @@ internal sealed class OrchestrationStepper
 
         if (!await _storage.TryUpdateInstanceAsync(row, cancellationToken).ConfigureAwait(false))
         {
+            await _storage.DeleteOwnHistoryAsync(instanceId, row.ExecutionId, history.Count, added.Count, cancellationToken).ConfigureAwait(false);
             _cache.Remove(instanceId);
             _storage.Metrics.AbandonedStep();
-            Log.StepAbandoned(_logger, instanceId);
+            Log.StepAbandoned(_logger, instanceId, "the instance changed concurrently");
             await DeferAsync(messages, cancellationToken, TimeSpan.Zero).ConfigureAwait(false);
             return;
         }
@@ -264,6 +287,10 @@ internal sealed class OrchestrationStepper
                     {
                         plan.Add(new TimerFired(t.TaskId, fireAt));
                         fired.Add(t.TaskId);
+                        if (m.Receipt is null)
+                        {
+                            _storage.Metrics.TimerFiredInMemory();
+                        }
                     }
                     else
                     {

@@ -15,7 +15,8 @@ internal sealed class ControlQueuePoller
 {
     private const int BatchSize = 32;
     private static readonly TimeSpan MinPollDelay = TimeSpan.FromMilliseconds(25);
-    private static readonly TimeSpan MessageLease = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan MessageLease = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan StepRetryDelay = TimeSpan.FromSeconds(1);
 
     private readonly Partition _partition;
     private readonly TaskHubStorage _storage;
@@ -79,7 +80,7 @@ internal sealed class ControlQueuePoller
             catch (Exception e)
             {
                 Log.PollFailed(_logger, _partition.Index, e);
-                await Task.Delay(_storage.Options.MaxPollDelay, _timeProvider, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(_storage.Options.MaxPollDelay, _timeProvider, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
             }
         }
     }
@@ -102,7 +103,8 @@ internal sealed class ControlQueuePoller
 
             var queue = _storage.Control[_partition.Index];
             _storage.Metrics.StorageCall();
-            var received = await queue.ReceiveMessagesAsync(BatchSize, MessageLease, cancellationToken).ConfigureAwait(false);
+            // Not cancelled by shutdown: a receive cut off after the server dequeued would hide messages for their lease.
+            var received = await queue.ReceiveMessagesAsync(BatchSize, MessageLease, CancellationToken.None).ConfigureAwait(false);
             foreach (var message in received.Value)
             {
                 try
@@ -122,7 +124,8 @@ internal sealed class ControlQueuePoller
                 return received.Value.Length > 0;
             }
 
-            var steps = inbound.GroupBy(m => m.Message.InstanceId, StringComparer.Ordinal).Select(g => StepAsync(g.Key, [.. g], cancellationToken));
+            // Steps are not cancelled by shutdown: a commit cut in half would leave its messages invisible for their whole lease.
+            var steps = inbound.GroupBy(m => m.Message.InstanceId, StringComparer.Ordinal).Select(g => StepAsync(g.Key, [.. g]));
             await Task.WhenAll(steps).ConfigureAwait(false);
             return true;
         }
@@ -132,21 +135,35 @@ internal sealed class ControlQueuePoller
         }
     }
 
-    private async Task StepAsync(string instanceId, IReadOnlyList<InboundMessage> messages, CancellationToken cancellationToken)
+    private async Task StepAsync(string instanceId, IReadOnlyList<InboundMessage> messages)
     {
-        await _stepSlots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _stepSlots.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
-            await _stepper.StepAsync(instanceId, messages, () => _partition.IsOwned(_timeProvider.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+            await _stepper.StepAsync(instanceId, messages, () => _partition.IsOwned(_timeProvider.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception e)
         {
-            // The messages reappear after their lease; in-memory timers fall back to their queue message.
+            // Let the messages come back soon rather than after their whole lease; in-memory timers fall back to their queue message.
             Log.StepFailed(_logger, instanceId, e);
+            await AbandonAsync(messages).ConfigureAwait(false);
         }
         finally
         {
             _stepSlots.Release();
+        }
+    }
+
+    private async Task AbandonAsync(IReadOnlyList<InboundMessage> messages)
+    {
+        try
+        {
+            await Task.WhenAll(messages.Where(m => m.Receipt is not null).Select(m =>
+                _storage.AbandonMessageAsync(m.Queue!, m.Receipt!.MessageId, m.Receipt.PopReceipt, StepRetryDelay, CancellationToken.None))).ConfigureAwait(false);
+        }
+        catch (Azure.RequestFailedException e)
+        {
+            Log.PollFailed(_logger, _partition.Index, e);
         }
     }
 }

@@ -68,10 +68,7 @@ internal sealed class PartitionLeases
         // Trust a lease locally for a little less than its storage expiry, so two owners never overlap.
         var validUntil = now + (_duration * 0.8);
 
-        _storage.Metrics.StorageCall();
-        await _storage.Leases.UpsertEntityAsync(
-            new TableEntity(WorkerPartition, _workerId) { ["ExpiresAt"] = expires }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-
+        var heartbeat = UpsertHeartbeatAsync(expires, cancellationToken);
         var rows = new Dictionary<string, TableEntity>();
         var liveWorkers = new HashSet<string>(StringComparer.Ordinal) { _workerId };
         await foreach (var page in _storage.Leases.QueryAsync<TableEntity>(cancellationToken: cancellationToken).AsPages().ConfigureAwait(false))
@@ -90,62 +87,81 @@ internal sealed class PartitionLeases
             }
         }
 
+        await heartbeat.ConfigureAwait(false);
+
+        // Decide first, then renew/take/release all partitions at once: one round trip instead of one per partition.
         var fairShare = (int)Math.Ceiling(Partitions.Length / (double)liveWorkers.Count);
         var held = Partitions.Count(p => p.Held);
+        var work = new List<Task>();
         foreach (var partition in Partitions)
         {
-            var key = partition.Index.ToString("D2", System.Globalization.CultureInfo.InvariantCulture);
-            rows.TryGetValue(key, out var row);
+            rows.TryGetValue(Key(partition), out var row);
             var owner = row?.GetString("Owner");
             var expired = row is null || row.GetDateTimeOffset("ExpiresAt") is not { } at || at <= now || string.IsNullOrEmpty(owner);
-            try
+            if (owner == _workerId && partition.Held && held > fairShare)
             {
-                if (owner == _workerId && !partition.Held && held >= fairShare && liveWorkers.Count > 1)
-                {
-                    // Our own stale lease from a previous run, but others need it more.
-                    continue;
-                }
-
-                if (owner == _workerId && partition.Held && held > fairShare)
-                {
-                    await ReleaseAsync(partition, cancellationToken).ConfigureAwait(false);
-                    held--;
-                    continue;
-                }
-
-                if (owner == _workerId || (expired && held < fairShare))
-                {
-                    var entity = new TableEntity(LeasePartition, key) { ["Owner"] = _workerId, ["ExpiresAt"] = expires };
-                    _storage.Metrics.StorageCall();
-                    var response = row is null
-                        ? await _storage.Leases.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false)
-                        : await _storage.Leases.UpdateEntityAsync(entity, row.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-                    partition.LeaseETag = response.Headers.ETag ?? default;
-                    partition.Own(validUntil);
-                    if (!partition.Held)
-                    {
-                        partition.Held = true;
-                        held++;
-                        Log.PartitionAcquired(_logger, _workerId, partition.Index);
-                        partition.Wake.Set();
-                    }
-                }
-                else if (partition.Held)
-                {
-                    Lose(partition);
-                    held--;
-                }
+                held--;
+                work.Add(ReleaseAsync(partition, cancellationToken));
             }
-            catch (RequestFailedException e) when (e.Status is 409 or 412)
+            else if (owner == _workerId && !partition.Held && held >= fairShare && liveWorkers.Count > 1)
             {
-                if (partition.Held)
+                // Our own lease from a previous run, but other workers need it more; it expires by itself.
+            }
+            else if (owner == _workerId || (expired && held < fairShare))
+            {
+                if (!partition.Held)
                 {
-                    Lose(partition);
-                    held--;
+                    held++;
                 }
+
+                work.Add(TakeAsync(partition, row, expires, validUntil, cancellationToken));
+            }
+            else if (partition.Held)
+            {
+                held--;
+                Lose(partition);
+            }
+        }
+
+        await Task.WhenAll(work).ConfigureAwait(false);
+    }
+
+    private async Task UpsertHeartbeatAsync(DateTimeOffset expires, CancellationToken cancellationToken)
+    {
+        _storage.Metrics.StorageCall();
+        await _storage.Leases.UpsertEntityAsync(
+            new TableEntity(WorkerPartition, _workerId) { ["ExpiresAt"] = expires }, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task TakeAsync(Partition partition, TableEntity? row, DateTimeOffset expires, DateTimeOffset validUntil, CancellationToken cancellationToken)
+    {
+        var entity = new TableEntity(LeasePartition, Key(partition)) { ["Owner"] = _workerId, ["ExpiresAt"] = expires };
+        try
+        {
+            _storage.Metrics.StorageCall();
+            var response = row is null
+                ? await _storage.Leases.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false)
+                : await _storage.Leases.UpdateEntityAsync(entity, row.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            partition.LeaseETag = response.Headers.ETag ?? default;
+            partition.Own(validUntil);
+            if (!partition.Held)
+            {
+                partition.Held = true;
+                Log.PartitionAcquired(_logger, _workerId, partition.Index);
+                partition.Wake.Set();
+            }
+        }
+        catch (RequestFailedException e) when (e.Status is 409 or 412)
+        {
+            // Someone else changed the lease row since we read it: it is theirs now.
+            if (partition.Held)
+            {
+                Lose(partition);
             }
         }
     }
+
+    private static string Key(Partition partition) => partition.Index.ToString("D2", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Gives up every held lease (expiry in the past) so another worker can take it at once.</summary>
     public async Task ReleaseAllAsync(CancellationToken cancellationToken)
@@ -180,8 +196,7 @@ internal sealed class PartitionLeases
         await partition.Busy.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var key = partition.Index.ToString("D2", System.Globalization.CultureInfo.InvariantCulture);
-            var entity = new TableEntity(LeasePartition, key) { ["Owner"] = "", ["ExpiresAt"] = DateTimeOffset.UnixEpoch };
+            var entity = new TableEntity(LeasePartition, Key(partition)) { ["Owner"] = "", ["ExpiresAt"] = DateTimeOffset.UnixEpoch };
             _storage.Metrics.StorageCall();
             await _storage.Leases.UpdateEntityAsync(entity, partition.LeaseETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
             Log.PartitionReleased(_logger, _workerId, partition.Index);

@@ -57,6 +57,16 @@ internal static class LocalSignals
     public static Task NextChange(string hubKey, string instanceId) =>
         InstanceWaiters.GetOrAdd((hubKey, instanceId), _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
+    /// <summary>Drops a waiter's signal when it stops waiting, so instances finished elsewhere leave nothing behind.</summary>
+    public static void Forget(string hubKey, string instanceId, Task signal)
+    {
+        var key = (hubKey, instanceId);
+        if (InstanceWaiters.TryGetValue(key, out var waiter) && waiter.Task == signal)
+        {
+            InstanceWaiters.TryRemove(new KeyValuePair<(string, string), TaskCompletionSource>(key, waiter));
+        }
+    }
+
     public static void InstanceChanged(string hubKey, string instanceId)
     {
         if (InstanceWaiters.TryRemove((hubKey, instanceId), out var waiter))

@@ -38,8 +38,11 @@ internal sealed record ResumeMessage(string InstanceId, string? Reason) : Contro
 
 internal sealed record TerminateMessage(string InstanceId, string? Reason) : ControlMessage(InstanceId);
 
-/// <summary>An activity invocation on the shared work-item queue.</summary>
-internal sealed record WorkItemMessage(string InstanceId, string ExecutionId, int TaskId, string Name, string? Input)
+/// <summary>
+/// An activity invocation on the shared work-item queue. <c>HeldBySender</c>: sent invisible and run first by its
+/// sender, so a later receive is at least the second attempt.
+/// </summary>
+internal sealed record WorkItemMessage(string InstanceId, string ExecutionId, int TaskId, string Name, string? Input, bool HeldBySender = false)
 {
     public string Serialize() => JsonSerializer.Serialize(this, DurableJson.Options);
 

@@ -137,12 +137,21 @@ internal sealed class TaskHubStorage
         return remaining <= TimeSpan.Zero ? TimeSpan.Zero : TimeSpan.FromSeconds(Math.Ceiling(remaining.TotalSeconds));
     }
 
-    public async Task SendWorkItemAsync(WorkItemMessage message, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends an activity invocation. With <paramref name="hold"/> the item starts invisible for that long: the sender
+    /// runs it itself by the returned receipt, and the item reappears for others only if the sender dies.
+    /// </summary>
+    public async Task<SendReceipt> SendWorkItemAsync(WorkItemMessage message, TimeSpan? hold, CancellationToken cancellationToken)
     {
         var text = await EncodeForQueueAsync(message.Serialize(), message.InstanceId, cancellationToken).ConfigureAwait(false);
         Metrics.StorageCall();
-        await WorkItems.SendMessageAsync(text, null, NeverExpire, cancellationToken).ConfigureAwait(false);
-        LocalSignals.WorkItemEnqueued(HubKey);
+        var receipt = await WorkItems.SendMessageAsync(text, hold, NeverExpire, cancellationToken).ConfigureAwait(false);
+        if (hold is null)
+        {
+            LocalSignals.WorkItemEnqueued(HubKey);
+        }
+
+        return receipt.Value;
     }
 
     public async Task<string> ReadMessageTextAsync(QueueMessage message, CancellationToken cancellationToken)
@@ -248,8 +257,11 @@ internal sealed class TaskHubStorage
         return [.. events.Values];
     }
 
-    /// <summary>Writes events at <paramref name="firstSequence"/>.. (upsert, so rows left by an abandoned step are overwritten).</summary>
-    public async Task AppendHistoryAsync(string instanceId, string executionId, int firstSequence, IReadOnlyList<HistoryEvent> events, CancellationToken cancellationToken)
+    /// <summary>
+    /// Inserts events at <paramref name="firstSequence"/>.. (insert-only, so a step racing another can never overwrite
+    /// committed history); false when rows already exist at those positions.
+    /// </summary>
+    public async Task<bool> TryAppendHistoryAsync(string instanceId, string executionId, int firstSequence, IReadOnlyList<HistoryEvent> events, CancellationToken cancellationToken)
     {
         var actions = new List<TableTransactionAction>(events.Count);
         for (var i = 0; i < events.Count; i++)
@@ -260,14 +272,66 @@ internal sealed class TaskHubStorage
                 ["Kind"] = events[i].GetType().Name,
                 ["Event"] = json,
             };
-            actions.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace, entity));
+            actions.Add(new TableTransactionAction(TableTransactionActionType.Add, entity));
         }
 
-        foreach (var chunk in actions.Chunk(MaxBatch))
+        try
+        {
+            foreach (var chunk in actions.Chunk(MaxBatch))
+            {
+                Metrics.StorageCall();
+                await History.SubmitTransactionAsync(chunk, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Deletes rows this step inserted but could not commit (no one else can have written those positions).</summary>
+    public async Task DeleteOwnHistoryAsync(string instanceId, string executionId, int firstSequence, int count, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in Enumerable.Range(firstSequence, count).Chunk(MaxBatch))
         {
             Metrics.StorageCall();
-            await History.SubmitTransactionAsync(chunk, cancellationToken).ConfigureAwait(false);
+            await History.SubmitTransactionAsync(
+                chunk.Select(seq => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(instanceId, HistoryRowKey(executionId, seq)), ETag.All)),
+                cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Deletes uncommitted history rows (at or beyond <paramref name="committedCount"/>) when all are older than
+    /// <paramref name="staleBefore"/>: leftovers of a step that crashed between its history write and its instance
+    /// update. Younger rows may belong to a step still committing; then nothing is deleted and false is returned.
+    /// </summary>
+    public async Task<bool> DeleteStaleHistoryAsync(string instanceId, string executionId, int committedCount, DateTimeOffset staleBefore, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {instanceId} and RowKey ge {HistoryRowKey(executionId, committedCount)} and RowKey lt {executionId + ";"}");
+        var rows = new List<TableEntity>();
+        await foreach (var page in History.QueryAsync<TableEntity>(filter, select: ["RowKey", "Timestamp"], cancellationToken: cancellationToken).AsPages().ConfigureAwait(false))
+        {
+            Metrics.StorageCall();
+            rows.AddRange(page.Values);
+        }
+
+        if (rows.Count == 0 || rows.Any(r => r.Timestamp is not { } written || written > staleBefore))
+        {
+            return false;
+        }
+
+        foreach (var chunk in rows.Chunk(MaxBatch))
+        {
+            Metrics.StorageCall();
+            await History.SubmitTransactionAsync(
+                chunk.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(instanceId, r.RowKey), r.ETag)),
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        return true;
     }
 
     // ---- purge ----

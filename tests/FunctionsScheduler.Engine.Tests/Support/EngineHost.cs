@@ -1,14 +1,14 @@
 using FunctionsScheduler.Durable;
 using FunctionsScheduler.Testing;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FunctionsScheduler.Engine.Tests.Support;
 
 /// <summary>One engine (and a client) on a test's task hub, with settings tuned for fast tests.</summary>
 internal sealed class EngineHost : IAsyncDisposable
 {
-    private EngineHost(DurableEngineOptions options, DurableEngine engine, TestServices services)
+    private EngineHost(DurableEngineOptions options, DurableEngine engine, TestServices services, CollectingLoggerFactory logs)
     {
+        Logs = logs;
         Options = options;
         Engine = engine;
         Services = services;
@@ -16,6 +16,9 @@ internal sealed class EngineHost : IAsyncDisposable
     }
 
     public DurableEngineOptions Options { get; }
+
+    /// <summary>The engine's log (information and above).</summary>
+    public CollectingLoggerFactory Logs { get; }
 
     public DurableEngine Engine { get; }
 
@@ -37,10 +40,11 @@ internal sealed class EngineHost : IAsyncDisposable
         var options = OptionsFor(azurite, hub, workerId);
         configure?.Invoke(options);
         var services = new TestServices().Add(probe);
-        var engine = new DurableEngine(options, services, NullLoggerFactory.Instance, TimeProvider.System);
+        var logs = new CollectingLoggerFactory();
+        var engine = new DurableEngine(options, services, logs, TimeProvider.System);
         TestFunctions.Register(engine, probe);
         await engine.StartAsync(TestContext.Current.CancellationToken);
-        return new EngineHost(options, engine, services);
+        return new EngineHost(options, engine, services, logs);
     }
 
     public async Task<OrchestrationState> RunAsync(string orchestrator, object? input, TimeSpan? timeout = null)
@@ -53,14 +57,14 @@ internal sealed class EngineHost : IAsyncDisposable
     public async Task<OrchestrationState> WaitAsync(string instanceId, TimeSpan? timeout = null)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        cts.CancelAfter(timeout ?? TimeSpan.FromSeconds(8));
+        cts.CancelAfter(timeout ?? TimeSpan.FromSeconds(20)); // generous: the build machine is shared and often saturated
         return await Client.WaitForCompletionAsync(instanceId, cts.Token);
     }
 
     /// <summary>Polls the status until <paramref name="condition"/> holds (or fails the test after the timeout).</summary>
     public async Task<OrchestrationState> WaitUntilAsync(string instanceId, Func<OrchestrationState, bool> condition, TimeSpan? timeout = null)
     {
-        var deadline = TimeProvider.System.GetUtcNow() + (timeout ?? TimeSpan.FromSeconds(8));
+        var deadline = TimeProvider.System.GetUtcNow() + (timeout ?? TimeSpan.FromSeconds(20));
         while (true)
         {
             var state = await Client.GetStatusAsync(instanceId, true, TestContext.Current.CancellationToken);

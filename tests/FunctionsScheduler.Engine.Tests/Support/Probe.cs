@@ -31,7 +31,7 @@ public sealed class Probe
             Interlocked.Increment(ref _overlaps);
         }
 
-        Thread.Sleep(15);
+        Thread.Sleep(5);
         _active.AddOrUpdate(instanceId, 0, (_, n) => n - 1);
     }
 }

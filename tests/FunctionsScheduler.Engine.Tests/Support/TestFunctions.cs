@@ -35,6 +35,17 @@ public sealed class HangActivity(Probe probe) : IActivity<string, string>
     }
 }
 
+public sealed class SlowActivity(Probe probe) : IActivity<string, string>
+{
+    public async Task<string> RunAsync(string input, CancellationToken cancellationToken)
+    {
+        probe.Count("Slow:" + input);
+        await Task.Delay(700, cancellationToken);
+        probe.Count("SlowDone:" + input);
+        return input;
+    }
+}
+
 public sealed class ClockActivity : IActivity<string, DateTimeOffset>
 {
     public Task<DateTimeOffset> RunAsync(string input, CancellationToken cancellationToken) => Task.FromResult(TimeProvider.System.GetUtcNow());
@@ -52,6 +63,12 @@ public static class TestFunctions
             .AddActivity<FailActivity, string, string>("Fail")
             .AddActivity<HangActivity, string, string>("Hang")
             .AddActivity<ClockActivity, string, DateTimeOffset>("Clock")
+            .AddActivity<SlowActivity, string, string>("Slow")
+            .AddOrchestrator("SlowThenEcho", async ctx =>
+            {
+                await ctx.CallActivityAsync<string>("Slow", ctx.InstanceId);
+                return await ctx.CallActivityAsync<string>("Echo", ctx.InstanceId + "-after");
+            })
             .AddOrchestrator("Chain", async ctx =>
             {
                 var input = ctx.GetInput<string>();
@@ -68,7 +85,6 @@ public static class TestFunctions
                 probe.GuardStep(ctx.InstanceId);
                 var a = await ctx.CallActivityAsync<string>("Echo", ctx.InstanceId + "-a");
                 var b = await ctx.CallActivityAsync<string>("Echo", ctx.InstanceId + "-b");
-                probe.Count("Completed:" + ctx.InstanceId);
                 return a + "+" + b;
             })
             .AddOrchestrator("StepThenWait", async ctx =>
@@ -99,7 +115,7 @@ public static class TestFunctions
             .AddOrchestrator("Retrying", ctx => ctx.CallActivityAsync<string>(
                 "Fail", ctx.InstanceId, new RetryPolicy(4, TimeSpan.FromMilliseconds(300), BackoffCoefficient: 1.5)))
             .AddOrchestrator("RetryTimeout", ctx => ctx.CallActivityAsync<string>(
-                "Fail", ctx.InstanceId, new RetryPolicy(10, TimeSpan.FromMilliseconds(400), RetryTimeout: TimeSpan.FromMilliseconds(700))))
+                "Fail", ctx.InstanceId, new RetryPolicy(10, TimeSpan.FromMilliseconds(100), BackoffCoefficient: 50, RetryTimeout: TimeSpan.FromSeconds(4))))
             .AddOrchestrator("Poison", ctx => ctx.CallActivityAsync<string>("Hang", ctx.InstanceId))
             .AddOrchestrator("Timer", async ctx =>
             {
