@@ -138,26 +138,20 @@ public sealed class RunControlEndpoints(IRunStore runs, IOrchestrationClient orc
             return (null, null, Problems.Validation("id", Ids.Rule));
         }
 
-        RunControlRequest body = new();
-        if (request.ContentLength is > 0)
+        var (body, errors) = await RequestBody.ReadOptionalAsync(request, new RunControlRequest(), cancellationToken).ConfigureAwait(false);
+        if (body is null)
         {
-            var (parsed, errors) = await RequestBody.ReadAsync<RunControlRequest>(request, cancellationToken).ConfigureAwait(false);
-            if (parsed is null)
-            {
-                return (null, null, Problems.Validation(errors));
-            }
+            return (null, null, Problems.Validation(errors));
+        }
 
-            if (parsed.Reason is { Length: > 500 })
-            {
-                return (null, null, Problems.Validation("reason", "reason has at most 500 characters."));
-            }
+        if (body.Reason is { Length: > 500 })
+        {
+            return (null, null, Problems.Validation("reason", "reason has at most 500 characters."));
+        }
 
-            if (parsed.By is { Length: > 200 })
-            {
-                return (null, null, Problems.Validation("by", "by has at most 200 characters."));
-            }
-
-            body = parsed;
+        if (body.By is { Length: > 200 })
+        {
+            return (null, null, Problems.Validation("by", "by has at most 200 characters."));
         }
 
         var tenant = tenants.Resolve(request);

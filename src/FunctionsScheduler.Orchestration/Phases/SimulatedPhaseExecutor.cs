@@ -18,13 +18,17 @@ public sealed class SimulatedPhaseExecutor(TimeProvider timeProvider) : IPhaseEx
 {
     private readonly ConcurrentDictionary<string, int> _attempts = new(StringComparer.Ordinal);
 
+    private static readonly string RetrySuffix = RunIds.ForRetry("");
+
     public string Type => "simulated";
 
     public async Task<PhaseResult> ExecuteAsync(PhaseInvocation invocation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(invocation);
         var phase = invocation.Phase;
-        var key = $"{invocation.RunId}|{phase.Name}|{invocation.ItemIndex}|{invocation.Answer?.InterventionId}";
+        // A retry of a run is another attempt at the same phases, so it continues the original run's count.
+        var lineage = invocation.RunId.Replace(RetrySuffix, "", StringComparison.Ordinal);
+        var key = $"{lineage}|{phase.Name}|{invocation.ItemIndex}|{invocation.Answer?.InterventionId}";
         var attempt = _attempts.AddOrUpdate(key, 1, (_, n) => n + 1);
 
         if (phase.DurationMs is > 0 and var ms)

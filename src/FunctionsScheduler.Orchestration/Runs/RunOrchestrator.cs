@@ -181,7 +181,9 @@ public static class RunOrchestrator
 
         var failures = results.Where(r => !r.Succeeded).ToList();
         var attempts = results.Count == 0 ? 0 : results.Max(r => r.Attempts);
-        var output = JsonSerializer.Serialize(new ForEachOutput(items.Count, items.Count - failures.Count, results.Where(r => r.Succeeded).Select(r => r.Output).ToArray()), DurableJson.Options);
+        // The fan-in output stays small (a phase output is kept to a few KB): counts, and the last few item outputs.
+        var lastOutputs = results.Where(r => r.Succeeded).Select(r => r.Output).TakeLast(ForEachOutputsKept).ToArray();
+        var output = JsonSerializer.Serialize(new ForEachOutput(items.Count, items.Count - failures.Count, failures.Count, lastOutputs), DurableJson.Options);
         return failures.Count == 0
             ? PhaseOutcome.Success(phase.Name, output, attempts)
             : PhaseOutcome.Failure(phase.Name, $"{failures.Count} of {items.Count} items failed; first: {failures[0].Error}", attempts);
@@ -304,7 +306,9 @@ public static class RunOrchestrator
         return array.ValueKind == JsonValueKind.Array ? array.EnumerateArray().Select(e => e.GetRawText()).ToList() : [];
     }
 
-    private sealed record ForEachOutput(int Items, int Succeeded, IReadOnlyList<string?> Results);
+    private const int ForEachOutputsKept = 5;
+
+    private sealed record ForEachOutput(int Items, int Succeeded, int Failed, IReadOnlyList<string?> LastResults);
 
     private sealed record PhaseOutcome(string PhaseName, bool Succeeded, string? Output, string? Error, int Attempts)
     {

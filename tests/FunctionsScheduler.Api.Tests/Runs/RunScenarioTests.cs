@@ -1,0 +1,273 @@
+using System.Net;
+using System.Text.Json;
+
+namespace FunctionsScheduler.Api.Tests.Runs;
+
+/// <summary>Durable run behaviour through the real local host: retries, timeouts, fan-out, people, control.</summary>
+public sealed class RunScenarioTests(LocalHostFixture host) : IClassFixture<LocalHostFixture>
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(45);
+
+    [Fact]
+    public async Task A_phase_failing_twice_then_succeeding_under_its_retry_policy_succeeds_on_attempt_three()
+    {
+        var run = await RunToEndAsync(new object[]
+        {
+            new { name = "flaky", failUntilAttempt = 3, retry = new { maxAttempts = 3, firstDelay = "00:00:00.100", backoffCoefficient = 1.0 } },
+        });
+
+        Assert.Equal("succeeded", run.GetProperty("status").GetString());
+        Assert.Contains("\"attempt\":3", run.GetProperty("phases")[0].GetProperty("output").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_phase_that_outlives_its_timeout_fails_with_the_reason_and_blocks_its_dependents()
+    {
+        var run = await RunToEndAsync(new object[]
+        {
+            new { name = "slow", durationMs = 5000, timeout = "00:00:01" },
+            new { name = "after", dependsOn = new[] { "slow" } },
+        });
+
+        Assert.Equal("failed", run.GetProperty("status").GetString());
+        Assert.Contains("Timed out after 00:00:01", run.GetProperty("phases")[0].GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal("skipped", run.GetProperty("phases")[1].GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task A_tolerated_failure_lets_its_dependents_run_and_the_run_succeed()
+    {
+        var run = await RunToEndAsync(new object[]
+        {
+            new { name = "optional", failUntilAttempt = 9, continueOnFailure = true },
+            new { name = "after", dependsOn = new[] { "optional" } },
+        });
+
+        Assert.Equal("succeeded", run.GetProperty("status").GetString());
+        Assert.Equal("failed", run.GetProperty("phases")[0].GetProperty("status").GetString());
+        Assert.Equal("succeeded", run.GetProperty("phases")[1].GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task ForEach_fans_out_over_50_items_with_parallelism_5_and_fans_in()
+    {
+        var run = await RunToEndAsync(new object[]
+        {
+            new { name = "list", itemCount = 50 },
+            new { name = "page", dependsOn = new[] { "list" }, forEach = new { from = "list", parallelism = 5 } },
+        });
+
+        Assert.Equal("succeeded", run.GetProperty("status").GetString());
+        using var output = JsonDocument.Parse(run.GetProperty("phases")[1].GetProperty("output").GetString()!);
+        Assert.Equal(50, output.RootElement.GetProperty("items").GetInt32());
+        Assert.Equal(50, output.RootElement.GetProperty("succeeded").GetInt32());
+        Assert.Equal(0, output.RootElement.GetProperty("failed").GetInt32());
+    }
+
+    [Fact]
+    public async Task An_intervention_nobody_answers_expires_and_fails_the_phase_with_the_reason()
+    {
+        var run = await RunToEndAsync(new object[]
+        {
+            new { name = "captcha", intervention = new { kind = "captcha", prompt = "Solve the captcha", deadline = "00:00:01" } },
+        });
+
+        Assert.Equal("failed", run.GetProperty("status").GetString());
+        Assert.Contains("Nobody answered 'Solve the captcha'", run.GetProperty("error").GetString(), StringComparison.Ordinal);
+        var expired = await host.GetJsonAsync("/api/interventions?status=expired");
+        Assert.Contains(expired.GetProperty("items").EnumerateArray(), i => i.GetProperty("runId").GetString() == run.GetProperty("id").GetString());
+        var (late, _) = await host.PostJsonAsync($"/api/interventions/{expired.GetProperty("items")[0].GetProperty("id").GetString()}/answer", new { answeredBy = "ana" });
+        Assert.Equal(HttpStatusCode.Gone, late.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_declined_intervention_fails_the_phase_naming_who_declined()
+    {
+        var (scheduleId, runId) = await StartAsync(new object[]
+        {
+            new { name = "approve", intervention = new { kind = "approval", prompt = "Approve the export", deadline = "00:05:00" } },
+        });
+        var pending = await PendingInterventionAsync(runId);
+
+        var (declined, _) = await host.PostJsonAsync($"/api/interventions/{pending}/decline", new { answeredBy = "ana" });
+        Assert.Equal(HttpStatusCode.OK, declined.StatusCode);
+
+        var run = await EndAsync(runId);
+        Assert.Equal("failed", run.GetProperty("status").GetString());
+        Assert.Contains("declined by ana", run.GetProperty("error").GetString(), StringComparison.Ordinal);
+        await DeleteAsync(scheduleId);
+    }
+
+    [Fact]
+    public async Task Cancelling_a_run_that_waits_for_a_person_stops_it_and_cancels_the_intervention()
+    {
+        var (scheduleId, runId) = await StartAsync(new object[]
+        {
+            new { name = "login", intervention = new { kind = "login", prompt = "Log in", deadline = "00:05:00" } },
+            new { name = "export", dependsOn = new[] { "login" } },
+        });
+        var pending = await PendingInterventionAsync(runId);
+
+        var (accepted, _) = await host.PostJsonAsync($"/api/runs/{runId}/cancel", new { reason = "wrong day", by = "ana" });
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+
+        var run = await EndAsync(runId);
+        Assert.Equal("cancelled", run.GetProperty("status").GetString());
+        Assert.Contains("Cancelled by ana: wrong day", run.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal("cancelled", run.GetProperty("phases")[0].GetProperty("status").GetString());
+        Assert.Equal("skipped", run.GetProperty("phases")[1].GetProperty("status").GetString());
+        var closed = await LocalHostFixture.EventuallyAsync<JsonElement>(
+            async () =>
+            {
+                var list = await host.GetJsonAsync("/api/interventions?status=cancelled");
+                return list.GetProperty("items").EnumerateArray().Where(i => i.GetProperty("id").GetString() == pending).Select(i => (JsonElement?)i).FirstOrDefault();
+            },
+            Patience,
+            "the intervention to be cancelled");
+        Assert.Equal("cancelled", closed.GetProperty("status").GetString());
+
+        var (again, body) = await host.PostJsonAsync($"/api/runs/{runId}/cancel", new { reason = "again" });
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal("alreadyCancelled", body.GetProperty("outcome").GetString());
+        await DeleteAsync(scheduleId);
+    }
+
+    [Fact]
+    public async Task A_suspended_run_makes_no_progress_until_resumed()
+    {
+        var (scheduleId, runId) = await StartAsync(new object[]
+        {
+            new { name = "login", intervention = new { kind = "login", prompt = "Log in", deadline = "00:05:00" } },
+            new { name = "export", dependsOn = new[] { "login" } },
+        });
+        var pending = await PendingInterventionAsync(runId);
+
+        var (suspended, _) = await host.PostJsonAsync($"/api/runs/{runId}/suspend", new { reason = "maintenance" });
+        Assert.Equal(HttpStatusCode.Accepted, suspended.StatusCode);
+        await StatusAsync(runId, "suspended");
+
+        // The answer arrives while suspended: it is kept, and nothing moves until resume.
+        await host.PostJsonAsync($"/api/interventions/{pending}/answer", new { answeredBy = "ana" });
+        await Task.Delay(1500, TestContext.Current.CancellationToken);
+        Assert.Equal("suspended", (await host.GetJsonAsync($"/api/runs/{runId}")).GetProperty("status").GetString());
+
+        var (resumed, _) = await host.PostJsonAsync($"/api/runs/{runId}/resume", null);
+        Assert.Equal(HttpStatusCode.Accepted, resumed.StatusCode);
+        var run = await EndAsync(runId);
+        Assert.Equal("succeeded", run.GetProperty("status").GetString());
+        await DeleteAsync(scheduleId);
+    }
+
+    [Fact]
+    public async Task Retrying_a_failed_run_keeps_the_phases_that_succeeded_and_runs_the_rest()
+    {
+        var first = await RunToEndAsync(new object[]
+        {
+            new { name = "navigate" },
+            new { name = "scrape", dependsOn = new[] { "navigate" }, failUntilAttempt = 2 },
+        });
+        Assert.Equal("failed", first.GetProperty("status").GetString());
+        var firstId = first.GetProperty("id").GetString()!;
+
+        var (accepted, retry) = await host.PostJsonAsync($"/api/runs/{firstId}/retry", null);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var retryId = retry.GetProperty("newRunId").GetString()!;
+        var (again, same) = await host.PostJsonAsync($"/api/runs/{firstId}/retry", null);
+        Assert.Equal(retryId, same.GetProperty("newRunId").GetString());
+
+        var run = await EndAsync(retryId);
+        Assert.Equal("succeeded", run.GetProperty("status").GetString());
+        Assert.Equal("retry", run.GetProperty("trigger").GetString());
+        Assert.Equal(first.GetProperty("phases")[0].GetProperty("endedUtc").GetDateTimeOffset(), run.GetProperty("phases")[0].GetProperty("endedUtc").GetDateTimeOffset());
+    }
+
+    [Fact]
+    public async Task Consecutive_failed_runs_auto_pause_the_schedule_at_its_threshold()
+    {
+        var (_, schedule) = await host.PostJsonAsync("/api/schedules", new
+        {
+            name = "flaky nightly",
+            cron = "0 3 * * *",
+            timeZone = "UTC",
+            autoPauseAfterFailures = 2,
+            job = new { type = "simulated", phases = new object[] { new { name = "boom", failUntilAttempt = 99 } } },
+        });
+        var id = schedule.GetProperty("id").GetString()!;
+        for (var i = 0; i < 2; i++)
+        {
+            var (_, started) = await host.PostJsonAsync($"/api/schedules/{id}/run", null);
+            await EndAsync(started.GetProperty("runId").GetString()!);
+        }
+
+        var paused = await LocalHostFixture.EventuallyAsync<JsonElement>(
+            async () =>
+            {
+                var s = await host.GetJsonAsync($"/api/schedules/{id}");
+                return s.TryGetProperty("paused", out var p) && p.ValueKind == JsonValueKind.Object ? s : null;
+            },
+            Patience,
+            "the schedule to be paused");
+        Assert.Equal(2, paused.GetProperty("consecutiveFailures").GetInt32());
+        Assert.Equal("scheduler", paused.GetProperty("paused").GetProperty("by").GetString());
+        Assert.Contains("2 consecutive failed runs", paused.GetProperty("paused").GetProperty("reason").GetString(), StringComparison.Ordinal);
+        await DeleteAsync(id);
+    }
+
+    private async Task<JsonElement> RunToEndAsync(object[] phases)
+    {
+        var (scheduleId, runId) = await StartAsync(phases);
+        var run = await EndAsync(runId);
+        await DeleteAsync(scheduleId);
+        return run;
+    }
+
+    private async Task<(string ScheduleId, string RunId)> StartAsync(object[] phases)
+    {
+        var (created, schedule) = await host.PostJsonAsync("/api/schedules", new
+        {
+            name = "scenario",
+            cron = "0 3 1 1 *",
+            timeZone = "UTC",
+            job = new { type = "simulated", phases },
+        });
+        Assert.True(created.StatusCode == HttpStatusCode.Created, schedule.ToString());
+        var id = schedule.GetProperty("id").GetString()!;
+        var (_, started) = await host.PostJsonAsync($"/api/schedules/{id}/run", null);
+        return (id, started.GetProperty("runId").GetString()!);
+    }
+
+    private Task<JsonElement> EndAsync(string runId) =>
+        LocalHostFixture.EventuallyAsync<JsonElement>(
+            async () =>
+            {
+                var run = await host.GetJsonAsync($"/api/runs/{runId}");
+                return run.GetProperty("status").GetString() is "succeeded" or "failed" or "cancelled" ? run : null;
+            },
+            Patience,
+            $"run {runId} to end");
+
+    private Task<JsonElement> StatusAsync(string runId, string status) =>
+        LocalHostFixture.EventuallyAsync<JsonElement>(
+            async () =>
+            {
+                var run = await host.GetJsonAsync($"/api/runs/{runId}");
+                return run.GetProperty("status").GetString() == status ? run : null;
+            },
+            Patience,
+            $"run {runId} to be {status}");
+
+    private async Task<string> PendingInterventionAsync(string runId)
+    {
+        var pending = await LocalHostFixture.EventuallyAsync<JsonElement>(
+            async () =>
+            {
+                var list = await host.GetJsonAsync("/api/interventions?status=pending");
+                return list.GetProperty("items").EnumerateArray().Where(i => i.GetProperty("runId").GetString() == runId).Select(i => (JsonElement?)i).FirstOrDefault();
+            },
+            Patience,
+            "the pending intervention");
+        return pending.GetProperty("id").GetString()!;
+    }
+
+    private Task DeleteAsync(string scheduleId) => host.Http.DeleteAsync($"/api/schedules/{scheduleId}", TestContext.Current.CancellationToken);
+}
