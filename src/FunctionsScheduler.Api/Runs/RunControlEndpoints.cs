@@ -106,7 +106,9 @@ public sealed class RunControlEndpoints(IRunStore runs, IOrchestrationClient orc
 
         var tenant = tenants.Resolve(request);
         var recorded = await runs.GetAsync(tenant, id, cancellationToken).ConfigureAwait(false);
-        if (!state!.IsTerminal || recorded?.Status is RunStatus.Succeeded)
+        // The run row is written as the orchestration's last act, so it may say "failed" a moment before the instance completes.
+        var finished = state!.IsTerminal || recorded?.Status is RunStatus.Failed or RunStatus.Cancelled;
+        if (!finished || recorded?.Status is RunStatus.Succeeded)
         {
             return Problems.Conflict("Only a failed or cancelled run can be retried.", $"The run is {recorded?.Status.ToString().ToLowerInvariant() ?? state.RuntimeStatus.ToString().ToLowerInvariant()}.");
         }
