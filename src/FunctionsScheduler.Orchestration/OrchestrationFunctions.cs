@@ -22,7 +22,7 @@ public static class OrchestrationFunctions
         ArgumentNullException.ThrowIfNull(registry);
         registry
             .AddOrchestrator(RunOrchestrator.Name, RunOrchestrator.RunAsync)
-            .AddActivity<RecordRunActivity, RunRecord, Recorded>(ActivityNames.RecordRun)
+            .AddActivity<RecordRunActivity, RunRecord, RunRecorded>(ActivityNames.RecordRun)
             .AddActivity<RunPhaseActivity, PhaseInvocation, PhaseResult>(ActivityNames.RunPhase)
             .AddActivity<RequestInterventionActivity, InterventionRecord, Recorded>(ActivityNames.RequestIntervention)
             .AddActivity<CloseInterventionActivity, CloseIntervention, Recorded>(ActivityNames.CloseIntervention);

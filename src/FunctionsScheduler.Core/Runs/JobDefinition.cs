@@ -13,6 +13,9 @@ public sealed record JobDefinition
     /// <summary>The whole run's deadline, counted from its start; a run still going then is cancelled with that reason.</summary>
     public TimeSpan? Deadline { get; init; }
 
+    /// <summary>Who hears about this job's runs, and about what.</summary>
+    public JobNotifications? Notify { get; init; }
+
     /// <summary>What the job works on (a site, a database, an account); schedules with the same target are checked for overlapping runs.</summary>
     public string? Target { get; init; }
 }
@@ -133,4 +136,22 @@ public sealed record ForEachSpec
 
     /// <summary>How many items run at once.</summary>
     public int Parallelism { get; init; } = 4;
+}
+
+/// <summary>Which run events notify people. Defaults tell about what needs attention, not every success.</summary>
+public sealed record JobNotifications
+{
+    /// <summary>Recipients whose inbox (and channels) get the notifications.</summary>
+    public IReadOnlyList<string> Recipients { get; init; } = ["default"];
+
+    public bool OnFailure { get; init; } = true;
+
+    public bool OnIntervention { get; init; } = true;
+
+    /// <summary>Off by default: a schedule firing every few seconds would flood the inbox.</summary>
+    public bool OnCompletion { get; init; }
+
+    public bool OnAutoPause { get; init; } = true;
+
+    public static JobNotifications Default { get; } = new();
 }

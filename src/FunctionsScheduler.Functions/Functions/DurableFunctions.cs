@@ -19,7 +19,7 @@ public sealed class DurableFunctions
         RunOrchestrator.RunAsync(new TaskOrchestrationContextAdapter(context));
 
     [Function(ActivityNames.RecordRun)]
-    public Task<Recorded> RecordRun([ActivityTrigger] RunRecord input, FunctionContext ctx) =>
+    public Task<RunRecorded> RecordRun([ActivityTrigger] RunRecord input, FunctionContext ctx) =>
         ctx.InstanceServices.GetRequiredService<RecordRunActivity>().RunAsync(input, ctx.CancellationToken);
 
     [Function(ActivityNames.RunPhase)]

@@ -12,32 +12,36 @@ namespace FunctionsScheduler.Orchestration.Runs;
 /// failure streak, and an automatic pause once the streak reaches the schedule's threshold (default 5).
 /// </summary>
 public sealed partial class RecordRunActivity(IRunStore runs, IScheduleStore schedules, TimeProvider timeProvider, ILogger<RecordRunActivity> logger)
-    : IActivity<RunRecord, Recorded>
+    : IActivity<RunRecord, RunRecorded>
 {
     public const int DefaultAutoPauseAfterFailures = 5;
     private const int MaxConflictRetries = 5;
 
-    public async Task<Recorded> RunAsync(RunRecord input, CancellationToken cancellationToken)
+    public async Task<RunRecorded> RunAsync(RunRecord input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
         await runs.UpsertAsync(input, cancellationToken).ConfigureAwait(false);
-        if (input.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled)
-        {
-            await RecordOutcomeOnScheduleAsync(input, cancellationToken).ConfigureAwait(false);
-        }
-
-        return new Recorded(input.RunId);
+        var pausedBecause = input.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled
+            ? await RecordOutcomeOnScheduleAsync(input, cancellationToken).ConfigureAwait(false)
+            : null;
+        return new RunRecorded(input.RunId, pausedBecause);
     }
 
-    private async Task RecordOutcomeOnScheduleAsync(RunRecord run, CancellationToken cancellationToken)
+    /// <summary>Applies the outcome to the schedule; returns the pause reason when this outcome paused it.</summary>
+    private async Task<string?> RecordOutcomeOnScheduleAsync(RunRecord run, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             var schedule = await schedules.GetAsync(run.Tenant, run.ScheduleId, cancellationToken).ConfigureAwait(false);
-            if (schedule is null || schedule.LastRun?.RunId == run.RunId)
+            if (schedule is null)
             {
-                // Deleted meanwhile, or this outcome was already applied by an earlier execution of this activity.
-                return;
+                return null;
+            }
+
+            if (schedule.LastRun?.RunId == run.RunId)
+            {
+                // Already applied by an earlier execution of this activity: answer as that one did.
+                return schedule.Pause is { By: "scheduler" } applied && schedule.ConsecutiveFailures > 0 ? applied.Reason : null;
             }
 
             var failures = run.Status switch
@@ -66,9 +70,10 @@ public sealed partial class RecordRunActivity(IRunStore runs, IScheduleStore sch
                 if (pause is not null && schedule.Pause is null)
                 {
                     LogAutoPaused(run.Tenant, run.ScheduleId, failures);
+                    return pause.Reason;
                 }
 
-                return;
+                return null;
             }
             catch (ConcurrencyException) when (attempt < MaxConflictRetries)
             {

@@ -82,6 +82,9 @@ public sealed record InterventionAnswer(
     bool Declined,
     IReadOnlyDictionary<string, string>? Fields);
 
+/// <summary>What recording a run did; <see cref="SchedulePausedBecause"/> is set when this outcome paused the schedule.</summary>
+public sealed record RunRecorded(string RunId, string? SchedulePausedBecause);
+
 /// <summary>Acknowledgement of an activity that only writes.</summary>
 public sealed record Recorded(string Key);
 

@@ -42,13 +42,13 @@ public static class RunOrchestrator
                 if (await Task.WhenAny(timer, cancel) == cancel)
                 {
                     waiting.Cancel();
-                    return await StopAsync(context, run, (await cancel).Reason, RunStatus.Cancelled);
+                    return await StopAsync(context, request, run, (await cancel).Reason, RunStatus.Cancelled);
                 }
             }
         }
 
         run.Start();
-        await context.CallActivityAsync<Recorded>(ActivityNames.RecordRun, run.ToRecord());
+        await context.CallActivityAsync<RunRecorded>(ActivityNames.RecordRun, run.ToRecord());
 
         using var deadlineTimer = new CancellationTokenSource();
         var stops = new List<Task> { cancel };
@@ -92,12 +92,12 @@ public static class RunOrchestrator
             {
                 deadlineTimer.Cancel();
                 var request2 = await cancel;
-                return await StopAsync(context, run, $"Cancelled by {request2.By}: {request2.Reason}", RunStatus.Cancelled);
+                return await StopAsync(context, request, run, $"Cancelled by {request2.By}: {request2.Reason}", RunStatus.Cancelled);
             }
 
             if (finished == deadline)
             {
-                return await StopAsync(context, run, $"The run passed its deadline of {request.Job.Deadline} and was stopped.", RunStatus.Failed);
+                return await StopAsync(context, request, run, $"The run passed its deadline of {request.Job.Deadline} and was stopped.", RunStatus.Failed);
             }
 
             var done = (Task<PhaseOutcome>)finished;
@@ -131,20 +131,31 @@ public static class RunOrchestrator
 
         deadlineTimer.Cancel();
         run.Finish();
-        await context.CallActivityAsync<Recorded>(ActivityNames.RecordRun, run.ToRecord());
+        return await RecordOutcomeAsync(context, request, run);
+    }
+
+    /// <summary>The run row and the schedule's streak, then whoever should hear about it.</summary>
+    private static async Task<RunResult> RecordOutcomeAsync(IOrchestrationContext context, RunRequest request, RunState run)
+    {
+        var recorded = await context.CallActivityAsync<RunRecorded>(ActivityNames.RecordRun, run.ToRecord());
+        await RunNotifications.OutcomeAsync(context, request, run.Status, run.Error);
+        if (recorded.SchedulePausedBecause is { } reason)
+        {
+            await RunNotifications.AutoPausedAsync(context, request, reason);
+        }
+
         return new RunResult(run.Status, run.Error);
     }
 
     /// <summary>Ends the run early: unfinished phases are cancelled, open interventions closed, the outcome recorded.</summary>
-    private static async Task<RunResult> StopAsync(IOrchestrationContext context, RunState run, string reason, RunStatus status)
+    private static async Task<RunResult> StopAsync(IOrchestrationContext context, RunRequest request, RunState run, string reason, RunStatus status)
     {
         foreach (var pending in run.Stop(reason, status))
         {
             await context.CallActivityAsync<Recorded>(ActivityNames.CloseIntervention, new CloseIntervention(run.Tenant, pending.InterventionId, InterventionStatus.Cancelled));
         }
 
-        await context.CallActivityAsync<Recorded>(ActivityNames.RecordRun, run.ToRecord());
-        return new RunResult(run.Status, run.Error);
+        return await RecordOutcomeAsync(context, request, run);
     }
 
     private static async Task<PhaseOutcome> RunPhaseAsync(
@@ -273,8 +284,10 @@ public static class RunOrchestrator
         };
 
         // Published before the record is written, so whoever sees the intervention also sees the run waiting for it.
-        run.PhaseWaiting(phaseName, new PendingIntervention(id, phaseName, ask.Kind, ask.Prompt, record.DeadlineUtc));
+        var pending = new PendingIntervention(id, phaseName, ask.Kind, ask.Prompt, record.DeadlineUtc);
+        run.PhaseWaiting(phaseName, pending);
         await context.CallActivityAsync<Recorded>(ActivityNames.RequestIntervention, record);
+        await RunNotifications.InterventionRequiredAsync(context, request, phaseName, pending);
         try
         {
             return await context.WaitForExternalEvent<InterventionAnswer>(InterventionEventName(id), ask.Deadline);
