@@ -1,6 +1,7 @@
 using FunctionsScheduler.Api;
 using FunctionsScheduler.Engine;
 using FunctionsScheduler.Orchestration;
+using FunctionsScheduler.Orchestration.Notifications;
 using FunctionsScheduler.Orchestration.Scheduling;
 using FunctionsScheduler.Storage;
 using FunctionsScheduler.Storage.Development;
@@ -49,6 +50,7 @@ public static class LocalHostApp
         });
         services.AddHostedService<StorageInitializer>();
         services.AddSchedulerOrchestration(o => o.Lookahead = settings.Lookahead);
+        services.AddSchedulerNotificationChannels();
         services.AddSingleton<ScanLoopSignal>();
         services.AddSingleton<IScanSignal>(sp => sp.GetRequiredService<ScanLoopSignal>());
         services.AddDurableEngine(

@@ -3,6 +3,7 @@ using FunctionsScheduler.Core.Runs;
 using FunctionsScheduler.Core.Validation;
 using FunctionsScheduler.Durable;
 using FunctionsScheduler.Orchestration.Interventions;
+using FunctionsScheduler.Orchestration.Notifications;
 using FunctionsScheduler.Orchestration.Phases;
 using FunctionsScheduler.Orchestration.Runs;
 using FunctionsScheduler.Orchestration.Scheduling;
@@ -25,7 +26,8 @@ public static class OrchestrationFunctions
             .AddActivity<RecordRunActivity, RunRecord, Recorded>(ActivityNames.RecordRun)
             .AddActivity<RunPhaseActivity, PhaseInvocation, PhaseResult>(ActivityNames.RunPhase)
             .AddActivity<RequestInterventionActivity, InterventionRecord, Recorded>(ActivityNames.RequestIntervention)
-            .AddActivity<CloseInterventionActivity, CloseIntervention, Recorded>(ActivityNames.CloseIntervention);
+            .AddActivity<CloseInterventionActivity, CloseIntervention, Recorded>(ActivityNames.CloseIntervention)
+            .RegisterNotifications();
     }
 
     /// <summary>Registers the activities, phase executors and the scanner (storage and a durable client come from the host).</summary>
