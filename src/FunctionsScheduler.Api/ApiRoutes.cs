@@ -1,6 +1,7 @@
 using FunctionsScheduler.Api.Health;
 using FunctionsScheduler.Api.Http;
 using FunctionsScheduler.Api.Interventions;
+using FunctionsScheduler.Api.Notifications;
 using FunctionsScheduler.Api.Runs;
 using FunctionsScheduler.Api.Schedules;
 using Microsoft.AspNetCore.Builder;
@@ -32,6 +33,8 @@ public static class ApiRoutes
         services.AddScoped<TransferEndpoints>();
         services.AddScoped<RunEndpoints>();
         services.AddScoped<InterventionEndpoints>();
+        services.AddScoped<NotificationEndpoints>();
+        services.AddScoped<PreferenceEndpoints>();
         services.AddScoped<HealthEndpoints>();
         return services;
     }
@@ -65,6 +68,12 @@ public static class ApiRoutes
         api.MapGet("/runs/{id}", (HttpRequest r, string id, RunEndpoints h, CancellationToken ct) => h.GetAsync(r, id, ct));
         api.MapGet("/interventions", (HttpRequest r, InterventionEndpoints h, CancellationToken ct) => h.ListAsync(r, ct));
         api.MapPost("/interventions/{id}/answer", (HttpRequest r, string id, InterventionEndpoints h, CancellationToken ct) => h.AnswerAsync(r, id, ct));
+        api.MapGet("/notifications", (HttpRequest r, NotificationEndpoints h, CancellationToken ct) => h.ListAsync(r, ct));
+        api.MapPost("/notifications/{id}/read", (HttpRequest r, string id, NotificationEndpoints h, CancellationToken ct) => h.MarkReadAsync(r, id, ct));
+        api.MapPost("/notifications/{id}/dismiss", (HttpRequest r, string id, NotificationEndpoints h, CancellationToken ct) => h.DismissAsync(r, id, ct));
+        api.MapPost("/notifications/{id}/snooze", (HttpRequest r, string id, NotificationEndpoints h, CancellationToken ct) => h.SnoozeAsync(r, id, ct));
+        api.MapGet("/notifications/preferences", (HttpRequest r, PreferenceEndpoints h, CancellationToken ct) => h.GetAsync(r, ct));
+        api.MapPut("/notifications/preferences", (HttpRequest r, PreferenceEndpoints h, CancellationToken ct) => h.PutAsync(r, ct));
         api.MapGet("/health", (HttpRequest r, HealthEndpoints h, CancellationToken ct) => h.GetAsync(r, ct));
         return endpoints;
     }

@@ -1,6 +1,7 @@
 using FunctionsScheduler.Api;
 using FunctionsScheduler.Api.Health;
 using FunctionsScheduler.Api.Interventions;
+using FunctionsScheduler.Api.Notifications;
 using FunctionsScheduler.Api.Runs;
 using FunctionsScheduler.Api.Schedules;
 using Microsoft.AspNetCore.Http;
@@ -206,6 +207,51 @@ public sealed class HttpFunctions
         [DurableClient] DurableTaskClient client,
         FunctionContext ctx) =>
         InvocationServices.Get<InterventionEndpoints>(ctx, client).AnswerAsync(req, id, ctx.CancellationToken);
+
+    [Function("ListNotifications")]
+    public Task<IResult> ListNotifications(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "notifications")] HttpRequest req,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<NotificationEndpoints>(ctx, client).ListAsync(req, ctx.CancellationToken);
+
+    [Function("MarkNotificationRead")]
+    public Task<IResult> MarkNotificationRead(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "notifications/{id}/read")] HttpRequest req,
+        string id,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<NotificationEndpoints>(ctx, client).MarkReadAsync(req, id, ctx.CancellationToken);
+
+    [Function("DismissNotification")]
+    public Task<IResult> DismissNotification(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "notifications/{id}/dismiss")] HttpRequest req,
+        string id,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<NotificationEndpoints>(ctx, client).DismissAsync(req, id, ctx.CancellationToken);
+
+    [Function("SnoozeNotification")]
+    public Task<IResult> SnoozeNotification(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "notifications/{id}/snooze")] HttpRequest req,
+        string id,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<NotificationEndpoints>(ctx, client).SnoozeAsync(req, id, ctx.CancellationToken);
+
+    [Function("GetNotificationPreferences")]
+    public Task<IResult> GetNotificationPreferences(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "notifications/preferences")] HttpRequest req,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<PreferenceEndpoints>(ctx, client).GetAsync(req, ctx.CancellationToken);
+
+    [Function("PutNotificationPreferences")]
+    public Task<IResult> PutNotificationPreferences(
+        [HttpTrigger(AuthorizationLevel.Function, "put", Route = "notifications/preferences")] HttpRequest req,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<PreferenceEndpoints>(ctx, client).PutAsync(req, ctx.CancellationToken);
 
     [Function("Health")]
     public Task<IResult> Health(
