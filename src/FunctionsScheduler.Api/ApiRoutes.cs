@@ -1,3 +1,4 @@
+using FunctionsScheduler.Api.Freshness;
 using FunctionsScheduler.Api.Health;
 using FunctionsScheduler.Api.Http;
 using FunctionsScheduler.Api.Interventions;
@@ -35,6 +36,7 @@ public static class ApiRoutes
         services.AddScoped<InterventionEndpoints>();
         services.AddScoped<NotificationEndpoints>();
         services.AddScoped<PreferenceEndpoints>();
+        services.AddScoped<FreshnessEndpoints>();
         services.AddScoped<HealthEndpoints>();
         return services;
     }
@@ -74,6 +76,7 @@ public static class ApiRoutes
         api.MapPost("/notifications/{id}/snooze", (HttpRequest r, string id, NotificationEndpoints h, CancellationToken ct) => h.SnoozeAsync(r, id, ct));
         api.MapGet("/notifications/preferences", (HttpRequest r, PreferenceEndpoints h, CancellationToken ct) => h.GetAsync(r, ct));
         api.MapPut("/notifications/preferences", (HttpRequest r, PreferenceEndpoints h, CancellationToken ct) => h.PutAsync(r, ct));
+        api.MapGet("/freshness", (HttpRequest r, FreshnessEndpoints h, CancellationToken ct) => h.ListAsync(r, ct));
         api.MapGet("/health", (HttpRequest r, HealthEndpoints h, CancellationToken ct) => h.GetAsync(r, ct));
         return endpoints;
     }

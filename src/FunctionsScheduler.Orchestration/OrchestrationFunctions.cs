@@ -2,6 +2,7 @@ using FunctionsScheduler.Core.Interventions;
 using FunctionsScheduler.Core.Runs;
 using FunctionsScheduler.Core.Validation;
 using FunctionsScheduler.Durable;
+using FunctionsScheduler.Orchestration.Freshness;
 using FunctionsScheduler.Orchestration.Interventions;
 using FunctionsScheduler.Orchestration.Notifications;
 using FunctionsScheduler.Orchestration.Phases;
@@ -27,6 +28,7 @@ public static class OrchestrationFunctions
             .AddActivity<RunPhaseActivity, PhaseInvocation, PhaseResult>(ActivityNames.RunPhase)
             .AddActivity<RequestInterventionActivity, InterventionRecord, Recorded>(ActivityNames.RequestIntervention)
             .AddActivity<CloseInterventionActivity, CloseIntervention, Recorded>(ActivityNames.CloseIntervention)
+            .AddActivity<RecordFreshnessActivity, FreshnessUpdate, FreshnessRecorded>(RecordFreshnessActivity.Name)
             .RegisterNotifications();
     }
 
@@ -50,6 +52,7 @@ public static class OrchestrationFunctions
         services.AddTransient<RunPhaseActivity>();
         services.AddTransient<RequestInterventionActivity>();
         services.AddTransient<CloseInterventionActivity>();
+        services.AddTransient<RecordFreshnessActivity>();
         return services;
     }
 

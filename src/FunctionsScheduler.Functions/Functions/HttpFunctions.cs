@@ -1,4 +1,5 @@
 using FunctionsScheduler.Api;
+using FunctionsScheduler.Api.Freshness;
 using FunctionsScheduler.Api.Health;
 using FunctionsScheduler.Api.Interventions;
 using FunctionsScheduler.Api.Notifications;
@@ -252,6 +253,13 @@ public sealed class HttpFunctions
         [DurableClient] DurableTaskClient client,
         FunctionContext ctx) =>
         InvocationServices.Get<PreferenceEndpoints>(ctx, client).PutAsync(req, ctx.CancellationToken);
+
+    [Function("ListFreshness")]
+    public Task<IResult> ListFreshness(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "freshness")] HttpRequest req,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<FreshnessEndpoints>(ctx, client).ListAsync(req, ctx.CancellationToken);
 
     [Function("Health")]
     public Task<IResult> Health(
