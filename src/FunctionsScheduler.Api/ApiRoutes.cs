@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace FunctionsScheduler.Api;
 
@@ -38,6 +39,10 @@ public static class ApiRoutes
         services.AddScoped<PreferenceEndpoints>();
         services.AddScoped<FreshnessEndpoints>();
         services.AddScoped<HealthEndpoints>();
+        services.AddOptions<HealthOptions>()
+            .BindConfiguration(HealthOptions.SectionName)
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HealthOptions>, HealthOptionsValidator>());
         return services;
     }
 

@@ -1,4 +1,5 @@
 using FunctionsScheduler.Api;
+using FunctionsScheduler.Api.Health;
 using FunctionsScheduler.Engine;
 using FunctionsScheduler.Orchestration;
 using FunctionsScheduler.Orchestration.Notifications;
@@ -62,6 +63,7 @@ public static class LocalHostApp
             OrchestrationFunctions.Register);
         services.AddSingleton(Options.Create(settings));
         services.AddHostedService<ScannerService>();
+        services.AddSingleton(new InProcessScanner(settings.ScanInterval, TimeProvider.System));
         services.AddSchedulerApi();
         builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
 
