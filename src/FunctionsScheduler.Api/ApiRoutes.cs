@@ -1,6 +1,8 @@
+using FunctionsScheduler.Api.Freshness;
 using FunctionsScheduler.Api.Health;
 using FunctionsScheduler.Api.Http;
 using FunctionsScheduler.Api.Interventions;
+using FunctionsScheduler.Api.Notifications;
 using FunctionsScheduler.Api.Runs;
 using FunctionsScheduler.Api.Schedules;
 using Microsoft.AspNetCore.Builder;
@@ -8,6 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace FunctionsScheduler.Api;
 
@@ -33,7 +36,14 @@ public static class ApiRoutes
         services.AddScoped<RunEndpoints>();
         services.AddScoped<RunControlEndpoints>();
         services.AddScoped<InterventionEndpoints>();
+        services.AddScoped<NotificationEndpoints>();
+        services.AddScoped<PreferenceEndpoints>();
+        services.AddScoped<FreshnessEndpoints>();
         services.AddScoped<HealthEndpoints>();
+        services.AddOptions<HealthOptions>()
+            .BindConfiguration(HealthOptions.SectionName)
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HealthOptions>, HealthOptionsValidator>());
         return services;
     }
 
@@ -71,6 +81,13 @@ public static class ApiRoutes
         api.MapPost("/runs/{id}/suspend", (HttpRequest r, string id, RunControlEndpoints h, CancellationToken ct) => h.SuspendAsync(r, id, ct));
         api.MapPost("/runs/{id}/resume", (HttpRequest r, string id, RunControlEndpoints h, CancellationToken ct) => h.ResumeAsync(r, id, ct));
         api.MapPost("/runs/{id}/retry", (HttpRequest r, string id, RunControlEndpoints h, CancellationToken ct) => h.RetryAsync(r, id, ct));
+        api.MapGet("/notifications", (HttpRequest r, NotificationEndpoints h, CancellationToken ct) => h.ListAsync(r, ct));
+        api.MapPost("/notifications/{id}/read", (HttpRequest r, string id, NotificationEndpoints h, CancellationToken ct) => h.MarkReadAsync(r, id, ct));
+        api.MapPost("/notifications/{id}/dismiss", (HttpRequest r, string id, NotificationEndpoints h, CancellationToken ct) => h.DismissAsync(r, id, ct));
+        api.MapPost("/notifications/{id}/snooze", (HttpRequest r, string id, NotificationEndpoints h, CancellationToken ct) => h.SnoozeAsync(r, id, ct));
+        api.MapGet("/notifications/preferences", (HttpRequest r, PreferenceEndpoints h, CancellationToken ct) => h.GetAsync(r, ct));
+        api.MapPut("/notifications/preferences", (HttpRequest r, PreferenceEndpoints h, CancellationToken ct) => h.PutAsync(r, ct));
+        api.MapGet("/freshness", (HttpRequest r, FreshnessEndpoints h, CancellationToken ct) => h.ListAsync(r, ct));
         api.MapGet("/health", (HttpRequest r, HealthEndpoints h, CancellationToken ct) => h.GetAsync(r, ct));
         return endpoints;
     }

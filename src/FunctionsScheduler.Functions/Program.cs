@@ -3,6 +3,7 @@ using FunctionsScheduler.Api;
 using FunctionsScheduler.Durable;
 using FunctionsScheduler.Functions.Adapters;
 using FunctionsScheduler.Orchestration;
+using FunctionsScheduler.Orchestration.Notifications;
 using FunctionsScheduler.Storage;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
@@ -29,8 +30,13 @@ builder.Services.AddSchedulerOrchestration(o =>
         o.Lookahead = lookahead;
     }
 });
+builder.Services.AddSchedulerNotificationChannels();
 builder.Services.AddSchedulerApi();
 builder.Services.AddScoped<DurableClientScope>();
 builder.Services.AddScoped<IOrchestrationClient>(sp => sp.GetRequiredService<DurableClientScope>().Client);
 
-builder.Build().Run();
+var app = builder.Build();
+
+// Every table (notifications, preferences and freshness included) exists before the first trigger fires; the stores never create them.
+await app.Services.EnsureSchedulerStorageCreatedAsync();
+await app.RunAsync();

@@ -1,6 +1,8 @@
 using FunctionsScheduler.Api;
+using FunctionsScheduler.Api.Health;
 using FunctionsScheduler.Engine;
 using FunctionsScheduler.Orchestration;
+using FunctionsScheduler.Orchestration.Notifications;
 using FunctionsScheduler.Orchestration.Scheduling;
 using FunctionsScheduler.Storage;
 using FunctionsScheduler.Storage.Development;
@@ -49,6 +51,7 @@ public static class LocalHostApp
         });
         services.AddHostedService<StorageInitializer>();
         services.AddSchedulerOrchestration(o => o.Lookahead = settings.Lookahead);
+        services.AddSchedulerNotificationChannels();
         services.AddSingleton<ScanLoopSignal>();
         services.AddSingleton<IScanSignal>(sp => sp.GetRequiredService<ScanLoopSignal>());
         services.AddDurableEngine(
@@ -60,6 +63,7 @@ public static class LocalHostApp
             OrchestrationFunctions.Register);
         services.AddSingleton(Options.Create(settings));
         services.AddHostedService<ScannerService>();
+        services.AddSingleton(new InProcessScanner(settings.ScanInterval, TimeProvider.System));
         services.AddSchedulerApi();
         builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
 

@@ -2,7 +2,9 @@ using FunctionsScheduler.Core.Interventions;
 using FunctionsScheduler.Core.Runs;
 using FunctionsScheduler.Core.Validation;
 using FunctionsScheduler.Durable;
+using FunctionsScheduler.Orchestration.Freshness;
 using FunctionsScheduler.Orchestration.Interventions;
+using FunctionsScheduler.Orchestration.Notifications;
 using FunctionsScheduler.Orchestration.Phases;
 using FunctionsScheduler.Orchestration.Runs;
 using FunctionsScheduler.Orchestration.Scheduling;
@@ -25,7 +27,9 @@ public static class OrchestrationFunctions
             .AddActivity<RecordRunActivity, RunRecord, RunRecorded>(ActivityNames.RecordRun)
             .AddActivity<RunPhaseActivity, PhaseInvocation, PhaseResult>(ActivityNames.RunPhase)
             .AddActivity<RequestInterventionActivity, InterventionRecord, Recorded>(ActivityNames.RequestIntervention)
-            .AddActivity<CloseInterventionActivity, CloseIntervention, Recorded>(ActivityNames.CloseIntervention);
+            .AddActivity<CloseInterventionActivity, CloseIntervention, Recorded>(ActivityNames.CloseIntervention)
+            .AddActivity<RecordFreshnessActivity, FreshnessUpdate, FreshnessRecorded>(RecordFreshnessActivity.Name)
+            .RegisterNotifications();
     }
 
     /// <summary>Registers the activities, phase executors and the scanner (storage and a durable client come from the host).</summary>
@@ -48,6 +52,7 @@ public static class OrchestrationFunctions
         services.AddTransient<RunPhaseActivity>();
         services.AddTransient<RequestInterventionActivity>();
         services.AddTransient<CloseInterventionActivity>();
+        services.AddTransient<RecordFreshnessActivity>();
         return services;
     }
 

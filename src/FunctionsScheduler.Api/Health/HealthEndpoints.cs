@@ -1,32 +1,167 @@
+using System.Globalization;
+using Azure.Data.Tables;
 using FunctionsScheduler.Api.Http;
+using FunctionsScheduler.Core.Interventions;
 using FunctionsScheduler.Orchestration.Scheduling;
+using FunctionsScheduler.Storage;
+using FunctionsScheduler.Storage.Interventions;
 using FunctionsScheduler.Storage.Scheduling;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
 
 namespace FunctionsScheduler.Api.Health;
 
 /// <summary>The answer of GET /api/health.</summary>
-public sealed record HealthResponse(string Status, bool StorageReachable, string? StorageError, DateTimeOffset? LastScanUtc, double? LastScanMs, int? LastScanDue);
+public sealed record HealthResponse(
+    string Status,
+    IReadOnlyList<string> Reasons,
+    bool StorageReachable,
+    string? StorageError,
+    ScannerHealth Scanner,
+    BoundedCount? PendingInterventions,
+    BoundedCount? OpenFailures,
+    IReadOnlyList<FailingSchedule> FailingSchedules);
 
-/// <summary>Health route: is storage reachable, and is the scanner alive.</summary>
-public sealed class HealthEndpoints(IScheduleStore schedules, ScannerHeartbeat heartbeat)
+/// <summary>
+/// The last scan this process ran (the heartbeat is per process) and, when the host runs its scanner in-process, its
+/// interval and whether the heartbeat is overdue.
+/// </summary>
+public sealed record ScannerHealth(
+    bool InProcess,
+    TimeSpan? Interval,
+    DateTimeOffset? LastScanUtc,
+    TimeSpan? HeartbeatAge,
+    TimeSpan? LastScanDuration,
+    int? LastScanDue,
+    bool Overdue);
+
+/// <summary>A count read with a cap: <see cref="Capped"/> means there are at least <see cref="Count"/>.</summary>
+public sealed record BoundedCount(int Count, bool Capped);
+
+/// <summary>A schedule whose latest runs failed.</summary>
+public sealed record FailingSchedule(string ScheduleId, int ConsecutiveFailures);
+
+/// <summary>
+/// Health route: storage reachable, scanner alive, runs waiting on people, schedules failing. Cheap on purpose (one probe,
+/// one capped read of pending interventions, one capped read of failing schedules, all under <see cref="HealthOptions.StorageTimeout"/>).
+/// </summary>
+public sealed class HealthEndpoints(
+    IScheduleStore schedules,
+    IInterventionStore interventions,
+    StorageTables tables,
+    ScannerHeartbeat heartbeat,
+    ITenantResolver tenants,
+    IOptions<HealthOptions> options,
+    TimeProvider timeProvider,
+    InProcessScanner? inProcessScanner = null)
 {
-    /// <summary>GET /api/health — 200 when healthy, 503 with the reason when storage cannot be reached.</summary>
+    /// <summary>Round trips spent looking for failing schedules: a filtered query can return empty pages while it scans.</summary>
+    private const int MaxFailurePages = 3;
+
+    public const string Healthy = "healthy";
+    public const string Degraded = "degraded";
+
+    /// <summary>GET /api/health — 200 when healthy; 503 with <c>reasons</c> when storage is unreachable or the in-process scanner is overdue.</summary>
     public async Task<IResult> GetAsync(HttpRequest request, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        var settings = options.Value;
+        var tenant = tenants.Resolve(request);
+        var reasons = new List<string>();
+
         string? storageError = null;
-        try
+        BoundedCount? pending = null;
+        (BoundedCount Count, IReadOnlyList<FailingSchedule> Top)? failures = null;
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
-            await schedules.ListAsync(DevelopmentTenantResolver.Tenant, 1, null, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            storageError = ex.Message;
+            timeout.CancelAfter(settings.StorageTimeout);
+            try
+            {
+                await schedules.ListAsync(tenant, 1, null, timeout.Token).ConfigureAwait(false);
+                var pendingRead = CountPendingAsync(tenant, settings.MaxCounted, timeout.Token);
+                var failuresRead = ReadFailuresAsync(tenant, settings.MaxCounted, timeout.Token);
+                pending = await pendingRead.ConfigureAwait(false);
+                failures = await failuresRead.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                storageError = string.Create(CultureInfo.InvariantCulture, $"Storage did not answer within {settings.StorageTimeout.TotalSeconds:0.###} s.");
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                storageError = ex.Message;
+            }
         }
 
-        var last = heartbeat.Last;
-        var healthy = storageError is null;
-        var body = new HealthResponse(healthy ? "healthy" : "unhealthy", healthy, storageError, last?.StartedUtc, last?.Duration.TotalMilliseconds, last?.DueEntries);
+        if (storageError is not null)
+        {
+            reasons.Add("Storage is unreachable: " + storageError);
+        }
+
+        var scanner = ScannerNow(settings);
+        if (scanner.Overdue)
+        {
+            reasons.Add(string.Create(
+                CultureInfo.InvariantCulture,
+                $"The scanner's heartbeat is {scanner.HeartbeatAge!.Value.TotalSeconds:0.#} s old; it scans every {scanner.Interval!.Value.TotalSeconds:0.#} s and is overdue after {settings.MissedScansTolerated} missed scans."));
+        }
+
+        var healthy = reasons.Count == 0;
+        var body = new HealthResponse(
+            healthy ? Healthy : Degraded,
+            reasons,
+            storageError is null,
+            storageError,
+            scanner,
+            pending,
+            failures?.Count,
+            failures?.Top ?? []);
         return Results.Json(body, ApiJson.Response, statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+    }
+
+    private ScannerHealth ScannerNow(HealthOptions settings)
+    {
+        var now = timeProvider.GetUtcNow();
+        var last = heartbeat.Last;
+        var lastBeatUtc = last is null ? (DateTimeOffset?)null : last.StartedUtc + last.Duration;
+        if (inProcessScanner is not { } scanner)
+        {
+            return new ScannerHealth(false, null, last?.StartedUtc, now - lastBeatUtc, last?.Duration, last?.DueEntries, Overdue: false);
+        }
+
+        var age = now - (lastBeatUtc ?? scanner.SinceUtc);
+        var overdue = age > scanner.Interval * settings.MissedScansTolerated;
+        return new ScannerHealth(true, scanner.Interval, last?.StartedUtc, age, last?.Duration, last?.DueEntries, overdue);
+    }
+
+    private async Task<BoundedCount> CountPendingAsync(string tenant, int cap, CancellationToken cancellationToken)
+    {
+        // One page of at most `cap`: a filtered page can stop early, so the count is a floor whenever a token comes back.
+        var page = await interventions.ListAsync(tenant, InterventionStatus.Pending, cap, null, cancellationToken).ConfigureAwait(false);
+        return new BoundedCount(page.Items.Count, page.ContinuationToken is not null);
+    }
+
+    private async Task<(BoundedCount, IReadOnlyList<FailingSchedule>)> ReadFailuresAsync(string tenant, int cap, CancellationToken cancellationToken)
+    {
+        // Schedules keep ConsecutiveFailures as a column; only the key and that column come back, at most `cap` rows.
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {tenant} and ConsecutiveFailures gt {0}");
+        var query = tables.Schedules.QueryAsync<TableEntity>(filter, cap, ["RowKey", "ConsecutiveFailures"], cancellationToken);
+        var found = new List<FailingSchedule>();
+        var capped = false;
+        var pages = 0;
+        await foreach (var page in query.AsPages(pageSizeHint: cap).ConfigureAwait(false))
+        {
+            found.AddRange(page.Values.Select(e => new FailingSchedule(e.RowKey, e.GetInt32("ConsecutiveFailures") ?? 0)));
+            if (page.ContinuationToken is not null && found.Count < cap && ++pages < MaxFailurePages)
+            {
+                continue;
+            }
+
+            capped = page.ContinuationToken is not null || found.Count > cap;
+            break;
+        }
+
+        var top = found.OrderByDescending(f => f.ConsecutiveFailures).ThenBy(f => f.ScheduleId, StringComparer.Ordinal).Take(cap).ToList();
+        return (new BoundedCount(top.Count, capped), top);
     }
 }

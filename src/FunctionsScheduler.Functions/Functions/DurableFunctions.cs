@@ -2,7 +2,9 @@ using FunctionsScheduler.Core.Interventions;
 using FunctionsScheduler.Core.Runs;
 using FunctionsScheduler.Functions.Adapters;
 using FunctionsScheduler.Orchestration;
+using FunctionsScheduler.Orchestration.Freshness;
 using FunctionsScheduler.Orchestration.Interventions;
+using FunctionsScheduler.Orchestration.Notifications;
 using FunctionsScheduler.Orchestration.Phases;
 using FunctionsScheduler.Orchestration.Runs;
 using Microsoft.Azure.Functions.Worker;
@@ -33,4 +35,12 @@ public sealed class DurableFunctions
     [Function(ActivityNames.CloseIntervention)]
     public Task<Recorded> CloseIntervention([ActivityTrigger] CloseIntervention input, FunctionContext ctx) =>
         ctx.InstanceServices.GetRequiredService<CloseInterventionActivity>().RunAsync(input, ctx.CancellationToken);
+
+    [Function(NotifyActivity.Name)]
+    public Task<NotifyResult> Notify([ActivityTrigger] NotifyRequest input, FunctionContext ctx) =>
+        ctx.InstanceServices.GetRequiredService<NotifyActivity>().RunAsync(input, ctx.CancellationToken);
+
+    [Function(RecordFreshnessActivity.Name)]
+    public Task<FreshnessRecorded> RecordFreshness([ActivityTrigger] FreshnessUpdate input, FunctionContext ctx) =>
+        ctx.InstanceServices.GetRequiredService<RecordFreshnessActivity>().RunAsync(input, ctx.CancellationToken);
 }

@@ -1,6 +1,8 @@
 using FunctionsScheduler.Api;
+using FunctionsScheduler.Api.Freshness;
 using FunctionsScheduler.Api.Health;
 using FunctionsScheduler.Api.Interventions;
+using FunctionsScheduler.Api.Notifications;
 using FunctionsScheduler.Api.Runs;
 using FunctionsScheduler.Api.Schedules;
 using Microsoft.AspNetCore.Http;
@@ -206,6 +208,98 @@ public sealed class HttpFunctions
         [DurableClient] DurableTaskClient client,
         FunctionContext ctx) =>
         InvocationServices.Get<InterventionEndpoints>(ctx, client).AnswerAsync(req, id, ctx.CancellationToken);
+
+    [Function("DeclineIntervention")]
+    public Task<IResult> DeclineIntervention(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "interventions/{id}/decline")] HttpRequest req,
+        string id,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<InterventionEndpoints>(ctx, client).DeclineAsync(req, id, ctx.CancellationToken);
+
+    [Function("CancelRun")]
+    public Task<IResult> CancelRun(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "runs/{id}/cancel")] HttpRequest req,
+        string id,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<RunControlEndpoints>(ctx, client).CancelAsync(req, id, ctx.CancellationToken);
+
+    [Function("SuspendRun")]
+    public Task<IResult> SuspendRun(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "runs/{id}/suspend")] HttpRequest req,
+        string id,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<RunControlEndpoints>(ctx, client).SuspendAsync(req, id, ctx.CancellationToken);
+
+    [Function("ResumeRun")]
+    public Task<IResult> ResumeRun(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "runs/{id}/resume")] HttpRequest req,
+        string id,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<RunControlEndpoints>(ctx, client).ResumeAsync(req, id, ctx.CancellationToken);
+
+    [Function("RetryRun")]
+    public Task<IResult> RetryRun(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "runs/{id}/retry")] HttpRequest req,
+        string id,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<RunControlEndpoints>(ctx, client).RetryAsync(req, id, ctx.CancellationToken);
+
+    [Function("ListNotifications")]
+    public Task<IResult> ListNotifications(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "notifications")] HttpRequest req,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<NotificationEndpoints>(ctx, client).ListAsync(req, ctx.CancellationToken);
+
+    [Function("MarkNotificationRead")]
+    public Task<IResult> MarkNotificationRead(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "notifications/{id}/read")] HttpRequest req,
+        string id,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<NotificationEndpoints>(ctx, client).MarkReadAsync(req, id, ctx.CancellationToken);
+
+    [Function("DismissNotification")]
+    public Task<IResult> DismissNotification(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "notifications/{id}/dismiss")] HttpRequest req,
+        string id,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<NotificationEndpoints>(ctx, client).DismissAsync(req, id, ctx.CancellationToken);
+
+    [Function("SnoozeNotification")]
+    public Task<IResult> SnoozeNotification(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "notifications/{id}/snooze")] HttpRequest req,
+        string id,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<NotificationEndpoints>(ctx, client).SnoozeAsync(req, id, ctx.CancellationToken);
+
+    [Function("GetNotificationPreferences")]
+    public Task<IResult> GetNotificationPreferences(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "notifications/preferences")] HttpRequest req,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<PreferenceEndpoints>(ctx, client).GetAsync(req, ctx.CancellationToken);
+
+    [Function("PutNotificationPreferences")]
+    public Task<IResult> PutNotificationPreferences(
+        [HttpTrigger(AuthorizationLevel.Function, "put", Route = "notifications/preferences")] HttpRequest req,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<PreferenceEndpoints>(ctx, client).PutAsync(req, ctx.CancellationToken);
+
+    [Function("ListFreshness")]
+    public Task<IResult> ListFreshness(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "freshness")] HttpRequest req,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<FreshnessEndpoints>(ctx, client).ListAsync(req, ctx.CancellationToken);
 
     [Function("Health")]
     public Task<IResult> Health(
