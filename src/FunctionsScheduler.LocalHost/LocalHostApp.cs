@@ -54,9 +54,12 @@ public static class LocalHostApp
         services.AddSchedulerNotificationChannels();
         services.AddSingleton<ScanLoopSignal>();
         services.AddSingleton<IScanSignal>(sp => sp.GetRequiredService<ScanLoopSignal>());
+        var engineSettings = builder.Configuration.GetSection("Scheduler:Engine");
         services.AddDurableEngine(
             o =>
             {
+                // Engine tuning (leases, worker id, concurrency) from Scheduler:Engine; storage and hub name always from above.
+                engineSettings.Bind(o);
                 o.ConnectionString = connectionString;
                 o.TaskHubName = settings.TaskHub;
             },

@@ -134,7 +134,12 @@ public sealed partial class ScheduleScanner(
         {
             // Claimed earlier but the due row is still here: the claimer crashed before it finished. Repair it; the fate is
             // decided again from the same facts (a start is idempotent, and the ledger row is overwritten with the same fate).
-            var fate = Decide(schedule with { Pause = null }, entry.DueUtc);
+            // If the claimer got as far as starting the run, it ran: re-deciding with a later clock (past the misfire
+            // grace) must not record a run that exists as coalesced or skipped.
+            var runId = RunIds.ForOccurrence(schedule.Tenant, schedule.Id, entry.DueUtc);
+            var fate = await orchestrations.GetStatusAsync(runId, cancellationToken: cancellationToken).ConfigureAwait(false) is not null
+                ? (OccurrenceFate.Started, "Started on schedule; recorded by a later scan after the claiming scanner stopped.")
+                : Decide(schedule with { Pause = null }, entry.DueUtc);
             return (await CompleteClaimAsync(schedule, entry, schedule.NextRunUtc, fate, cancellationToken).ConfigureAwait(false), schedule.NextRunUtc);
         }
 
