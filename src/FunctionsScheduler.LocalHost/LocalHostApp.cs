@@ -58,6 +58,12 @@ public static class LocalHostApp
         services.AddDurableEngine(
             o =>
             {
+                // A restarted local host is the same worker: a stable id lets it take its partitions back at once instead
+                // of waiting for its old leases to lapse, and a short activity lease (renewed while an activity runs)
+                // brings an activity a killed process was running back within seconds. Both can be overridden.
+                o.WorkerId = StableWorkerId(settings.TaskHub, builder.Configuration["urls"] ?? DefaultUrl);
+                o.ActivityVisibilityTimeout = TimeSpan.FromSeconds(30);
+
                 // Engine tuning (leases, worker id, concurrency) from Scheduler:Engine; storage and hub name always from above.
                 engineSettings.Bind(o);
                 o.ConnectionString = connectionString;
@@ -81,6 +87,13 @@ public static class LocalHostApp
         }
 
         return app;
+    }
+
+    /// <summary>The same id for the same machine, hub and listening address across restarts; different for two hosts side by side.</summary>
+    private static string StableWorkerId(string taskHub, string urls)
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{taskHub}|{urls}"));
+        return $"{Environment.MachineName}-{Convert.ToHexString(hash, 0, 6).ToLowerInvariant()}";
     }
 }
 

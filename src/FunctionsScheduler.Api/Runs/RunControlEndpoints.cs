@@ -30,12 +30,19 @@ public sealed class RunControlEndpoints(IRunStore runs, IOrchestrationClient orc
             return problem;
         }
 
-        if (state!.IsTerminal)
+        // The run publishes its end before its instance completes, so its own status is the first to know.
+        var live = state!.ReadCustomStatusAs<RunProgress>()?.Status;
+        if (live is RunStatus.Cancelled || state.RuntimeStatus == OrchestrationStatus.Terminated)
+        {
+            return Ok(id, "cancel", "alreadyCancelled");
+        }
+
+        if (state.IsTerminal || live is RunStatus.Succeeded or RunStatus.Failed)
         {
             var recorded = await runs.GetAsync(tenants.Resolve(request), id, cancellationToken).ConfigureAwait(false);
-            return recorded?.Status == RunStatus.Cancelled || state.RuntimeStatus == OrchestrationStatus.Terminated
+            return recorded?.Status == RunStatus.Cancelled
                 ? Ok(id, "cancel", "alreadyCancelled")
-                : Problems.Conflict("The run has already finished.", $"It ended as {recorded?.Status.ToString().ToLowerInvariant() ?? state.RuntimeStatus.ToString().ToLowerInvariant()}; there is nothing to cancel.");
+                : Problems.Conflict("The run has already finished.", $"It ended as {(recorded?.Status ?? live)?.ToString().ToLowerInvariant() ?? state.RuntimeStatus.ToString().ToLowerInvariant()}; there is nothing to cancel.");
         }
 
         if (state.RuntimeStatus == OrchestrationStatus.Suspended)

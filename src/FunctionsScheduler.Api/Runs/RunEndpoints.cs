@@ -93,7 +93,7 @@ public sealed class RunEndpoints(IRunStore runs, IOrchestrationClient orchestrat
                 progress?.CurrentPhase,
                 progress?.Phases ?? input.Job.Phases.Select(p => new PhaseRecord { Name = p.Name, Status = PhaseStatus.Pending }).ToArray(),
                 progress?.WaitingFor,
-                state.FailureMessage),
+                state.FailureMessage ?? progress?.Error),
             ApiJson.Response);
     }
 
@@ -137,6 +137,6 @@ public sealed class RunEndpoints(IRunStore runs, IOrchestrationClient orchestrat
             live?.CurrentPhase,
             phases,
             live?.WaitingFor,
-            failure ?? run.Error);
+            failure ?? live?.Error ?? run.Error);
     }
 }

@@ -13,6 +13,9 @@ public sealed record JobDefinition
     /// <summary>The whole run's deadline, counted from its start; a run still going then is cancelled with that reason.</summary>
     public TimeSpan? Deadline { get; init; }
 
+    /// <summary>How fresh the <see cref="Target"/>'s data must stay; runs report <c>itemsFound</c>/<c>newItems</c> in phase outputs.</summary>
+    public FreshnessCriteria? Freshness { get; init; }
+
     /// <summary>Who hears about this job's runs, and about what.</summary>
     public JobNotifications? Notify { get; init; }
 
@@ -43,6 +46,9 @@ public sealed record PhaseDefinition
 
     /// <summary>Run this phase once per item of an earlier phase's output (fan-out, then fan-in).</summary>
     public ForEachSpec? ForEach { get; init; }
+
+    /// <summary>Simulated executor: report this many new items (<c>newItems</c>, and <c>itemsFound</c> when no itemCount).</summary>
+    public int? NewItems { get; init; }
 
     /// <summary>Simulated executor: produce this many output items (<c>{"items":[1..n]}</c>) for a later <c>forEach</c>.</summary>
     public int? ItemCount { get; init; }
@@ -153,5 +159,18 @@ public sealed record JobNotifications
 
     public bool OnAutoPause { get; init; } = true;
 
+    /// <summary>New data found, data gone stale, or fewer new items than expected (needs <see cref="JobDefinition.Freshness"/>).</summary>
+    public bool OnFreshness { get; init; } = true;
+
     public static JobNotifications Default { get; } = new();
+}
+
+/// <summary>The freshness a job's target needs (seed 000's criteria).</summary>
+public sealed record FreshnessCriteria
+{
+    /// <summary>Data older than this (since the last successful run) is stale.</summary>
+    public TimeSpan MaxDataAge { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>A successful run finding fewer new items than this is reported.</summary>
+    public int MinNewItemsExpected { get; init; }
 }

@@ -49,12 +49,21 @@ public sealed class SimulatedPhaseExecutor(TimeProvider timeProvider) : IPhaseEx
         _attempts.TryRemove(key, out _);
         var items = phase.ItemCount is { } count ? Enumerable.Range(1, count).ToArray() : null;
         var output = JsonSerializer.Serialize(
-            new SimulatedOutput(phase.Name, attempt, phase.DurationMs ?? 0, invocation.Answer?.AnsweredBy, invocation.Item, items),
+            new SimulatedOutput(phase.Name, attempt, phase.DurationMs ?? 0, invocation.Answer?.AnsweredBy, invocation.Item, items)
+            {
+                ItemsFound = phase.NewItems is null ? null : phase.ItemCount ?? phase.NewItems,
+                NewItems = phase.NewItems,
+            },
             DurableJson.Options);
         return new PhaseResult(output, null, attempt);
     }
 
-    private sealed record SimulatedOutput(string Phase, int Attempt, int DurationMs, string? AnsweredBy, string? Item, int[]? Items);
+    private sealed record SimulatedOutput(string Phase, int Attempt, int DurationMs, string? AnsweredBy, string? Item, int[]? Items)
+    {
+        public int? ItemsFound { get; init; }
+
+        public int? NewItems { get; init; }
+    }
 }
 
 /// <summary>A simulated phase failed on purpose.</summary>

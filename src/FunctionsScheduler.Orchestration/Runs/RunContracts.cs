@@ -48,6 +48,9 @@ public sealed record RunProgress(
 
     /// <summary>When the run is expected to end, from the schedule's recent durations; null when unknown.</summary>
     public DateTimeOffset? EtaUtc { get; init; }
+
+    /// <summary>Why the run failed or stopped, as soon as it is known (before the run row is written).</summary>
+    public string? Error { get; init; }
 }
 
 /// <summary>What a waiting run waits for, as shown to people.</summary>

@@ -33,8 +33,22 @@ internal static class RunNotifications
         SendAsync(context, request, request.Job.Notify?.OnAutoPause ?? true, "auto-paused", NotificationType.ScheduleAutoPaused, NotificationPriority.Urgent,
             $"{request.ScheduleName}: paused", reason);
 
+    public static Task FreshnessAsync(
+        IOrchestrationContext context, RunRequest request, NotificationType type, string eventKey, string title, string message, TimeSpan? dataAge, int? newItems) =>
+        SendAsync(context, request, request.Job.Notify?.OnFreshness ?? true, eventKey, type, type == NotificationType.StaleData ? NotificationPriority.High : NotificationPriority.Normal,
+            title, message, dataAge, newItems);
+
     private static async Task SendAsync(
-        IOrchestrationContext context, RunRequest request, bool wanted, string eventKey, NotificationType type, NotificationPriority priority, string title, string message)
+        IOrchestrationContext context,
+        RunRequest request,
+        bool wanted,
+        string eventKey,
+        NotificationType type,
+        NotificationPriority priority,
+        string title,
+        string message,
+        TimeSpan? dataAge = null,
+        int? newItems = null)
     {
         if (!wanted)
         {
@@ -52,7 +66,7 @@ internal static class RunNotifications
                 Priority = priority,
                 Title = title,
                 Message = message,
-                Context = new NotificationContext { RunId = context.InstanceId, ScheduleId = request.ScheduleId, Target = request.Job.Target },
+                Context = new NotificationContext { RunId = context.InstanceId, ScheduleId = request.ScheduleId, Target = request.Job.Target, DataAge = dataAge, NewItems = newItems },
                 Actions = Notification.DefaultActions(type),
                 CreatedUtc = new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero),
                 IdempotencyKey = $"run:{context.InstanceId}:{eventKey}:{recipient}",

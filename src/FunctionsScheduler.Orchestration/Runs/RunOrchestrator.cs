@@ -137,8 +137,10 @@ public static class RunOrchestrator
     /// <summary>The run row and the schedule's streak, then whoever should hear about it.</summary>
     private static async Task<RunResult> RecordOutcomeAsync(IOrchestrationContext context, RunRequest request, RunState run)
     {
-        var recorded = await context.CallActivityAsync<RunRecorded>(ActivityNames.RecordRun, run.ToRecord());
+        var record = run.ToRecord();
+        var recorded = await context.CallActivityAsync<RunRecorded>(ActivityNames.RecordRun, record);
         await RunNotifications.OutcomeAsync(context, request, run.Status, run.Error);
+        await RunFreshness.RecordAsync(context, request, record);
         if (recorded.SchedulePausedBecause is { } reason)
         {
             await RunNotifications.AutoPausedAsync(context, request, reason);

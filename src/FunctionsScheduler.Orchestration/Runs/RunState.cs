@@ -126,6 +126,7 @@ internal sealed class RunState
             ItemsDone = _itemsDone,
             ItemsTotal = _itemsTotal,
             EtaUtc = eta,
+            Error = Error,
         });
     }
 

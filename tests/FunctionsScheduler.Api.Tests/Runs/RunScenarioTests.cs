@@ -213,6 +213,65 @@ public sealed class RunScenarioTests(LocalHostFixture host) : IClassFixture<Loca
         await DeleteAsync(id);
     }
 
+    [Fact]
+    public async Task A_run_of_a_target_updates_its_freshness_and_the_inbox_hears_of_new_data_and_failures()
+    {
+        var target = "orders-" + Guid.NewGuid().ToString("N")[..8];
+        var recipient = "ops-" + Guid.NewGuid().ToString("N")[..8];
+        object Job(object phase) => new
+        {
+            type = "simulated",
+            target,
+            freshness = new { maxDataAge = "1.00:00:00", minNewItemsExpected = 1 },
+            notify = new { recipients = new[] { recipient } },
+            phases = new[] { phase },
+        };
+
+        var found = await RunJobToEndAsync(Job(new { name = "scrape", newItems = 3 }));
+        Assert.Equal("succeeded", found.GetProperty("status").GetString());
+        var failed = await RunJobToEndAsync(Job(new { name = "scrape", failUntilAttempt = 9 }));
+        Assert.Equal("failed", failed.GetProperty("status").GetString());
+
+        // The freshness row is written after the run reports its end, so wait for the second outcome to land.
+        var row = await LocalHostFixture.EventuallyAsync<JsonElement>(
+            async () =>
+            {
+                var list = await host.GetJsonAsync("/api/freshness");
+                return list.GetProperty("items").EnumerateArray()
+                    .Where(i => i.GetProperty("target").GetString() == target && i.GetProperty("successRate").GetDouble() < 1)
+                    .Select(i => (JsonElement?)i).FirstOrDefault();
+            },
+            Patience,
+            "the freshness of the target after both runs");
+        Assert.False(row.GetProperty("isStale").GetBoolean());
+        Assert.Equal(3, row.GetProperty("averageNewItems").GetDouble());
+        Assert.Equal(0.5, row.GetProperty("successRate").GetDouble());
+
+        var inbox = await LocalHostFixture.EventuallyAsync<JsonElement>(
+            async () =>
+            {
+                var list = await host.GetJsonAsync($"/api/notifications?recipient={recipient}");
+                var types = list.GetProperty("items").EnumerateArray().Select(n => n.GetProperty("type").GetString()).ToHashSet();
+                return types.Contains("newData") && types.Contains("failed") ? list : null;
+            },
+            Patience,
+            "the new-data and failed notifications");
+        var failure = inbox.GetProperty("items").EnumerateArray().First(n => n.GetProperty("type").GetString() == "failed");
+        Assert.Equal(failed.GetProperty("id").GetString(), failure.GetProperty("context").GetProperty("runId").GetString());
+        Assert.DoesNotContain(inbox.GetProperty("items").EnumerateArray(), n => n.GetProperty("type").GetString() == "completed");
+    }
+
+    private async Task<JsonElement> RunJobToEndAsync(object job)
+    {
+        var (created, schedule) = await host.PostJsonAsync("/api/schedules", new { name = "target run", cron = "0 3 1 1 *", timeZone = "UTC", job });
+        Assert.True(created.StatusCode == HttpStatusCode.Created, schedule.ToString());
+        var id = schedule.GetProperty("id").GetString()!;
+        var (_, started) = await host.PostJsonAsync($"/api/schedules/{id}/run", null);
+        var run = await EndAsync(started.GetProperty("runId").GetString()!);
+        await DeleteAsync(id);
+        return run;
+    }
+
     private async Task<JsonElement> RunToEndAsync(object[] phases)
     {
         var (scheduleId, runId) = await StartAsync(phases);
