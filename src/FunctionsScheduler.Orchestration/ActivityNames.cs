@@ -7,4 +7,5 @@ public static class ActivityNames
     public const string RunPhase = nameof(RunPhase);
     public const string RequestIntervention = nameof(RequestIntervention);
     public const string CloseIntervention = nameof(CloseIntervention);
+    public const string AdmitRun = nameof(AdmitRun);
 }

@@ -28,6 +28,7 @@ public static class OrchestrationFunctions
             .AddActivity<RunPhaseActivity, PhaseInvocation, PhaseResult>(ActivityNames.RunPhase)
             .AddActivity<RequestInterventionActivity, InterventionRecord, Recorded>(ActivityNames.RequestIntervention)
             .AddActivity<CloseInterventionActivity, CloseIntervention, Recorded>(ActivityNames.CloseIntervention)
+            .AddActivity<AdmitRunActivity, AdmitRunRequest, Admission>(ActivityNames.AdmitRun)
             .AddActivity<RecordFreshnessActivity, FreshnessUpdate, FreshnessRecorded>(RecordFreshnessActivity.Name)
             .RegisterNotifications();
     }
@@ -52,6 +53,7 @@ public static class OrchestrationFunctions
         services.AddTransient<RunPhaseActivity>();
         services.AddTransient<RequestInterventionActivity>();
         services.AddTransient<CloseInterventionActivity>();
+        services.AddTransient<AdmitRunActivity>();
         services.AddTransient<RecordFreshnessActivity>();
         return services;
     }

@@ -4,12 +4,18 @@ namespace FunctionsScheduler.Core.Runs;
 public enum RunStatus
 {
     Scheduled,
+
+    /// <summary>Due, but waiting for a slot (overlap policy bufferOne).</summary>
+    Queued,
     Running,
     WaitingForIntervention,
     Suspended,
     Succeeded,
     Failed,
     Cancelled,
+
+    /// <summary>Never started: the overlap policy skipped this occurrence.</summary>
+    Skipped,
 }
 
 /// <summary>Lifecycle of one phase within a run.</summary>

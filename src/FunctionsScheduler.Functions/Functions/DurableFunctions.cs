@@ -9,6 +9,7 @@ using FunctionsScheduler.Orchestration.Phases;
 using FunctionsScheduler.Orchestration.Runs;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace FunctionsScheduler.Functions.Functions;
@@ -43,4 +44,8 @@ public sealed class DurableFunctions
     [Function(RecordFreshnessActivity.Name)]
     public Task<FreshnessRecorded> RecordFreshness([ActivityTrigger] FreshnessUpdate input, FunctionContext ctx) =>
         ctx.InstanceServices.GetRequiredService<RecordFreshnessActivity>().RunAsync(input, ctx.CancellationToken);
+
+    [Function(ActivityNames.AdmitRun)]
+    public Task<Admission> AdmitRun([ActivityTrigger] AdmitRunRequest input, [DurableClient] DurableTaskClient client, FunctionContext ctx) =>
+        InvocationServices.Get<AdmitRunActivity>(ctx, client).RunAsync(input, ctx.CancellationToken);
 }

@@ -65,6 +65,7 @@ public sealed partial class RecordRunActivity(IRunStore runs, IScheduleStore sch
                         ConsecutiveFailures = failures,
                         LastRun = new LastRunSummary(run.RunId, run.Status, run.EndedUtc, run.Error, AverageDuration(schedule.LastRun?.AverageDuration, run)),
                         Pause = pause,
+                        ActiveRuns = schedule.ActiveRuns.Where(r => r != run.RunId).ToArray(),
                     },
                     cancellationToken).ConfigureAwait(false);
                 if (pause is not null && schedule.Pause is null)

@@ -1,5 +1,6 @@
 using FunctionsScheduler.Core.Interventions;
 using FunctionsScheduler.Core.Runs;
+using FunctionsScheduler.Core.Scheduling;
 
 namespace FunctionsScheduler.Orchestration.Runs;
 
@@ -17,6 +18,9 @@ public sealed record RunRequest(
 
     /// <summary>How long the schedule's recent runs took on average, for the ETA; null when unknown.</summary>
     public TimeSpan? ExpectedDuration { get; init; }
+
+    /// <summary>The schedule's overlap policy for scheduled runs; null means runs may overlap freely (no admission step).</summary>
+    public OverlapSettings? Overlap { get; init; }
 
     /// <summary>For a retry: the run it retries.</summary>
     public string? RetryOf { get; init; }
@@ -93,3 +97,9 @@ public sealed record Recorded(string Key);
 
 /// <summary>Input of the <c>CloseIntervention</c> activity: the terminal state an unanswered intervention ends in.</summary>
 public sealed record CloseIntervention(string Tenant, string InterventionId, InterventionStatus Status);
+
+/// <summary>Input of the <c>AdmitRun</c> activity: may this scheduled run start now, given the runs still going?</summary>
+public sealed record AdmitRunRequest(string Tenant, string ScheduleId, string RunId, DateTimeOffset? OccurrenceUtc);
+
+/// <summary>The overlap policy's answer: start, skip, or wait for a slot (buffered).</summary>
+public sealed record Admission(OverlapAction Action, string Reason);

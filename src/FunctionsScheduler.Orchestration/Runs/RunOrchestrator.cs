@@ -47,6 +47,11 @@ public static class RunOrchestrator
             }
         }
 
+        if (request.Overlap is not null && await AdmitAsync(context, request, run, cancel) is { } notAdmitted)
+        {
+            return notAdmitted;
+        }
+
         run.Start();
         await context.CallActivityAsync<RunRecorded>(ActivityNames.RecordRun, run.ToRecord());
 
@@ -147,6 +152,40 @@ public static class RunOrchestrator
         }
 
         return new RunResult(run.Status, run.Error);
+    }
+
+    /// <summary>
+    /// The overlap policy's gate: null when the run may start; otherwise the result of a run that never started (skipped,
+    /// or cancelled while it waited). A buffered run asks again with a growing pause until a slot frees up.
+    /// </summary>
+    private static async Task<RunResult?> AdmitAsync(IOrchestrationContext context, RunRequest request, RunState run, Task<CancelRunRequest> cancel)
+    {
+        var pause = TimeSpan.FromSeconds(1);
+        var admit = new AdmitRunRequest(request.Tenant, request.ScheduleId, context.InstanceId, request.OccurrenceUtc);
+        while (true)
+        {
+            var admission = await context.CallActivityAsync<Admission>(ActivityNames.AdmitRun, admit);
+            switch (admission.Action)
+            {
+                case Core.Scheduling.OverlapAction.Start or Core.Scheduling.OverlapAction.CancelPreviousThenStart:
+                    return null;
+                case Core.Scheduling.OverlapAction.Skip:
+                    run.Skip(admission.Reason);
+                    return new RunResult(RunStatus.Skipped, admission.Reason);
+            }
+
+            run.Queue(admission.Reason);
+            using var waiting = new CancellationTokenSource();
+            var timer = context.CreateTimer(context.CurrentUtcDateTime + pause, waiting.Token);
+            if (await Task.WhenAny(timer, cancel) == cancel)
+            {
+                waiting.Cancel();
+                run.Skip("Cancelled while waiting for a slot: " + (await cancel).Reason);
+                return new RunResult(RunStatus.Cancelled, run.Error);
+            }
+
+            pause = TimeSpan.FromSeconds(Math.Min(pause.TotalSeconds * 2, 30));
+        }
     }
 
     /// <summary>Ends the run early: unfinished phases are cancelled, open interventions closed, the outcome recorded.</summary>

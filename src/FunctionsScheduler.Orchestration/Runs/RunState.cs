@@ -32,8 +32,25 @@ internal sealed class RunState
 
     private DateTimeOffset Now => new(_context.CurrentUtcDateTime, TimeSpan.Zero);
 
+    /// <summary>Due, but the overlap policy keeps it waiting for a slot.</summary>
+    public void Queue(string reason)
+    {
+        Status = RunStatus.Queued;
+        Error = reason;
+        Publish();
+    }
+
+    /// <summary>Never started: the overlap policy skipped it.</summary>
+    public void Skip(string reason)
+    {
+        Status = RunStatus.Skipped;
+        Error = reason;
+        Publish();
+    }
+
     public void Start()
     {
+        Error = null;
         _startedUtc = Now;
         Status = RunStatus.Running;
         Publish();

@@ -201,6 +201,7 @@ public sealed partial class ScheduleScanner(
             {
                 NotBeforeUtc = entry.DueUtc + jitter,
                 ExpectedDuration = schedule.LastRun?.AverageDuration,
+                Overlap = schedule.Definition.Overlap,
             };
             var started = await orchestrations.StartNewAsync(RunOrchestrator.Name, runId, request, cancellationToken).ConfigureAwait(false);
             outcome = started == StartOutcome.Started ? EntryOutcome.Started : EntryOutcome.AlreadyStarted;

@@ -24,6 +24,12 @@ public sealed record StoredSchedule
     /// <summary>Set while the schedule is paused (by a person, or automatically after repeated failures).</summary>
     public SchedulePause? Pause { get; init; }
 
+    /// <summary>Scheduled runs admitted and not yet ended (what the overlap policy counts).</summary>
+    public IReadOnlyList<string> ActiveRuns { get; init; } = [];
+
+    /// <summary>The run waiting for a slot under the bufferOne overlap policy.</summary>
+    public string? BufferedRun { get; init; }
+
     /// <summary>Occurrences that started a run so far (what <c>maxRuns</c> counts).</summary>
     public int RunsStarted { get; init; }
 

@@ -21,6 +21,7 @@ public sealed class TableScheduleStore : IScheduleStore
     private const string PausedColumn = "Paused";
     private const string PauseColumn = "Pause";
     private const string LastRunColumn = "LastRun";
+    private const string ActiveRunsColumn = "ActiveRuns";
 
     private readonly TableClient _table;
     private readonly IDueIndex _dueIndex;
@@ -244,6 +245,8 @@ public sealed class TableScheduleStore : IScheduleStore
             [PausedColumn] = schedule.Pause is not null,
             [PauseColumn] = schedule.Pause is null ? null : JsonSerializer.Serialize(schedule.Pause, StorageJson.Options),
             [LastRunColumn] = schedule.LastRun is null ? null : JsonSerializer.Serialize(schedule.LastRun, StorageJson.Options),
+            [ActiveRunsColumn] = schedule.ActiveRuns.Count == 0 ? null : JsonSerializer.Serialize(schedule.ActiveRuns, StorageJson.Options),
+            [nameof(StoredSchedule.BufferedRun)] = schedule.BufferedRun,
         };
         entity.SetUtc(nameof(StoredSchedule.NextRunUtc), schedule.NextRunUtc);
         entity.SetUtc(nameof(StoredSchedule.LastClaimedUtc), schedule.LastClaimedUtc);
@@ -265,6 +268,8 @@ public sealed class TableScheduleStore : IScheduleStore
         RunsStarted = entity.GetInt32(nameof(StoredSchedule.RunsStarted)) ?? 0,
         Pause = entity.GetString(PauseColumn) is { Length: > 0 } pause ? JsonSerializer.Deserialize<SchedulePause>(pause, StorageJson.Options) : null,
         LastRun = entity.GetString(LastRunColumn) is { Length: > 0 } last ? JsonSerializer.Deserialize<LastRunSummary>(last, StorageJson.Options) : null,
+        ActiveRuns = entity.GetString(ActiveRunsColumn) is { Length: > 0 } active ? JsonSerializer.Deserialize<string[]>(active, StorageJson.Options) ?? [] : [],
+        BufferedRun = entity.GetString(nameof(StoredSchedule.BufferedRun)),
         ETag = entity.ETag.ToString(),
     };
 }
