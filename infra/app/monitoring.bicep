@@ -36,5 +36,4 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' = {
 
 output applicationInsightsId string = applicationInsights.id
 output applicationInsightsName string = applicationInsights.name
-output connectionString string = applicationInsights.properties.ConnectionString
 output logAnalyticsId string = logAnalytics.id
