@@ -1,4 +1,5 @@
 using Azure.Core.Serialization;
+using Azure.Identity;
 using FunctionsScheduler.Api;
 using FunctionsScheduler.Durable;
 using FunctionsScheduler.Functions.Adapters;
@@ -16,12 +17,31 @@ builder.ConfigureFunctionsWebApplication();
 // One JSON shape for inputs, outputs, events and custom status on both hosts (the Durable extension uses the worker's serializer).
 builder.Services.Configure<WorkerOptions>(o => o.Serializer = new JsonObjectSerializer(DurableJson.Options));
 
-var connectionString = builder.Configuration["STORAGE_CONNECTION_STRING"] ?? builder.Configuration["AzureWebJobsStorage"]
-    ?? throw new InvalidOperationException("Set STORAGE_CONNECTION_STRING or AzureWebJobsStorage.");
+// On Azure the account has no shared keys: AzureWebJobsStorage is identity-based (AzureWebJobsStorage__accountName,
+// so there is no AzureWebJobsStorage string to reuse) and the app's tables go through the same user-assigned identity.
+// A connection string, when given, wins (Azurite, local runs).
+var connectionString = builder.Configuration["STORAGE_CONNECTION_STRING"];
+var storageAccountName = builder.Configuration["STORAGE_ACCOUNT_NAME"];
+if (string.IsNullOrWhiteSpace(connectionString) && string.IsNullOrWhiteSpace(storageAccountName))
+{
+    connectionString = builder.Configuration["AzureWebJobsStorage"]
+        ?? throw new InvalidOperationException("Set STORAGE_CONNECTION_STRING, STORAGE_ACCOUNT_NAME (managed identity) or AzureWebJobsStorage.");
+}
+
 builder.Services.AddSchedulerStorage(o =>
 {
-    o.ConnectionString = connectionString;
     o.TablePrefix = builder.Configuration["TABLE_PREFIX"] ?? "";
+    if (!string.IsNullOrWhiteSpace(connectionString))
+    {
+        o.ConnectionString = connectionString;
+        return;
+    }
+
+    var clientId = builder.Configuration["AZURE_CLIENT_ID"];
+    o.ServiceUri = new Uri($"https://{storageAccountName}.table.core.windows.net");
+    o.Credential = string.IsNullOrWhiteSpace(clientId)
+        ? new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned)
+        : new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId));
 });
 builder.Services.AddSchedulerOrchestration(o =>
 {
