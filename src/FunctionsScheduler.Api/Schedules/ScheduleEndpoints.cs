@@ -155,10 +155,22 @@ public sealed class ScheduleEndpoints(
             return Problems.NotFound("Schedule", id);
         }
 
-        var runId = RunIds.ForManualRun(tenant, id, timeProvider.GetUtcNow(), Guid.NewGuid().ToString("N")[..8]);
+        // With an Idempotency-Key the run id is derived from the key, so a retried request finds the run it started.
+        var key = request.Headers["Idempotency-Key"].FirstOrDefault();
+        if (key is not null && !IdempotencyKeys.IsValid(key))
+        {
+            return Problems.Validation("Idempotency-Key", IdempotencyKeys.Rule);
+        }
+
+        var runId = key is null
+            ? RunIds.ForManualRun(tenant, id, timeProvider.GetUtcNow(), Guid.NewGuid().ToString("N")[..8])
+            : RunIds.ForIdempotentManualRun(tenant, id, key);
         var run = new RunRequest(tenant, id, schedule.Definition.Name, "manual", null, schedule.Definition.Job);
-        await orchestrations.StartNewAsync(RunOrchestrator.Name, runId, run, cancellationToken).ConfigureAwait(false);
-        return Results.Json(new RunStartedResponse(runId, $"/api/runs/{runId}"), ApiJson.Response, statusCode: StatusCodes.Status202Accepted);
+        var outcome = await orchestrations.StartNewAsync(RunOrchestrator.Name, runId, run, cancellationToken).ConfigureAwait(false);
+        return Results.Json(
+            new RunStartedResponse(runId, $"/api/runs/{runId}"),
+            ApiJson.Response,
+            statusCode: outcome == StartOutcome.Started ? StatusCodes.Status202Accepted : StatusCodes.Status200OK);
     }
 
     /// <summary>

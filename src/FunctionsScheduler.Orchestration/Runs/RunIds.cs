@@ -17,6 +17,13 @@ public static class RunIds
     public static string ForManualRun(string tenant, string scheduleId, DateTimeOffset requestedUtc, string suffix) =>
         string.Create(CultureInfo.InvariantCulture, $"{tenant}{Separator}{scheduleId}{Separator}{requestedUtc.UtcDateTime:yyyyMMdd'T'HHmmssfff'Z'}-manual-{suffix}");
 
+    /// <summary>A manual run named by the caller's idempotency key (hashed, so any key makes a valid, fixed-length id).</summary>
+    public static string ForIdempotentManualRun(string tenant, string scheduleId, string idempotencyKey)
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(idempotencyKey));
+        return $"{tenant}{Separator}{scheduleId}{Separator}manual-key-{Convert.ToHexString(hash, 0, 10).ToLowerInvariant()}";
+    }
+
     /// <summary>The retry of a run: deterministic, so asking twice finds the same retry instead of starting another.</summary>
     public static string ForRetry(string runId) => runId + "-retry";
 

@@ -272,6 +272,43 @@ public sealed class RunScenarioTests(LocalHostFixture host) : IClassFixture<Loca
         return run;
     }
 
+    [Fact]
+    public async Task Run_now_with_the_same_idempotency_key_starts_one_run()
+    {
+        var (_, schedule) = await host.PostJsonAsync("/api/schedules", new
+        {
+            name = "once per key",
+            cron = "0 3 1 1 *",
+            timeZone = "UTC",
+            job = new { type = "simulated", phases = new[] { new { name = "only" } } },
+        });
+        var id = schedule.GetProperty("id").GetString()!;
+
+        async Task<(HttpStatusCode Status, string RunId)> RunNowAsync(string key)
+        {
+            using var message = new HttpRequestMessage(HttpMethod.Post, $"/api/schedules/{id}/run");
+            message.Headers.Add("Idempotency-Key", key);
+            using var response = await host.Http.SendAsync(message, TestContext.Current.CancellationToken);
+            var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
+            return (response.StatusCode, response.IsSuccessStatusCode ? body.GetProperty("runId").GetString()! : body.ToString());
+        }
+
+        var first = await RunNowAsync("nightly-2026-11-23");
+        var again = await RunNowAsync("nightly-2026-11-23");
+        var other = await RunNowAsync("nightly-2026-11-24");
+        var bad = await RunNowAsync("not a key!");
+
+        Assert.Equal(HttpStatusCode.Accepted, first.Status);
+        Assert.Equal(HttpStatusCode.OK, again.Status);
+        Assert.Equal(first.RunId, again.RunId);
+        Assert.NotEqual(first.RunId, other.RunId);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.Status);
+        Assert.Contains("Idempotency-Key", bad.RunId, StringComparison.Ordinal);
+        await EndAsync(first.RunId);
+        await EndAsync(other.RunId);
+        await DeleteAsync(id);
+    }
+
     private async Task<JsonElement> RunToEndAsync(object[] phases)
     {
         var (scheduleId, runId) = await StartAsync(phases);
