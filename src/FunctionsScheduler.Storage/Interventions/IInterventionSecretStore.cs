@@ -6,8 +6,8 @@ namespace FunctionsScheduler.Storage.Interventions;
 /// </summary>
 public interface IInterventionSecretStore
 {
-    /// <summary>Stores (or replaces) the values until <paramref name="expiresUtc"/>.</summary>
-    Task SaveAsync(string tenant, string interventionId, IReadOnlyDictionary<string, string> values, DateTimeOffset expiresUtc, CancellationToken cancellationToken = default);
+    /// <summary>Stores the values until <paramref name="expiresUtc"/>; false (and nothing changed) when the intervention already has some.</summary>
+    Task<bool> TryAddAsync(string tenant, string interventionId, IReadOnlyDictionary<string, string> values, DateTimeOffset expiresUtc, CancellationToken cancellationToken = default);
 
     /// <summary>The values, or null when there are none or they expired.</summary>
     Task<IReadOnlyDictionary<string, string>?> GetAsync(string tenant, string interventionId, CancellationToken cancellationToken = default);

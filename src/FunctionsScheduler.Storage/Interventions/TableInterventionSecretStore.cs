@@ -15,7 +15,7 @@ public sealed class TableInterventionSecretStore(StorageTables tables, TimeProvi
 
     private readonly TableClient _table = (tables ?? throw new ArgumentNullException(nameof(tables))).InterventionSecrets;
 
-    public async Task SaveAsync(string tenant, string interventionId, IReadOnlyDictionary<string, string> values, DateTimeOffset expiresUtc, CancellationToken cancellationToken = default)
+    public async Task<bool> TryAddAsync(string tenant, string interventionId, IReadOnlyDictionary<string, string> values, DateTimeOffset expiresUtc, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(values);
         TableKeys.Tenant(tenant);
@@ -25,7 +25,16 @@ public sealed class TableInterventionSecretStore(StorageTables tables, TimeProvi
             [ValuesProperty] = JsonSerializer.Serialize(values, StorageJson.Options),
             [ExpiresProperty] = expiresUtc.ToUniversalTime(),
         };
-        await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Insert only: of two answers racing, only one may put its secrets beside the event it raises.
+            await _table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException ex) when (StorageErrors.IsEntityExists(ex))
+        {
+            return false;
+        }
     }
 
     public async Task<IReadOnlyDictionary<string, string>?> GetAsync(string tenant, string interventionId, CancellationToken cancellationToken = default)

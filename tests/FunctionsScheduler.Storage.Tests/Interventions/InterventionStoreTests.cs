@@ -83,13 +83,14 @@ public sealed class InterventionStoreTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task Secret_values_are_read_until_they_expire_or_are_deleted()
+    public async Task Secret_values_are_added_once_and_read_until_they_expire_or_are_deleted()
     {
         var storage = await TestStorage.CreateAsync(azurite);
         var values = new Dictionary<string, string> { ["password"] = "hunter2" };
 
-        await storage.Secrets.SaveAsync("acme", "i1", values, TestStorage.Now.AddMinutes(5), Ct);
-        await storage.Secrets.SaveAsync("acme", "old", values, TestStorage.Now.AddSeconds(-1), Ct);
+        Assert.True(await storage.Secrets.TryAddAsync("acme", "i1", values, TestStorage.Now.AddMinutes(5), Ct));
+        Assert.False(await storage.Secrets.TryAddAsync("acme", "i1", new Dictionary<string, string> { ["password"] = "other" }, TestStorage.Now.AddMinutes(5), Ct));
+        await storage.Secrets.TryAddAsync("acme", "old", values, TestStorage.Now.AddSeconds(-1), Ct);
 
         Assert.Equal(values, await storage.Secrets.GetAsync("acme", "i1", Ct));
         Assert.Null(await storage.Secrets.GetAsync("acme", "old", Ct));
