@@ -112,12 +112,19 @@ public sealed record InterventionRequested(string Kind, string Prompt, TimeSpan 
     }
 }
 
-/// <summary>The external event that answers (or declines) an intervention.</summary>
+/// <summary>
+/// The external event that answers (or declines) an intervention. It enters orchestration history, so
+/// <see cref="Fields"/> holds only non-secret values; secret ones wait in the InterventionSecrets table when <see cref="HasSecrets"/>.
+/// </summary>
 public sealed record InterventionAnswer(
     string InterventionId,
     string AnsweredBy,
     bool Declined,
-    IReadOnlyDictionary<string, string>? Fields);
+    IReadOnlyDictionary<string, string>? Fields)
+{
+    /// <summary>The answer also has secret values, which the phase activity reads from the secret store.</summary>
+    public bool HasSecrets { get; init; }
+}
 
 /// <summary>What recording a run did; <see cref="SchedulePausedBecause"/> is set when this outcome paused the schedule.</summary>
 public sealed record RunRecorded(string RunId, string? SchedulePausedBecause);
