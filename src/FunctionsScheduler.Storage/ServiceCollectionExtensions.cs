@@ -31,6 +31,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<IOccurrenceLedger, TableOccurrenceLedger>();
         services.TryAddSingleton<IRunStore, TableRunStore>();
         services.TryAddSingleton<IInterventionStore, TableInterventionStore>();
+        services.TryAddSingleton<IInterventionSecretStore, TableInterventionSecretStore>();
         services.TryAddSingleton<INotificationStore, TableNotificationStore>();
         services.TryAddSingleton<IPreferencesStore, TablePreferencesStore>();
         services.TryAddSingleton<IFreshnessStore, TableFreshnessStore>();

@@ -36,6 +36,7 @@ public sealed class StorageTables
         Notifications = Service.GetTableClient(_prefix + "Notifications");
         Preferences = Service.GetTableClient(_prefix + "Preferences");
         Freshness = Service.GetTableClient(_prefix + "Freshness");
+        InterventionSecrets = Service.GetTableClient(_prefix + "InterventionSecrets");
     }
 
     public TableServiceClient Service { get; }
@@ -56,6 +57,9 @@ public sealed class StorageTables
 
     public TableClient Freshness { get; }
 
+    /// <summary>Secret answer values on their way from the API to a phase's executor; see <c>TableInterventionSecretStore</c>.</summary>
+    public TableClient InterventionSecrets { get; }
+
     /// <summary>
     /// Creates every table that does not exist yet. Called once at start-up (the stores never call it, so a request
     /// costs no extra round trip); concurrent callers share one attempt and a failed attempt can be retried.
@@ -75,7 +79,7 @@ public sealed class StorageTables
 
     private async Task CreateAllAsync(CancellationToken cancellationToken)
     {
-        foreach (var table in new[] { Schedules, DueIndex, Occurrences, Runs, Interventions, Notifications, Preferences, Freshness })
+        foreach (var table in new[] { Schedules, DueIndex, Occurrences, Runs, Interventions, Notifications, Preferences, Freshness, InterventionSecrets })
         {
             await table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         }

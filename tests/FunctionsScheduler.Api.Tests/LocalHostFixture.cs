@@ -15,14 +15,23 @@ public sealed class LocalHostFixture(AzuriteFixture azurite) : IAsyncLifetime
 
     public HttpClient Http { get; private set; } = null!;
 
+    /// <summary>The shared Azurite this host stores in.</summary>
+    public string StorageConnectionString => azurite.ConnectionString;
+
+    /// <summary>The prefix of this host's scheduler tables.</summary>
+    public string TablePrefix { get; } = AzuriteFixture.UniqueName("t");
+
+    /// <summary>The engine's task hub (its tables start with this name).</summary>
+    public string TaskHub { get; } = AzuriteFixture.UniqueName("hub");
+
     public async ValueTask InitializeAsync()
     {
         _app = await LocalHostApp.BuildAsync(
         [
             "--urls", "http://127.0.0.1:0",
             "--STORAGE_CONNECTION_STRING", azurite.ConnectionString,
-            "--Scheduler:TablePrefix", AzuriteFixture.UniqueName("t"),
-            "--Scheduler:TaskHub", AzuriteFixture.UniqueName("hub"),
+            "--Scheduler:TablePrefix", TablePrefix,
+            "--Scheduler:TaskHub", TaskHub,
             "--Scheduler:ScanInterval", "00:00:01",
             "--Logging:LogLevel:Default", "Warning",
         ]);

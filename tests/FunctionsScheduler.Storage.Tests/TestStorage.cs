@@ -18,6 +18,7 @@ internal sealed class TestStorage
         Ledger = new TableOccurrenceLedger(tables);
         Runs = new TableRunStore(tables, time);
         Interventions = new TableInterventionStore(tables);
+        Secrets = new TableInterventionSecretStore(tables, time);
     }
 
     public static DateTimeOffset Now { get; } = new(2026, 3, 29, 0, 30, 0, TimeSpan.Zero);
@@ -33,6 +34,8 @@ internal sealed class TestStorage
     public TableRunStore Runs { get; }
 
     public TableInterventionStore Interventions { get; }
+
+    public TableInterventionSecretStore Secrets { get; }
 
     public static async Task<TestStorage> CreateAsync(AzuriteFixture azurite)
     {

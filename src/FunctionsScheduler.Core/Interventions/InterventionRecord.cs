@@ -21,6 +21,9 @@ public sealed record InterventionRecord
 
     public required DateTimeOffset DeadlineUtc { get; init; }
 
+    /// <summary>The fields the answer must match (names and rules, never values); null accepts any fields, none secret.</summary>
+    public IReadOnlyList<InterventionField>? Fields { get; init; }
+
     public required InterventionStatus Status { get; init; }
 
     public string? AnsweredBy { get; init; }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FunctionsScheduler.Core.Interventions;
 
 namespace FunctionsScheduler.Core.Runs;
 
@@ -132,6 +133,27 @@ public sealed record InterventionSpec
 
     /// <summary>How long after the request the answer is accepted.</summary>
     public TimeSpan Deadline { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Values the person fills in; an answer is checked against them. Null accepts any fields (none of them secret).</summary>
+    public IReadOnlyList<InterventionField>? Fields { get; init; }
+
+    /// <summary>When to remind the job's recipients, as fractions of <see cref="Deadline"/> (0.5 = half-way); null or empty for none.</summary>
+    public IReadOnlyList<double>? Reminders { get; init; } = [0.5, 0.9];
+
+    /// <summary>A recipient told (urgently) when nobody has answered by <see cref="EscalateAfter"/>.</summary>
+    public string? EscalateTo { get; init; }
+
+    /// <summary>When to escalate, counted from the request; null means at 75% of <see cref="Deadline"/>.</summary>
+    public TimeSpan? EscalateAfter { get; init; }
+
+    /// <summary>What an unanswered intervention does at its deadline.</summary>
+    public InterventionExpiry OnExpiry { get; init; } = InterventionExpiry.FailPhase;
+
+    /// <summary>When an escalation goes out, counted from the request; null when there is none.</summary>
+    public TimeSpan? EscalationDelay => EscalateTo is null ? null : EscalateAfter ?? Deadline * DefaultEscalationFraction;
+
+    /// <summary>The share of the deadline after which an escalation without <see cref="EscalateAfter"/> goes out.</summary>
+    public const double DefaultEscalationFraction = 0.75;
 }
 
 /// <summary>Fan-out over the items of an earlier phase's output: a JSON array, or an object with an <c>items</c> array.</summary>

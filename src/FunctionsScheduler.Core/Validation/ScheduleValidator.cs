@@ -553,7 +553,113 @@ public static class ScheduleValidator
         {
             errors.Add(new($"{path}.deadline", Invariant($"The deadline must be more than zero and at most 7 days; got {intervention.Deadline}.")));
         }
+
+        ValidateInterventionFields(errors, $"{path}.fields", intervention.Fields);
+        ValidateReminders(errors, $"{path}.reminders", intervention.Reminders);
+
+        if (intervention.EscalateTo is { } escalateTo && !IsValidRecipient(escalateTo))
+        {
+            errors.Add(new($"{path}.escalateTo", "escalateTo names a recipient: 1 to 200 characters, letters, digits, '-', '_', '~', '.', ':', '@' or '+'."));
+        }
+
+        if (intervention.EscalateAfter is { } escalateAfter)
+        {
+            if (intervention.EscalateTo is null)
+            {
+                errors.Add(new($"{path}.escalateAfter", "escalateAfter needs escalateTo: it says when to tell whom."));
+            }
+            // Against an invalid deadline only that deadline is reported.
+            else if (escalateAfter <= TimeSpan.Zero || (escalateAfter >= intervention.Deadline && intervention.Deadline > TimeSpan.Zero && intervention.Deadline <= MaxInterventionDeadline))
+            {
+                errors.Add(new($"{path}.escalateAfter", Invariant($"escalateAfter must be more than zero and before the deadline ({intervention.Deadline}); got {escalateAfter}.")));
+            }
+        }
+
+        if (!Enum.IsDefined(intervention.OnExpiry))
+        {
+            errors.Add(new($"{path}.onExpiry", "onExpiry must be failPhase or cancelRun."));
+        }
     }
+
+    /// <summary>The most fields one intervention may ask for.</summary>
+    public const int MaxInterventionFields = 20;
+
+    /// <summary>The most reminders one intervention may send.</summary>
+    public const int MaxReminders = 10;
+
+    /// <summary>Longest field label accepted.</summary>
+    public const int MaxFieldLabelLength = 200;
+
+    /// <summary>Checks the fields an intervention asks for (from a schedule or from a webhook's request) at <paramref name="path"/>.</summary>
+    public static void ValidateInterventionFields(List<ValidationError> errors, string path, IReadOnlyList<InterventionField>? fields)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        if (fields is null)
+        {
+            return;
+        }
+
+        if (fields.Count > MaxInterventionFields)
+        {
+            errors.Add(new(path, Invariant($"An intervention asks for at most {MaxInterventionFields} fields; this one asks for {fields.Count}.")));
+            return;
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < fields.Count; i++)
+        {
+            var field = fields[i];
+            if (field is null)
+            {
+                errors.Add(new($"{path}[{i}]", "A field cannot be null."));
+                continue;
+            }
+
+            if (!InterventionField.IsValidName(field.Name))
+            {
+                errors.Add(new($"{path}[{i}].name", $"A field name starts with a letter and has only letters, digits or '_' (at most 64); got \"{field.Name}\"."));
+            }
+            else if (!names.Add(field.Name))
+            {
+                errors.Add(new($"{path}[{i}].name", $"\"{field.Name}\" is asked for more than once."));
+            }
+
+            if (field.Label is { Length: > MaxFieldLabelLength })
+            {
+                errors.Add(new($"{path}[{i}].label", Invariant($"A label has at most {MaxFieldLabelLength} characters; this one has {field.Label.Length}.")));
+            }
+        }
+    }
+
+    private static void ValidateReminders(List<ValidationError> errors, string path, IReadOnlyList<double>? reminders)
+    {
+        if (reminders is null)
+        {
+            return;
+        }
+
+        if (reminders.Count > MaxReminders)
+        {
+            errors.Add(new(path, Invariant($"At most {MaxReminders} reminders; got {reminders.Count}.")));
+            return;
+        }
+
+        for (var i = 0; i < reminders.Count; i++)
+        {
+            // Written as a negation so NaN fails too.
+            if (!(reminders[i] > 0 && reminders[i] < 1))
+            {
+                errors.Add(new($"{path}[{i}]", Invariant($"A reminder is a fraction of the deadline between 0 and 1 (0.5 = half-way); got {reminders[i]}.")));
+            }
+            else if (reminders.Take(i).Contains(reminders[i]))
+            {
+                errors.Add(new($"{path}[{i}]", Invariant($"The reminder at {reminders[i]} is listed more than once.")));
+            }
+        }
+    }
+
+    private static bool IsValidRecipient(string recipient) =>
+        recipient.Length is > 0 and <= 200 && recipient.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '~' or '.' or ':' or '@' or '+');
 
     private static void ValidateRetry(List<ValidationError> errors, string path, PhaseRetry retry)
     {

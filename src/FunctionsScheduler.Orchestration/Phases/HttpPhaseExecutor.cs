@@ -16,7 +16,7 @@ namespace FunctionsScheduler.Orchestration.Phases;
 
 /// <summary>
 /// Calls a configured endpoint. A 2xx answer succeeds with its body as output, or asks for a person when it is
-/// <c>{"intervention":{"kind","prompt","deadline"}}</c>; 408, 429, 5xx, timeouts and lost connections throw
+/// <c>{"intervention":{"kind","prompt","deadline","fields"}}</c>; 408, 429, 5xx, timeouts and lost connections throw
 /// <see cref="TransientPhaseException"/>; any other status throws <see cref="PermanentPhaseException"/>.
 /// </summary>
 public sealed class HttpPhaseExecutor(
@@ -232,6 +232,15 @@ public sealed class HttpPhaseExecutor(
         }
 
         var deadline = ask.Deadline ?? TimeSpan.FromMinutes(15);
+        var fieldErrors = new List<ValidationError>();
+        ScheduleValidator.ValidateInterventionFields(fieldErrors, "intervention.fields", ask.Fields);
+        if (fieldErrors.Count > 0)
+        {
+            throw new PermanentPhaseException(
+                $"Phase '{phaseName}': endpoint '{endpoint}' asked for intervention fields the scheduler cannot use: " +
+                string.Join(" ", fieldErrors.Select(e => $"{e.Field}: {e.Message}")));
+        }
+
         if (string.IsNullOrEmpty(ask.Kind) || !InterventionKinds.All.Contains(ask.Kind, StringComparer.Ordinal)
             || string.IsNullOrWhiteSpace(ask.Prompt) || ask.Prompt.Length > ScheduleValidator.MaxPromptLength
             || deadline <= TimeSpan.Zero || deadline > ScheduleValidator.MaxInterventionDeadline)
@@ -241,12 +250,13 @@ public sealed class HttpPhaseExecutor(
                 $"a prompt of 1-{ScheduleValidator.MaxPromptLength} characters and a deadline up to {ScheduleValidator.MaxInterventionDeadline}; got kind \"{ask.Kind}\", deadline {deadline}.");
         }
 
-        return new InterventionRequested(ask.Kind, ask.Prompt, deadline);
+        // Reminders, escalation and expiry follow the defaults of a schedule's intervention; the webhook chooses only what it asks.
+        return InterventionRequested.From(new InterventionSpec { Kind = ask.Kind, Prompt = ask.Prompt, Deadline = deadline, Fields = ask.Fields });
     }
 
     private static readonly JsonSerializerOptions WebhookJson = new(JsonSerializerDefaults.Web);
 
     private sealed record WebhookAnswer(WebhookIntervention? Intervention);
 
-    private sealed record WebhookIntervention(string? Kind, string? Prompt, TimeSpan? Deadline);
+    private sealed record WebhookIntervention(string? Kind, string? Prompt, TimeSpan? Deadline, IReadOnlyList<InterventionField>? Fields);
 }

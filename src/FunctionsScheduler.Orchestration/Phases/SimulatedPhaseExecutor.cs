@@ -43,7 +43,7 @@ public sealed class SimulatedPhaseExecutor(TimeProvider timeProvider) : IPhaseEx
 
         if (phase.Intervention is { } spec && invocation.Answer is null)
         {
-            return new PhaseResult(null, new InterventionRequested(spec.Kind, spec.Prompt, spec.Deadline), attempt);
+            return new PhaseResult(null, InterventionRequested.From(spec), attempt);
         }
 
         _attempts.TryRemove(key, out _);
@@ -53,6 +53,7 @@ public sealed class SimulatedPhaseExecutor(TimeProvider timeProvider) : IPhaseEx
             {
                 ItemsFound = phase.NewItems is null ? null : phase.ItemCount ?? phase.NewItems,
                 NewItems = phase.NewItems,
+                AnswerFields = invocation.Answer?.Fields?.Keys.Order(StringComparer.Ordinal).ToArray(),
             },
             DurableJson.Options);
         return new PhaseResult(output, null, attempt);
@@ -63,6 +64,9 @@ public sealed class SimulatedPhaseExecutor(TimeProvider timeProvider) : IPhaseEx
         public int? ItemsFound { get; init; }
 
         public int? NewItems { get; init; }
+
+        /// <summary>The names of the answer's fields this executor received; never their values, which may be secret.</summary>
+        public string[]? AnswerFields { get; init; }
     }
 }
 

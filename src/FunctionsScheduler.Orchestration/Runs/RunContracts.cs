@@ -58,7 +58,11 @@ public sealed record RunProgress(
 }
 
 /// <summary>What a waiting run waits for, as shown to people.</summary>
-public sealed record PendingIntervention(string InterventionId, string PhaseName, string Kind, string Prompt, DateTimeOffset DeadlineUtc);
+public sealed record PendingIntervention(string InterventionId, string PhaseName, string Kind, string Prompt, DateTimeOffset DeadlineUtc)
+{
+    /// <summary>The fields the answer fills in (names and rules, never values); null accepts any.</summary>
+    public IReadOnlyList<InterventionField>? Fields { get; init; }
+}
 
 /// <summary>Input of the <c>RunPhase</c> activity.</summary>
 public sealed record PhaseInvocation(
@@ -80,14 +84,51 @@ public sealed record PhaseInvocation(
 public sealed record PhaseResult(string? Output, InterventionRequested? Intervention, int Attempt);
 
 /// <summary>A phase executor's request for a person.</summary>
-public sealed record InterventionRequested(string Kind, string Prompt, TimeSpan Deadline);
+public sealed record InterventionRequested(string Kind, string Prompt, TimeSpan Deadline)
+{
+    /// <summary>The fields the person fills in; null accepts any fields, none of them secret.</summary>
+    public IReadOnlyList<InterventionField>? Fields { get; init; }
 
-/// <summary>The external event that answers (or declines) an intervention.</summary>
+    /// <summary>Reminders to the job's recipients, as fractions of <see cref="Deadline"/>; null for none.</summary>
+    public IReadOnlyList<double>? Reminders { get; init; }
+
+    /// <summary>Who is told, urgently, when nobody has answered after <see cref="EscalateAfter"/>.</summary>
+    public string? EscalateTo { get; init; }
+
+    /// <summary>When the escalation goes out, counted from the request; only with <see cref="EscalateTo"/>.</summary>
+    public TimeSpan? EscalateAfter { get; init; }
+
+    /// <summary>Whether an unanswered request fails the phase or cancels the run.</summary>
+    public InterventionExpiry OnExpiry { get; init; }
+
+    /// <summary>The request a phase's <see cref="InterventionSpec"/> describes.</summary>
+    public static InterventionRequested From(InterventionSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return new(spec.Kind, spec.Prompt, spec.Deadline)
+        {
+            Fields = spec.Fields,
+            Reminders = spec.Reminders,
+            EscalateTo = spec.EscalateTo,
+            EscalateAfter = spec.EscalationDelay,
+            OnExpiry = spec.OnExpiry,
+        };
+    }
+}
+
+/// <summary>
+/// The external event that answers (or declines) an intervention. It enters orchestration history, so
+/// <see cref="Fields"/> holds only non-secret values; secret ones wait in the InterventionSecrets table when <see cref="HasSecrets"/>.
+/// </summary>
 public sealed record InterventionAnswer(
     string InterventionId,
     string AnsweredBy,
     bool Declined,
-    IReadOnlyDictionary<string, string>? Fields);
+    IReadOnlyDictionary<string, string>? Fields)
+{
+    /// <summary>The answer also has secret values, which the phase activity reads from the secret store.</summary>
+    public bool HasSecrets { get; init; }
+}
 
 /// <summary>What recording a run did; <see cref="SchedulePausedBecause"/> is set when this outcome paused the schedule.</summary>
 public sealed record RunRecorded(string RunId, string? SchedulePausedBecause);

@@ -16,6 +16,19 @@ internal static class RunNotifications
             $"{request.ScheduleName}: {pending.Kind} needed",
             $"Phase '{phase}' waits for a person: {pending.Prompt} (answer by {pending.DeadlineUtc:yyyy-MM-dd HH:mm}Z).");
 
+    /// <summary>The <paramref name="index"/>-th reminder of a request nobody has answered yet.</summary>
+    public static Task InterventionReminderAsync(IOrchestrationContext context, RunRequest request, PendingIntervention pending, int index) =>
+        SendAsync(context, request, request.Job.Notify?.OnIntervention ?? true, $"intervention:{pending.InterventionId}:reminder:{index}", NotificationType.InterventionRequired, NotificationPriority.High,
+            $"Reminder — {request.ScheduleName}: {pending.Kind} needed",
+            $"Phase '{pending.PhaseName}' still waits for a person: {pending.Prompt} (answer by {pending.DeadlineUtc:yyyy-MM-dd HH:mm:ss}Z).");
+
+    /// <summary>Tells <paramref name="recipient"/> that nobody has answered; sent whatever the job's notify settings, since the intervention asked for it.</summary>
+    public static Task InterventionEscalatedAsync(IOrchestrationContext context, RunRequest request, PendingIntervention pending, string recipient) =>
+        SendAsync(context, request, wanted: true, $"intervention:{pending.InterventionId}:escalation", NotificationType.InterventionRequired, NotificationPriority.Urgent,
+            $"Escalated — {request.ScheduleName}: {pending.Kind} unanswered",
+            $"Nobody has answered phase '{pending.PhaseName}': {pending.Prompt} (answer by {pending.DeadlineUtc:yyyy-MM-dd HH:mm:ss}Z, then it expires).",
+            recipients: [recipient]);
+
     public static Task OutcomeAsync(IOrchestrationContext context, RunRequest request, RunStatus status, string? error)
     {
         var notify = request.Job.Notify ?? JobNotifications.Default;
@@ -48,14 +61,15 @@ internal static class RunNotifications
         string title,
         string message,
         TimeSpan? dataAge = null,
-        int? newItems = null)
+        int? newItems = null,
+        IReadOnlyList<string>? recipients = null)
     {
         if (!wanted)
         {
             return;
         }
 
-        foreach (var recipient in (request.Job.Notify ?? JobNotifications.Default).Recipients)
+        foreach (var recipient in recipients ?? (request.Job.Notify ?? JobNotifications.Default).Recipients)
         {
             var notification = new Notification
             {

@@ -108,6 +108,12 @@ public static class RunOrchestrator
             var done = (Task<PhaseOutcome>)finished;
             inFlight.Remove(done);
             var outcome = await done;
+            if (outcome.StopsRunBecause is { } stopReason)
+            {
+                deadlineTimer.Cancel();
+                return await StopAsync(context, request, run, stopReason, RunStatus.Cancelled);
+            }
+
             if (outcome.Succeeded)
             {
                 succeeded.Add(outcome.PhaseName);
@@ -231,6 +237,11 @@ public static class RunOrchestrator
             run.ItemDone();
         }
 
+        if (results.FirstOrDefault(r => r.StopsRunBecause is not null) is { } stop)
+        {
+            return stop;
+        }
+
         var failures = results.Where(r => !r.Succeeded).ToList();
         var attempts = results.Count == 0 ? 0 : results.Max(r => r.Attempts);
         // The fan-in output stays small (a phase output is kept to a few KB): counts, and the last few item outputs.
@@ -261,7 +272,10 @@ public static class RunOrchestrator
                 var answer = await AskAPersonAsync(context, request, run, phase.Name, ask);
                 if (answer is null)
                 {
-                    return PhaseOutcome.Failure(phase.Name, $"Nobody answered '{ask.Prompt}' ({ask.Kind}) within {ask.Deadline}.", result.Attempt);
+                    var why = $"Nobody answered '{ask.Prompt}' ({ask.Kind}) within {ask.Deadline}.";
+                    return ask.OnExpiry == InterventionExpiry.CancelRun
+                        ? PhaseOutcome.Failure(phase.Name, why, result.Attempt) with { StopsRunBecause = $"Cancelled because nobody answered '{ask.Prompt}' ({ask.Kind}) within {ask.Deadline}." }
+                        : PhaseOutcome.Failure(phase.Name, why, result.Attempt);
                 }
 
                 if (answer.Declined)
@@ -305,7 +319,10 @@ public static class RunOrchestrator
         return await call;
     }
 
-    /// <summary>Records the intervention, then waits for its answer until the deadline; null when it expired.</summary>
+    /// <summary>
+    /// Records the intervention, then waits for its answer until the deadline, sending the reminders and the escalation
+    /// it asks for while nobody answers; null when it expired.
+    /// </summary>
     private static async Task<InterventionAnswer?> AskAPersonAsync(IOrchestrationContext context, RunRequest request, RunState run, string phaseName, InterventionRequested ask)
     {
         var id = context.NewGuid().ToString("N");
@@ -322,16 +339,33 @@ public static class RunOrchestrator
             RequestedUtc = requestedUtc,
             DeadlineUtc = requestedUtc + ask.Deadline,
             Status = InterventionStatus.Pending,
+            Fields = ask.Fields,
         };
 
         // Published before the record is written, so whoever sees the intervention also sees the run waiting for it.
-        var pending = new PendingIntervention(id, phaseName, ask.Kind, ask.Prompt, record.DeadlineUtc);
+        var pending = new PendingIntervention(id, phaseName, ask.Kind, ask.Prompt, record.DeadlineUtc) { Fields = ask.Fields };
         run.PhaseWaiting(phaseName, pending);
         await context.CallActivityAsync<Recorded>(ActivityNames.RequestIntervention, record);
         await RunNotifications.InterventionRequiredAsync(context, request, phaseName, pending);
+        var answer = context.WaitForExternalEvent<InterventionAnswer>(InterventionEventName(id), ask.Deadline);
         try
         {
-            return await context.WaitForExternalEvent<InterventionAnswer>(InterventionEventName(id), ask.Deadline);
+            foreach (var nudge in Nudges(ask))
+            {
+                using var nudgeTimer = new CancellationTokenSource();
+                var due = context.CreateTimer(requestedUtc.UtcDateTime + nudge.After, nudgeTimer.Token);
+                if (await Task.WhenAny(answer, due) == answer)
+                {
+                    nudgeTimer.Cancel();
+                    break;
+                }
+
+                await (nudge.Reminder is { } index
+                    ? RunNotifications.InterventionReminderAsync(context, request, pending, index)
+                    : RunNotifications.InterventionEscalatedAsync(context, request, pending, ask.EscalateTo!));
+            }
+
+            return await answer;
         }
         catch (TaskCanceledException)
         {
@@ -343,6 +377,21 @@ public static class RunOrchestrator
             run.InterventionClosed(id);
         }
     }
+
+    /// <summary>The reminders (by their index in the request) and the escalation, in the order they fall due before the deadline.</summary>
+    private static IEnumerable<Nudge> Nudges(InterventionRequested ask)
+    {
+        var nudges = (ask.Reminders ?? []).Select((fraction, i) => new Nudge(ask.Deadline * fraction, i)).ToList();
+        if (ask.EscalateTo is not null)
+        {
+            nudges.Add(new Nudge(ask.EscalateAfter ?? ask.Deadline * InterventionSpec.DefaultEscalationFraction, Reminder: null));
+        }
+
+        return nudges.Where(n => n.After > TimeSpan.Zero && n.After < ask.Deadline).OrderBy(n => n.After).ThenBy(n => n.Reminder ?? int.MaxValue);
+    }
+
+    /// <summary>A reminder (<see cref="Reminder"/> is its index) or, when null, the escalation, due <see cref="After"/> the request.</summary>
+    private sealed record Nudge(TimeSpan After, int? Reminder);
 
     /// <summary>The items of a <c>forEach</c> source: a JSON array, or an object's <c>items</c> array; each item as JSON text.</summary>
     private static List<string> ReadItems(string? output)
@@ -366,6 +415,9 @@ public static class RunOrchestrator
 
     private sealed record PhaseOutcome(string PhaseName, bool Succeeded, string? Output, string? Error, int Attempts)
     {
+        /// <summary>Set when this outcome ends the whole run (an unanswered intervention whose job says <c>cancelRun</c>).</summary>
+        public string? StopsRunBecause { get; init; }
+
         public static PhaseOutcome Success(string name, string? output, int attempts) => new(name, true, output, null, attempts);
 
         public static PhaseOutcome Failure(string name, string error, int attempts) => new(name, false, null, error, attempts);

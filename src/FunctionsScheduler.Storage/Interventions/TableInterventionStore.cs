@@ -1,4 +1,5 @@
 using RequestFailedException = Azure.RequestFailedException;
+using System.Text.Json;
 using Azure.Data.Tables;
 using FunctionsScheduler.Core.Interventions;
 using FunctionsScheduler.Storage.Scheduling;
@@ -114,6 +115,7 @@ public sealed class TableInterventionStore : IInterventionStore
             [nameof(InterventionRecord.DeadlineUtc)] = record.DeadlineUtc.ToUniversalTime(),
             [nameof(InterventionRecord.Status)] = record.Status.ToString(),
         };
+        entity.SetIfNotNull(nameof(InterventionRecord.Fields), record.Fields is null ? null : JsonSerializer.Serialize(record.Fields, StorageJson.Options));
         entity.SetIfNotNull(nameof(InterventionRecord.AnsweredBy), record.AnsweredBy);
         entity.SetUtc(nameof(InterventionRecord.AnsweredUtc), record.AnsweredUtc);
         return entity;
@@ -131,6 +133,9 @@ public sealed class TableInterventionStore : IInterventionStore
         RequestedUtc = entity.RequiredDateTimeOffset(nameof(InterventionRecord.RequestedUtc)),
         DeadlineUtc = entity.RequiredDateTimeOffset(nameof(InterventionRecord.DeadlineUtc)),
         Status = Enum.Parse<InterventionStatus>(entity.RequiredString(nameof(InterventionRecord.Status))),
+        Fields = entity.GetString(nameof(InterventionRecord.Fields)) is { } fields
+            ? JsonSerializer.Deserialize<IReadOnlyList<InterventionField>>(fields, StorageJson.Options)
+            : null,
         AnsweredBy = entity.GetString(nameof(InterventionRecord.AnsweredBy)),
         AnsweredUtc = entity.GetDateTimeOffset(nameof(InterventionRecord.AnsweredUtc)),
     };

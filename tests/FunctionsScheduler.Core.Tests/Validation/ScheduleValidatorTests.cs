@@ -1,3 +1,4 @@
+using FunctionsScheduler.Core.Interventions;
 using FunctionsScheduler.Core.Runs;
 using FunctionsScheduler.Core.Scheduling;
 using FunctionsScheduler.Core.Validation;
@@ -24,7 +25,17 @@ public class ScheduleValidatorTests
                     DependsOn = ["navigate"],
                     Type = "http",
                     FailUntilAttempt = 1,
-                    Intervention = new InterventionSpec { Kind = "twoFactor", Prompt = "Enter the code", Deadline = TimeSpan.FromDays(7) },
+                    Intervention = new InterventionSpec
+                    {
+                        Kind = "twoFactor",
+                        Prompt = "Enter the code",
+                        Deadline = TimeSpan.FromDays(7),
+                        Fields = [new InterventionField { Name = "code", Label = "Code", Secret = true }, new InterventionField { Name = "note", Required = false }],
+                        Reminders = [0.25, 0.9],
+                        EscalateTo = "lead@example.com",
+                        EscalateAfter = TimeSpan.FromDays(6),
+                        OnExpiry = InterventionExpiry.CancelRun,
+                    },
                     Retry = new PhaseRetry { MaxAttempts = 20, FirstDelay = TimeSpan.Zero, BackoffCoefficient = 1, MaxDelay = TimeSpan.Zero },
                 },
                 new PhaseDefinition { Name = "scrape", DependsOn = ["navigate", "log-in_2"], Type = "command", DurationMs = 3_600_000 },
@@ -78,6 +89,16 @@ public class ScheduleValidatorTests
         ["intervention prompt too long"] = (d => WithIntervention(d, i => i with { Prompt = new string('p', 501) }), "job.phases[1].intervention.prompt", "at most 500"),
         ["intervention deadline zero"] = (d => WithIntervention(d, i => i with { Deadline = TimeSpan.Zero }), "job.phases[1].intervention.deadline", "more than zero"),
         ["intervention deadline over a week"] = (d => WithIntervention(d, i => i with { Deadline = TimeSpan.FromDays(7).Add(TimeSpan.FromSeconds(1)) }), "job.phases[1].intervention.deadline", "at most 7 days"),
+        ["intervention field name bad"] = (d => WithIntervention(d, i => i with { Fields = [new InterventionField { Name = "1pass" }] }), "job.phases[1].intervention.fields[0].name", "starts with a letter"),
+        ["intervention field twice"] = (d => WithIntervention(d, i => i with { Fields = [new InterventionField { Name = "code" }, new InterventionField { Name = "code" }] }), "job.phases[1].intervention.fields[1].name", "more than once"),
+        ["intervention field label too long"] = (d => WithIntervention(d, i => i with { Fields = [new InterventionField { Name = "code", Label = new string('l', 201) }] }), "job.phases[1].intervention.fields[0].label", "at most 200"),
+        ["intervention reminder at one"] = (d => WithIntervention(d, i => i with { Reminders = [0.5, 1.0] }), "job.phases[1].intervention.reminders[1]", "between 0 and 1"),
+        ["intervention reminder NaN"] = (d => WithIntervention(d, i => i with { Reminders = [double.NaN] }), "job.phases[1].intervention.reminders[0]", "between 0 and 1"),
+        ["intervention reminder twice"] = (d => WithIntervention(d, i => i with { Reminders = [0.5, 0.5] }), "job.phases[1].intervention.reminders[1]", "more than once"),
+        ["intervention escalateTo bad"] = (d => WithIntervention(d, i => i with { EscalateTo = "ops/lead" }), "job.phases[1].intervention.escalateTo", "recipient"),
+        ["intervention escalateAfter alone"] = (d => WithIntervention(d, i => i with { EscalateTo = null, EscalateAfter = TimeSpan.FromMinutes(1) }), "job.phases[1].intervention.escalateAfter", "needs escalateTo"),
+        ["intervention escalateAfter past deadline"] = (d => WithIntervention(d, i => i with { EscalateTo = "lead", EscalateAfter = TimeSpan.FromDays(7) }), "job.phases[1].intervention.escalateAfter", "before the deadline"),
+        ["intervention onExpiry unknown"] = (d => WithIntervention(d, i => i with { OnExpiry = (InterventionExpiry)7 }), "job.phases[1].intervention.onExpiry", "failPhase or cancelRun"),
         ["retry attempts zero"] = (d => WithRetry(d, r => r with { MaxAttempts = 0 }), "job.phases[1].retry.maxAttempts", "between 1 and 20"),
         ["retry attempts over 20"] = (d => WithRetry(d, r => r with { MaxAttempts = 21 }), "job.phases[1].retry.maxAttempts", "got 21"),
         ["retry first delay negative"] = (d => WithRetry(d, r => r with { FirstDelay = TimeSpan.FromSeconds(-1) }), "job.phases[1].retry.firstDelay", "negative"),

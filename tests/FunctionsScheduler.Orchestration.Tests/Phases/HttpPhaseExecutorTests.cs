@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using FunctionsScheduler.Core.Interventions;
 using FunctionsScheduler.Core.Runs;
 using FunctionsScheduler.Orchestration.Phases;
 using FunctionsScheduler.Orchestration.Runs;
@@ -82,7 +83,10 @@ public sealed class HttpPhaseExecutorTests(WebhookServer server) : IClassFixture
         var first = await Run(phase);
 
         Assert.Null(first.Output);
-        Assert.Equal(new InterventionRequested("twoFactor", "Enter the code sent to the shop's phone", TimeSpan.FromMinutes(10)), first.Intervention);
+        Assert.Equal(("twoFactor", "Enter the code sent to the shop's phone", TimeSpan.FromMinutes(10)), (first.Intervention!.Kind, first.Intervention.Prompt, first.Intervention.Deadline));
+        Assert.Null(first.Intervention.Fields);
+        Assert.Equal([0.5, 0.9], first.Intervention.Reminders!);
+        Assert.Equal(InterventionExpiry.FailPhase, first.Intervention.OnExpiry);
 
         var answer = new InterventionAnswer("iv-1", "ops@contoso.com", Declined: false, new Dictionary<string, string> { ["code"] = "731904" });
         var second = await Run(phase, answer);
@@ -93,6 +97,16 @@ public sealed class HttpPhaseExecutorTests(WebhookServer server) : IClassFixture
         Assert.Equal("north", sent.GetProperty("shop").GetString());
         Assert.Equal("iv-1", sent.GetProperty("answer").GetProperty("interventionId").GetString());
         Assert.Equal("731904", sent.GetProperty("answer").GetProperty("fields").GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task An_intervention_request_may_declare_fields_and_bad_ones_fail_the_phase_permanently()
+    {
+        var first = await Run(Phase("/login-fields"));
+
+        Assert.Equal([new InterventionField { Name = "user" }, new InterventionField { Name = "code", Label = "Code", Secret = true }], first.Intervention!.Fields!);
+        var error = await Assert.ThrowsAsync<PermanentPhaseException>(() => Run(Phase("/bad-fields")));
+        Assert.Contains("intervention.fields[0].name", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -50,6 +50,9 @@ public sealed class WebhookServer : IAsyncLifetime
                 ? Results.Text("""{"intervention":{"kind":"twoFactor","prompt":"Enter the code sent to the shop's phone","deadline":"00:10:00"}}""", "application/json")
                 : Results.Text($"logged in with code {answer["fields"]?["code"]}");
         });
+        app.MapPost("/login-fields", () => Results.Text(
+            """{"intervention":{"kind":"login","prompt":"Log in","fields":[{"name":"user"},{"name":"code","label":"Code","secret":true}]}}""", "application/json"));
+        app.MapPost("/bad-fields", () => Results.Text("""{"intervention":{"kind":"login","prompt":"Log in","fields":[{"name":"1x"}]}}""", "application/json"));
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         BaseUrl = new Uri(address);

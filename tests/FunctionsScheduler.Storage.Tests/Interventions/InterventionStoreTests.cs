@@ -68,6 +68,37 @@ public sealed class InterventionStoreTests(AzuriteFixture azurite)
         Assert.Equal(5, all.Items.Count);
     }
 
+    [Fact]
+    public async Task The_requested_fields_round_trip_without_any_values()
+    {
+        var storage = await TestStorage.CreateAsync(azurite);
+        InterventionField[] fields = [new() { Name = "user", Label = "User" }, new() { Name = "password", Secret = true }, new() { Name = "note", Required = false }];
+
+        await storage.Interventions.CreateAsync(Pending("i1") with { Fields = fields }, Ct);
+        var read = await storage.Interventions.GetAsync("acme", "i1", Ct);
+
+        Assert.Equal(fields, read!.Fields);
+        Assert.Null((await storage.Interventions.CreateAsync(Pending("i2"), Ct)).Fields);
+        Assert.Null((await storage.Interventions.GetAsync("acme", "i2", Ct))!.Fields);
+    }
+
+    [Fact]
+    public async Task Secret_values_are_added_once_and_read_until_they_expire_or_are_deleted()
+    {
+        var storage = await TestStorage.CreateAsync(azurite);
+        var values = new Dictionary<string, string> { ["password"] = "hunter2" };
+
+        Assert.True(await storage.Secrets.TryAddAsync("acme", "i1", values, TestStorage.Now.AddMinutes(5), Ct));
+        Assert.False(await storage.Secrets.TryAddAsync("acme", "i1", new Dictionary<string, string> { ["password"] = "other" }, TestStorage.Now.AddMinutes(5), Ct));
+        await storage.Secrets.TryAddAsync("acme", "old", values, TestStorage.Now.AddSeconds(-1), Ct);
+
+        Assert.Equal(values, await storage.Secrets.GetAsync("acme", "i1", Ct));
+        Assert.Null(await storage.Secrets.GetAsync("acme", "old", Ct));
+        await storage.Secrets.DeleteAsync("acme", "i1", Ct);
+        await storage.Secrets.DeleteAsync("acme", "i1", Ct);
+        Assert.Null(await storage.Secrets.GetAsync("acme", "i1", Ct));
+    }
+
     private static InterventionRecord Pending(string id) => new()
     {
         Tenant = "acme",
