@@ -63,7 +63,7 @@ internal sealed class ControlQueuePoller
 
     /// <summary>
     /// Drops the in-memory messages (lost lease, or stopping). Timers are re-armed from history by the next owner; held
-    /// work items are made visible at once so their activities run again (at least once) instead of after their lease.
+    /// activity results are sent to the control queue as if they had never been delivered in memory.
     /// </summary>
     private async Task ReleaseLocalAsync(bool stopping)
     {
@@ -80,10 +80,21 @@ internal sealed class ControlQueuePoller
             }
         }
 
-        if (held.Count > 0)
+        // A held activity result goes the durable way now (control queue, then the work item is deleted), so the new
+        // owner gets it without running the activity again; only if that fails is the work item made visible again.
+        await Task.WhenAll(held.Select(async m =>
         {
-            await AbandonAsync(held, TimeSpan.Zero).ConfigureAwait(false);
-        }
+            try
+            {
+                await _storage.SendControlAsync(m.Message, null, CancellationToken.None).ConfigureAwait(false);
+                await _storage.DeleteMessageAsync(m.Queue!, m.Receipt!.MessageId, m.Receipt.PopReceipt, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Azure.RequestFailedException e)
+            {
+                Log.PollFailed(_logger, _partition.Index, e);
+                await AbandonAsync([m], TimeSpan.Zero).ConfigureAwait(false);
+            }
+        })).ConfigureAwait(false);
     }
 
     public async Task RunAsync(CancellationToken cancellationToken)
