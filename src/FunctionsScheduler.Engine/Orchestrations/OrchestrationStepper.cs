@@ -401,7 +401,7 @@ internal sealed class OrchestrationStepper
 
     private async Task DeferAsync(IEnumerable<InboundMessage> messages, CancellationToken cancellationToken, TimeSpan? delay = null) =>
         await Task.WhenAll(messages.Where(m => m.Receipt is not null)
-            .Select(m => _storage.AbandonMessageAsync(m.Queue!, m.Receipt!.MessageId, m.Receipt.PopReceipt, delay ?? NotStartedRetry, cancellationToken))).ConfigureAwait(false);
+            .Select(m => _storage.ReturnAsync(m.Message, m.Queue!, m.Receipt!.MessageId, m.Receipt.PopReceipt, delay ?? NotStartedRetry, cancellationToken))).ConfigureAwait(false);
 
     private sealed class StepPlan
     {

@@ -86,13 +86,12 @@ internal sealed class ControlQueuePoller
         {
             try
             {
-                await _storage.SendControlAsync(m.Message, null, CancellationToken.None).ConfigureAwait(false);
-                await _storage.DeleteMessageAsync(m.Queue!, m.Receipt!.MessageId, m.Receipt.PopReceipt, CancellationToken.None).ConfigureAwait(false);
+                await _storage.ReturnAsync(m.Message, m.Queue!, m.Receipt!.MessageId, m.Receipt.PopReceipt, TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
             }
             catch (Azure.RequestFailedException e)
             {
+                // The work item reappears after its lease and the activity runs again (at least once).
                 Log.PollFailed(_logger, _partition.Index, e);
-                await AbandonAsync([m], TimeSpan.Zero).ConfigureAwait(false);
             }
         })).ConfigureAwait(false);
     }
@@ -215,7 +214,7 @@ internal sealed class ControlQueuePoller
         try
         {
             await Task.WhenAll(messages.Where(m => m.Receipt is not null).Select(m =>
-                _storage.AbandonMessageAsync(m.Queue!, m.Receipt!.MessageId, m.Receipt.PopReceipt, delay, CancellationToken.None))).ConfigureAwait(false);
+                _storage.ReturnAsync(m.Message, m.Queue!, m.Receipt!.MessageId, m.Receipt.PopReceipt, delay, CancellationToken.None))).ConfigureAwait(false);
         }
         catch (Azure.RequestFailedException e)
         {
