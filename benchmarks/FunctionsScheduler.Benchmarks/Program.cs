@@ -1,4 +1,6 @@
+using FunctionsScheduler.Benchmarks.FiringLag;
 using FunctionsScheduler.Benchmarks.Scan;
+using FunctionsScheduler.Benchmarks.Throughput;
 
 namespace FunctionsScheduler.Benchmarks;
 
@@ -10,6 +12,8 @@ internal static class Program
         new Dictionary<string, (string, Func<string[], CancellationToken, Task<int>>)>(StringComparer.Ordinal)
         {
             ["scan"] = (ScanBenchmark.Summary, ScanBenchmark.RunAsync),
+            ["firing-lag"] = (FiringLagBenchmark.Summary, FiringLagBenchmark.RunAsync),
+            ["throughput"] = (ThroughputBenchmark.Summary, ThroughputBenchmark.RunAsync),
         };
 
     public static async Task<int> Main(string[] args)

@@ -46,7 +46,7 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable, IDurableFu
         _leases = new PartitionLeases(_storage, timeProvider, _logger);
         _timers = new InMemoryTimers(timeProvider, FireTimer);
         _stepSlots = new SemaphoreSlim(settings.MaxConcurrentOrchestrationSteps, settings.MaxConcurrentOrchestrationSteps);
-        _activities = new ActivityWorker(_storage, _registry, services, timeProvider, _logger, _abortActivities.Token);
+        _activities = new ActivityWorker(_storage, _registry, services, timeProvider, _logger, _abortActivities.Token, DeliverResultLocally);
         var stepper = new OrchestrationStepper(_storage, _registry, timeProvider, _logger, _timers, _activities.DispatchAsync);
         _pollers = [.. _leases.Partitions.Select(p => new ControlQueuePoller(p, _storage, stepper, _stepSlots, timeProvider, _logger))];
     }
@@ -160,6 +160,14 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable, IDurableFu
                 Log.LeaseMaintenanceFailed(_logger, WorkerId, e);
             }
         }
+    }
+
+    /// <summary>An activity result for an instance whose partition this process owns goes to that poller in memory, holding the work item.</summary>
+    private bool DeliverResultLocally(ControlMessage result, Azure.Storage.Queues.Models.QueueMessage workItem)
+    {
+        var partition = _storage.PartitionOf(result.InstanceId);
+        return _leases.Partitions[partition].IsOwned(_timeProvider.GetUtcNow())
+            && _pollers[partition].TryEnqueueLocal(new InboundMessage(result, _storage.WorkItems, workItem));
     }
 
     private void FireTimer(string instanceId, string executionId, int taskId, DateTimeOffset fireAt) =>

@@ -10,6 +10,7 @@ public sealed class EngineMetrics
     private long _abandonedSteps;
     private long _timersFiredInMemory;
     private long _localActivityStarts;
+    private long _resultsDeliveredInMemory;
 
     /// <summary>Calls made to tables, queues and blobs.</summary>
     public long StorageCalls => Interlocked.Read(ref _storageCalls);
@@ -31,6 +32,11 @@ public sealed class EngineMetrics
 
     /// <summary>Activities run by the process that scheduled them, without a queue receive.</summary>
     public long LocalActivityStarts => Interlocked.Read(ref _localActivityStarts);
+
+    /// <summary>Activity results handed to this process's partition poller in memory instead of through the control queue.</summary>
+    public long ResultsDeliveredInMemory => Interlocked.Read(ref _resultsDeliveredInMemory);
+
+    internal void ResultDeliveredInMemory() => Interlocked.Increment(ref _resultsDeliveredInMemory);
 
     internal void LocalActivityStart() => Interlocked.Increment(ref _localActivityStarts);
 

@@ -26,11 +26,19 @@ internal sealed class ActivityWorker
     private readonly List<Task> _running = [];
     private readonly Lock _runningLock = new();
     private readonly CancellationToken _abort;
+    private readonly Func<ControlMessage, QueueMessage, bool> _deliverLocally;
     private volatile bool _runLocally;
 
-    public ActivityWorker(TaskHubStorage storage, FunctionRegistry registry, IServiceProvider services, TimeProvider timeProvider, ILogger logger, CancellationToken abortActivities)
+    /// <summary>
+    /// <paramref name="deliverLocally"/> hands an activity's result straight to this process's poller of the instance's
+    /// partition, with the work item's receipt as the message to delete once the step recording the result commits; it
+    /// returns false when that partition is not polled here (then the result goes through the control queue).
+    /// </summary>
+    public ActivityWorker(TaskHubStorage storage, FunctionRegistry registry, IServiceProvider services, TimeProvider timeProvider, ILogger logger, CancellationToken abortActivities,
+        Func<ControlMessage, QueueMessage, bool> deliverLocally)
     {
         _abort = abortActivities;
+        _deliverLocally = deliverLocally;
         _storage = storage;
         _registry = registry;
         _services = services;
@@ -184,8 +192,20 @@ internal sealed class ActivityWorker
                 abort.ThrowIfCancellationRequested();
             }
 
-            await _storage.SendControlAsync(result, null, CancellationToken.None).ConfigureAwait(false);
-            await _storage.DeleteMessageAsync(_storage.WorkItems, message.MessageId, popReceipt, CancellationToken.None).ConfigureAwait(false);
+            // In memory when this process steps the instance: the work item stays invisible (held by its receipt) until
+            // the step recording the result commits and deletes it, so a crash before then only runs the activity again.
+            // That saves the result's control-queue send, receive and delete (two calls per activity).
+            var held = QueuesModelFactory.QueueMessage(message.MessageId, popReceipt, message.Body, message.DequeueCount);
+            if (!_runLocally || !_deliverLocally(result, held))
+            {
+                await _storage.SendControlAsync(result, null, CancellationToken.None).ConfigureAwait(false);
+                await _storage.DeleteMessageAsync(_storage.WorkItems, message.MessageId, popReceipt, CancellationToken.None).ConfigureAwait(false);
+            }
+            else
+            {
+                _storage.Metrics.ResultDeliveredInMemory();
+            }
+
             Log.ActivityFinished(_logger, item.Name, item.TaskId, item.InstanceId, result.GetType().Name);
         }
         catch (OperationCanceledException) when (abort.IsCancellationRequested)

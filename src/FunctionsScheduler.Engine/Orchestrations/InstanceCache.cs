@@ -1,12 +1,15 @@
 using System.Collections.Concurrent;
 using Azure;
 using FunctionsScheduler.Engine.History;
+using FunctionsScheduler.Engine.Storage;
 
 namespace FunctionsScheduler.Engine.Orchestrations;
 
 /// <summary>
-/// Recently stepped instances' history (extended sessions): valid while the instance row's ETag is the one
-/// this process committed, so a step usually needs no history read.
+/// Recently stepped instances' row and history (extended sessions), as this process last committed them, so a step
+/// usually needs neither an instance read nor a history read. Trusting the cached row is safe because every commit is
+/// guarded by it: history rows are insert-only at the cached count, and the instance row is replaced If-Match the cached
+/// ETag, so a stale entry (another writer, a purge) makes the step fail, drop the entry and retry from storage.
 /// </summary>
 internal sealed class InstanceCache
 {
@@ -25,7 +28,25 @@ internal sealed class InstanceCache
         return false;
     }
 
-    public void Set(string instanceId, string executionId, ETag etag, IReadOnlyList<HistoryEvent> history)
+    /// <summary>The row (a copy the caller may change) and history this process last committed for the instance.</summary>
+    public bool TryGetCommitted(string instanceId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out InstanceRow? row, out IReadOnlyList<HistoryEvent> history)
+    {
+        if (_entries.TryGetValue(instanceId, out var entry) && entry.Row is { } committed)
+        {
+            row = committed.Copy();
+            history = entry.History;
+            return true;
+        }
+
+        row = null;
+        history = [];
+        return false;
+    }
+
+    public void Set(InstanceRow row, IReadOnlyList<HistoryEvent> history) =>
+        Set(row.InstanceId, row.ExecutionId, row.ETag, history, row.Copy());
+
+    public void Set(string instanceId, string executionId, ETag etag, IReadOnlyList<HistoryEvent> history, InstanceRow? row = null)
     {
         if (_entries.Count >= MaxEntries)
         {
@@ -33,10 +54,10 @@ internal sealed class InstanceCache
             _entries.Clear();
         }
 
-        _entries[instanceId] = new Entry(executionId, etag, history);
+        _entries[instanceId] = new Entry(executionId, etag, history, row);
     }
 
     public void Remove(string instanceId) => _entries.TryRemove(instanceId, out _);
 
-    private sealed record Entry(string ExecutionId, ETag ETag, IReadOnlyList<HistoryEvent> History);
+    private sealed record Entry(string ExecutionId, ETag ETag, IReadOnlyList<HistoryEvent> History, InstanceRow? Row);
 }

@@ -51,6 +51,32 @@ internal sealed class OrchestrationStepper
 
     public async Task StepAsync(string instanceId, IReadOnlyList<InboundMessage> messages, Func<bool> stillOwned, CancellationToken cancellationToken)
     {
+        try
+        {
+            await StepCoreAsync(instanceId, messages, stillOwned, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The commit may have half-happened (a lost response): the cached row and ETag are no longer to be trusted.
+            _cache.Remove(instanceId);
+            throw;
+        }
+    }
+
+    private async Task StepCoreAsync(string instanceId, IReadOnlyList<InboundMessage> messages, Func<bool> stillOwned, CancellationToken cancellationToken)
+    {
+        // An instance this process committed last needs no read: the commit below is guarded by the cached row (see InstanceCache).
+        if (_cache.TryGetCommitted(instanceId, out var cachedRow, out var cachedHistory))
+        {
+            if (await StepWithAsync(cachedRow, cachedHistory, fromCache: true, rowUnread: true, instanceId, messages, stillOwned, cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            // Nothing to commit: dropping or deferring messages is not guarded by a commit, so decide that on a fresh read.
+            _cache.Remove(instanceId);
+        }
+
         var row = await _storage.GetInstanceAsync(instanceId, cancellationToken).ConfigureAwait(false);
         if (row is null || row.IsTerminal)
         {
@@ -77,6 +103,12 @@ internal sealed class OrchestrationStepper
             history = row.HistoryCount == 0 ? [] : await _storage.LoadHistoryAsync(instanceId, row.ExecutionId, row.HistoryCount, cancellationToken).ConfigureAwait(false);
         }
 
+        await StepWithAsync(row, history, fromCache, rowUnread: false, instanceId, messages, stillOwned, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Steps on the given row and history; false (having done nothing) when <paramref name="rowUnread"/> and there is nothing to commit.</summary>
+    private async Task<bool> StepWithAsync(InstanceRow row, IReadOnlyList<HistoryEvent> history, bool fromCache, bool rowUnread, string instanceId, IReadOnlyList<InboundMessage> messages, Func<bool> stillOwned, CancellationToken cancellationToken)
+    {
         var now = _timeProvider.GetUtcNow();
         var plan = Plan(row, history, messages, now);
         if (!fromCache)
@@ -86,10 +118,15 @@ internal sealed class OrchestrationStepper
 
         if (!plan.HasNewEvents)
         {
+            if (rowUnread)
+            {
+                return false;
+            }
+
             await SendAsync(plan.Outbound, cancellationToken).ConfigureAwait(false);
             await DeleteAsync(plan.Consumed, cancellationToken).ConfigureAwait(false);
             await DeferAsync(plan.Deferred, cancellationToken).ConfigureAwait(false);
-            return;
+            return true;
         }
 
         var all = new List<HistoryEvent>(history.Count + plan.Added.Count + 8);
@@ -160,7 +197,7 @@ internal sealed class OrchestrationStepper
             _storage.Metrics.AbandonedStep();
             Log.StepAbandoned(_logger, instanceId, "the partition lease lapsed");
             await DeferAsync(messages, cancellationToken, TimeSpan.Zero).ConfigureAwait(false);
-            return;
+            return true;
         }
 
         await SendAsync(plan.Outbound, cancellationToken).ConfigureAwait(false);
@@ -172,7 +209,7 @@ internal sealed class OrchestrationStepper
             var cleared = await _storage.DeleteStaleHistoryAsync(instanceId, row.ExecutionId, history.Count, now - StaleHistoryAge, cancellationToken).ConfigureAwait(false);
             Log.StepAbandoned(_logger, instanceId, cleared ? "a crashed step left history rows (now deleted)" : "another step wrote history first");
             await DeferAsync(messages, cancellationToken, cleared ? TimeSpan.Zero : NotStartedRetry).ConfigureAwait(false);
-            return;
+            return true;
         }
 
         row.Status = status;
@@ -200,7 +237,7 @@ internal sealed class OrchestrationStepper
             _storage.Metrics.AbandonedStep();
             Log.StepAbandoned(_logger, instanceId, "the instance changed concurrently");
             await DeferAsync(messages, cancellationToken, TimeSpan.Zero).ConfigureAwait(false);
-            return;
+            return true;
         }
 
         _storage.Metrics.Step();
@@ -216,7 +253,7 @@ internal sealed class OrchestrationStepper
         }
         else
         {
-            _cache.Set(instanceId, row.ExecutionId, row.ETag, all);
+            _cache.Set(row, all);
             foreach (var timer in added.OfType<TimerCreated>())
             {
                 _timers.Arm(instanceId, row.ExecutionId, timer.TaskId, timer.FireAt);
@@ -224,6 +261,7 @@ internal sealed class OrchestrationStepper
         }
 
         LocalSignals.InstanceChanged(_storage.HubKey, instanceId);
+        return true;
     }
 
     /// <summary>Turns inbound messages into new history events, dropping what history does not expect.</summary>
@@ -363,7 +401,7 @@ internal sealed class OrchestrationStepper
 
     private async Task DeferAsync(IEnumerable<InboundMessage> messages, CancellationToken cancellationToken, TimeSpan? delay = null) =>
         await Task.WhenAll(messages.Where(m => m.Receipt is not null)
-            .Select(m => _storage.AbandonMessageAsync(m.Queue!, m.Receipt!.MessageId, m.Receipt.PopReceipt, delay ?? NotStartedRetry, cancellationToken))).ConfigureAwait(false);
+            .Select(m => _storage.ReturnAsync(m.Message, m.Queue!, m.Receipt!.MessageId, m.Receipt.PopReceipt, delay ?? NotStartedRetry, cancellationToken))).ConfigureAwait(false);
 
     private sealed class StepPlan
     {

@@ -25,6 +25,8 @@ internal sealed class ControlQueuePoller
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly ConcurrentQueue<InboundMessage> _local = new();
+    private readonly Lock _localGate = new();
+    private bool _stopped;
 
     public ControlQueuePoller(Partition partition, TaskHubStorage storage, OrchestrationStepper stepper, SemaphoreSlim stepSlots, TimeProvider timeProvider, ILogger logger)
     {
@@ -37,10 +39,61 @@ internal sealed class ControlQueuePoller
     }
 
     /// <summary>Hands the poller a message that exists only in memory (an in-memory timer firing).</summary>
-    public void EnqueueLocal(InboundMessage message)
+    public void EnqueueLocal(InboundMessage message) => TryEnqueueLocal(message);
+
+    /// <summary>
+    /// Hands the poller a message not in its control queue: an in-memory timer firing, or an activity result holding its
+    /// work item (deleted when the step commits). False once the poller has stopped: the caller must send it durably.
+    /// </summary>
+    public bool TryEnqueueLocal(InboundMessage message)
     {
-        _local.Enqueue(message);
+        lock (_localGate)
+        {
+            if (_stopped)
+            {
+                return false;
+            }
+
+            _local.Enqueue(message);
+        }
+
         _partition.Wake.Set();
+        return true;
+    }
+
+    /// <summary>
+    /// Drops the in-memory messages (lost lease, or stopping). Timers are re-armed from history by the next owner; held
+    /// activity results are sent to the control queue as if they had never been delivered in memory.
+    /// </summary>
+    private async Task ReleaseLocalAsync(bool stopping)
+    {
+        var held = new List<InboundMessage>();
+        lock (_localGate)
+        {
+            _stopped |= stopping;
+            while (_local.TryDequeue(out var m))
+            {
+                if (m.Receipt is not null)
+                {
+                    held.Add(m);
+                }
+            }
+        }
+
+        // A held activity result goes the durable way now (control queue, then the work item is deleted), so the new
+        // owner gets it without running the activity again; only if that fails is the work item made visible again.
+        await Task.WhenAll(held.Select(async m =>
+        {
+            try
+            {
+                await _storage.ReturnAsync(m.Message, m.Queue!, m.Receipt!.MessageId, m.Receipt.PopReceipt, TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Azure.RequestFailedException e)
+            {
+                // The work item reappears after its lease and the activity runs again (at least once).
+                Log.PollFailed(_logger, _partition.Index, e);
+            }
+        })).ConfigureAwait(false);
     }
 
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -52,7 +105,7 @@ internal sealed class ControlQueuePoller
             {
                 if (!_partition.IsOwned(_timeProvider.GetUtcNow()))
                 {
-                    _local.Clear(); // the new owner re-arms timers from history and the queue fallback
+                    await ReleaseLocalAsync(stopping: false).ConfigureAwait(false); // the new owner re-arms timers from history and the queue fallback
                     await _partition.Wake.WaitAsync(_storage.Options.MaxPollDelay, _timeProvider, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
@@ -75,7 +128,7 @@ internal sealed class ControlQueuePoller
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                return;
+                break;
             }
             catch (Exception e)
             {
@@ -83,6 +136,8 @@ internal sealed class ControlQueuePoller
                 await Task.Delay(_storage.Options.MaxPollDelay, _timeProvider, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
             }
         }
+
+        await ReleaseLocalAsync(stopping: true).ConfigureAwait(false);
     }
 
     private async Task<bool> PollOnceAsync(CancellationToken cancellationToken)
@@ -146,7 +201,7 @@ internal sealed class ControlQueuePoller
         {
             // Let the messages come back soon rather than after their whole lease; in-memory timers fall back to their queue message.
             Log.StepFailed(_logger, instanceId, e);
-            await AbandonAsync(messages).ConfigureAwait(false);
+            await AbandonAsync(messages, StepRetryDelay).ConfigureAwait(false);
         }
         finally
         {
@@ -154,12 +209,12 @@ internal sealed class ControlQueuePoller
         }
     }
 
-    private async Task AbandonAsync(IReadOnlyList<InboundMessage> messages)
+    private async Task AbandonAsync(IReadOnlyList<InboundMessage> messages, TimeSpan delay)
     {
         try
         {
             await Task.WhenAll(messages.Where(m => m.Receipt is not null).Select(m =>
-                _storage.AbandonMessageAsync(m.Queue!, m.Receipt!.MessageId, m.Receipt.PopReceipt, StepRetryDelay, CancellationToken.None))).ConfigureAwait(false);
+                _storage.ReturnAsync(m.Message, m.Queue!, m.Receipt!.MessageId, m.Receipt.PopReceipt, delay, CancellationToken.None))).ConfigureAwait(false);
         }
         catch (Azure.RequestFailedException e)
         {

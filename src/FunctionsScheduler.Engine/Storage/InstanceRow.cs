@@ -32,6 +32,9 @@ internal sealed class InstanceRow
 
     public ETag ETag { get; set; }
 
+    /// <summary>An independent copy (all members are immutable values).</summary>
+    public InstanceRow Copy() => (InstanceRow)MemberwiseClone();
+
     public bool IsTerminal => Status is OrchestrationStatus.Completed or OrchestrationStatus.Failed or OrchestrationStatus.Terminated;
 
     public TableEntity ToEntity() => new(InstanceId, TaskHubStorage.InstanceRowKey)

@@ -173,6 +173,23 @@ internal sealed class TaskHubStorage
         }
     }
 
+    /// <summary>
+    /// Gives an inbound control message back for later: a queue message is made visible again after
+    /// <paramref name="delay"/>; an activity result delivered in memory (held by its work item's receipt) is sent to the
+    /// control queue and its work item deleted, so the result is kept and the activity does not run again.
+    /// </summary>
+    public async Task ReturnAsync(ControlMessage message, QueueClient queue, string messageId, string popReceipt, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        if (queue != WorkItems)
+        {
+            await AbandonMessageAsync(queue, messageId, popReceipt, delay, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await SendControlAsync(message, delay, cancellationToken).ConfigureAwait(false);
+        await DeleteMessageAsync(queue, messageId, popReceipt, cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task AbandonMessageAsync(QueueClient queue, string messageId, string popReceipt, TimeSpan delay, CancellationToken cancellationToken)
     {
         Metrics.StorageCall();

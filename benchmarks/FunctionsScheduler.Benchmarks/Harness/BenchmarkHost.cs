@@ -1,0 +1,78 @@
+using System.Globalization;
+using FunctionsScheduler.Engine;
+using FunctionsScheduler.LocalHost;
+using FunctionsScheduler.Orchestration.Phases;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace FunctionsScheduler.Benchmarks.Harness;
+
+/// <summary>
+/// The product's local host (HTTP API, scanner, embedded durable engine) built in-process by <see cref="LocalHostApp.BuildAsync"/>
+/// on fresh tables and a fresh task hub, with a <see cref="PhaseProbe"/> registered beside the real phase executors.
+/// </summary>
+internal sealed class BenchmarkHost : IAsyncDisposable
+{
+    private BenchmarkHost(WebApplication app, string tablePrefix, string taskHub)
+    {
+        App = app;
+        TablePrefix = tablePrefix;
+        TaskHub = taskHub;
+        Engine = app.Services.GetRequiredService<DurableEngine>();
+        Client = app.Services.GetRequiredService<DurableEngineClient>();
+        Probe = app.Services.GetRequiredService<PhaseProbe>();
+    }
+
+    public WebApplication App { get; }
+
+    public string TablePrefix { get; }
+
+    public string TaskHub { get; }
+
+    public DurableEngine Engine { get; }
+
+    /// <summary>The host's own client: the scanner starts orchestrations through it.</summary>
+    public DurableEngineClient Client { get; }
+
+    public PhaseProbe Probe { get; }
+
+    public IServiceProvider Services => App.Services;
+
+    /// <summary>Engine plus client storage calls so far.</summary>
+    public long StorageCalls => Engine.Metrics.StorageCalls + Client.Metrics.StorageCalls;
+
+    public static async Task<BenchmarkHost> StartAsync(BenchmarkStorage storage, string name, CancellationToken cancellationToken)
+    {
+        var id = Guid.NewGuid().ToString("N")[..8];
+        var prefix = string.Create(CultureInfo.InvariantCulture, $"{name}{id}");
+        var hub = string.Create(CultureInfo.InvariantCulture, $"{name}Hub{id}");
+        string[] args =
+        [
+            "--STORAGE_CONNECTION_STRING", storage.ConnectionString,
+            "--Scheduler:TablePrefix", prefix,
+            "--Scheduler:TaskHub", hub,
+            "--urls", "http://127.0.0.1:0",
+        ];
+        var app = await LocalHostApp.BuildAsync(
+            args,
+            builder =>
+            {
+                builder.Logging.SetMinimumLevel(LogLevel.Warning);
+                builder.Services.AddSingleton<PhaseProbe>();
+                builder.Services.AddSingleton<IPhaseExecutor>(sp => sp.GetRequiredService<PhaseProbe>());
+            },
+            cancellationToken);
+        await app.StartAsync(cancellationToken);
+        return new BenchmarkHost(app, prefix, hub);
+    }
+
+    /// <summary>A second client on the same hub, for waiting on completions without mixing its reads into the host client's count.</summary>
+    public DurableEngineClient NewObserverClient() => new(Services.GetRequiredService<DurableEngineOptions>());
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.StopAsync(CancellationToken.None);
+        await App.DisposeAsync();
+    }
+}
