@@ -60,8 +60,9 @@ internal static class ScanBenchmark
             // What the service has to look at, per Table Storage's model: the naive filter is on a non-key column, so every
             // Schedules row; the due index is a PartitionKey range, so only the rows of buckets up to the scan minute.
             var naiveScanned = await ScanSeeder.CountAsync(tables.Schedules, filter: null, cancellationToken);
-            var bucket = seeded.ScanUpToUtc.UtcDateTime.ToString("yyyyMMddHHmm", CultureInfo.InvariantCulture);
-            var indexScanned = await ScanSeeder.CountAsync(tables.DueIndex, TableClient.CreateQueryFilter($"PartitionKey le {bucket}"), cancellationToken);
+            // Every shard (`{minute}-NN`) of every minute up to the scan minute sorts below the next minute's bucket.
+            var nextBucket = seeded.ScanUpToUtc.UtcDateTime.AddMinutes(1).ToString("yyyyMMddHHmm", CultureInfo.InvariantCulture);
+            var indexScanned = await ScanSeeder.CountAsync(tables.DueIndex, TableClient.CreateQueryFilter($"PartitionKey lt {nextBucket}"), cancellationToken);
             var dueIndexRows = await ScanSeeder.CountAsync(tables.DueIndex, filter: null, cancellationToken);
             if (naiveScanned != size || dueIndexRows != size)
             {
