@@ -11,6 +11,9 @@ namespace FunctionsScheduler.Api.Tests;
 /// <summary>The real local host (Kestrel, scanner, engine) in the test process, on its own tables and task hub in the shared Azurite.</summary>
 public sealed class LocalHostFixture(AzuriteFixture azurite) : IAsyncLifetime
 {
+    /// <summary>How long the scenario helpers wait for a run to get somewhere on a loaded 2-core machine.</summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(45);
+
     private WebApplication? _app;
 
     public HttpClient Http { get; private set; } = null!;
@@ -85,6 +88,33 @@ public sealed class LocalHostFixture(AzuriteFixture azurite) : IAsyncLifetime
         var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         return (response, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
     }
+
+    /// <summary>Waits until a run has ended (succeeded, failed or cancelled) and returns it.</summary>
+    public Task<JsonElement> RunEndedAsync(string runId) =>
+        EventuallyAsync<JsonElement>(
+            async () =>
+            {
+                var run = await GetJsonAsync($"/api/runs/{runId}");
+                return run.GetProperty("status").GetString() is "succeeded" or "failed" or "cancelled" ? run : null;
+            },
+            Patience,
+            $"run {runId} to end");
+
+    /// <summary>Waits until a run asks for a person and returns the pending intervention's id.</summary>
+    public async Task<string> PendingInterventionIdAsync(string runId)
+    {
+        var pending = await EventuallyAsync<JsonElement>(
+            async () =>
+            {
+                var list = await GetJsonAsync("/api/interventions?status=pending");
+                return list.GetProperty("items").EnumerateArray().Where(i => i.GetProperty("runId").GetString() == runId).Select(i => (JsonElement?)i).FirstOrDefault();
+            },
+            Patience,
+            "the pending intervention");
+        return pending.GetProperty("id").GetString()!;
+    }
+
+    public Task DeleteScheduleAsync(string scheduleId) => Http.DeleteAsync($"/api/schedules/{scheduleId}", TestContext.Current.CancellationToken);
 
     /// <summary>Polls <paramref name="probe"/> until it returns a value, or fails the test with what it last saw.</summary>
     public static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, TimeSpan timeout, string what)

@@ -21,7 +21,7 @@ public sealed class InterventionTests(LocalHostFixture host) : IClassFixture<Loc
     public async Task Answers_are_checked_against_the_requested_fields_and_a_second_answer_conflicts()
     {
         var (scheduleId, runId) = await StartAsync(new { name = "login", intervention = new { kind = "login", prompt = "Log in to the shop", deadline = "00:05:00", reminders = Array.Empty<double>(), fields = LoginFields } });
-        var id = await PendingInterventionAsync(runId);
+        var id = await host.PendingInterventionIdAsync(runId);
 
         var unknown = await AnswerAsync(id, new { user = "ana", password = "x", pin = "1" });
         Assert.Equal(HttpStatusCode.BadRequest, unknown.Response.StatusCode);
@@ -41,21 +41,21 @@ public sealed class InterventionTests(LocalHostFixture host) : IClassFixture<Loc
         var again = await AnswerAsync(id, new { user = "bob", password = "y" });
         Assert.Equal(HttpStatusCode.Conflict, again.Response.StatusCode);
 
-        Assert.Equal("succeeded", (await EndAsync(runId)).GetProperty("status").GetString());
-        await DeleteAsync(scheduleId);
+        Assert.Equal("succeeded", (await host.RunEndedAsync(runId)).GetProperty("status").GetString());
+        await host.DeleteScheduleAsync(scheduleId);
     }
 
     [Fact]
     public async Task A_secret_answer_reaches_the_executor_but_never_the_run_history_status_or_tables()
     {
         var (scheduleId, runId) = await StartAsync(new { name = "login", intervention = new { kind = "login", prompt = "Log in to the shop", deadline = "00:05:00", reminders = Array.Empty<double>(), fields = LoginFields } });
-        var id = await PendingInterventionAsync(runId);
+        var id = await host.PendingInterventionIdAsync(runId);
         var waiting = await host.GetJsonAsync($"/api/runs/{runId}");
         Assert.Equal("waitingForIntervention", waiting.GetProperty("status").GetString());
 
         var (answered, _) = await host.PostJsonAsync($"/api/interventions/{id}/answer", new { answeredBy = "ana", fields = new { user = "ana", password = Password } });
         Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
-        var run = await EndAsync(runId);
+        var run = await host.RunEndedAsync(runId);
 
         Assert.Equal("succeeded", run.GetProperty("status").GetString());
         using var output = JsonDocument.Parse(run.GetProperty("phases")[0].GetProperty("output").GetString()!);
@@ -85,7 +85,7 @@ public sealed class InterventionTests(LocalHostFixture host) : IClassFixture<Loc
         }
 
         Assert.True(scanned > 10, $"only {scanned} rows were scanned");
-        await DeleteAsync(scheduleId);
+        await host.DeleteScheduleAsync(scheduleId);
     }
 
     [Fact]
@@ -105,11 +105,11 @@ public sealed class InterventionTests(LocalHostFixture host) : IClassFixture<Loc
         var escalation = await NotificationAsync(lead, n => n.GetProperty("title").GetString()!.StartsWith("Escalated", StringComparison.Ordinal), "the escalation");
         Assert.Equal("urgent", escalation.GetProperty("priority").GetString());
 
-        var run = await EndAsync(runId);
+        var run = await host.RunEndedAsync(runId);
         Assert.Equal("failed", run.GetProperty("status").GetString());
         var inbox = await host.GetJsonAsync($"/api/notifications?recipient={recipient}");
         Assert.Single(inbox.GetProperty("items").EnumerateArray(), n => n.GetProperty("title").GetString()!.StartsWith("Reminder", StringComparison.Ordinal));
-        await DeleteAsync(scheduleId);
+        await host.DeleteScheduleAsync(scheduleId);
     }
 
     [Fact]
@@ -119,7 +119,7 @@ public sealed class InterventionTests(LocalHostFixture host) : IClassFixture<Loc
             new { name = "approve", intervention = new { kind = "approval", prompt = "Approve the export", deadline = "00:00:01", reminders = Array.Empty<double>(), onExpiry = "cancelRun" } },
             new { name = "export", dependsOn = new[] { "approve" } });
 
-        var run = await EndAsync(runId);
+        var run = await host.RunEndedAsync(runId);
 
         Assert.Equal("cancelled", run.GetProperty("status").GetString());
         Assert.Contains("nobody answered 'Approve the export'", run.GetProperty("error").GetString(), StringComparison.Ordinal);
@@ -127,7 +127,7 @@ public sealed class InterventionTests(LocalHostFixture host) : IClassFixture<Loc
         Assert.Equal("skipped", run.GetProperty("phases")[1].GetProperty("status").GetString());
         var expired = await host.GetJsonAsync("/api/interventions?status=expired");
         Assert.Contains(expired.GetProperty("items").EnumerateArray(), i => i.GetProperty("runId").GetString() == runId);
-        await DeleteAsync(scheduleId);
+        await host.DeleteScheduleAsync(scheduleId);
     }
 
     private Task<(HttpResponseMessage Response, JsonElement Body)> AnswerAsync(string id, object fields) =>
@@ -159,29 +159,4 @@ public sealed class InterventionTests(LocalHostFixture host) : IClassFixture<Loc
         var (_, started) = await host.PostJsonAsync($"/api/schedules/{id}/run", null);
         return (id, started.GetProperty("runId").GetString()!);
     }
-
-    private Task<JsonElement> EndAsync(string runId) =>
-        LocalHostFixture.EventuallyAsync<JsonElement>(
-            async () =>
-            {
-                var run = await host.GetJsonAsync($"/api/runs/{runId}");
-                return run.GetProperty("status").GetString() is "succeeded" or "failed" or "cancelled" ? run : null;
-            },
-            Patience,
-            $"run {runId} to end");
-
-    private async Task<string> PendingInterventionAsync(string runId)
-    {
-        var pending = await LocalHostFixture.EventuallyAsync<JsonElement>(
-            async () =>
-            {
-                var list = await host.GetJsonAsync("/api/interventions?status=pending");
-                return list.GetProperty("items").EnumerateArray().Where(i => i.GetProperty("runId").GetString() == runId).Select(i => (JsonElement?)i).FirstOrDefault();
-            },
-            Patience,
-            "the pending intervention");
-        return pending.GetProperty("id").GetString()!;
-    }
-
-    private Task DeleteAsync(string scheduleId) => host.Http.DeleteAsync($"/api/schedules/{scheduleId}", TestContext.Current.CancellationToken);
 }

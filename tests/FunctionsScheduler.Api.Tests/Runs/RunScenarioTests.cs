@@ -87,15 +87,15 @@ public sealed class RunScenarioTests(LocalHostFixture host) : IClassFixture<Loca
         {
             new { name = "approve", intervention = new { kind = "approval", prompt = "Approve the export", deadline = "00:05:00" } },
         });
-        var pending = await PendingInterventionAsync(runId);
+        var pending = await host.PendingInterventionIdAsync(runId);
 
         var (declined, _) = await host.PostJsonAsync($"/api/interventions/{pending}/decline", new { answeredBy = "ana" });
         Assert.Equal(HttpStatusCode.OK, declined.StatusCode);
 
-        var run = await EndAsync(runId);
+        var run = await host.RunEndedAsync(runId);
         Assert.Equal("failed", run.GetProperty("status").GetString());
         Assert.Contains("declined by ana", run.GetProperty("error").GetString(), StringComparison.Ordinal);
-        await DeleteAsync(scheduleId);
+        await host.DeleteScheduleAsync(scheduleId);
     }
 
     [Fact]
@@ -106,12 +106,12 @@ public sealed class RunScenarioTests(LocalHostFixture host) : IClassFixture<Loca
             new { name = "login", intervention = new { kind = "login", prompt = "Log in", deadline = "00:05:00" } },
             new { name = "export", dependsOn = new[] { "login" } },
         });
-        var pending = await PendingInterventionAsync(runId);
+        var pending = await host.PendingInterventionIdAsync(runId);
 
         var (accepted, _) = await host.PostJsonAsync($"/api/runs/{runId}/cancel", new { reason = "wrong day", by = "ana" });
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
 
-        var run = await EndAsync(runId);
+        var run = await host.RunEndedAsync(runId);
         Assert.Equal("cancelled", run.GetProperty("status").GetString());
         Assert.Contains("Cancelled by ana: wrong day", run.GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.Equal("cancelled", run.GetProperty("phases")[0].GetProperty("status").GetString());
@@ -129,7 +129,7 @@ public sealed class RunScenarioTests(LocalHostFixture host) : IClassFixture<Loca
         var (again, body) = await host.PostJsonAsync($"/api/runs/{runId}/cancel", new { reason = "again" });
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
         Assert.Equal("alreadyCancelled", body.GetProperty("outcome").GetString());
-        await DeleteAsync(scheduleId);
+        await host.DeleteScheduleAsync(scheduleId);
     }
 
     [Fact]
@@ -140,7 +140,7 @@ public sealed class RunScenarioTests(LocalHostFixture host) : IClassFixture<Loca
             new { name = "login", intervention = new { kind = "login", prompt = "Log in", deadline = "00:05:00" } },
             new { name = "export", dependsOn = new[] { "login" } },
         });
-        var pending = await PendingInterventionAsync(runId);
+        var pending = await host.PendingInterventionIdAsync(runId);
 
         var (suspended, _) = await host.PostJsonAsync($"/api/runs/{runId}/suspend", new { reason = "maintenance" });
         Assert.Equal(HttpStatusCode.Accepted, suspended.StatusCode);
@@ -153,9 +153,9 @@ public sealed class RunScenarioTests(LocalHostFixture host) : IClassFixture<Loca
 
         var (resumed, _) = await host.PostJsonAsync($"/api/runs/{runId}/resume", null);
         Assert.Equal(HttpStatusCode.Accepted, resumed.StatusCode);
-        var run = await EndAsync(runId);
+        var run = await host.RunEndedAsync(runId);
         Assert.Equal("succeeded", run.GetProperty("status").GetString());
-        await DeleteAsync(scheduleId);
+        await host.DeleteScheduleAsync(scheduleId);
     }
 
     [Fact]
@@ -175,7 +175,7 @@ public sealed class RunScenarioTests(LocalHostFixture host) : IClassFixture<Loca
         var (again, same) = await host.PostJsonAsync($"/api/runs/{firstId}/retry", null);
         Assert.Equal(retryId, same.GetProperty("newRunId").GetString());
 
-        var run = await EndAsync(retryId);
+        var run = await host.RunEndedAsync(retryId);
         Assert.Equal("succeeded", run.GetProperty("status").GetString());
         Assert.Equal("retry", run.GetProperty("trigger").GetString());
         Assert.Equal(first.GetProperty("phases")[0].GetProperty("endedUtc").GetDateTimeOffset(), run.GetProperty("phases")[0].GetProperty("endedUtc").GetDateTimeOffset());
@@ -196,7 +196,7 @@ public sealed class RunScenarioTests(LocalHostFixture host) : IClassFixture<Loca
         for (var i = 0; i < 2; i++)
         {
             var (_, started) = await host.PostJsonAsync($"/api/schedules/{id}/run", null);
-            await EndAsync(started.GetProperty("runId").GetString()!);
+            await host.RunEndedAsync(started.GetProperty("runId").GetString()!);
         }
 
         var paused = await LocalHostFixture.EventuallyAsync<JsonElement>(
@@ -210,7 +210,7 @@ public sealed class RunScenarioTests(LocalHostFixture host) : IClassFixture<Loca
         Assert.Equal(2, paused.GetProperty("consecutiveFailures").GetInt32());
         Assert.Equal("scheduler", paused.GetProperty("paused").GetProperty("by").GetString());
         Assert.Contains("2 consecutive failed runs", paused.GetProperty("paused").GetProperty("reason").GetString(), StringComparison.Ordinal);
-        await DeleteAsync(id);
+        await host.DeleteScheduleAsync(id);
     }
 
     [Fact]
@@ -267,8 +267,8 @@ public sealed class RunScenarioTests(LocalHostFixture host) : IClassFixture<Loca
         Assert.True(created.StatusCode == HttpStatusCode.Created, schedule.ToString());
         var id = schedule.GetProperty("id").GetString()!;
         var (_, started) = await host.PostJsonAsync($"/api/schedules/{id}/run", null);
-        var run = await EndAsync(started.GetProperty("runId").GetString()!);
-        await DeleteAsync(id);
+        var run = await host.RunEndedAsync(started.GetProperty("runId").GetString()!);
+        await host.DeleteScheduleAsync(id);
         return run;
     }
 
@@ -304,16 +304,16 @@ public sealed class RunScenarioTests(LocalHostFixture host) : IClassFixture<Loca
         Assert.NotEqual(first.RunId, other.RunId);
         Assert.Equal(HttpStatusCode.BadRequest, bad.Status);
         Assert.Contains("Idempotency-Key", bad.RunId, StringComparison.Ordinal);
-        await EndAsync(first.RunId);
-        await EndAsync(other.RunId);
-        await DeleteAsync(id);
+        await host.RunEndedAsync(first.RunId);
+        await host.RunEndedAsync(other.RunId);
+        await host.DeleteScheduleAsync(id);
     }
 
     private async Task<JsonElement> RunToEndAsync(object[] phases)
     {
         var (scheduleId, runId) = await StartAsync(phases);
-        var run = await EndAsync(runId);
-        await DeleteAsync(scheduleId);
+        var run = await host.RunEndedAsync(runId);
+        await host.DeleteScheduleAsync(scheduleId);
         return run;
     }
 
@@ -332,16 +332,6 @@ public sealed class RunScenarioTests(LocalHostFixture host) : IClassFixture<Loca
         return (id, started.GetProperty("runId").GetString()!);
     }
 
-    private Task<JsonElement> EndAsync(string runId) =>
-        LocalHostFixture.EventuallyAsync<JsonElement>(
-            async () =>
-            {
-                var run = await host.GetJsonAsync($"/api/runs/{runId}");
-                return run.GetProperty("status").GetString() is "succeeded" or "failed" or "cancelled" ? run : null;
-            },
-            Patience,
-            $"run {runId} to end");
-
     private Task<JsonElement> StatusAsync(string runId, string status) =>
         LocalHostFixture.EventuallyAsync<JsonElement>(
             async () =>
@@ -351,19 +341,4 @@ public sealed class RunScenarioTests(LocalHostFixture host) : IClassFixture<Loca
             },
             Patience,
             $"run {runId} to be {status}");
-
-    private async Task<string> PendingInterventionAsync(string runId)
-    {
-        var pending = await LocalHostFixture.EventuallyAsync<JsonElement>(
-            async () =>
-            {
-                var list = await host.GetJsonAsync("/api/interventions?status=pending");
-                return list.GetProperty("items").EnumerateArray().Where(i => i.GetProperty("runId").GetString() == runId).Select(i => (JsonElement?)i).FirstOrDefault();
-            },
-            Patience,
-            "the pending intervention");
-        return pending.GetProperty("id").GetString()!;
-    }
-
-    private Task DeleteAsync(string scheduleId) => host.Http.DeleteAsync($"/api/schedules/{scheduleId}", TestContext.Current.CancellationToken);
 }
