@@ -18,6 +18,9 @@ public sealed class LocalHostFixture(AzuriteFixture azurite) : IAsyncLifetime
 
     public HttpClient Http { get; private set; } = null!;
 
+    /// <summary>The host's services, so a test can seed state through the same activities the orchestrator calls.</summary>
+    public IServiceProvider Services => _app!.Services;
+
     /// <summary>The shared Azurite this host stores in.</summary>
     public string StorageConnectionString => azurite.ConnectionString;
 
@@ -68,8 +71,11 @@ public sealed class LocalHostFixture(AzuriteFixture azurite) : IAsyncLifetime
         return (response, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
     }
 
-    /// <summary>Sends <paramref name="body"/> (raw JSON when a string, else serialised) and returns the status and parsed body.</summary>
-    public async Task<(HttpResponseMessage Response, JsonElement Body)> SendAsync(HttpMethod method, string url, object? body = null, string? ifMatch = null)
+    /// <summary>
+    /// Sends <paramref name="body"/> (raw JSON when a string, else serialised), optionally with <c>If-Match</c> and as user
+    /// <paramref name="user"/> (the <c>x-user</c> header), and returns the status and parsed body.
+    /// </summary>
+    public async Task<(HttpResponseMessage Response, JsonElement Body)> SendAsync(HttpMethod method, string url, object? body = null, string? ifMatch = null, string? user = null)
     {
         using var message = new HttpRequestMessage(method, url);
         if (body is not null)
@@ -82,6 +88,11 @@ public sealed class LocalHostFixture(AzuriteFixture azurite) : IAsyncLifetime
         if (ifMatch is not null)
         {
             message.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        }
+
+        if (user is not null)
+        {
+            message.Headers.Add("x-user", user);
         }
 
         var response = await Http.SendAsync(message, TestContext.Current.CancellationToken);

@@ -10,7 +10,7 @@ using static FunctionsScheduler.Api.Tests.Schedules.ScheduleSamples;
 
 namespace FunctionsScheduler.Api.Tests.Freshness;
 
-public sealed class FreshnessTests(HostServicesFixture host) : IClassFixture<HostServicesFixture>
+public sealed class FreshnessTests(LocalHostFixture host) : IClassFixture<LocalHostFixture>
 {
     private static readonly TimeSpan MaxAge = TimeSpan.FromHours(6);
     private readonly SettableTime _time = new();

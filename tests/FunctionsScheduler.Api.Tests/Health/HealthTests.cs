@@ -14,7 +14,7 @@ using static FunctionsScheduler.Api.Tests.Schedules.ScheduleSamples;
 
 namespace FunctionsScheduler.Api.Tests.Health;
 
-public sealed class HealthTests(HostServicesFixture host, AzuriteFixture azurite) : IClassFixture<HostServicesFixture>
+public sealed class HealthTests(LocalHostFixture host, AzuriteFixture azurite) : IClassFixture<LocalHostFixture>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

@@ -7,7 +7,7 @@ using static FunctionsScheduler.Api.Tests.Schedules.ScheduleSamples;
 
 namespace FunctionsScheduler.Api.Tests.Notifications;
 
-public sealed class InboxTests(HostServicesFixture host) : IClassFixture<HostServicesFixture>
+public sealed class InboxTests(LocalHostFixture host) : IClassFixture<LocalHostFixture>
 {
     [Fact]
     public async Task Inbox_lists_newest_first_and_filters_by_status_and_type()
@@ -70,7 +70,7 @@ public sealed class InboxTests(HostServicesFixture host) : IClassFixture<HostSer
         var readUtc = read.GetProperty("readUtc").GetDateTimeOffset();
 
         var until = DateTimeOffset.UtcNow.AddHours(2);
-        var (snoozeResponse, snoozed) = await host.SendAsync(HttpMethod.Post, $"/api/notifications/{id}/snooze", new { until }, user);
+        var (snoozeResponse, snoozed) = await host.SendAsync(HttpMethod.Post, $"/api/notifications/{id}/snooze", new { until }, user: user);
         Assert.Equal(HttpStatusCode.OK, snoozeResponse.StatusCode);
         Assert.Equal(until.ToUnixTimeMilliseconds(), snoozed.GetProperty("snoozedUntilUtc").GetDateTimeOffset().ToUnixTimeMilliseconds());
 
@@ -102,7 +102,7 @@ public sealed class InboxTests(HostServicesFixture host) : IClassFixture<HostSer
     {
         var user = AzuriteFixture.UniqueName("u");
         var id = await NotifyAsync(user, NotificationType.Completed, minutesAgo: 1);
-        var (response, problem) = await host.SendAsync(HttpMethod.Post, $"/api/notifications/{id}/snooze", json, user);
+        var (response, problem) = await host.SendAsync(HttpMethod.Post, $"/api/notifications/{id}/snooze", json, user: user);
         AssertProblem(response, problem, HttpStatusCode.BadRequest, field);
     }
 

@@ -4,7 +4,7 @@ using static FunctionsScheduler.Api.Tests.Schedules.ScheduleSamples;
 
 namespace FunctionsScheduler.Api.Tests.Notifications;
 
-public sealed class PreferenceTests(HostServicesFixture host) : IClassFixture<HostServicesFixture>
+public sealed class PreferenceTests(LocalHostFixture host) : IClassFixture<LocalHostFixture>
 {
     [Fact]
     public async Task Unsaved_preferences_are_the_defaults()
@@ -32,7 +32,7 @@ public sealed class PreferenceTests(HostServicesFixture host) : IClassFixture<Ho
             }
             """;
 
-        var (put, saved) = await host.SendAsync(HttpMethod.Put, "/api/notifications/preferences", json, user);
+        var (put, saved) = await host.SendAsync(HttpMethod.Put, "/api/notifications/preferences", json, user: user);
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
 
         var (_, read) = await host.SendAsync(HttpMethod.Get, "/api/notifications/preferences", user: user);
@@ -62,7 +62,7 @@ public sealed class PreferenceTests(HostServicesFixture host) : IClassFixture<Ho
     public async Task Bad_preferences_are_400_naming_the_field_and_nothing_is_saved(string json, string field)
     {
         var user = AzuriteFixture.UniqueName("u");
-        var (response, problem) = await host.SendAsync(HttpMethod.Put, "/api/notifications/preferences", json, user);
+        var (response, problem) = await host.SendAsync(HttpMethod.Put, "/api/notifications/preferences", json, user: user);
         AssertProblem(response, problem, HttpStatusCode.BadRequest, field);
 
         var (_, read) = await host.SendAsync(HttpMethod.Get, "/api/notifications/preferences", user: user);
