@@ -102,7 +102,7 @@ public sealed class ClientTests(AzuriteFixture azurite)
         Assert.True(await host.Client.PurgeAsync(state.InstanceId, Ct));
 
         Assert.Null(await host.Client.GetStatusAsync(state.InstanceId, cancellationToken: Ct));
-        var history = new TableClient(azurite.ConnectionString, hub + "History");
+        var history = new TableClient(azurite.ConnectionString, hub + "InstanceHistory");
         Assert.Empty(history.Query<TableEntity>(e => e.PartitionKey == state.InstanceId, cancellationToken: Ct));
         var blobs = new Azure.Storage.Blobs.BlobContainerClient(azurite.ConnectionString, hub.ToLowerInvariant() + "-large");
         Assert.Empty(blobs.GetBlobs(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, state.InstanceId + "/", Ct));

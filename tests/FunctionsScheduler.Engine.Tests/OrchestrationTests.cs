@@ -19,14 +19,32 @@ public sealed class OrchestrationTests(AzuriteFixture azurite)
         Assert.Equal(OrchestrationStatus.Completed, state.RuntimeStatus);
         Assert.Equal("a-0,a-1,a-2", state.ReadOutputAs<string>());
         Assert.Equal("a", state.ReadInputAs<string>());
-        var history = new TableClient(azurite.ConnectionString, hub + "History");
-        var rows = history.Query<TableEntity>(e => e.PartitionKey == state.InstanceId, cancellationToken: TestContext.Current.CancellationToken).ToList();
+        var history = new TableClient(azurite.ConnectionString, hub + "InstanceHistory");
+        var rows = history.Query<TableEntity>(e => e.PartitionKey == state.InstanceId && e.RowKey != "", cancellationToken: TestContext.Current.CancellationToken).ToList();
         Assert.Matches("^[0-9a-f]{32}:00000000$", rows[0].RowKey);
         Assert.Equal("OrchestratorStarted", rows[0].GetString("Kind"));
         Assert.Equal("ExecutionStarted", rows[1].GetString("Kind"));
         Assert.Equal(3, rows.Count(r => r.GetString("Kind") == "TaskScheduled"));
         Assert.Equal(3, rows.Count(r => r.GetString("Kind") == "TaskCompleted"));
         Assert.Equal("ExecutionCompleted", rows[^1].GetString("Kind"));
+    }
+
+    [Fact]
+    public async Task A_step_larger_than_one_table_transaction_commits_all_its_history()
+    {
+        var hub = AzuriteFixture.UniqueName("hub");
+        await using var host = await EngineHost.StartAsync(azurite, hub, new Probe());
+
+        var state = await host.RunAsync("FanOut", "x");
+
+        Assert.Equal(OrchestrationStatus.Completed, state.RuntimeStatus);
+        Assert.Equal(150, state.ReadOutputAs<int>());
+        var table = new TableClient(azurite.ConnectionString, hub + "InstanceHistory");
+        var rows = table.Query<TableEntity>(e => e.PartitionKey == state.InstanceId, cancellationToken: TestContext.Current.CancellationToken).ToList();
+        var instanceRow = Assert.Single(rows, r => r.RowKey == "");
+        Assert.Equal(rows.Count - 1, instanceRow.GetInt32("HistoryCount"));
+        Assert.Equal(150, rows.Count(r => r.GetString("Kind") == "TaskScheduled"));
+        Assert.Equal(150, rows.Count(r => r.GetString("Kind") == "TaskCompleted"));
     }
 
     [Fact]

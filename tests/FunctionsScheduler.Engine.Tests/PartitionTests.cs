@@ -28,7 +28,7 @@ public sealed class PartitionTests(AzuriteFixture azurite)
         // steps of one instance never run at the same time and each instance records exactly one completion.
         Assert.Equal(0, probe.Overlaps);
         Assert.True(first.Engine.Metrics.Steps > 0 && second.Engine.Metrics.Steps > 0, "both engines stepped instances");
-        var history = new TableClient(azurite.ConnectionString, hub + "History");
+        var history = new TableClient(azurite.ConnectionString, hub + "InstanceHistory");
         var completions = history.Query<TableEntity>(e => e.RowKey != "", cancellationToken: Ct)
             .Where(e => e.GetString("Kind") == "ExecutionCompleted")
             .GroupBy(e => e.PartitionKey)

@@ -86,7 +86,7 @@ internal sealed class ActivityWorker
                     }
 
                     var message = messages[i];
-                    Track(Task.Run(() => ExecuteAsync(message), CancellationToken.None));
+                    Track(Task.Run(() => ExecuteAsync(Task.FromResult(message), null), CancellationToken.None));
                 }
 
                 if (messages.Length > 0)
@@ -113,8 +113,10 @@ internal sealed class ActivityWorker
 
     /// <summary>
     /// Sends a work item and, when a slot is free, runs it here at once, holding the message by its send receipt
-    /// (no receive, no poll). Its result is processed after the scheduling step committed, because the partition
-    /// poller finishes that step before it dequeues again.
+    /// (no receive, no poll). The activity starts while the send is in flight, so the send is not on the path from
+    /// step to activity; its result waits for the receipt and is processed after the scheduling step committed,
+    /// because the partition poller finishes that step before it dequeues again. A failed send fails the step, whose
+    /// messages come back: the activity then runs again (at least once, as always).
     /// </summary>
     public async Task DispatchAsync(WorkItemMessage item, CancellationToken cancellationToken)
     {
@@ -125,20 +127,17 @@ internal sealed class ActivityWorker
         }
 
         item = item with { HeldBySender = true };
-        SendReceipt receipt;
-        try
-        {
-            receipt = await _storage.SendWorkItemAsync(item, _storage.Options.ActivityVisibilityTimeout, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            _slots.Release();
-            throw;
-        }
-
+        var body = BinaryData.FromString(item.Serialize());
+        var sending = SendHeldAsync(item, body, cancellationToken);
         _storage.Metrics.LocalActivityStart();
-        var message = QueuesModelFactory.QueueMessage(receipt.MessageId, receipt.PopReceipt, BinaryData.FromString(item.Serialize()), dequeueCount: 0);
-        Track(Task.Run(() => ExecuteAsync(message), CancellationToken.None));
+        Track(Task.Run(() => ExecuteAsync(sending, item), CancellationToken.None));
+        await sending.ConfigureAwait(false);
+    }
+
+    private async Task<QueueMessage> SendHeldAsync(WorkItemMessage item, BinaryData body, CancellationToken cancellationToken)
+    {
+        var receipt = await _storage.SendWorkItemAsync(item, _storage.Options.ActivityVisibilityTimeout, cancellationToken).ConfigureAwait(false);
+        return QueuesModelFactory.QueueMessage(receipt.MessageId, receipt.PopReceipt, body, dequeueCount: 0);
     }
 
     /// <summary>Activities still running.</summary>
@@ -159,16 +158,27 @@ internal sealed class ActivityWorker
         }
     }
 
-    private async Task ExecuteAsync(QueueMessage message)
+    /// <summary>
+    /// Runs a work item: <paramref name="held"/> is one this process sent and runs without receiving it (its message
+    /// may still be in flight); otherwise the item is read from the received message.
+    /// </summary>
+    private async Task ExecuteAsync(Task<QueueMessage> receiving, WorkItemMessage? held)
     {
         var abort = _abort;
-        var popReceipt = message.PopReceipt;
-        WorkItemMessage? item = null;
+        QueueMessage? message = null;
+        string? popReceipt = null;
+        var item = held;
         try
         {
-            item = WorkItemMessage.Deserialize(await _storage.ReadMessageTextAsync(message, abort).ConfigureAwait(false));
+            if (item is null)
+            {
+                message = await receiving.ConfigureAwait(false);
+                popReceipt = message.PopReceipt;
+                item = WorkItemMessage.Deserialize(await _storage.ReadMessageTextAsync(message, abort).ConfigureAwait(false));
+            }
+
             ControlMessage result;
-            var attempts = message.DequeueCount + (item.HeldBySender ? 1 : 0);
+            var attempts = held is not null ? 1 : message!.DequeueCount + (item.HeldBySender ? 1 : 0);
             if (attempts > _storage.Options.PoisonDequeueCount)
             {
                 Log.ActivityPoison(_logger, item.Name, item.TaskId, item.InstanceId, attempts);
@@ -178,7 +188,7 @@ internal sealed class ActivityWorker
             else
             {
                 using var renewal = CancellationTokenSource.CreateLinkedTokenSource(abort);
-                var renewing = RenewAsync(message.MessageId, () => popReceipt, r => popReceipt = r, renewal.Token);
+                var renewing = RenewAsync(receiving, () => popReceipt!, r => popReceipt = r, renewal.Token);
                 try
                 {
                     result = await InvokeAsync(item, abort).ConfigureAwait(false);
@@ -192,11 +202,15 @@ internal sealed class ActivityWorker
                 abort.ThrowIfCancellationRequested();
             }
 
+            // A held item's send may still be in flight (or have failed: then the step failed too and this result is dropped).
+            message ??= await receiving.ConfigureAwait(false);
+            popReceipt ??= message.PopReceipt;
+
             // In memory when this process steps the instance: the work item stays invisible (held by its receipt) until
             // the step recording the result commits and deletes it, so a crash before then only runs the activity again.
             // That saves the result's control-queue send, receive and delete (two calls per activity).
-            var held = QueuesModelFactory.QueueMessage(message.MessageId, popReceipt, message.Body, message.DequeueCount);
-            if (!_runLocally || !_deliverLocally(result, held))
+            var heldMessage = QueuesModelFactory.QueueMessage(message.MessageId, popReceipt, message.Body, message.DequeueCount);
+            if (!_runLocally || !_deliverLocally(result, heldMessage))
             {
                 await _storage.SendControlAsync(result, null, CancellationToken.None).ConfigureAwait(false);
                 await _storage.DeleteMessageAsync(_storage.WorkItems, message.MessageId, popReceipt, CancellationToken.None).ConfigureAwait(false);
@@ -212,13 +226,17 @@ internal sealed class ActivityWorker
         {
             // Shutdown: make the item visible again at once so another worker (or our restart) runs it.
             Log.ActivityAbandoned(_logger, item?.Name ?? "?", item?.TaskId ?? -1, item?.InstanceId ?? "?");
-            await _storage.AbandonMessageAsync(_storage.WorkItems, message.MessageId, popReceipt, TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+            if (receiving.IsCompletedSuccessfully)
+            {
+                var known = receiving.Result;
+                await _storage.AbandonMessageAsync(_storage.WorkItems, known.MessageId, popReceipt ?? known.PopReceipt, TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (item is null && e is System.Text.Json.JsonException or InvalidDataException or NotSupportedException)
         {
             // Unreadable: no instance to report to, and retrying cannot help.
             Log.WorkItemPollFailed(_logger, e);
-            await _storage.DeleteMessageAsync(_storage.WorkItems, message.MessageId, popReceipt, CancellationToken.None).ConfigureAwait(false);
+            await _storage.DeleteMessageAsync(_storage.WorkItems, message!.MessageId, popReceipt!, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -255,16 +273,18 @@ internal sealed class ActivityWorker
         }
     }
 
-    private async Task RenewAsync(string messageId, Func<string> popReceipt, Action<string> setPopReceipt, CancellationToken cancellationToken)
+    private async Task RenewAsync(Task<QueueMessage> receiving, Func<string> popReceipt, Action<string> setPopReceipt, CancellationToken cancellationToken)
     {
         var timeout = _storage.Options.ActivityVisibilityTimeout;
         try
         {
+            var message = await receiving.ConfigureAwait(false);
+            setPopReceipt(message.PopReceipt);
             while (true)
             {
                 await Task.Delay(timeout / 2, _timeProvider, cancellationToken).ConfigureAwait(false);
                 _storage.Metrics.StorageCall();
-                var response = await _storage.WorkItems.UpdateMessageAsync(messageId, popReceipt(), visibilityTimeout: timeout, cancellationToken: cancellationToken).ConfigureAwait(false);
+                var response = await _storage.WorkItems.UpdateMessageAsync(message.MessageId, popReceipt(), visibilityTimeout: timeout, cancellationToken: cancellationToken).ConfigureAwait(false);
                 setPopReceipt(response.Value.PopReceipt);
             }
         }
@@ -274,7 +294,7 @@ internal sealed class ActivityWorker
         }
         catch (RequestFailedException)
         {
-            // Lost the item's lease; the result is still sent and duplicates are dropped by replay.
+            // Lost the item's lease (or its send failed); the result is still sent and duplicates are dropped by replay.
         }
     }
 }

@@ -16,7 +16,7 @@ internal sealed record InboundMessage(ControlMessage Message, QueueClient? Queue
 
 /// <summary>
 /// Runs one orchestration step: appends the inbound messages as events, replays, and commits in the order
-/// outbound messages → history rows → instance row (If-Match) → delete consumed messages.
+/// outbound messages → history rows with the instance row (If-Match, one transaction) → delete consumed messages.
 /// </summary>
 internal sealed class OrchestrationStepper
 {
@@ -201,17 +201,6 @@ internal sealed class OrchestrationStepper
         }
 
         await SendAsync(plan.Outbound, cancellationToken).ConfigureAwait(false);
-        if (!await _storage.TryAppendHistoryAsync(instanceId, row.ExecutionId, history.Count, added, cancellationToken).ConfigureAwait(false))
-        {
-            // Rows exist where ours go: another step got there first (or one crashed half-way; clear its rows once they are old).
-            _cache.Remove(instanceId);
-            _storage.Metrics.AbandonedStep();
-            var cleared = await _storage.DeleteStaleHistoryAsync(instanceId, row.ExecutionId, history.Count, now - StaleHistoryAge, cancellationToken).ConfigureAwait(false);
-            Log.StepAbandoned(_logger, instanceId, cleared ? "a crashed step left history rows (now deleted)" : "another step wrote history first");
-            await DeferAsync(messages, cancellationToken, cleared ? TimeSpan.Zero : NotStartedRetry).ConfigureAwait(false);
-            return true;
-        }
-
         row.Status = status;
         row.HistoryCount = all.Count;
         row.LastUpdatedAt = now;
@@ -230,13 +219,15 @@ internal sealed class OrchestrationStepper
             row.CustomStatus = await _storage.EncodeForTableAsync(customStatus, instanceId, cancellationToken).ConfigureAwait(false);
         }
 
-        if (!await _storage.TryUpdateInstanceAsync(row, cancellationToken).ConfigureAwait(false))
+        if (!await _storage.TryCommitStepAsync(row, history.Count, added, cancellationToken).ConfigureAwait(false))
         {
-            await _storage.DeleteOwnHistoryAsync(instanceId, row.ExecutionId, history.Count, added.Count, cancellationToken).ConfigureAwait(false);
+            // Another step committed first (the instance row's ETag moved, or rows exist where ours go). Rows beyond the
+            // committed count can only be leftovers of a step too large for one transaction that crashed: clear old ones.
             _cache.Remove(instanceId);
             _storage.Metrics.AbandonedStep();
-            Log.StepAbandoned(_logger, instanceId, "the instance changed concurrently");
-            await DeferAsync(messages, cancellationToken, TimeSpan.Zero).ConfigureAwait(false);
+            var cleared = await _storage.DeleteStaleHistoryAsync(instanceId, row.ExecutionId, history.Count, now - StaleHistoryAge, cancellationToken).ConfigureAwait(false);
+            Log.StepAbandoned(_logger, instanceId, cleared ? "a crashed step left history rows (now deleted)" : "another step committed first");
+            await DeferAsync(messages, cancellationToken, cleared ? TimeSpan.Zero : NotStartedRetry).ConfigureAwait(false);
             return true;
         }
 

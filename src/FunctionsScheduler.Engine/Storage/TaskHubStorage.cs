@@ -9,7 +9,12 @@ using FunctionsScheduler.Engine.Queues;
 
 namespace FunctionsScheduler.Engine.Storage;
 
-/// <summary>The task hub's tables, queues and blob container; every call is counted in <see cref="EngineMetrics"/>.</summary>
+/// <summary>
+/// The task hub's table, queues and blob container; every call is counted in <see cref="EngineMetrics"/>.
+/// The instance row (RowKey "") and the instance's history rows share one table partition (PartitionKey = instance id),
+/// so a step commits its new history and the instance row (If-Match) in one entity-group transaction: one call, and
+/// never history without the instance row that counts it.
+/// </summary>
 internal sealed class TaskHubStorage
 {
     public const string InstanceRowKey = "";
@@ -31,8 +36,10 @@ internal sealed class TaskHubStorage
         var hub = options.TaskHubName;
         var lower = hub.ToLowerInvariant();
         var tables = new TableServiceClient(options.ConnectionString);
-        Instances = tables.GetTableClient(hub + "Instances");
-        History = tables.GetTableClient(hub + "History");
+        // One table for both (see the class comment); named apart from the two-table layout of earlier builds, whose
+        // instances this layout cannot continue.
+        Instances = tables.GetTableClient(hub + "InstanceHistory");
+        History = Instances;
         Leases = tables.GetTableClient(hub + "Leases");
         var queues = new QueueServiceClient(options.ConnectionString);
         Control = Enumerable.Range(0, options.PartitionCount).Select(i => queues.GetQueueClient($"{lower}-control-{i}")).ToArray();
@@ -65,7 +72,6 @@ internal sealed class TaskHubStorage
         var creations = new List<Task>
         {
             Counted(Instances.CreateIfNotExistsAsync(cancellationToken)),
-            Counted(History.CreateIfNotExistsAsync(cancellationToken)),
             Counted(Leases.CreateIfNotExistsAsync(cancellationToken)),
             Counted(WorkItems.CreateIfNotExistsAsync(cancellationToken: cancellationToken)),
             Counted(Large.CreateIfNotExistsAsync(cancellationToken: cancellationToken)),
@@ -228,22 +234,6 @@ internal sealed class TaskHubStorage
         }
     }
 
-    /// <summary>Replaces the row if its ETag still matches; false when another writer got there first.</summary>
-    public async Task<bool> TryUpdateInstanceAsync(InstanceRow row, CancellationToken cancellationToken)
-    {
-        Metrics.StorageCall();
-        try
-        {
-            var response = await Instances.UpdateEntityAsync(row.ToEntity(), row.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-            row.ETag = response.Headers.ETag ?? default;
-            return true;
-        }
-        catch (RequestFailedException e) when (e.Status is 412 or 404)
-        {
-            return false;
-        }
-    }
-
     // ---- history ----
 
     public static string HistoryRowKey(string executionId, int sequence) => $"{executionId}:{sequence:D8}";
@@ -275,16 +265,18 @@ internal sealed class TaskHubStorage
     }
 
     /// <summary>
-    /// Inserts events at <paramref name="firstSequence"/>.. (insert-only, so a step racing another can never overwrite
-    /// committed history); false when rows already exist at those positions.
+    /// Commits a step: the new history events from <paramref name="firstSequence"/> and the instance row, replaced
+    /// If-Match its ETag, in one transaction (history rows are insert-only). False when another step committed first or
+    /// rows exist where ours go; then nothing of ours was written, except for a step too large for one transaction, whose
+    /// earlier history chunks may stay behind as leftovers beyond the committed count.
     /// </summary>
-    public async Task<bool> TryAppendHistoryAsync(string instanceId, string executionId, int firstSequence, IReadOnlyList<HistoryEvent> events, CancellationToken cancellationToken)
+    public async Task<bool> TryCommitStepAsync(InstanceRow row, int firstSequence, IReadOnlyList<HistoryEvent> events, CancellationToken cancellationToken)
     {
-        var actions = new List<TableTransactionAction>(events.Count);
+        var actions = new List<TableTransactionAction>(events.Count + 1);
         for (var i = 0; i < events.Count; i++)
         {
-            var json = await EncodeForTableAsync(events[i].Serialize(), instanceId, cancellationToken).ConfigureAwait(false);
-            var entity = new TableEntity(instanceId, HistoryRowKey(executionId, firstSequence + i))
+            var json = await EncodeForTableAsync(events[i].Serialize(), row.InstanceId, cancellationToken).ConfigureAwait(false);
+            var entity = new TableEntity(row.InstanceId, HistoryRowKey(row.ExecutionId, firstSequence + i))
             {
                 ["Kind"] = events[i].GetType().Name,
                 ["Event"] = json,
@@ -292,6 +284,30 @@ internal sealed class TaskHubStorage
             actions.Add(new TableTransactionAction(TableTransactionActionType.Add, entity));
         }
 
+        // Rare: more new events than a transaction holds. The leading chunks go first; the last one carries the row.
+        var head = actions.Count - (MaxBatch - 1);
+        if (head > 0 && !await TrySubmitAsync(actions.Take(head), cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        var last = actions.Skip(Math.Max(head, 0)).ToList();
+        last.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, row.ToEntity(), row.ETag));
+        try
+        {
+            Metrics.StorageCall();
+            var responses = await History.SubmitTransactionAsync(last, cancellationToken).ConfigureAwait(false);
+            row.ETag = responses.Value[^1].Headers.ETag ?? default;
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 409 or 412 or 404)
+        {
+            return false;
+        }
+    }
+
+    private async Task<bool> TrySubmitAsync(IEnumerable<TableTransactionAction> actions, CancellationToken cancellationToken)
+    {
         try
         {
             foreach (var chunk in actions.Chunk(MaxBatch))
@@ -306,18 +322,6 @@ internal sealed class TaskHubStorage
         }
 
         return true;
-    }
-
-    /// <summary>Deletes rows this step inserted but could not commit (no one else can have written those positions).</summary>
-    public async Task DeleteOwnHistoryAsync(string instanceId, string executionId, int firstSequence, int count, CancellationToken cancellationToken)
-    {
-        foreach (var chunk in Enumerable.Range(firstSequence, count).Chunk(MaxBatch))
-        {
-            Metrics.StorageCall();
-            await History.SubmitTransactionAsync(
-                chunk.Select(seq => new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(instanceId, HistoryRowKey(executionId, seq)), ETag.All)),
-                cancellationToken).ConfigureAwait(false);
-        }
     }
 
     /// <summary>
@@ -365,7 +369,8 @@ internal sealed class TaskHubStorage
         await foreach (var page in History.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {instanceId}"), select: ["RowKey"], cancellationToken: cancellationToken).AsPages().ConfigureAwait(false))
         {
             Metrics.StorageCall();
-            keys.AddRange(page.Values.Select(e => e.RowKey));
+            // The instance row goes last, so a purge that stops half-way can be repeated.
+            keys.AddRange(page.Values.Select(e => e.RowKey).Where(rk => rk != InstanceRowKey));
         }
 
         foreach (var chunk in keys.Chunk(MaxBatch))

@@ -171,6 +171,12 @@ public static class TestFunctions
                 var g2 = ctx.NewGuid();
                 return new[] { g1.ToString(), echoed, g2.ToString(), ctx.IsReplaying.ToString() };
             })
+            .AddOrchestrator("FanOut", async ctx =>
+            {
+                // One step schedules more activities than one table transaction holds (100 rows).
+                var echoes = await Task.WhenAll(Enumerable.Range(0, 150).Select(i => ctx.CallActivityAsync<string>("Echo", $"{ctx.InstanceId}/{i}")));
+                return echoes.Length;
+            })
             .AddOrchestrator("Large", async ctx => await ctx.CallActivityAsync<string>("Echo", ctx.GetInput<string>()));
     }
 }
