@@ -22,7 +22,12 @@ public sealed partial class DurableEngineOptions
 
     public int MaxConcurrentOrchestrationSteps { get; set; } = 8;
 
-    public TimeSpan PartitionLeaseDuration { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long a partition lease lasts (renewed every third of it), as the Durable Task Framework's 30 s: long enough
+    /// that renewals stuck behind a storage backlog do not let it lapse (a lapse abandons steps and adds load); a
+    /// process restarting with the same worker id retakes its leases at once, so only another process's takeover waits.
+    /// </summary>
+    public TimeSpan PartitionLeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Longest wait between polls of an idle queue; local enqueues wake pollers at once.</summary>
     public TimeSpan MaxPollDelay { get; set; } = TimeSpan.FromSeconds(1);

@@ -80,7 +80,7 @@ public sealed class RegistrationTests(AzuriteFixture azurite)
         Assert.Equal(4, options.PartitionCount);
         Assert.Equal(16, options.MaxConcurrentActivities);
         Assert.Equal(8, options.MaxConcurrentOrchestrationSteps);
-        Assert.Equal(TimeSpan.FromSeconds(10), options.PartitionLeaseDuration);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.PartitionLeaseDuration);
         Assert.Equal(TimeSpan.FromSeconds(1), options.MaxPollDelay);
         Assert.Equal(TimeSpan.FromMinutes(5), options.ActivityVisibilityTimeout);
         Assert.Equal(5, options.PoisonDequeueCount);

@@ -173,7 +173,7 @@ internal sealed class TaskHubStorage
         {
             await queue.DeleteMessageAsync(messageId, popReceipt, cancellationToken).ConfigureAwait(false);
         }
-        catch (RequestFailedException e) when (e.Status is 404)
+        catch (RequestFailedException e) when (IsGoneOrReleased(e))
         {
             // Already gone or re-leased by someone else: the message will be (or was) handled there.
         }
@@ -203,11 +203,18 @@ internal sealed class TaskHubStorage
         {
             await queue.UpdateMessageAsync(messageId, popReceipt, visibilityTimeout: delay, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
-        catch (RequestFailedException e) when (e.Status is 404)
+        catch (RequestFailedException e) when (IsGoneOrReleased(e))
         {
-            // The lease already expired; the message is visible again anyway.
+            // The lease already expired; the message is visible again anyway (or someone else leased it since).
         }
     }
+
+    /// <summary>
+    /// A message we no longer hold: deleted (404), or visible again after its lease and received by someone else, which
+    /// gives it a new pop receipt (400 PopReceiptMismatch). Whoever holds it now handles it.
+    /// </summary>
+    private static bool IsGoneOrReleased(RequestFailedException e) =>
+        e.Status is 404 || (e.Status is 400 && e.ErrorCode == "PopReceiptMismatch");
 
     // ---- instances ----
 
