@@ -60,7 +60,7 @@ public sealed class AdmitRunActivity(
             {
                 if (updated is not null && (updated != schedule))
                 {
-                    await schedules.UpdateAsync(updated, cancellationToken).ConfigureAwait(false);
+                    await schedules.UpdateRuntimeAsync(updated, cancellationToken).ConfigureAwait(false);
                 }
             }
             catch (ConcurrencyException) when (attempt < MaxConflictRetries)

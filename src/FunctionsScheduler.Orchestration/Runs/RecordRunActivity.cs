@@ -59,7 +59,7 @@ public sealed partial class RecordRunActivity(IRunStore runs, IScheduleStore sch
 
             try
             {
-                await schedules.UpdateAsync(
+                await schedules.UpdateRuntimeAsync(
                     schedule with
                     {
                         ConsecutiveFailures = failures,

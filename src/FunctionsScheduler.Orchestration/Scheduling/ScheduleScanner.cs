@@ -76,6 +76,7 @@ public sealed partial class ScheduleScanner(
         var outcomes = new List<EntryOutcome>();
         var queue = new Queue<DueEntry>(entries);
         var seen = new HashSet<DateTimeOffset>();
+        StoredSchedule? claimed = null;
         while (queue.TryDequeue(out var entry))
         {
             if (!seen.Add(entry.DueUtc))
@@ -85,7 +86,15 @@ public sealed partial class ScheduleScanner(
 
             try
             {
-                var (outcome, next) = await ProcessEntryAsync(entry, cancellationToken).ConfigureAwait(false);
+                // The schedule as this scan last claimed it saves a read; if it changed since (a run's admission, an
+                // edit), the claim fails and the entry is processed again from a fresh read.
+                var (outcome, next, schedule) = await ProcessEntryAsync(entry, claimed, cancellationToken).ConfigureAwait(false);
+                if (outcome == EntryOutcome.Stale && claimed is not null)
+                {
+                    (outcome, next, schedule) = await ProcessEntryAsync(entry, null, cancellationToken).ConfigureAwait(false);
+                }
+
+                claimed = schedule;
                 outcomes.Add(outcome);
 
                 // Claim the schedule's following occurrences in this same scan when they are inside the lookahead too.
@@ -105,13 +114,16 @@ public sealed partial class ScheduleScanner(
         return outcomes;
     }
 
-    private async Task<(EntryOutcome Outcome, DateTimeOffset? Next)> ProcessEntryAsync(DueEntry entry, CancellationToken cancellationToken)
+    /// <summary>One due entry; <paramref name="known"/> is the schedule as this scan last claimed it (skips the read).</summary>
+    private async Task<(EntryOutcome Outcome, DateTimeOffset? Next, StoredSchedule? Claimed)> ProcessEntryAsync(DueEntry entry, StoredSchedule? known, CancellationToken cancellationToken)
     {
-        var schedule = await schedules.GetAsync(entry.Tenant, entry.ScheduleId, cancellationToken).ConfigureAwait(false);
+        var schedule = known is { } k && k.NextRunUtc == entry.DueUtc
+            ? k
+            : await schedules.GetAsync(entry.Tenant, entry.ScheduleId, cancellationToken).ConfigureAwait(false);
         if (schedule is null)
         {
             await dueIndex.RemoveAsync(entry, cancellationToken).ConfigureAwait(false);
-            return (EntryOutcome.Stale, null);
+            return (EntryOutcome.Stale, null, null);
         }
 
         if (schedule.NextRunUtc == entry.DueUtc)
@@ -124,10 +136,10 @@ public sealed partial class ScheduleScanner(
             if (claimed is null)
             {
                 // Another scanner claimed it (or the schedule was edited) between our read and write: it owns the start.
-                return (EntryOutcome.Stale, null);
+                return (EntryOutcome.Stale, null, null);
             }
 
-            return (await CompleteClaimAsync(claimed, entry, next, fate, cancellationToken).ConfigureAwait(false), next);
+            return (await CompleteClaimAsync(claimed, entry, next, fate, cancellationToken).ConfigureAwait(false), next, claimed);
         }
 
         if (schedule.LastClaimedUtc == entry.DueUtc)
@@ -140,12 +152,18 @@ public sealed partial class ScheduleScanner(
             var fate = await orchestrations.GetStatusAsync(runId, cancellationToken: cancellationToken).ConfigureAwait(false) is not null
                 ? (OccurrenceFate.Started, "Started on schedule; recorded by a later scan after the claiming scanner stopped.")
                 : Decide(schedule with { Pause = null }, entry.DueUtc);
-            return (await CompleteClaimAsync(schedule, entry, schedule.NextRunUtc, fate, cancellationToken).ConfigureAwait(false), schedule.NextRunUtc);
+            return (await CompleteClaimAsync(schedule, entry, schedule.NextRunUtc, fate, cancellationToken).ConfigureAwait(false), schedule.NextRunUtc, schedule);
+        }
+
+        if (known is not null)
+        {
+            // Only the copy from our last claim says so; the stored row decides.
+            return (EntryOutcome.Stale, null, null);
         }
 
         // The schedule was re-planned since this row was written: the row no longer stands for an occurrence.
         await dueIndex.RemoveAsync(entry, cancellationToken).ConfigureAwait(false);
-        return (EntryOutcome.Stale, null);
+        return (EntryOutcome.Stale, null, null);
     }
 
     /// <summary>What becomes of one occurrence: paused → skipped; late beyond the grace → the misfire policy; else started.</summary>
@@ -183,14 +201,9 @@ public sealed partial class ScheduleScanner(
         };
     }
 
-    /// <summary>Every step is idempotent, and the due row (the claim's outbox) is removed last.</summary>
+    /// <summary>Every step is idempotent, and the due row (the claim's outbox) is replaced by the next one last.</summary>
     private async Task<EntryOutcome> CompleteClaimAsync(StoredSchedule schedule, DueEntry entry, DateTimeOffset? next, (OccurrenceFate Fate, string Reason) fate, CancellationToken cancellationToken)
     {
-        if (next is { } n)
-        {
-            await dueIndex.AddAsync(entry with { DueUtc = n }, cancellationToken).ConfigureAwait(false);
-        }
-
         string? runId = null;
         var outcome = EntryOutcome.Skipped;
         if (fate.Fate == OccurrenceFate.Started)
@@ -223,7 +236,9 @@ public sealed partial class ScheduleScanner(
                 RecordedUtc = timeProvider.GetUtcNow(),
             },
             cancellationToken).ConfigureAwait(false);
-        await dueIndex.RemoveAsync(entry, cancellationToken).ConfigureAwait(false);
+        // The next occurrence's row is written with the removal of this one (one transaction in the usual case). A crash
+        // before it leaves this row with the schedule claimed: the next scan repairs it through LastClaimedUtc and adds it.
+        await dueIndex.MoveAsync(entry, next is { } n ? entry with { DueUtc = n } : null, cancellationToken).ConfigureAwait(false);
         return outcome;
     }
 

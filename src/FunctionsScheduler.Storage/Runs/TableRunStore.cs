@@ -49,9 +49,11 @@ public sealed class TableRunStore : IRunStore
         TableKeys.Id(run.ScheduleId, "run.ScheduleId");
 
         // The index keys must not move between upserts (a moved key would leave a stale copy behind), so the sort time
-        // is fixed by the first write and read back afterwards. The first write takes the occurrence, else the start.
-        var existing = await ReadAsync(run.Tenant, run.RunId, [SortColumn], cancellationToken).ConfigureAwait(false);
-        var sortUtc = existing?.GetDateTimeOffset(SortColumn) ?? run.OccurrenceUtc ?? run.StartedUtc ?? _timeProvider.GetUtcNow();
+        // is fixed by the first write. A run of an occurrence always sorts by it (no read needed: the hot path of every
+        // scheduled run); any other run sorts by the time its first write chose, read back here.
+        var sortUtc = run.OccurrenceUtc
+            ?? (await ReadAsync(run.Tenant, run.RunId, [SortColumn], cancellationToken).ConfigureAwait(false))?.GetDateTimeOffset(SortColumn)
+            ?? run.StartedUtc ?? _timeProvider.GetUtcNow();
         var inverted = TableKeys.InvertedTicks(sortUtc);
 
         var template = ToEntity(run, sortUtc);

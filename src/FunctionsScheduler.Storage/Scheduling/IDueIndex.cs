@@ -42,6 +42,13 @@ public interface IDueIndex
     /// <summary>Removes an entry (from its <see cref="DueEntry.PartitionKey"/> when set); a missing entry is not an error.</summary>
     Task RemoveAsync(DueEntry entry, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Moves a schedule's entry on: adds <paramref name="next"/> (when there is one) and removes <paramref name="current"/>,
+    /// in one transaction when both rows live in one partition (the usual case: same shard, same minute), else add first
+    /// and remove last, so a failure in between leaves a stale extra entry, never a schedule without one.
+    /// </summary>
+    Task MoveAsync(DueEntry current, DueEntry? next, CancellationToken cancellationToken = default);
+
     /// <summary>Number of storage reads (rows returned) since creation; the scan benchmark reports it.</summary>
     long RowsRead { get; }
 }

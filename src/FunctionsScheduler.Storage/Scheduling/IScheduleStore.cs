@@ -76,6 +76,14 @@ public interface IScheduleStore
     Task<StoredSchedule?> UpdateAsync(StoredSchedule schedule, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Replaces the runtime state of a schedule (active runs, last run, failure streak, pause) as read at
+    /// <paramref name="schedule"/>'s ETag, whose plan (definition, next run) the caller left as read: one conditional
+    /// write, no read and no due-index change, for the per-run paths. Returns the schedule with its new ETag, null when it
+    /// no longer exists; throws <see cref="ConcurrencyException"/> when the row changed since it was read.
+    /// </summary>
+    Task<StoredSchedule?> UpdateRuntimeAsync(StoredSchedule schedule, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// The claim: advances <see cref="StoredSchedule.NextRunUtc"/> to <paramref name="nextRunUtc"/> and sets
     /// <see cref="StoredSchedule.LastClaimedUtc"/> to <paramref name="occurrenceUtc"/>, only if the row's ETag is still
     /// <paramref name="schedule"/>'s. Returns the updated schedule, or null when another writer won the race.

@@ -80,13 +80,44 @@ public sealed class TableDueIndex : IDueIndex
     public async Task AddAsync(DueEntry entry, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        var entity = new TableEntity(DueIndexKeys.PartitionKey(entry, _shards), DueIndexKeys.RowKey(entry))
+        await _table.UpsertEntityAsync(ToEntity(entry), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+    }
+
+    private TableEntity ToEntity(DueEntry entry) => new(DueIndexKeys.PartitionKey(entry, _shards), DueIndexKeys.RowKey(entry))
+    {
+        [nameof(DueEntry.Tenant)] = entry.Tenant,
+        [nameof(DueEntry.ScheduleId)] = entry.ScheduleId,
+        [nameof(DueEntry.DueUtc)] = entry.DueUtc.ToUniversalTime(),
+    };
+
+    public async Task MoveAsync(DueEntry current, DueEntry? next, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(current);
+        var currentPartition = current.PartitionKey ?? DueIndexKeys.PartitionKey(current, _shards);
+        if (next is not null && DueIndexKeys.PartitionKey(next, _shards) == currentPartition)
         {
-            [nameof(DueEntry.Tenant)] = entry.Tenant,
-            [nameof(DueEntry.ScheduleId)] = entry.ScheduleId,
-            [nameof(DueEntry.DueUtc)] = entry.DueUtc.ToUniversalTime(),
-        };
-        await _table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _table.SubmitTransactionAsync(
+                    [
+                        new TableTransactionAction(TableTransactionActionType.UpsertReplace, ToEntity(next)),
+                        new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(currentPartition, DueIndexKeys.RowKey(current)), ETag.All),
+                    ],
+                    cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (RequestFailedException ex) when (StorageErrors.IsEntityNotFound(ex))
+            {
+                // The current row is already gone (another scanner finished this occurrence): still add the next one.
+            }
+        }
+
+        if (next is not null)
+        {
+            await AddAsync(next, cancellationToken).ConfigureAwait(false);
+        }
+
+        await RemoveAsync(current, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task RemoveAsync(DueEntry entry, CancellationToken cancellationToken = default)

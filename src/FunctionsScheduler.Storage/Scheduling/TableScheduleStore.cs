@@ -158,6 +158,27 @@ public sealed class TableScheduleStore : IScheduleStore
         return updated with { ETag = response.Headers.ETag?.ToString() ?? "" };
     }
 
+    public async Task<StoredSchedule?> UpdateRuntimeAsync(StoredSchedule schedule, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        ArgumentException.ThrowIfNullOrEmpty(schedule.ETag, "schedule.ETag");
+        var updated = schedule with { UpdatedUtc = _timeProvider.GetUtcNow(), Version = schedule.Version + 1 };
+        try
+        {
+            // The ETag proves the row is the one the caller read, so its plan (and due row) is the stored one.
+            var response = await _table.UpdateEntityAsync(ToEntity(updated), new ETag(schedule.ETag), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            return updated with { ETag = response.Headers.ETag?.ToString() ?? "" };
+        }
+        catch (RequestFailedException ex) when (StorageErrors.IsEntityNotFound(ex))
+        {
+            return null;
+        }
+        catch (RequestFailedException ex) when (StorageErrors.IsETagMismatch(ex))
+        {
+            throw new ConcurrencyException($"Schedule '{schedule.Id}' of tenant '{schedule.Tenant}' changed since it was read.", ex);
+        }
+    }
+
     public async Task<StoredSchedule?> TryClaimAsync(StoredSchedule schedule, DateTimeOffset occurrenceUtc, DateTimeOffset? nextRunUtc, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(schedule);

@@ -50,6 +50,35 @@ public sealed class DueIndexTests(AzuriteFixture azurite)
         Assert.Equal(dueUtc, entry.DueUtc);
     }
 
+    [Theory]
+    [InlineData(2)]   // same minute, same shard: one transaction
+    [InlineData(120)] // another minute: add, then remove
+    public async Task Move_replaces_the_entry_with_the_next_one(int secondsLater)
+    {
+        var storage = await TestStorage.CreateAsync(azurite);
+        var current = new DueEntry("acme", "s", new DateTimeOffset(2026, 3, 29, 0, 30, 0, TimeSpan.Zero));
+        var next = current with { DueUtc = current.DueUtc.AddSeconds(secondsLater) };
+        await storage.DueIndex.AddAsync(current, Ct);
+
+        await storage.DueIndex.MoveAsync(current, next, Ct);
+
+        Assert.Equal([next], await storage.DueIndex.ReadDueAsync(next.DueUtc.AddHours(1), Ct).ToListAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Move_still_adds_the_next_entry_when_the_current_one_is_already_gone()
+    {
+        var storage = await TestStorage.CreateAsync(azurite);
+        var current = new DueEntry("acme", "s", new DateTimeOffset(2026, 3, 29, 0, 30, 0, TimeSpan.Zero));
+        var next = current with { DueUtc = current.DueUtc.AddSeconds(2) };
+
+        await storage.DueIndex.MoveAsync(current, next, Ct);
+        await storage.DueIndex.MoveAsync(next, null, Ct);
+        await storage.DueIndex.MoveAsync(next, null, Ct);
+
+        Assert.Empty(await storage.DueIndex.ReadDueAsync(next.DueUtc.AddHours(1), Ct).ToListAsync(Ct));
+    }
+
     [Fact]
     public async Task Add_is_idempotent_and_removing_a_missing_entry_is_not_an_error()
     {

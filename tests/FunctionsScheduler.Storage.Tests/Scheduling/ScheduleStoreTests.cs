@@ -180,6 +180,25 @@ public sealed class ScheduleStoreTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Runtime_update_writes_state_in_one_conditional_replace_and_keeps_the_plan()
+    {
+        var storage = await TestStorage.CreateAsync(azurite);
+        var next = TestStorage.Now.AddMinutes(5);
+        var created = await storage.Schedules.CreateAsync(NewSchedule("acme", "nightly", next), Ct);
+
+        var updated = await storage.Schedules.UpdateRuntimeAsync(created with { ActiveRuns = ["run-1"], ConsecutiveFailures = 2 }, Ct);
+
+        var stored = (await storage.Schedules.GetAsync("acme", "nightly", Ct))!;
+        Assert.Equal(updated!.ETag, stored.ETag);
+        Assert.Equal(["run-1"], stored.ActiveRuns);
+        Assert.Equal(2, stored.ConsecutiveFailures);
+        Assert.Equal(next, stored.NextRunUtc);
+        Assert.Equal([new DueEntry("acme", "nightly", next)], await storage.DueIndex.ReadDueAsync(next, Ct).ToListAsync(Ct));
+        await Assert.ThrowsAsync<ConcurrencyException>(() => storage.Schedules.UpdateRuntimeAsync(created, Ct));
+        Assert.Null(await storage.Schedules.UpdateRuntimeAsync(created with { Id = "missing" }, Ct));
+    }
+
+    [Fact]
     public async Task Storage_errors_other_than_a_missing_row_propagate()
     {
         var storage = await TestStorage.CreateAsync(azurite);
