@@ -53,7 +53,9 @@ public static class RunOrchestrator
         }
 
         run.Start();
-        await context.CallActivityAsync<RunRecorded>(ActivityNames.RecordRun, run.ToRecord());
+        // Not awaited here: the first phases start in this same step, so writing the "running" row is not on the path
+        // from occurrence to first phase (the firing lag). Later writes of the row wait for it (RecordOutcomeAsync).
+        run.StartRecorded = context.CallActivityAsync<RunRecorded>(ActivityNames.RecordRun, run.ToRecord());
 
         using var deadlineTimer = new CancellationTokenSource();
         var stops = new List<Task> { cancel };
@@ -148,6 +150,11 @@ public static class RunOrchestrator
     /// <summary>The run row and the schedule's streak, then whoever should hear about it.</summary>
     private static async Task<RunResult> RecordOutcomeAsync(IOrchestrationContext context, RunRequest request, RunState run)
     {
+        if (run.StartRecorded is { } startRecorded)
+        {
+            await startRecorded;
+        }
+
         var record = run.ToRecord();
         var recorded = await context.CallActivityAsync<RunRecorded>(ActivityNames.RecordRun, record);
         await RunNotifications.OutcomeAsync(context, request, run.Status, run.Error);

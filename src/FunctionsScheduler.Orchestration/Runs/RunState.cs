@@ -48,6 +48,9 @@ internal sealed class RunState
         Publish();
     }
 
+    /// <summary>The write of the run row saying it started; every later write of the row waits for it.</summary>
+    public Task? StartRecorded { get; set; }
+
     public void Start()
     {
         Error = null;
