@@ -53,11 +53,13 @@ internal static class FiringLagBenchmark
         using var calls = new StorageCallCounter(host.TablePrefix, host.TaskHub.ToLowerInvariant(), host.TaskHub);
         var loadBefore = MachineLoad.Read();
 
+        DateTimeOffset? endAt = null;
         ScheduleDefinition Definition(string id, string type) => new()
         {
             Name = id,
             Cron = cron,
             TimeZone = "UTC",
+            EndAt = endAt,
             Job = new JobDefinition { Type = type, Phases = [new PhaseDefinition { Name = "first" }] },
         };
 
@@ -70,6 +72,9 @@ internal static class FiringLagBenchmark
         {
             perSchedule++;
         }
+
+        // The schedules end with the window (nothing is deleted), so an occurrence that never fires is lost, not cut off.
+        endAt = windowEnd.AddMilliseconds(-1);
 
         var store = host.Services.GetRequiredService<IScheduleStore>();
         for (var i = 0; i < schedules; i++)
@@ -110,15 +115,10 @@ internal static class FiringLagBenchmark
         var metricsAfter = Snapshot(host);
         var loadDuring = MachineLoad.Read();
 
-        // No occurrences after the window: delete the schedules (runs already claimed by the lookahead still fire), then
-        // give late window occurrences up to 2 minutes to arrive, so "not fired" means lost, not merely late.
-        for (var i = 0; i < schedules; i++)
-        {
-            await store.DeleteAsync("bench", Id(i), cancellationToken);
-        }
-
+        // The schedules end with the window; give late window occurrences up to 5 minutes to arrive, then ask the
+        // ledger for the fate of every occurrence that did not fire: late, skipped with a reason, or lost.
         var expectedRuns = schedules * perSchedule;
-        var drainDeadline = time.GetUtcNow() + TimeSpan.FromMinutes(2);
+        var drainDeadline = time.GetUtcNow() + TimeSpan.FromMinutes(5);
         int InWindowRuns() => host.Probe.Hits.Where(h => h.Phase == "first").Select(h => h.RunId).Distinct(StringComparer.Ordinal)
             .Count(id => PhaseProbe.OccurrenceOf(id) is var o && o >= windowStart && o < windowEnd);
         while (InWindowRuns() < expectedRuns && time.GetUtcNow() < drainDeadline)
@@ -126,6 +126,8 @@ internal static class FiringLagBenchmark
             await Task.Delay(TimeSpan.FromMilliseconds(500), time, cancellationToken);
         }
 
+        var fates = await UnfiredFatesAsync(host, i => Definition(Id(i), PhaseProbe.TypeName), schedules, windowStart, windowEnd, cancellationToken);
+        Progress("occurrences that did not fire, by ledger fate: " + (fates.Count == 0 ? "none" : string.Join(", ", fates.Select(kv => $"{kv.Key} {kv.Value}"))));
         Progress($"window over ({InWindowRuns()}/{expectedRuns} fired); waiting for the pollers' last poll…");
         await Task.WhenAll(pollerTasks);
 
@@ -148,12 +150,39 @@ internal static class FiringLagBenchmark
         var firedRuns = schedules * perSchedule; // steady state: the window's calls serve as many occurrences as fall in it
         var report = Render(schedules, cron, seconds + (reportName == "firing-lag" ? "" : " --report " + reportName), storage.Description, $"load average {loadBefore} before, {loadDuring} at the end of the window, {MachineLoad.Read()} after the pollers", time.GetUtcNow(), outcomes,
             (callsAfter - callsBefore) / (double)firedRuns, breakdown, firedRuns, Diff(metricsBefore, metricsAfter));
+        report += Environment.NewLine + "Window occurrences whose first phase had not run 5 minutes after the window, by their fate in the occurrences ledger: "
+            + (fates.Count == 0 ? "**none**." : string.Join(", ", fates.Select(kv => $"**{kv.Key}: {kv.Value}**")) + ".") + Environment.NewLine;
         Console.WriteLine(report);
         var path = Path.Combine(AzuriteServer.FindRepoRoot(), "benchmarks", "results", reportName + ".md");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         await File.WriteAllTextAsync(path, report, cancellationToken);
         Progress($"wrote {path}");
         return ours.Fired == ours.Expected && ours.Doubled == 0 ? 0 : 1;
+    }
+
+    /// <summary>Window occurrences whose phase never ran, counted by what the ledger says of them ("no ledger row" = lost).</summary>
+    private static async Task<SortedDictionary<string, int>> UnfiredFatesAsync(BenchmarkHost host, Func<int, ScheduleDefinition> definitionOf, int schedules, DateTimeOffset windowStart, DateTimeOffset windowEnd, CancellationToken cancellationToken)
+    {
+        var fired = host.Probe.Hits.Where(h => h.Phase == "first").Select(h => h.RunId).ToHashSet(StringComparer.Ordinal);
+        var ledger = host.Services.GetRequiredService<IOccurrenceLedger>();
+        var fates = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < schedules; i++)
+        {
+            var records = (await ledger.ListAsync("bench", Id(i), windowStart, windowEnd, cancellationToken)).ToDictionary(r => r.OccurrenceUtc);
+            var definition = definitionOf(i);
+            for (DateTimeOffset? next = windowStart; next is { } occurrence && occurrence < windowEnd; next = OccurrencePlanner.NextAfter(definition, occurrence))
+            {
+                if (records.TryGetValue(occurrence, out var record) && record.RunId is { } runId && fired.Contains(runId))
+                {
+                    continue;
+                }
+
+                var fate = record is null ? "no ledger row (lost)" : record.Fate + (record.RunId is null ? "" : " (run started, phase not reached)");
+                fates[fate] = fates.GetValueOrDefault(fate) + 1;
+            }
+        }
+
+        return fates;
     }
 
     private static string Id(int i) => string.Create(CultureInfo.InvariantCulture, $"lag{i:D3}");
