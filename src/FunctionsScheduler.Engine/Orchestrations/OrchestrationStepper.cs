@@ -118,7 +118,9 @@ internal sealed class OrchestrationStepper
 
         if (!plan.HasNewEvents)
         {
-            if (rowUnread)
+            // Duplicates of results and timers the cached history already holds can be dropped without a read: committed
+            // history only grows. Anything else (an unexpected message, a deferral, a re-send) is decided on a fresh read.
+            if (rowUnread && (plan.DroppedUnexpected || plan.Deferred.Count > 0 || plan.Outbound.Count > 0))
             {
                 return false;
             }
@@ -335,6 +337,13 @@ internal sealed class OrchestrationStepper
                     }
 
                     break;
+                case TimerFiredMessage t when t.ExecutionId == row.ExecutionId && fired.Contains(t.TaskId):
+                    // The durable copy of a timer that already fired in memory.
+                    break;
+                case TaskCompletedMessage c when c.ExecutionId == row.ExecutionId && resolved.Contains(c.TaskId):
+                    break;
+                case TaskFailedMessage f when f.ExecutionId == row.ExecutionId && resolved.Contains(f.TaskId):
+                    break;
                 case EventRaisedMessage raised when started:
                     plan.Add(new EventRaised(raised.Name, raised.Payload));
                     break;
@@ -360,6 +369,7 @@ internal sealed class OrchestrationStepper
 
             if (dropReason is not null)
             {
+                plan.DroppedUnexpected = true;
                 Log.MessageDropped(_logger, row.InstanceId, m.Message.GetType().Name, dropReason);
             }
 
@@ -408,6 +418,9 @@ internal sealed class OrchestrationStepper
         public bool HasNewEvents { get; private set; }
 
         public bool Suspended { get; set; }
+
+        /// <summary>A message was dropped that history did not expect (rather than a duplicate of what it holds).</summary>
+        public bool DroppedUnexpected { get; set; }
 
         public string? Terminated { get; set; }
 
