@@ -83,7 +83,7 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable, IDurableFu
 
         await _storage.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         await _leases.MaintainAsync(cancellationToken).ConfigureAwait(false);
-        LocalSignals.ListenControl(_storage.HubKey, this, partition => _leases.Partitions[partition].Wake.Set());
+        LocalSignals.ListenControl(_storage.HubKey, this, partition => _leases.Partitions[partition].QueueEnqueued());
         LocalSignals.ListenWorkItems(_storage.HubKey, this, _activities.Wake.Set);
 
         var stop = _stopDequeuing.Token;

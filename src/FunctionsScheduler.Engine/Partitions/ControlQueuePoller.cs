@@ -17,6 +17,7 @@ internal sealed class ControlQueuePoller
     private static readonly TimeSpan MinPollDelay = TimeSpan.FromMilliseconds(25);
     private static readonly TimeSpan MessageLease = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan StepRetryDelay = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan ReceiveAtLeastEvery = TimeSpan.FromMilliseconds(250);
 
     private readonly Partition _partition;
     private readonly TaskHubStorage _storage;
@@ -27,6 +28,7 @@ internal sealed class ControlQueuePoller
     private readonly ConcurrentQueue<InboundMessage> _local = new();
     private readonly Lock _localGate = new();
     private bool _stopped;
+    private long _lastReceive;
 
     public ControlQueuePoller(Partition partition, TaskHubStorage storage, OrchestrationStepper stepper, SemaphoreSlim stepSlots, TimeProvider timeProvider, ILogger logger)
     {
@@ -156,7 +158,24 @@ internal sealed class ControlQueuePoller
                 inbound.Add(local);
             }
 
+            // In-memory work (fired timers, activity results) is stepped without waiting on a queue receive, unless this
+            // process sent to the queue since, or the last receive is a while ago (messages from other processes, delayed
+            // timer copies): a receive is a storage round trip on every hop of a run otherwise.
             var queue = _storage.Control[_partition.Index];
+            var now = _timeProvider.GetTimestamp();
+            var receive = inbound.Count == 0 || _partition.TakeQueueEnqueued() || _timeProvider.GetElapsedTime(_lastReceive, now) >= ReceiveAtLeastEvery;
+            if (!receive)
+            {
+                await StepAllAsync(inbound).ConfigureAwait(false);
+                return true;
+            }
+
+            _lastReceive = now;
+            if (inbound.Count == 0)
+            {
+                _partition.TakeQueueEnqueued();
+            }
+
             _storage.Metrics.StorageCall();
             // Not cancelled by shutdown: a receive cut off after the server dequeued would hide messages for their lease.
             var received = await queue.ReceiveMessagesAsync(BatchSize, MessageLease, CancellationToken.None).ConfigureAwait(false);
@@ -179,9 +198,7 @@ internal sealed class ControlQueuePoller
                 return received.Value.Length > 0;
             }
 
-            // Steps are not cancelled by shutdown: a commit cut in half would leave its messages invisible for their whole lease.
-            var steps = inbound.GroupBy(m => m.Message.InstanceId, StringComparer.Ordinal).Select(g => StepAsync(g.Key, [.. g]));
-            await Task.WhenAll(steps).ConfigureAwait(false);
+            await StepAllAsync(inbound).ConfigureAwait(false);
             return true;
         }
         finally
@@ -189,6 +206,10 @@ internal sealed class ControlQueuePoller
             _partition.Busy.Release();
         }
     }
+
+    /// <summary>Steps each instance of the batch once (its messages together); not cancelled by shutdown, as a commit cut in half would leave its messages invisible for their whole lease.</summary>
+    private Task StepAllAsync(List<InboundMessage> inbound) =>
+        Task.WhenAll(inbound.GroupBy(m => m.Message.InstanceId, StringComparer.Ordinal).Select(g => StepAsync(g.Key, [.. g])));
 
     private async Task StepAsync(string instanceId, IReadOnlyList<InboundMessage> messages)
     {

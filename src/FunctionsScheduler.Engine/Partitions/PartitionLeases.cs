@@ -14,7 +14,19 @@ internal sealed class Partition(int index)
 
     public int Index { get; } = index;
 
+    private int _queueEnqueued = 1;
+
     public AsyncSignal Wake { get; } = new();
+
+    /// <summary>This process sent a message to the partition's control queue: wake its poller, which must receive.</summary>
+    public void QueueEnqueued()
+    {
+        Volatile.Write(ref _queueEnqueued, 1);
+        Wake.Set();
+    }
+
+    /// <summary>Whether a message was sent to the queue in this process since the last call (then the poller receives).</summary>
+    public bool TakeQueueEnqueued() => Interlocked.Exchange(ref _queueEnqueued, 0) == 1;
 
     /// <summary>Held while a batch of this partition is being stepped, so a release waits for it.</summary>
     public SemaphoreSlim Busy { get; } = new(1, 1);
