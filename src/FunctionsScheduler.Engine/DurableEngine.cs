@@ -48,7 +48,7 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable, IDurableFu
         _stepSlots = new SemaphoreSlim(settings.MaxConcurrentOrchestrationSteps, settings.MaxConcurrentOrchestrationSteps);
         _activities = new ActivityWorker(_storage, _registry, services, timeProvider, _logger, _abortActivities.Token, DeliverResultLocally);
         var stepper = new OrchestrationStepper(_storage, _registry, timeProvider, _logger, _timers, _activities.DispatchAsync);
-        _pollers = [.. _leases.Partitions.Select(p => new ControlQueuePoller(p, _storage, stepper, _stepSlots, timeProvider, _logger))];
+        _pollers = [.. _leases.Partitions.Select(p => new ControlQueuePoller(p, _storage, stepper, _stepSlots, timeProvider, _logger, _activities.IsRunningHere))];
     }
 
     /// <summary>Counters of this engine's storage calls, steps and activities.</summary>
@@ -162,12 +162,17 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable, IDurableFu
         }
     }
 
-    /// <summary>An activity result for an instance whose partition this process owns goes to that poller in memory, holding the work item.</summary>
-    private bool DeliverResultLocally(ControlMessage result, Azure.Storage.Queues.Models.QueueMessage workItem)
+    /// <summary>
+    /// An activity result for an instance whose partition this process owns goes to that poller in memory, holding the
+    /// work item it came from, if any (else it exists only in memory until the step commits it).
+    /// </summary>
+    private bool DeliverResultLocally(ControlMessage result, Azure.Storage.Queues.Models.QueueMessage? workItem, Action settled)
     {
         var partition = _storage.PartitionOf(result.InstanceId);
         return _leases.Partitions[partition].IsOwned(_timeProvider.GetUtcNow())
-            && _pollers[partition].TryEnqueueLocal(new InboundMessage(result, _storage.WorkItems, workItem));
+            && _pollers[partition].TryEnqueueLocal(workItem is null
+                ? new InboundMessage(result, null, null) { InMemoryOnly = true, Settled = settled }
+                : new InboundMessage(result, _storage.WorkItems, workItem));
     }
 
     private void FireTimer(string instanceId, string executionId, int taskId, DateTimeOffset fireAt) =>

@@ -1,7 +1,9 @@
+using System.Collections.Concurrent;
 using Azure;
 using Azure.Storage.Queues.Models;
 using FunctionsScheduler.Engine.Diagnostics;
 using FunctionsScheduler.Engine.Hosting;
+using FunctionsScheduler.Engine.Orchestrations;
 using FunctionsScheduler.Engine.Queues;
 using FunctionsScheduler.Engine.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,16 +28,18 @@ internal sealed class ActivityWorker
     private readonly List<Task> _running = [];
     private readonly Lock _runningLock = new();
     private readonly CancellationToken _abort;
-    private readonly Func<ControlMessage, QueueMessage, bool> _deliverLocally;
+    private readonly Func<ControlMessage, QueueMessage?, Action, bool> _deliverLocally;
+    private readonly ConcurrentDictionary<(string InstanceId, string ExecutionId, int TaskId), byte> _runningHere = new();
     private volatile bool _runLocally;
 
     /// <summary>
     /// <paramref name="deliverLocally"/> hands an activity's result straight to this process's poller of the instance's
-    /// partition, with the work item's receipt as the message to delete once the step recording the result commits; it
-    /// returns false when that partition is not polled here (then the result goes through the control queue).
+    /// partition, with the work item's receipt (if it had one) as the message to delete once the step recording the result
+    /// commits, and a callback for when the result has left the poller's hands; it returns false when that partition is not
+    /// polled here (then the result goes through the control queue).
     /// </summary>
     public ActivityWorker(TaskHubStorage storage, FunctionRegistry registry, IServiceProvider services, TimeProvider timeProvider, ILogger logger, CancellationToken abortActivities,
-        Func<ControlMessage, QueueMessage, bool> deliverLocally)
+        Func<ControlMessage, QueueMessage?, Action, bool> deliverLocally)
     {
         _abort = abortActivities;
         _deliverLocally = deliverLocally;
@@ -86,7 +90,7 @@ internal sealed class ActivityWorker
                     }
 
                     var message = messages[i];
-                    Track(Task.Run(() => ExecuteAsync(Task.FromResult(message), null), CancellationToken.None));
+                    Track(Task.Run(() => ExecuteAsync(message, null), CancellationToken.None));
                 }
 
                 if (messages.Length > 0)
@@ -112,11 +116,11 @@ internal sealed class ActivityWorker
     }
 
     /// <summary>
-    /// Sends a work item and, when a slot is free, runs it here at once, holding the message by its send receipt
-    /// (no receive, no poll). The activity starts while the send is in flight, so the send is not on the path from
-    /// step to activity; its result waits for the receipt and is processed after the scheduling step committed,
-    /// because the partition poller finishes that step before it dequeues again. A failed send fails the step, whose
-    /// messages come back: the activity then runs again (at least once, as always).
+    /// Runs an activity the step of this process just scheduled: here at once when a slot is free, with no work item at
+    /// all (the step's committed TaskScheduled is the durable record, and a new owner of the instance's partition re-sends
+    /// what never got a result: <see cref="OrchestrationStepper.RecoverActivitiesAsync"/>); else as a work item on the
+    /// queue for any worker. Its result is processed after the scheduling step committed, because the partition poller
+    /// finishes that step before it takes new messages.
     /// </summary>
     public async Task DispatchAsync(WorkItemMessage item, CancellationToken cancellationToken)
     {
@@ -126,19 +130,13 @@ internal sealed class ActivityWorker
             return;
         }
 
-        item = item with { HeldBySender = true };
-        var body = BinaryData.FromString(item.Serialize());
-        var sending = SendHeldAsync(item, body, cancellationToken);
         _storage.Metrics.LocalActivityStart();
-        Track(Task.Run(() => ExecuteAsync(sending, item), CancellationToken.None));
-        await sending.ConfigureAwait(false);
+        _runningHere[(item.InstanceId, item.ExecutionId, item.TaskId)] = 0;
+        Track(Task.Run(() => ExecuteAsync(null, item), CancellationToken.None));
     }
 
-    private async Task<QueueMessage> SendHeldAsync(WorkItemMessage item, BinaryData body, CancellationToken cancellationToken)
-    {
-        var receipt = await _storage.SendWorkItemAsync(item, _storage.Options.ActivityVisibilityTimeout, cancellationToken).ConfigureAwait(false);
-        return QueuesModelFactory.QueueMessage(receipt.MessageId, receipt.PopReceipt, body, dequeueCount: 0);
-    }
+    /// <summary>Whether this process is running the activity now (as dispatched here, without a work item).</summary>
+    public bool IsRunningHere(string instanceId, string executionId, int taskId) => _runningHere.ContainsKey((instanceId, executionId, taskId));
 
     /// <summary>Activities still running.</summary>
     public Task DrainAsync()
@@ -158,37 +156,32 @@ internal sealed class ActivityWorker
         }
     }
 
-    /// <summary>
-    /// Runs a work item: <paramref name="held"/> is one this process sent and runs without receiving it (its message
-    /// may still be in flight); otherwise the item is read from the received message.
-    /// </summary>
-    private async Task ExecuteAsync(Task<QueueMessage> receiving, WorkItemMessage? held)
+    /// <summary>Runs a received work item (<paramref name="message"/>), or one dispatched here without a work item (<paramref name="local"/>).</summary>
+    private async Task ExecuteAsync(QueueMessage? message, WorkItemMessage? local)
     {
         var abort = _abort;
-        QueueMessage? message = null;
-        string? popReceipt = null;
-        var item = held;
+        var popReceipt = message?.PopReceipt;
+        var item = local;
         try
         {
-            if (item is null)
-            {
-                message = await receiving.ConfigureAwait(false);
-                popReceipt = message.PopReceipt;
-                item = WorkItemMessage.Deserialize(await _storage.ReadMessageTextAsync(message, abort).ConfigureAwait(false));
-            }
-
+            item ??= WorkItemMessage.Deserialize(await _storage.ReadMessageTextAsync(message!, abort).ConfigureAwait(false));
             ControlMessage result;
-            var attempts = held is not null ? 1 : message!.DequeueCount + (item.HeldBySender ? 1 : 0);
+            var attempts = message is null ? 1 : message.DequeueCount + (item.HeldBySender ? 1 : 0);
             if (attempts > _storage.Options.PoisonDequeueCount)
             {
                 Log.ActivityPoison(_logger, item.Name, item.TaskId, item.InstanceId, attempts);
                 result = new TaskFailedMessage(item.InstanceId, item.ExecutionId, item.TaskId, "PoisonMessage",
                     $"The work item of activity '{item.Name}' was dequeued {attempts} times (limit {_storage.Options.PoisonDequeueCount}) without completing; the worker running it probably crashed or hung.");
             }
+            else if (message is null)
+            {
+                result = await InvokeAsync(item, abort).ConfigureAwait(false);
+                abort.ThrowIfCancellationRequested();
+            }
             else
             {
                 using var renewal = CancellationTokenSource.CreateLinkedTokenSource(abort);
-                var renewing = RenewAsync(receiving, () => popReceipt!, r => popReceipt = r, renewal.Token);
+                var renewing = RenewAsync(message.MessageId, () => popReceipt!, r => popReceipt = r, renewal.Token);
                 try
                 {
                     result = await InvokeAsync(item, abort).ConfigureAwait(false);
@@ -202,34 +195,36 @@ internal sealed class ActivityWorker
                 abort.ThrowIfCancellationRequested();
             }
 
-            // A held item's send may still be in flight (or have failed: then the step failed too and this result is dropped).
-            message ??= await receiving.ConfigureAwait(false);
-            popReceipt ??= message.PopReceipt;
-
-            // In memory when this process steps the instance: the work item stays invisible (held by its receipt) until
-            // the step recording the result commits and deletes it, so a crash before then only runs the activity again.
-            // That saves the result's control-queue send, receive and delete (two calls per activity).
-            var heldMessage = QueuesModelFactory.QueueMessage(message.MessageId, popReceipt, message.Body, message.DequeueCount);
-            if (!_runLocally || !_deliverLocally(result, heldMessage))
+            // In memory when this process steps the instance: a received work item stays invisible (held by its receipt)
+            // until the step recording the result commits and deletes it, so a crash before then only runs the activity
+            // again. That saves the result's control-queue send, receive and delete (two calls per activity).
+            var held = message is null ? null : QueuesModelFactory.QueueMessage(message.MessageId, popReceipt, message.Body, message.DequeueCount);
+            var dispatched = local;
+            if (_runLocally && _deliverLocally(result, held, () => Settle(dispatched)))
             {
-                await _storage.SendControlAsync(result, null, CancellationToken.None).ConfigureAwait(false);
-                await _storage.DeleteMessageAsync(_storage.WorkItems, message.MessageId, popReceipt, CancellationToken.None).ConfigureAwait(false);
+                // One dispatched here counts as running here until its result is committed or sent durably (Settle).
+                local = null;
+                _storage.Metrics.ResultDeliveredInMemory();
             }
             else
             {
-                _storage.Metrics.ResultDeliveredInMemory();
+                await _storage.SendControlAsync(result, null, CancellationToken.None).ConfigureAwait(false);
+                if (message is not null)
+                {
+                    await _storage.DeleteMessageAsync(_storage.WorkItems, message.MessageId, popReceipt!, CancellationToken.None).ConfigureAwait(false);
+                }
             }
 
             Log.ActivityFinished(_logger, item.Name, item.TaskId, item.InstanceId, result.GetType().Name);
         }
         catch (OperationCanceledException) when (abort.IsCancellationRequested)
         {
-            // Shutdown: make the item visible again at once so another worker (or our restart) runs it.
+            // Shutdown: a received item is made visible again at once so another worker (or our restart) runs it; one
+            // dispatched here is sent again by whoever takes its partition next (its history has no result).
             Log.ActivityAbandoned(_logger, item?.Name ?? "?", item?.TaskId ?? -1, item?.InstanceId ?? "?");
-            if (receiving.IsCompletedSuccessfully)
+            if (message is not null)
             {
-                var known = receiving.Result;
-                await _storage.AbandonMessageAsync(_storage.WorkItems, known.MessageId, popReceipt ?? known.PopReceipt, TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+                await _storage.AbandonMessageAsync(_storage.WorkItems, message.MessageId, popReceipt!, TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (item is null && e is System.Text.Json.JsonException or InvalidDataException or NotSupportedException)
@@ -240,12 +235,22 @@ internal sealed class ActivityWorker
         }
         catch (Exception e)
         {
-            // Storage trouble: the item reappears after its visibility timeout and runs again (at least once).
+            // Storage trouble: a received item reappears after its visibility timeout and runs again (at least once); a
+            // result of one dispatched here that could not be sent is recovered by the partition's next owner.
             Log.WorkItemPollFailed(_logger, e);
         }
         finally
         {
+            Settle(local);
             _slots.Release();
+        }
+    }
+
+    private void Settle(WorkItemMessage? local)
+    {
+        if (local is not null)
+        {
+            _runningHere.TryRemove((local.InstanceId, local.ExecutionId, local.TaskId), out _);
         }
     }
 
@@ -273,18 +278,16 @@ internal sealed class ActivityWorker
         }
     }
 
-    private async Task RenewAsync(Task<QueueMessage> receiving, Func<string> popReceipt, Action<string> setPopReceipt, CancellationToken cancellationToken)
+    private async Task RenewAsync(string messageId, Func<string> popReceipt, Action<string> setPopReceipt, CancellationToken cancellationToken)
     {
         var timeout = _storage.Options.ActivityVisibilityTimeout;
         try
         {
-            var message = await receiving.ConfigureAwait(false);
-            setPopReceipt(message.PopReceipt);
             while (true)
             {
                 await Task.Delay(timeout / 2, _timeProvider, cancellationToken).ConfigureAwait(false);
                 _storage.Metrics.StorageCall();
-                var response = await _storage.WorkItems.UpdateMessageAsync(message.MessageId, popReceipt(), visibilityTimeout: timeout, cancellationToken: cancellationToken).ConfigureAwait(false);
+                var response = await _storage.WorkItems.UpdateMessageAsync(messageId, popReceipt(), visibilityTimeout: timeout, cancellationToken: cancellationToken).ConfigureAwait(false);
                 setPopReceipt(response.Value.PopReceipt);
             }
         }
@@ -294,7 +297,7 @@ internal sealed class ActivityWorker
         }
         catch (RequestFailedException)
         {
-            // Lost the item's lease (or its send failed); the result is still sent and duplicates are dropped by replay.
+            // Lost the item's lease; the result is still sent and duplicates are dropped by replay.
         }
     }
 }

@@ -53,6 +53,9 @@ internal static partial class Log
     [LoggerMessage(23, LogLevel.Information, "Activity {Activity} (task {TaskId}) of {InstanceId} abandoned at shutdown")]
     public static partial void ActivityAbandoned(ILogger logger, string activity, int taskId, string instanceId);
 
+    [LoggerMessage(24, LogLevel.Information, "Activity {Activity} (task {TaskId}) of {InstanceId} was scheduled but never answered; sent as a work item again")]
+    public static partial void ActivityRecovered(ILogger logger, string activity, int taskId, string instanceId);
+
     [LoggerMessage(30, LogLevel.Information, "Event {EventName} raised to instance {InstanceId}, which does not exist or has finished; Durable drops it")]
     public static partial void EventToMissingInstance(ILogger logger, string eventName, string instanceId);
 }

@@ -11,8 +11,18 @@ using Microsoft.Extensions.Logging;
 
 namespace FunctionsScheduler.Engine.Orchestrations;
 
-/// <summary>A control message for one instance; <see cref="Receipt"/> is null for an in-memory timer wake-up.</summary>
-internal sealed record InboundMessage(ControlMessage Message, QueueClient? Queue, QueueMessage? Receipt);
+/// <summary>
+/// A control message for one instance; <see cref="Receipt"/> is null for an in-memory timer wake-up (whose queue copy
+/// comes later) and for an activity result that exists only in memory (<see cref="InMemoryOnly"/>: it must be sent to the
+/// control queue if the step cannot take it).
+/// </summary>
+internal sealed record InboundMessage(ControlMessage Message, QueueClient? Queue, QueueMessage? Receipt)
+{
+    public bool InMemoryOnly { get; init; }
+
+    /// <summary>Called once the message has left this process's hands: committed, dropped, or sent to the control queue.</summary>
+    public Action? Settled { get; init; }
+}
 
 /// <summary>
 /// Runs one orchestration step: appends the inbound messages as events, replays, and commits in the order
@@ -205,6 +215,7 @@ internal sealed class OrchestrationStepper
         await SendAsync(plan.Outbound, cancellationToken).ConfigureAwait(false);
         row.Status = status;
         row.HistoryCount = all.Count;
+        row.PendingActivities = PendingActivities(all);
         row.LastUpdatedAt = now;
         if (status is OrchestrationStatus.Completed or OrchestrationStatus.Terminated)
         {
@@ -396,13 +407,62 @@ internal sealed class OrchestrationStepper
         }
     }
 
-    private async Task DeleteAsync(IEnumerable<InboundMessage> messages, CancellationToken cancellationToken) =>
-        await Task.WhenAll(messages.Where(m => m.Receipt is not null)
+    private async Task DeleteAsync(IEnumerable<InboundMessage> messages, CancellationToken cancellationToken)
+    {
+        var all = messages.ToList();
+        foreach (var m in all)
+        {
+            m.Settled?.Invoke();
+        }
+
+        await Task.WhenAll(all.Where(m => m.Receipt is not null)
             .Select(m => _storage.DeleteMessageAsync(m.Queue!, m.Receipt!.MessageId, m.Receipt.PopReceipt, cancellationToken))).ConfigureAwait(false);
+    }
 
     private async Task DeferAsync(IEnumerable<InboundMessage> messages, CancellationToken cancellationToken, TimeSpan? delay = null) =>
-        await Task.WhenAll(messages.Where(m => m.Receipt is not null)
-            .Select(m => _storage.ReturnAsync(m.Message, m.Queue!, m.Receipt!.MessageId, m.Receipt.PopReceipt, delay ?? NotStartedRetry, cancellationToken))).ConfigureAwait(false);
+        await Task.WhenAll(messages.Select(m => _storage.ReturnAsync(m, delay ?? NotStartedRetry, cancellationToken))).ConfigureAwait(false);
+
+    private static int PendingActivities(List<HistoryEvent> history)
+    {
+        var pending = new HashSet<int>();
+        foreach (var e in history)
+        {
+            switch (e)
+            {
+                case TaskScheduled s:
+                    pending.Add(s.TaskId);
+                    break;
+                case TaskCompleted c:
+                    pending.Remove(c.TaskId);
+                    break;
+                case TaskFailed f:
+                    pending.Remove(f.TaskId);
+                    break;
+            }
+        }
+
+        return pending.Count;
+    }
+
+    /// <summary>
+    /// After this process took a partition: activities of its instances that were scheduled but never answered (their
+    /// runner died with its process, or stopped) are sent as work items, marked as tried once, so a poison activity ends.
+    /// Activities still running here are left alone.
+    /// </summary>
+    public async Task RecoverActivitiesAsync(int partition, Func<string, string, int, bool> runningHere, CancellationToken cancellationToken)
+    {
+        foreach (var row in await _storage.ListWithPendingActivitiesAsync(partition, cancellationToken).ConfigureAwait(false))
+        {
+            var history = await _storage.LoadHistoryAsync(row.InstanceId, row.ExecutionId, row.HistoryCount, cancellationToken).ConfigureAwait(false);
+            var resolved = history.Select(e => e switch { TaskCompleted c => c.TaskId, TaskFailed f => f.TaskId, _ => -1 }).ToHashSet();
+            foreach (var scheduled in history.OfType<TaskScheduled>().Where(s => !resolved.Contains(s.TaskId) && !runningHere(row.InstanceId, row.ExecutionId, s.TaskId)))
+            {
+                Log.ActivityRecovered(_logger, scheduled.Name, scheduled.TaskId, row.InstanceId);
+                var item = new WorkItemMessage(row.InstanceId, row.ExecutionId, scheduled.TaskId, scheduled.Name, scheduled.Input) { HeldBySender = true };
+                await _storage.SendWorkItemAsync(item, null, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
 
     private sealed class StepPlan
     {

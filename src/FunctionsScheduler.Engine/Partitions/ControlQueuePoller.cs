@@ -30,8 +30,12 @@ internal sealed class ControlQueuePoller
     private bool _stopped;
     private long _lastReceive;
 
-    public ControlQueuePoller(Partition partition, TaskHubStorage storage, OrchestrationStepper stepper, SemaphoreSlim stepSlots, TimeProvider timeProvider, ILogger logger)
+    private readonly Func<string, string, int, bool> _activityRunningHere;
+
+    public ControlQueuePoller(Partition partition, TaskHubStorage storage, OrchestrationStepper stepper, SemaphoreSlim stepSlots, TimeProvider timeProvider, ILogger logger,
+        Func<string, string, int, bool> activityRunningHere)
     {
+        _activityRunningHere = activityRunningHere;
         _partition = partition;
         _storage = storage;
         _stepper = stepper;
@@ -75,7 +79,7 @@ internal sealed class ControlQueuePoller
             _stopped |= stopping;
             while (_local.TryDequeue(out var m))
             {
-                if (m.Receipt is not null)
+                if (m.Receipt is not null || m.InMemoryOnly)
                 {
                     held.Add(m);
                 }
@@ -88,7 +92,7 @@ internal sealed class ControlQueuePoller
         {
             try
             {
-                await _storage.ReturnAsync(m.Message, m.Queue!, m.Receipt!.MessageId, m.Receipt.PopReceipt, TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+                await _storage.ReturnAsync(m, TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
             }
             catch (Azure.RequestFailedException e)
             {
@@ -193,13 +197,24 @@ internal sealed class ControlQueuePoller
                 }
             }
 
-            if (inbound.Count == 0)
+            await StepAllAsync(inbound).ConfigureAwait(false);
+
+            // Once the queue has been read to its end, results that reached it (e.g. from a stopping owner) are committed,
+            // so what history still lacks a result for has none coming: recover it now.
+            if (received.Value.Length < BatchSize && _partition.TakeNeedsRecovery())
             {
-                return received.Value.Length > 0;
+                try
+                {
+                    await _stepper.RecoverActivitiesAsync(_partition.Index, _activityRunningHere, cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    _partition.RecoveryNeeded();
+                    throw;
+                }
             }
 
-            await StepAllAsync(inbound).ConfigureAwait(false);
-            return true;
+            return inbound.Count > 0 || received.Value.Length > 0;
         }
         finally
         {
@@ -234,8 +249,7 @@ internal sealed class ControlQueuePoller
     {
         try
         {
-            await Task.WhenAll(messages.Where(m => m.Receipt is not null).Select(m =>
-                _storage.ReturnAsync(m.Message, m.Queue!, m.Receipt!.MessageId, m.Receipt.PopReceipt, delay, CancellationToken.None))).ConfigureAwait(false);
+            await Task.WhenAll(messages.Select(m => _storage.ReturnAsync(m, delay, CancellationToken.None))).ConfigureAwait(false);
         }
         catch (Azure.RequestFailedException e)
         {

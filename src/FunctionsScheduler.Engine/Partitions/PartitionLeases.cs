@@ -28,6 +28,13 @@ internal sealed class Partition(int index)
     /// <summary>Whether a message was sent to the queue in this process since the last call (then the poller receives).</summary>
     public bool TakeQueueEnqueued() => Interlocked.Exchange(ref _queueEnqueued, 0) == 1;
 
+    private int _needsRecovery;
+
+    /// <summary>The partition just became ours: its instances' unanswered activities are to be sent again before stepping.</summary>
+    public void RecoveryNeeded() => Volatile.Write(ref _needsRecovery, 1);
+
+    public bool TakeNeedsRecovery() => Interlocked.Exchange(ref _needsRecovery, 0) == 1;
+
     /// <summary>Held while a batch of this partition is being stepped, so a release waits for it.</summary>
     public SemaphoreSlim Busy { get; } = new(1, 1);
 
@@ -159,6 +166,7 @@ internal sealed class PartitionLeases
             if (!partition.Held)
             {
                 partition.Held = true;
+                partition.RecoveryNeeded();
                 Log.PartitionAcquired(_logger, _workerId, partition.Index);
                 partition.Wake.Set();
             }

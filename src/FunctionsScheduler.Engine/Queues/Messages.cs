@@ -39,8 +39,8 @@ internal sealed record ResumeMessage(string InstanceId, string? Reason) : Contro
 internal sealed record TerminateMessage(string InstanceId, string? Reason) : ControlMessage(InstanceId);
 
 /// <summary>
-/// An activity invocation on the shared work-item queue. <c>HeldBySender</c>: sent invisible and run first by its
-/// sender, so a later receive is at least the second attempt.
+/// An activity invocation on the shared work-item queue. <c>HeldBySender</c>: a first attempt already ran elsewhere
+/// (in the process that scheduled it, which lost it), so a receive of this item is at least the second attempt.
 /// </summary>
 internal sealed record WorkItemMessage(string InstanceId, string ExecutionId, int TaskId, string Name, string? Input, bool HeldBySender = false)
 {

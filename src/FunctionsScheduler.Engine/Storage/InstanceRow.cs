@@ -30,6 +30,12 @@ internal sealed class InstanceRow
     /// <summary>Number of committed history events of the current execution; rows beyond it are leftovers of abandoned steps.</summary>
     public int HistoryCount { get; set; }
 
+    /// <summary>
+    /// Activities the committed history scheduled and has no result for. Those this process runs itself have no work item
+    /// (see ActivityWorker), so whoever takes the instance's partition looks for rows with pending activities to run them again.
+    /// </summary>
+    public int PendingActivities { get; set; }
+
     public ETag ETag { get; set; }
 
     /// <summary>An independent copy (all members are immutable values).</summary>
@@ -37,8 +43,11 @@ internal sealed class InstanceRow
 
     public bool IsTerminal => Status is OrchestrationStatus.Completed or OrchestrationStatus.Failed or OrchestrationStatus.Terminated;
 
-    public TableEntity ToEntity() => new(InstanceId, TaskHubStorage.InstanceRowKey)
+    /// <param name="partition">The control partition of the instance, stored for the recovery query of a partition's new owner.</param>
+    public TableEntity ToEntity(int partition) => new(InstanceId, TaskHubStorage.InstanceRowKey)
     {
+        ["Partition"] = partition,
+        ["PendingActivities"] = PendingActivities,
         ["Name"] = Name,
         ["ExecutionId"] = ExecutionId,
         ["RuntimeStatus"] = Status.ToString(),
@@ -64,6 +73,7 @@ internal sealed class InstanceRow
         CreatedAt = entity.GetDateTimeOffset("CreatedAt") ?? DateTimeOffset.MinValue,
         LastUpdatedAt = entity.GetDateTimeOffset("LastUpdatedAt") ?? DateTimeOffset.MinValue,
         HistoryCount = entity.GetInt32("HistoryCount") ?? 0,
+        PendingActivities = entity.GetInt32("PendingActivities") ?? 0,
         ETag = entity.ETag,
     };
 }

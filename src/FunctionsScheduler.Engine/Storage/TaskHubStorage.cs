@@ -5,6 +5,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
 using FunctionsScheduler.Engine.History;
+using FunctionsScheduler.Engine.Orchestrations;
 using FunctionsScheduler.Engine.Queues;
 
 namespace FunctionsScheduler.Engine.Storage;
@@ -196,6 +197,25 @@ internal sealed class TaskHubStorage
         await DeleteMessageAsync(queue, messageId, popReceipt, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Gives an inbound message back for later (see <see cref="ReturnAsync(ControlMessage, QueueClient, string, string, TimeSpan, CancellationToken)"/>);
+    /// a result that exists only in memory is sent to the control queue, so it is kept; a timer wake-up is dropped (its
+    /// visibility-delayed queue copy still comes).
+    /// </summary>
+    public async Task ReturnAsync(InboundMessage message, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        if (message is { Receipt: { } receipt, Queue: { } queue })
+        {
+            await ReturnAsync(message.Message, queue, receipt.MessageId, receipt.PopReceipt, delay, cancellationToken).ConfigureAwait(false);
+        }
+        else if (message.InMemoryOnly)
+        {
+            await SendControlAsync(message.Message, delay > TimeSpan.Zero ? delay : null, cancellationToken).ConfigureAwait(false);
+        }
+
+        message.Settled?.Invoke();
+    }
+
     public async Task AbandonMessageAsync(QueueClient queue, string messageId, string popReceipt, TimeSpan delay, CancellationToken cancellationToken)
     {
         Metrics.StorageCall();
@@ -231,7 +251,7 @@ internal sealed class TaskHubStorage
         Metrics.StorageCall();
         try
         {
-            var response = await Instances.AddEntityAsync(row.ToEntity(), cancellationToken).ConfigureAwait(false);
+            var response = await Instances.AddEntityAsync(row.ToEntity(PartitionOf(row.InstanceId)), cancellationToken).ConfigureAwait(false);
             row.ETag = response.Headers.ETag ?? default;
             return true;
         }
@@ -239,6 +259,20 @@ internal sealed class TaskHubStorage
         {
             return false;
         }
+    }
+
+    /// <summary>Instances of a partition whose committed history has activities without a result (a full-table filter: run only when a partition changes hands).</summary>
+    public async Task<List<InstanceRow>> ListWithPendingActivitiesAsync(int partition, CancellationToken cancellationToken)
+    {
+        var rows = new List<InstanceRow>();
+        var filter = TableClient.CreateQueryFilter($"RowKey eq {InstanceRowKey} and Partition eq {partition} and PendingActivities gt {0}");
+        await foreach (var page in Instances.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).AsPages().ConfigureAwait(false))
+        {
+            Metrics.StorageCall();
+            rows.AddRange(page.Values.Select(InstanceRow.FromEntity).Where(r => !r.IsTerminal));
+        }
+
+        return rows;
     }
 
     // ---- history ----
@@ -299,7 +333,7 @@ internal sealed class TaskHubStorage
         }
 
         var last = actions.Skip(Math.Max(head, 0)).ToList();
-        last.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, row.ToEntity(), row.ETag));
+        last.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, row.ToEntity(PartitionOf(row.InstanceId)), row.ETag));
         try
         {
             Metrics.StorageCall();
