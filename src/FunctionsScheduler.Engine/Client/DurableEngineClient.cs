@@ -51,6 +51,8 @@ public sealed class DurableEngineClient : IOrchestrationClient
             return StartOutcome.AlreadyExists;
         }
 
+        LocalSignals.InstanceCreated(_storage.HubKey, row);
+
         try
         {
             await _storage.SendControlAsync(new StartMessage(instanceId, executionId, orchestratorName, inputJson), null, cancellationToken).ConfigureAwait(false);

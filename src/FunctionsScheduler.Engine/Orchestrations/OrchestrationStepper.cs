@@ -86,6 +86,12 @@ internal sealed class OrchestrationStepper
             // Nothing to commit: dropping or deferring messages is not guarded by a commit, so decide that on a fresh read.
             _cache.Remove(instanceId);
         }
+        else if (LocalSignals.TakeCreatedInstance(_storage.HubKey, instanceId) is { } created
+            && await StepWithAsync(created, [], fromCache: true, rowUnread: true, instanceId, messages, stillOwned, cancellationToken).ConfigureAwait(false))
+        {
+            // Started by a client of this process: its inserted row (no history yet) needed no read.
+            return;
+        }
 
         var row = await _storage.GetInstanceAsync(instanceId, cancellationToken).ConfigureAwait(false);
         if (row is null || row.IsTerminal)

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 
+using FunctionsScheduler.Engine.Storage;
+
 namespace FunctionsScheduler.Engine.Queues;
 
 /// <summary>
@@ -11,6 +13,27 @@ internal static class LocalSignals
     private static readonly ConcurrentDictionary<string, ConcurrentDictionary<object, Action<int>>> ControlListeners = new();
     private static readonly ConcurrentDictionary<string, ConcurrentDictionary<object, Action>> WorkItemListeners = new();
     private static readonly ConcurrentDictionary<(string Hub, string InstanceId), TaskCompletionSource> InstanceWaiters = new();
+
+    private const int MaxCreatedRows = 10_000;
+    private static readonly ConcurrentDictionary<(string Hub, string InstanceId), InstanceRow> CreatedRows = new();
+
+    /// <summary>
+    /// A client of this process inserted the instance's row: the engine's first step can use it (and its ETag) instead of
+    /// reading it back. Safe for the same reason as the instance cache: the step's commit is If-Match this ETag.
+    /// </summary>
+    public static void InstanceCreated(string hubKey, InstanceRow row)
+    {
+        if (CreatedRows.Count >= MaxCreatedRows)
+        {
+            // Rows stepped by another process are never taken here; a cleared entry only costs one read.
+            CreatedRows.Clear();
+        }
+
+        CreatedRows[(hubKey, row.InstanceId)] = row.Copy();
+    }
+
+    public static InstanceRow? TakeCreatedInstance(string hubKey, string instanceId) =>
+        CreatedRows.TryRemove((hubKey, instanceId), out var row) ? row : null;
 
     public static void ListenControl(string hubKey, object owner, Action<int> onPartition) =>
         ControlListeners.GetOrAdd(hubKey, _ => new())[owner] = onPartition;
