@@ -63,7 +63,11 @@ public static class Chromium
             UseShellExecute = false,
         };
         psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium");
+        // As root (our CI) directly; elsewhere through sudo, which must not prompt.
+        psi.ArgumentList.Add("""
+            if [ "$(id -u)" -eq 0 ]; then SUDO=; else SUDO="sudo -n"; fi
+            $SUDO apt-get update && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+            """);
         Process process;
         try
         {
@@ -80,12 +84,26 @@ public static class Chromium
             timeout.CancelAfter(InstallTimeout);
             var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
             var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-            await process.WaitForExitAsync(timeout.Token);
-            if (process.ExitCode != 0 || !File.Exists(path))
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                process.Kill(entireProcessTree: true);
+                throw new InvalidOperationException($"Chromium is not at {path} and installing it with apt-get took longer than {InstallTimeout.TotalMinutes} minutes. Install it by hand or set CHROMIUM_PATH.");
+            }
+
+            if (process.ExitCode == 0 && !File.Exists(path))
+            {
+                throw new InvalidOperationException($"apt-get installed chromium, but not at {path}: point CHROMIUM_PATH at the browser.");
+            }
+
+            if (process.ExitCode != 0)
             {
                 throw new InvalidOperationException(
-                    $"Chromium is not at {path} and installing it with apt-get failed (exit code {process.ExitCode}; the tests install it as root: "
-                    + $"apt-get update && apt-get install -y chromium). Install it by hand or set CHROMIUM_PATH.\n{await stdout}\n{await stderr}");
+                    $"Chromium is not at {path} and installing it with apt-get failed (exit code {process.ExitCode}; the tests run "
+                    + $"apt-get update && apt-get install -y chromium, as root or through sudo -n). Install it by hand or set CHROMIUM_PATH.\n{await stdout}\n{await stderr}");
             }
         }
     }

@@ -108,13 +108,14 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
         await Expect(card).ToContainTextAsync("expires in");
         var password = card.GetByLabel("password");
         await Expect(password).ToHaveAttributeAsync("type", "password");
+        await dashboard.ScreenshotAsync("needs-me");
         await card.GetByLabel("User").FillAsync("ana");
         await card.GetByRole(AriaRole.Button, new() { Name = "Answer" }).ClickAsync();
 
         // The API refuses the answer without the required secret: its 400 names the field, in the form and on the input.
         await Expect(card.GetByRole(AriaRole.Alert)).ToContainTextAsync("fields.password");
         await Expect(password).ToHaveAttributeAsync("aria-invalid", "true");
-        await dashboard.ScreenshotAsync("needs-me");
+        await dashboard.ScreenshotAsync("needs-me-refused");
 
         await password.FillAsync("s3cret");
         await password.PressAsync("Enter");
@@ -124,6 +125,43 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
         await page.GotoAsync($"/dashboard/#runs/{runId}");
         await Expect(page.Locator($"#runs-table tr[data-run-id='{runId}']")).ToHaveAttributeAsync("data-status", "succeeded");
         Assert.Empty(dashboard.ConsoleErrors(expectedStatus: 400));
+    }
+
+    [Fact]
+    public async Task A_failed_run_and_the_schedule_it_paused_show_under_needs_me_until_dealt_with()
+    {
+        var name = $"always fails {Unique()}";
+        var schedule = await CreateAsync(new
+        {
+            name,
+            cron = "0 0 1 1 *",
+            timeZone = "UTC",
+            autoPauseAfterFailures = 1,
+            job = Job(new { name = "export", failUntilAttempt = 99, retry = new { maxAttempts = 1 } }),
+        });
+        var runId = (await _host.PostAsync($"/api/schedules/{Id(schedule)}/run")).GetProperty("runId").GetString()!;
+        await using var dashboard = await _browser.OpenAsync(_host, "#needs");
+        var page = dashboard.Page;
+
+        var failed = page.Locator($"#failed article[data-run-id='{runId}']");
+        await Expect(failed).ToContainTextAsync("failed");
+        var paused = page.Locator($"#auto-paused article[data-schedule-id='{Id(schedule)}']");
+        await Expect(paused).ToContainTextAsync("Paused after 1 consecutive failed runs");
+        var notification = page.Locator("#inbox article", new() { HasText = name }).First;
+        await Expect(notification).ToBeVisibleAsync();
+
+        await paused.GetByRole(AriaRole.Button, new() { Name = "Resume" }).ClickAsync();
+        await Expect(page.Locator("#flash")).ToContainTextAsync($"Resumed {name}.");
+        await Expect(paused).ToHaveCountAsync(0);
+        Assert.False((await _host.GetJsonAsync($"/api/schedules/{Id(schedule)}")).TryGetProperty("paused", out _));
+
+        var notificationId = await notification.GetAttributeAsync("data-notification-id");
+        await notification.GetByRole(AriaRole.Button, new() { Name = "Dismiss" }).ClickAsync();
+        await Expect(page.Locator($"#inbox article[data-notification-id='{notificationId}']")).ToHaveCountAsync(0);
+
+        await failed.GetByRole(AriaRole.Button, new() { Name = "Retry" }).ClickAsync();
+        await Expect(page.Locator("#flash")).ToContainTextAsync("Retry started as");
+        Assert.Empty(dashboard.ConsoleErrors());
     }
 
     [Fact]

@@ -24,6 +24,7 @@ const who = document.getElementById('who');
 
 let current = null;
 let refreshing = null;
+let again = null;
 let errorFromRefresh = false;
 
 who.value = localStorage.getItem('dashboard.user') || '';
@@ -52,10 +53,16 @@ const ui = {
     errorBanner.hidden = true;
     errorBanner.replaceChildren();
   },
-  /** Refreshes the current view now (after an action, or on the timer); one refresh at a time. */
+  /**
+   * Refreshes the current view (after an action, or on the timer), one refresh at a time. A call during a refresh gets
+   * one more after it: the one in flight may have read before the action it follows changed anything.
+   */
   refresh() {
     if (!current) return Promise.resolve();
-    if (refreshing) return refreshing;
+    if (refreshing) {
+      again ??= refreshing.then(() => { again = null; return ui.refresh(); });
+      return again;
+    }
     const view = current;
     refreshing = view.refresh()
       .then(() => { if (errorFromRefresh) ui.clearError(); })
@@ -85,6 +92,7 @@ function route() {
   main.replaceChildren(h('h2', { class: 'view-title' }, views[key].title), h('p', { class: 'loading' }, 'Loading…'));
   current = views[key].create(main, ui, rest.map(decodeURIComponent));
   refreshing = null;
+  again = null;
   ui.refresh();
 }
 

@@ -149,7 +149,7 @@ function setFieldError(input, messages) {
 function failedRunItem(run, ui) {
   const retry = h('button', { type: 'button', dataset: { key: `retry-${run.id}` } }, 'Retry');
   retry.addEventListener('click', () => act(retry, () => post(`/runs/${seg(run.id)}/retry`), ui, (r) => `Retry started as ${r.newRunId}.`));
-  return h('article', { class: 'row-item' },
+  return h('article', { class: 'row-item', dataset: { runId: run.id } },
     h('div', {},
       h('strong', {}, run.scheduleName), ' ', badge(run.status), ' ',
       time(run.endedUtc, run.endedUtc ? `ended ${relative(run.endedUtc)}` : ''),
@@ -160,7 +160,7 @@ function failedRunItem(run, ui) {
 function pausedItem(schedule, ui) {
   const resume = h('button', { type: 'button', dataset: { key: `resume-${schedule.id}` } }, 'Resume');
   resume.addEventListener('click', () => act(resume, () => post(`/schedules/${seg(schedule.id)}/resume`, { by: ui.user() }), ui, `Resumed ${schedule.name}.`));
-  return h('article', { class: 'row-item' },
+  return h('article', { class: 'row-item', dataset: { scheduleId: schedule.id } },
     h('div', {},
       h('strong', {}, schedule.name), ' ', badge('paused'), ' ',
       h('span', { class: 'meta' }, `since ${utc(schedule.paused.atUtc)}`),
@@ -174,7 +174,7 @@ function notificationItem(n, user, ui) {
   const dismiss = h('button', { type: 'button', dataset: { key: `dismiss-${n.id}` } }, 'Dismiss');
   read.addEventListener('click', () => act(read, () => post(`/notifications/${seg(n.id)}/read${query}`), ui, 'Marked read.'));
   dismiss.addEventListener('click', () => act(dismiss, () => post(`/notifications/${seg(n.id)}/dismiss${query}`), ui, 'Dismissed.'));
-  return h('article', { class: 'row-item' },
+  return h('article', { class: 'row-item', dataset: { notificationId: n.id } },
     h('div', {},
       h('strong', {}, n.title), ' ', badge(n.priority), ' ', h('span', { class: 'meta' }, time(n.createdUtc, relative(n.createdUtc))),
       h('p', {}, n.message)),

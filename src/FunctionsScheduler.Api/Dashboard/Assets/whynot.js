@@ -4,6 +4,7 @@ import { h, badge, utc, local, time, replaceKeepingFocus } from './dom.js';
 
 export function createWhyNotView(container, ui, [initialId]) {
   let scheduleId = initialId || '';
+  const zones = new Map();
   const select = h('select', { id: 'whynot-schedule', name: 'schedule' });
   const from = h('input', { id: 'whynot-from', name: 'from', placeholder: '24 hours before “to”', spellcheck: 'false', 'aria-describedby': 'whynot-range-hint' });
   const to = h('input', { id: 'whynot-to', name: 'to', placeholder: 'now', spellcheck: 'false', 'aria-describedby': 'whynot-range-hint' });
@@ -30,6 +31,7 @@ export function createWhyNotView(container, ui, [initialId]) {
   async function refresh() {
     if (document.activeElement !== select) {
       const schedules = await get('/schedules?pageSize=100');
+      for (const s of schedules.items) zones.set(s.id, s.timeZone);
       const options = [h('option', { value: '' }, 'Choose a schedule…'),
         ...schedules.items.map((s) => h('option', { value: s.id, selected: s.id === scheduleId }, `${s.name} (${s.timeZone})`))];
       if (scheduleId && !schedules.items.some((s) => s.id === scheduleId)) options.push(h('option', { value: scheduleId, selected: true }, scheduleId));
@@ -52,7 +54,7 @@ export function createWhyNotView(container, ui, [initialId]) {
         h('caption', {}, 'Occurrences, newest first'),
         h('thead', {}, h('tr', {}, ['Occurrence', 'Fate', 'Reason', 'Run', 'Known from'].map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', {}, items.map((o) => h('tr', { dataset: { fate: o.fate } },
-          h('th', { scope: 'row', 'data-label': 'Occurrence' }, time(o.local, local(o.local)), h('span', { class: 'meta' }, utc(o.occurrenceUtc))),
+          h('th', { scope: 'row', 'data-label': 'Occurrence' }, time(o.local, local(o.local, zones.get(scheduleId))), h('span', { class: 'meta' }, utc(o.occurrenceUtc))),
           h('td', { 'data-label': 'Fate' }, badge(o.fate)),
           h('td', { 'data-label': 'Reason', class: 'reason' }, o.reason || '—'),
           h('td', { 'data-label': 'Run' }, o.runId ? h('a', { href: `#runs/${encodeURIComponent(o.runId)}` }, o.runId) : '—'),
