@@ -73,6 +73,27 @@ public sealed class DashboardHost : IAsyncLifetime
         return JsonDocument.Parse(text).RootElement.Clone();
     }
 
+    /// <summary>Waits until a run has ended (succeeded, failed or cancelled) and returns it.</summary>
+    public async Task<JsonElement> RunEndedAsync(string runId)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (true)
+        {
+            using var response = await Http.GetAsync($"/api/runs/{runId}", TestContext.Current.CancellationToken);
+            if (response.IsSuccessStatusCode)
+            {
+                var run = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.Clone();
+                if (run.GetProperty("status").GetString() is "succeeded" or "failed" or "cancelled")
+                {
+                    return run;
+                }
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"Run {runId} did not end within {Patience}.");
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
+    }
+
     public async Task<JsonElement> GetJsonAsync(string url)
     {
         using var response = await Http.GetAsync(url, TestContext.Current.CancellationToken);

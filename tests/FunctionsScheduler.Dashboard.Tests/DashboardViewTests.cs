@@ -198,12 +198,26 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
     [Fact]
     public async Task Health_shows_the_scheduler_and_freshness_at_a_glance()
     {
+        var target = $"crm-{Unique()}";
+        var schedule = await CreateAsync(new
+        {
+            name = $"crm sync {Unique()}",
+            cron = "0 0 1 1 *",
+            timeZone = "UTC",
+            job = new { type = "simulated", target, freshness = new { maxDataAge = "01:00:00", minNewItemsExpected = 5 }, phases = new[] { new { name = "sync", newItems = 2 } } },
+        });
+        var runId = (await _host.PostAsync($"/api/schedules/{Id(schedule)}/run")).GetProperty("runId").GetString()!;
+        Assert.Equal("succeeded", (await _host.RunEndedAsync(runId)).GetProperty("status").GetString());
         await using var dashboard = await _browser.OpenAsync(_host, "#health");
         var page = dashboard.Page;
 
         await Expect(page.Locator("#health-pill")).ToHaveTextAsync("Healthy");
         await Expect(page.Locator("#health-summary")).ToContainTextAsync("reachable");
-        await Expect(page.Locator("#freshness")).ToContainTextAsync("Data freshness");
+        var row = page.Locator($"#freshness-table tr[data-target='{target}']");
+        await Expect(row).ToContainTextAsync("fresh");
+        await Expect(row).ToContainTextAsync("100%");
+        await Expect(row).ToContainTextAsync("2.0 (below 5)");
+        await Expect(row).ToContainTextAsync("(max 1h 0m)");
         await dashboard.ScreenshotAsync("health");
 
         Assert.Empty(dashboard.ConsoleErrors());

@@ -35,7 +35,7 @@ const count = (bounded) => (bounded ? `${bounded.count}${bounded.capped ? '+' : 
 
 function freshnessRow(f) {
   const missing = (v) => v === null || v === undefined;
-  return h('tr', {},
+  return h('tr', { dataset: { target: f.target } },
     h('th', { scope: 'row', 'data-label': 'Target' }, f.target),
     h('td', { 'data-label': 'Fresh?' }, f.isStale ? [badge('stale'), h('p', { class: 'meta' }, f.staleReason || '')] : badge('fresh')),
     h('td', { 'data-label': 'Last success' }, f.lastSuccessUtc ? time(f.lastSuccessUtc, utc(f.lastSuccessUtc)) : 'never'),
