@@ -19,10 +19,10 @@ export function createNeedsView(container, ui) {
 
   async function refresh() {
     const user = ui.user();
-    const [pending, runs, schedules, notifications] = await Promise.all([
+    const [pending, runs, pausedSchedules, notifications] = await Promise.all([
       get('/interventions?status=pending&pageSize=50'),
       get('/runs?pageSize=50'),
-      get('/schedules?pageSize=100'),
+      get('/schedules?paused=true&pageSize=100'),
       get(`/notifications?recipient=${seg(user)}&pageSize=50`),
     ]);
 
@@ -45,7 +45,7 @@ export function createNeedsView(container, ui) {
     const failedRuns = runs.items.filter((r) => r.status === 'failed');
     replaceKeepingFocus(failed, section('failed', 'Failed runs', failedRuns.map((r) => failedRunItem(r, ui)), 'No failed runs among the latest 50.', failedRuns.length));
 
-    const autoPaused = schedules.items.filter((s) => s.paused?.by === 'scheduler');
+    const autoPaused = pausedSchedules.items.filter((s) => s.paused?.by === 'scheduler');
     replaceKeepingFocus(paused, section('auto-paused', 'Paused by the scheduler', autoPaused.map((s) => pausedItem(s, ui)), 'No schedule was paused after repeated failures.', autoPaused.length));
 
     const unread = notifications.items.filter((n) => n.status === 'pending' || n.status === 'sent');
