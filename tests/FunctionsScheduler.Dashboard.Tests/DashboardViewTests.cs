@@ -47,6 +47,40 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
     }
 
     [Fact]
+    public async Task Will_run_pauses_and_resumes_a_schedule_and_notes_its_jitter()
+    {
+        var schedule = await CreateAsync(new { name = $"jittery {Unique()}", cron = "0 * * * *", timeZone = "UTC", jitter = "00:05:00", job = Job(new { name = "a" }) });
+        await using var dashboard = await _browser.OpenAsync(_host, "#upcoming");
+        var row = dashboard.Page.Locator($"#upcoming-table tr[data-schedule-id='{Id(schedule)}']");
+
+        await Expect(row.Locator("ol.preview li").First).ToContainTextAsync("jitter");
+        await row.GetByRole(AriaRole.Button, new() { Name = "Pause" }).ClickAsync();
+        await Expect(row).ToContainTextAsync("Paused from the dashboard (by default)");
+        Assert.Equal("default", (await _host.GetJsonAsync($"/api/schedules/{Id(schedule)}")).GetProperty("paused").GetProperty("by").GetString());
+
+        await row.GetByRole(AriaRole.Button, new() { Name = "Resume" }).ClickAsync();
+        await Expect(row.GetByRole(AriaRole.Button, new() { Name = "Pause" })).ToBeVisibleAsync();
+        Assert.False((await _host.GetJsonAsync($"/api/schedules/{Id(schedule)}")).TryGetProperty("paused", out _));
+        Assert.Empty(dashboard.ConsoleErrors());
+    }
+
+    [Fact]
+    public async Task A_running_run_is_cancelled_from_ran()
+    {
+        var schedule = await CreateAsync(new { name = $"slow {Unique()}", cron = "0 0 1 1 *", timeZone = "UTC", job = Job(new { name = "crawl", durationMs = 60000 }) });
+        var runId = (await _host.PostAsync($"/api/schedules/{Id(schedule)}/run")).GetProperty("runId").GetString()!;
+        await using var dashboard = await _browser.OpenAsync(_host, $"#runs/{runId}");
+        var row = dashboard.Page.Locator($"#runs-table tr[data-run-id='{runId}']");
+
+        await Expect(row).ToContainTextAsync("now: crawl");
+        await row.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await Expect(dashboard.Page.Locator("#flash")).ToContainTextAsync("Cancel requested.");
+        await Expect(row).ToHaveAttributeAsync("data-status", "cancelled");
+        await Expect(row.GetByRole(AriaRole.Button, new() { Name = "Retry" })).ToBeVisibleAsync();
+        Assert.Empty(dashboard.ConsoleErrors());
+    }
+
+    [Fact]
     public async Task Run_now_is_followed_in_ran_until_it_succeeds()
     {
         var schedule = await CreateAsync(new

@@ -1,6 +1,5 @@
 using System.Collections.Frozen;
 using System.Security.Cryptography;
-using FunctionsScheduler.Api.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -57,7 +56,7 @@ public static class DashboardAssets
 
         if (!Files.Value.TryGetValue(path, out var asset))
         {
-            return Problems.NotFound("Dashboard file", path);
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Dashboard file not found.", detail: $"The dashboard has no file '{path}'.");
         }
 
         var headers = request.HttpContext.Response.Headers;

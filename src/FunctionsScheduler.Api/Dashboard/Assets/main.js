@@ -74,8 +74,9 @@ const ui = {
     if (location.hash === hash) route();
     else location.hash = hash;
   },
-  setNeedsCount(n) {
-    document.getElementById('needs-count').textContent = n ? String(n) : '';
+  /** The number beside "Needs me": interventions waiting ('' for none). */
+  setNeedsCount(text) {
+    document.getElementById('needs-count').textContent = text;
   },
 };
 
@@ -102,7 +103,8 @@ async function refreshHealth() {
     const health = await get('/health', { okStatuses: [503] });
     pill.className = `health-pill ${health.status === 'healthy' ? 'ok' : 'bad'}`;
     pill.textContent = health.status === 'healthy' ? 'Healthy' : `Degraded: ${health.reasons.join('; ')}`;
-    ui.setNeedsCount(health.pendingInterventions?.count ?? 0);
+    const waiting = health.pendingInterventions;
+    ui.setNeedsCount(waiting?.count ? `${waiting.count}${waiting.capped ? '+' : ''}` : '');
   } catch (e) {
     pill.className = 'health-pill bad';
     pill.textContent = `Health unknown: ${problemText(e)}`;

@@ -1,5 +1,5 @@
 // "What needs me?": interventions waiting for a person, failed runs, schedules the scheduler paused, unread notifications.
-import { get, post, seg } from './api.js';
+import { get, post, seg, pagedList } from './api.js';
 import { h, section, badge, utc, relative, time, problemText, act, replaceKeepingFocus, words } from './dom.js';
 
 export function createNeedsView(container, ui) {
@@ -10,23 +10,25 @@ export function createNeedsView(container, ui) {
   const paused = h('div');
   const inbox = h('div');
   const cards = new Map();
+  const pendingList = pagedList('/interventions?status=pending', 50);
+  const moreInterventions = h('button', { type: 'button', class: 'more', hidden: true, on: { click: () => { pendingList.showMore(); ui.refresh(); } } }, 'Show more waiting interventions');
   container.replaceChildren(
     h('h2', { class: 'view-title' }, 'Needs me'),
     h('section', { class: 'card', 'aria-labelledby': 'interventions-h', id: 'interventions' },
       h('h2', { id: 'interventions-h' }, 'Waiting for a person', interventionCount),
-      interventionEmpty, interventionList),
+      interventionEmpty, interventionList, moreInterventions),
     failed, paused, inbox);
 
   async function refresh() {
     const user = ui.user();
     const [pending, runs, pausedSchedules, notifications] = await Promise.all([
-      get('/interventions?status=pending&pageSize=50'),
+      pendingList.load(),
       get('/runs?pageSize=50'),
       get('/schedules?paused=true&pageSize=100'),
       get(`/notifications?recipient=${seg(user)}&pageSize=50`),
     ]);
 
-    const items = pending.items.slice().sort((a, b) => a.deadlineUtc.localeCompare(b.deadlineUtc));
+    const items = pending.slice().sort((a, b) => a.deadlineUtc.localeCompare(b.deadlineUtc));
     for (const [id, card] of cards) {
       if (!items.some((i) => i.id === id)) { card.remove(); cards.delete(id); }
     }
@@ -38,8 +40,9 @@ export function createNeedsView(container, ui) {
       }
     }
     interventionEmpty.hidden = items.length > 0;
-    interventionCount.textContent = String(items.length);
-    ui.setNeedsCount(items.length);
+    interventionCount.textContent = `${items.length}${pendingList.hasMore ? '+' : ''}`;
+    moreInterventions.hidden = !pendingList.hasMore;
+    ui.setNeedsCount(interventionCount.textContent === '0' ? '' : interventionCount.textContent);
     tick();
 
     const failedRuns = runs.items.filter((r) => r.status === 'failed');
