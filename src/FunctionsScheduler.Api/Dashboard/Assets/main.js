@@ -45,12 +45,18 @@ const ui = {
   },
   showError(error, fromRefresh = false) {
     errorFromRefresh = fromRefresh;
+    const heading = error?.status ? `Error ${error.status}: ` : 'Error: ';
+    const message = problemText(error);
+    // A refresh that fails the same way every few seconds must not make screen readers announce it every time.
+    if (!errorBanner.hidden && errorBanner.dataset.message === heading + message) return;
+    errorBanner.dataset.message = heading + message;
     const close = h('button', { type: 'button', class: 'link', on: { click: () => ui.clearError() } }, 'Dismiss');
-    errorBanner.replaceChildren(h('strong', {}, error?.status ? `Error ${error.status}: ` : 'Error: '), problemText(error), ' ', close);
+    errorBanner.replaceChildren(h('strong', {}, heading), message, ' ', close);
     errorBanner.hidden = false;
   },
   clearError() {
     errorBanner.hidden = true;
+    delete errorBanner.dataset.message;
     errorBanner.replaceChildren();
   },
   /**

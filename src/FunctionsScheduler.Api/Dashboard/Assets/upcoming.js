@@ -26,8 +26,10 @@ export function createUpcomingView(container, ui) {
     }));
     for (const id of previews.keys()) if (!items.some((s) => s.id === id)) previews.delete(id);
 
+    // Schedules come in id order, so with more pages the soonest may not be loaded yet: say so next to the button.
     const more = schedules.hasMore
-      ? h('button', { type: 'button', class: 'more', dataset: { key: 'more' }, on: { click: () => { schedules.showMore(); ui.refresh(); } } }, 'Show more schedules')
+      ? h('p', { class: 'meta' }, `Sorted among the ${items.length} schedules loaded; more exist. `,
+        h('button', { type: 'button', class: 'more', dataset: { key: 'more' }, on: { click: () => { schedules.showMore(); ui.refresh(); } } }, 'Show more schedules'))
       : null;
     replaceKeepingFocus(body, items.length === 0
       ? h('p', { class: 'empty' }, 'No schedules yet. Create one with POST /api/schedules (see the README).')
