@@ -1,4 +1,5 @@
 using FunctionsScheduler.Api;
+using FunctionsScheduler.Api.Dashboard;
 using FunctionsScheduler.Api.Health;
 using FunctionsScheduler.Engine;
 using FunctionsScheduler.Orchestration;
@@ -11,7 +12,7 @@ using Microsoft.Extensions.Options;
 namespace FunctionsScheduler.LocalHost;
 
 /// <summary>
-/// The embedded host: the HTTP API, the scanner and the durable engine in one ASP.NET Core process. Tests build it
+/// The embedded host: the HTTP API (and its dashboard at /dashboard/), the scanner and the durable engine in one ASP.NET Core process. Tests build it
 /// in-process with their own settings; <c>Program</c> runs it on http://127.0.0.1:7071.
 /// </summary>
 public static class LocalHostApp
@@ -80,6 +81,8 @@ public static class LocalHostApp
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapSchedulerApi();
+        app.MapDashboard();
+        app.MapGet("/", () => Results.Redirect("/dashboard/"));
         if (azurite is not null)
         {
             // After every hosted service (the engine included) has stopped, so nothing writes to a dead emulator.

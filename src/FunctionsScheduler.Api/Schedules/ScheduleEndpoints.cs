@@ -47,7 +47,7 @@ public sealed class ScheduleEndpoints(
             : EtagResult.Json(ScheduleResponse.From(schedule), schedule.ETag);
     }
 
-    /// <summary>GET /api/schedules?pageSize=&amp;continuationToken=</summary>
+    /// <summary>GET /api/schedules?paused=&amp;pageSize=&amp;continuationToken= — all schedules in id order, or only the paused (or unpaused) ones.</summary>
     public async Task<IResult> ListAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -56,7 +56,21 @@ public sealed class ScheduleEndpoints(
             return problem!;
         }
 
-        var page = await schedules.ListAsync(tenants.Resolve(request), pageSize, token, cancellationToken).ConfigureAwait(false);
+        bool? paused = null;
+        if (request.Query["paused"].FirstOrDefault() is { } raw)
+        {
+            if (!bool.TryParse(raw, out var parsed))
+            {
+                return Problems.Validation("paused", $"paused is true or false; got \"{raw}\".");
+            }
+
+            paused = parsed;
+        }
+
+        var tenant = tenants.Resolve(request);
+        var page = paused is { } onlyPaused
+            ? await schedules.ListByPauseAsync(tenant, onlyPaused, pageSize, token, cancellationToken).ConfigureAwait(false)
+            : await schedules.ListAsync(tenant, pageSize, token, cancellationToken).ConfigureAwait(false);
         return Results.Json(new PageResponse<ScheduleResponse>(page.Items.Select(s => ScheduleResponse.From(s)).ToArray(), page.ContinuationToken), ApiJson.Response);
     }
 

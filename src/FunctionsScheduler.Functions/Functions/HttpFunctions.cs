@@ -1,4 +1,5 @@
 using FunctionsScheduler.Api;
+using FunctionsScheduler.Api.Dashboard;
 using FunctionsScheduler.Api.Freshness;
 using FunctionsScheduler.Api.Health;
 using FunctionsScheduler.Api.Interventions;
@@ -307,4 +308,14 @@ public sealed class HttpFunctions
         [DurableClient] DurableTaskClient client,
         FunctionContext ctx) =>
         InvocationServices.Get<HealthEndpoints>(ctx, client).GetAsync(req, ctx.CancellationToken);
+
+    /// <summary>
+    /// The dashboard's page and files at /api/dashboard/ (the host's route prefix). Anonymous because it is only static
+    /// files; the API calls it makes still need a function key, which the page sends when opened as /api/dashboard/?code=….
+    /// </summary>
+    [Function("Dashboard")]
+    public IResult Dashboard(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "dashboard/{*path}")] HttpRequest req,
+        string? path) =>
+        DashboardAssets.Serve(req, path);
 }

@@ -69,6 +69,12 @@ public interface IScheduleStore
     Task<Page<StoredSchedule>> ListAsync(string tenant, int pageSize, string? continuationToken, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Schedules of one tenant that are paused (or not), in id order, <paramref name="pageSize"/> at a time: what needs a
+    /// person to resume is found without the caller paging through every schedule.
+    /// </summary>
+    Task<Page<StoredSchedule>> ListByPauseAsync(string tenant, bool paused, int pageSize, string? continuationToken, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Replaces the schedule (definition, next run, …) only if the row's ETag is still <paramref name="schedule"/>'s, and
     /// moves its due-index row when <see cref="StoredSchedule.NextRunUtc"/> changed. Returns the stored schedule with its new
     /// ETag, null when it does not exist; throws <see cref="ConcurrencyException"/> when the row changed since it was read.

@@ -104,6 +104,14 @@ public sealed class TableScheduleStore : IScheduleStore
         return Paging.ReadPageAsync(query, continuationToken, pageSize, FromEntity);
     }
 
+    public Task<Page<StoredSchedule>> ListByPauseAsync(string tenant, bool paused, int pageSize, string? continuationToken, CancellationToken cancellationToken = default)
+    {
+        TableKeys.Tenant(tenant);
+        Paging.ValidatePageSize(pageSize);
+        var query = _table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {tenant} and Paused eq {paused}"), pageSize, cancellationToken: cancellationToken);
+        return Paging.ReadPageAsync(query, continuationToken, pageSize, FromEntity);
+    }
+
     public async Task<StoredSchedule?> UpdateAsync(StoredSchedule schedule, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(schedule);

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using static FunctionsScheduler.Api.Tests.Schedules.ScheduleSamples;
 
 namespace FunctionsScheduler.Api.Tests.Schedules;
@@ -23,6 +24,47 @@ public sealed partial class ScheduleApiTests
         Assert.Equal(HttpStatusCode.OK, resumed.StatusCode);
         Assert.False(after.TryGetProperty("paused", out _));
         Assert.True(after.TryGetProperty("nextRunUtc", out _));
+    }
+
+    [Fact]
+    public async Task Listing_with_paused_returns_only_the_paused_or_only_the_running_schedules()
+    {
+        var paused = Id(await CreateAsync(host, Definition("paused one")));
+        var running = Id(await CreateAsync(host, Definition("running one")));
+        await host.SendAsync(HttpMethod.Post, $"/api/schedules/{paused}/pause", new { reason = "vendor outage", by = "ana" });
+
+        async Task<List<JsonElement>> ListAllAsync(string query)
+        {
+            var items = new List<JsonElement>();
+            string? token = null;
+            do
+            {
+                var page = await host.GetJsonAsync($"/api/schedules?{query}&pageSize=500{(token is null ? "" : "&continuationToken=" + Uri.EscapeDataString(token))}");
+                items.AddRange(page.GetProperty("items").EnumerateArray());
+                token = page.TryGetProperty("continuationToken", out var next) ? next.GetString() : null;
+            }
+            while (token is not null);
+            return items;
+        }
+
+        var onlyPaused = await ListAllAsync("paused=true");
+        Assert.Contains(onlyPaused, s => Id(s) == paused);
+        Assert.DoesNotContain(onlyPaused, s => Id(s) == running);
+        Assert.All(onlyPaused, s => Assert.True(s.TryGetProperty("paused", out _)));
+
+        var notPaused = await ListAllAsync("paused=false");
+        Assert.Contains(notPaused, s => Id(s) == running);
+        Assert.DoesNotContain(notPaused, s => Id(s) == paused);
+    }
+
+    [Theory]
+    [InlineData("paused=maybe", "paused")]
+    [InlineData("paused=", "paused")]
+    [InlineData("paused=true&pageSize=0", "pageSize")]
+    public async Task Bad_list_filter_is_400_naming_it(string query, string field)
+    {
+        var (response, problem) = await host.SendAsync(HttpMethod.Get, $"/api/schedules?{query}");
+        AssertProblem(response, problem, HttpStatusCode.BadRequest, field);
     }
 
     [Theory]

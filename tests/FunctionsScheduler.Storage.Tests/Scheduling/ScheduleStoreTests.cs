@@ -127,6 +127,43 @@ public sealed class ScheduleStoreTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task List_by_pause_pages_through_only_the_paused_or_only_the_running_schedules_of_a_tenant()
+    {
+        var storage = await TestStorage.CreateAsync(azurite);
+        var pause = new SchedulePause("vendor outage", "ana", TestStorage.Now, null);
+        for (var i = 0; i < 6; i++)
+        {
+            var created = await storage.Schedules.CreateAsync(NewSchedule("acme", $"s{i}", null), Ct);
+            if (i % 2 == 0)
+            {
+                await storage.Schedules.UpdateAsync(created with { Pause = pause }, Ct);
+            }
+        }
+
+        var other = await storage.Schedules.CreateAsync(NewSchedule("other", "s0", null), Ct);
+        await storage.Schedules.UpdateAsync(other with { Pause = pause }, Ct);
+
+        async Task<List<string>> ListAllAsync(bool paused)
+        {
+            var ids = new List<string>();
+            string? token = null;
+            do
+            {
+                var page = await storage.Schedules.ListByPauseAsync("acme", paused, 2, token, Ct);
+                Assert.InRange(page.Items.Count, 1, 2);
+                Assert.All(page.Items, s => Assert.Equal(paused, s.Pause is not null));
+                ids.AddRange(page.Items.Select(s => s.Id));
+                token = page.ContinuationToken;
+            }
+            while (token is not null);
+            return ids;
+        }
+
+        Assert.Equal(["s0", "s2", "s4"], await ListAllAsync(paused: true));
+        Assert.Equal(["s1", "s3", "s5"], await ListAllAsync(paused: false));
+    }
+
+    [Fact]
     public async Task Of_two_claims_from_the_same_read_exactly_one_wins()
     {
         var storage = await TestStorage.CreateAsync(azurite);

@@ -1,0 +1,108 @@
+using Microsoft.Playwright;
+
+namespace FunctionsScheduler.Dashboard.Tests;
+
+/// <summary>One headless Chromium per test class; each test gets its own context (cookies, storage) from <see cref="OpenAsync"/>.</summary>
+public sealed class BrowserFixture : IAsyncLifetime
+{
+    private IPlaywright? _playwright;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        var executable = await Chromium.EnsureInstalledAsync(TestContext.Current.CancellationToken);
+        _playwright = await Playwright.CreateAsync();
+
+        // Launch gives Chromium a fresh temporary --user-data-dir of its own (and deletes it on close); it refuses one passed in Args.
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = executable,
+            Headless = true,
+            Args =
+            [
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync",
+            ],
+        });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.CloseAsync();
+        }
+
+        _playwright?.Dispose();
+    }
+
+    /// <summary>Opens the dashboard of <paramref name="host"/> at <paramref name="hash"/> in a fresh context of the given width.</summary>
+    public async Task<DashboardPage> OpenAsync(DashboardHost host, string hash, int width = 1280, int height = 900)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = host.BaseAddress.ToString(),
+            ViewportSize = new ViewportSize { Width = width, Height = height },
+        });
+        context.SetDefaultTimeout((float)DashboardHost.Patience.TotalMilliseconds);
+        var page = await context.NewPageAsync();
+        var dashboard = new DashboardPage(context, page);
+        await page.GotoAsync("/dashboard/" + hash);
+        return dashboard;
+    }
+}
+
+/// <summary>A dashboard tab under test: the page, and every console error or uncaught exception it produced.</summary>
+public sealed class DashboardPage : IAsyncDisposable
+{
+    private readonly IBrowserContext _context;
+    private readonly List<string> _errors = [];
+
+    public DashboardPage(IBrowserContext context, IPage page)
+    {
+        _context = context;
+        Page = page;
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error")
+            {
+                lock (_errors)
+                {
+                    _errors.Add(message.Text);
+                }
+            }
+        };
+        page.PageError += (_, error) =>
+        {
+            lock (_errors)
+            {
+                _errors.Add("uncaught: " + error);
+            }
+        };
+    }
+
+    public IPage Page { get; }
+
+    /// <summary>
+    /// Console errors so far. Chromium logs every HTTP error answer as "Failed to load resource"; a test that provokes one
+    /// on purpose passes <paramref name="expectedStatus"/> to allow exactly that status.
+    /// </summary>
+    public IReadOnlyList<string> ConsoleErrors(int? expectedStatus = null)
+    {
+        lock (_errors)
+        {
+            return _errors.Where(e => expectedStatus is null || !e.Contains($"status of {expectedStatus}", StringComparison.Ordinal)).ToArray();
+        }
+    }
+
+    /// <summary>Saves a full-page screenshot in the test output folder (screenshots/), and returns its path.</summary>
+    public async Task<string> ScreenshotAsync(string name)
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "screenshots", name + ".png");
+        await Page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+        return path;
+    }
+
+    public async ValueTask DisposeAsync() => await _context.CloseAsync();
+}
