@@ -79,20 +79,20 @@ public sealed class WebhookChannelTests
         {
             if (call == 1)
             {
-                await Task.Delay(TimeSpan.FromSeconds(3), CancellationToken.None);
+                await Task.Delay(TimeSpan.FromSeconds(8), CancellationToken.None);
             }
 
             return 200;
         });
-        using var services = Services(receiver.Url, attemptTimeout: TimeSpan.FromMilliseconds(300));
+        using var services = Services(receiver.Url, attemptTimeout: TimeSpan.FromSeconds(1.5));
 
         var result = await services.GetRequiredService<WebhookChannel>().SendAsync(TestData.Notification(), Ct);
 
         Assert.True(result.Succeeded);
-        Assert.Equal(2, result.Attempts.Count);
         Assert.Null(result.Attempts[0].StatusCode);
-        Assert.Contains("No answer within 0.3 s", result.Attempts[0].Error, StringComparison.Ordinal);
-        Assert.Equal(200, result.Attempts[1].StatusCode);
+        Assert.Contains("No answer within 1.5 s", result.Attempts[0].Error, StringComparison.Ordinal);
+        // On a loaded machine a fast answer can miss the timeout too; what matters is that the slow one was retried.
+        Assert.Equal(200, result.Attempts[^1].StatusCode);
     }
 
     [Fact]
