@@ -18,6 +18,9 @@ public sealed record RunRecord
     /// <summary>The planned occurrence (UTC) for scheduled runs; null for manual ones.</summary>
     public DateTimeOffset? OccurrenceUtc { get; init; }
 
+    /// <summary>When the run's orchestration first ran (the same in every write of the run); null in rows written before it existed.</summary>
+    public DateTimeOffset? CreatedUtc { get; init; }
+
     public required RunStatus Status { get; init; }
 
     public DateTimeOffset? StartedUtc { get; init; }

@@ -11,6 +11,7 @@ internal sealed class RunState
     private readonly List<PhaseRecord> _phases;
     private readonly List<PendingIntervention> _waiting = [];
     private readonly HashSet<string> _tolerated = new(StringComparer.Ordinal);
+    private readonly DateTimeOffset _createdUtc;
     private DateTimeOffset? _startedUtc;
     private DateTimeOffset? _endedUtc;
     private int _itemsDone;
@@ -22,6 +23,7 @@ internal sealed class RunState
         _request = request;
         _phases = request.Job.Phases.Select(p => new PhaseRecord { Name = p.Name, Status = PhaseStatus.Pending }).ToList();
         Status = RunStatus.Scheduled;
+        _createdUtc = Now;
     }
 
     public RunStatus Status { get; private set; }
@@ -158,6 +160,7 @@ internal sealed class RunState
         ScheduleName = _request.ScheduleName,
         Trigger = _request.Trigger,
         OccurrenceUtc = _request.OccurrenceUtc,
+        CreatedUtc = _createdUtc,
         Status = Status,
         StartedUtc = _startedUtc,
         EndedUtc = _endedUtc,

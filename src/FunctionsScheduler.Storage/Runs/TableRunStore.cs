@@ -49,9 +49,10 @@ public sealed class TableRunStore : IRunStore
         TableKeys.Id(run.ScheduleId, "run.ScheduleId");
 
         // The index keys must not move between upserts (a moved key would leave a stale copy behind), so the sort time
-        // is fixed by the first write. A run of an occurrence always sorts by it (no read needed: the hot path of every
-        // scheduled run); any other run sorts by the time its first write chose, read back here.
-        var sortUtc = run.OccurrenceUtc
+        // is fixed by the first write. A run of an occurrence always sorts by it, any other run by when it was created
+        // (both the same in every write of the run, so no read on the hot path); a record without either sorts by the
+        // time its first write chose, read back here.
+        var sortUtc = run.OccurrenceUtc ?? run.CreatedUtc
             ?? (await ReadAsync(run.Tenant, run.RunId, [SortColumn], cancellationToken).ConfigureAwait(false))?.GetDateTimeOffset(SortColumn)
             ?? run.StartedUtc ?? _timeProvider.GetUtcNow();
         var inverted = TableKeys.InvertedTicks(sortUtc);
