@@ -221,7 +221,7 @@ internal sealed class OrchestrationStepper
         await SendAsync(plan.Outbound, cancellationToken).ConfigureAwait(false);
         row.Status = status;
         row.HistoryCount = all.Count;
-        row.PendingActivities = PendingActivities(all);
+        row.PendingActivities = Unanswered(all).Count;
         row.LastUpdatedAt = now;
         if (status is OrchestrationStatus.Completed or OrchestrationStatus.Terminated)
         {
@@ -428,15 +428,16 @@ internal sealed class OrchestrationStepper
     private async Task DeferAsync(IEnumerable<InboundMessage> messages, CancellationToken cancellationToken, TimeSpan? delay = null) =>
         await Task.WhenAll(messages.Select(m => _storage.ReturnAsync(m, delay ?? NotStartedRetry, cancellationToken))).ConfigureAwait(false);
 
-    private static int PendingActivities(List<HistoryEvent> history)
+    /// <summary>The activities history scheduled and has no result for, in schedule order.</summary>
+    private static List<TaskScheduled> Unanswered(IEnumerable<HistoryEvent> history)
     {
-        var pending = new HashSet<int>();
+        var pending = new Dictionary<int, TaskScheduled>();
         foreach (var e in history)
         {
             switch (e)
             {
                 case TaskScheduled s:
-                    pending.Add(s.TaskId);
+                    pending[s.TaskId] = s;
                     break;
                 case TaskCompleted c:
                     pending.Remove(c.TaskId);
@@ -447,7 +448,7 @@ internal sealed class OrchestrationStepper
             }
         }
 
-        return pending.Count;
+        return [.. pending.Values.OrderBy(s => s.TaskId)];
     }
 
     /// <summary>
@@ -460,8 +461,7 @@ internal sealed class OrchestrationStepper
         foreach (var row in await _storage.ListWithPendingActivitiesAsync(partition, cancellationToken).ConfigureAwait(false))
         {
             var history = await _storage.LoadHistoryAsync(row.InstanceId, row.ExecutionId, row.HistoryCount, cancellationToken).ConfigureAwait(false);
-            var resolved = history.Select(e => e switch { TaskCompleted c => c.TaskId, TaskFailed f => f.TaskId, _ => -1 }).ToHashSet();
-            foreach (var scheduled in history.OfType<TaskScheduled>().Where(s => !resolved.Contains(s.TaskId) && !runningHere(row.InstanceId, row.ExecutionId, s.TaskId)))
+            foreach (var scheduled in Unanswered(history).Where(s => !runningHere(row.InstanceId, row.ExecutionId, s.TaskId)))
             {
                 Log.ActivityRecovered(_logger, scheduled.Name, scheduled.TaskId, row.InstanceId);
                 var item = new WorkItemMessage(row.InstanceId, row.ExecutionId, scheduled.TaskId, scheduled.Name, scheduled.Input) { HeldBySender = true };
