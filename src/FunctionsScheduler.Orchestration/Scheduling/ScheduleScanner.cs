@@ -118,7 +118,7 @@ public sealed partial class ScheduleScanner(
         {
             var fate = Decide(schedule, entry.DueUtc);
             var runs = schedule.RunsStarted + (fate.Fate == OccurrenceFate.Started ? 1 : 0);
-            var next = OccurrencePlanner.NextAfter(schedule.Definition, entry.DueUtc, new PlanningState(runs, schedule.Id));
+            var next = OccurrencePlanner.NextAfter(schedule.Definition, entry.DueUtc, schedule.Planning(runs));
             var pause = schedule.Pause is { } p && !p.Covers(entry.DueUtc) ? null : schedule.Pause;
             var claimed = await schedules.TryClaimAsync(schedule with { RunsStarted = runs, Pause = pause }, entry.DueUtc, next, cancellationToken).ConfigureAwait(false);
             if (claimed is null)
@@ -168,7 +168,7 @@ public sealed partial class ScheduleScanner(
         // (one for runOnce, maxRunAll for runAll), so the list is cut there to keep a long backlog linear.
         var missed = new List<DateTimeOffset> { occurrence };
         var limit = settings.Policy == MisfireBehavior.RunAll ? settings.MaxRunAll : 1;
-        var state = new PlanningState(schedule.RunsStarted, schedule.Id);
+        var state = schedule.Planning();
         for (var next = OccurrencePlanner.NextAfter(schedule.Definition, occurrence, state); next is { } n && n <= now && missed.Count <= limit; next = OccurrencePlanner.NextAfter(schedule.Definition, n, state))
         {
             missed.Add(n);
