@@ -40,6 +40,9 @@ public enum NotificationAction
     Answer,
     Snooze,
     Dismiss,
+
+    /// <summary>Start a run of the schedule in the context now (a due occurrence of a schedule that does not run on its own).</summary>
+    RunNow,
 }
 
 /// <summary>What the notification refers to: a data target, a run, a schedule, and the figures that prompted it.</summary>

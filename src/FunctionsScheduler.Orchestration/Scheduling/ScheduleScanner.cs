@@ -21,6 +21,7 @@ public sealed partial class ScheduleScanner(
     IDueIndex dueIndex,
     IOccurrenceLedger ledger,
     IOrchestrationClient orchestrations,
+    IRunConfirmations confirmations,
     TimeProvider timeProvider,
     IOptions<ScannerOptions> options,
     ScannerHeartbeat heartbeat,
@@ -148,8 +149,19 @@ public sealed partial class ScheduleScanner(
         return (EntryOutcome.Stale, null);
     }
 
-    /// <summary>What becomes of one occurrence: paused → skipped; late beyond the grace → the misfire policy; else started.</summary>
+    /// <summary>
+    /// What becomes of one occurrence: paused → skipped; late beyond the grace → the misfire policy; else started — or,
+    /// when the schedule has <c>autoExecute: false</c>, awaiting confirmation instead of started.
+    /// </summary>
     private (OccurrenceFate Fate, string Reason) Decide(StoredSchedule schedule, DateTimeOffset occurrence)
+    {
+        var fate = DecideRun(schedule, occurrence);
+        return fate.Fate == OccurrenceFate.Started && !schedule.Definition.AutoExecute
+            ? (OccurrenceFate.AwaitingConfirmation, "autoExecute is false: not run; the job's recipients were asked whether to run it now.")
+            : fate;
+    }
+
+    private (OccurrenceFate Fate, string Reason) DecideRun(StoredSchedule schedule, DateTimeOffset occurrence)
     {
         if (schedule.Pause is { } pause && pause.Covers(occurrence))
         {
@@ -210,6 +222,12 @@ public sealed partial class ScheduleScanner(
                 LogStarted(schedule.Tenant, schedule.Id, entry.DueUtc, runId);
             }
         }
+        else if (fate.Fate == OccurrenceFate.AwaitingConfirmation)
+        {
+            var asked = await confirmations.AskAsync(schedule, entry.DueUtc, cancellationToken).ConfigureAwait(false);
+            fate = (fate.Fate, $"autoExecute is false: not run; asked {string.Join(", ", asked)} whether to run it now.");
+            LogAwaitingConfirmation(schedule.Tenant, schedule.Id, entry.DueUtc);
+        }
 
         await ledger.RecordAsync(
             new OccurrenceRecord
@@ -241,6 +259,9 @@ public sealed partial class ScheduleScanner(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Started run {RunId} for {Tenant}/{ScheduleId} occurrence {Occurrence:O}")]
     private partial void LogStarted(string tenant, string scheduleId, DateTimeOffset occurrence, string runId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Occurrence {Occurrence:O} of {Tenant}/{ScheduleId} is due but autoExecute is false: asked for confirmation")]
+    private partial void LogAwaitingConfirmation(string tenant, string scheduleId, DateTimeOffset occurrence);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not process occurrence {Occurrence:O} of {Tenant}/{ScheduleId}; the next scan retries it")]
     private partial void LogEntryFailed(Exception exception, string tenant, string scheduleId, DateTimeOffset occurrence);
