@@ -50,6 +50,7 @@ public static class OrchestrationFunctions
         services.AddSingleton<IPhaseExecutor, CommandPhaseExecutor>();
         services.TryAddSingleton<IRunConfirmations, NotifyRunConfirmations>();
         services.AddSingleton<ScheduleScanner>();
+        services.TryAddSingleton<StaleTargetSweep>();
         services.AddTransient<RecordRunActivity>();
         services.AddTransient<RunPhaseActivity>();
         services.AddTransient<RequestInterventionActivity>();

@@ -20,7 +20,10 @@ internal static class RunFreshness
         var outcome = new RunOutcome(ended, run.Status == RunStatus.Succeeded, itemsFound, newItems, ended - (run.StartedUtc ?? ended));
         var recorded = await context.CallActivityAsync<FreshnessRecorded>(
             RecordFreshnessActivity.Name,
-            new FreshnessUpdate(request.Tenant, target, context.InstanceId, criteria.MaxDataAge, criteria.MinNewItemsExpected, outcome));
+            new FreshnessUpdate(request.Tenant, target, context.InstanceId, criteria.MaxDataAge, criteria.MinNewItemsExpected, outcome)
+            {
+                Audience = new FreshnessAudience((request.Job.Notify?.OnFreshness ?? true) ? (request.Job.Notify ?? JobNotifications.Default).Recipients : [], request.ScheduleId),
+            });
         if (recorded.TurnedStale)
         {
             await RunNotifications.FreshnessAsync(context, request, NotificationType.StaleData, "stale",

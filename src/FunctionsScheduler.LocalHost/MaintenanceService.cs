@@ -1,0 +1,42 @@
+using FunctionsScheduler.Orchestration.Freshness;
+using Microsoft.Extensions.Options;
+
+namespace FunctionsScheduler.LocalHost;
+
+/// <summary>
+/// The local host's periodic sweeps, every <see cref="LocalHostSettings.SweepInterval"/>: targets gone stale without a run.
+/// On Azure the same sweeps are timer functions.
+/// </summary>
+internal sealed partial class MaintenanceService(
+    StaleTargetSweep staleTargets,
+    IOptions<LocalHostSettings> settings,
+    TimeProvider time,
+    ILogger<MaintenanceService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await staleTargets.SweepAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogSweepFailed(ex, "stale targets");
+            }
+
+            try
+            {
+                await Task.Delay(settings.Value.SweepInterval, time, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Sweep of {Sweep} failed; retrying at the next interval")]
+    private partial void LogSweepFailed(Exception exception, string sweep);
+}
