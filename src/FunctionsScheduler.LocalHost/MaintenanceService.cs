@@ -1,14 +1,17 @@
 using FunctionsScheduler.Orchestration.Freshness;
+using FunctionsScheduler.Orchestration.Notifications;
 using Microsoft.Extensions.Options;
 
 namespace FunctionsScheduler.LocalHost;
 
 /// <summary>
-/// The local host's periodic sweeps, every <see cref="LocalHostSettings.SweepInterval"/>: targets gone stale without a run.
+/// The local host's periodic sweeps, every <see cref="LocalHostSettings.SweepInterval"/>: targets gone stale without a run,
+/// and notifications held for quiet hours or folded into digests.
 /// On Azure the same sweeps are timer functions.
 /// </summary>
 internal sealed partial class MaintenanceService(
     StaleTargetSweep staleTargets,
+    HeldNotificationSender heldNotifications,
     IOptions<LocalHostSettings> settings,
     TimeProvider time,
     ILogger<MaintenanceService> logger) : BackgroundService
@@ -24,6 +27,15 @@ internal sealed partial class MaintenanceService(
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 LogSweepFailed(ex, "stale targets");
+            }
+
+            try
+            {
+                await heldNotifications.SweepAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogSweepFailed(ex, "held notifications");
             }
 
             try

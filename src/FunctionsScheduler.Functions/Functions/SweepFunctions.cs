@@ -1,4 +1,5 @@
 using FunctionsScheduler.Orchestration.Freshness;
+using FunctionsScheduler.Orchestration.Notifications;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -10,4 +11,8 @@ public sealed class SweepFunctions
     [Function("SweepStaleTargets")]
     public Task<StaleSweepReport> SweepStaleTargets([TimerTrigger("%SWEEP_SCHEDULE%")] TimerInfo timer, FunctionContext context) =>
         context.InstanceServices.GetRequiredService<StaleTargetSweep>().SweepAsync(context.CancellationToken);
+
+    [Function("SendHeldNotifications")]
+    public Task<HeldSweepReport> SendHeldNotifications([TimerTrigger("%SWEEP_SCHEDULE%")] TimerInfo timer, FunctionContext context) =>
+        context.InstanceServices.GetRequiredService<HeldNotificationSender>().SweepAsync(context.CancellationToken);
 }
