@@ -1,17 +1,19 @@
 using FunctionsScheduler.Orchestration.Freshness;
 using FunctionsScheduler.Orchestration.Notifications;
+using FunctionsScheduler.Orchestration.Runs;
 using Microsoft.Extensions.Options;
 
 namespace FunctionsScheduler.LocalHost;
 
 /// <summary>
 /// The local host's periodic sweeps, every <see cref="LocalHostSettings.SweepInterval"/>: targets gone stale without a run,
-/// and notifications held for quiet hours or folded into digests.
+/// notifications held for quiet hours or folded into digests, and this process's firing-lag samples.
 /// On Azure the same sweeps are timer functions.
 /// </summary>
 internal sealed partial class MaintenanceService(
     StaleTargetSweep staleTargets,
     HeldNotificationSender heldNotifications,
+    FiringLagRecorder firingLag,
     IOptions<LocalHostSettings> settings,
     TimeProvider time,
     ILogger<MaintenanceService> logger) : BackgroundService
@@ -36,6 +38,15 @@ internal sealed partial class MaintenanceService(
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 LogSweepFailed(ex, "held notifications");
+            }
+
+            try
+            {
+                await firingLag.PersistAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogSweepFailed(ex, "firing lag");
             }
 
             try

@@ -51,6 +51,7 @@ public static class OrchestrationFunctions
         services.TryAddSingleton<IRunConfirmations, NotifyRunConfirmations>();
         services.AddSingleton<ScheduleScanner>();
         services.TryAddSingleton<StaleTargetSweep>();
+        services.TryAddSingleton<FiringLagRecorder>();
         services.AddTransient<RecordRunActivity>();
         services.AddTransient<RunPhaseActivity>();
         services.AddTransient<RequestInterventionActivity>();

@@ -14,7 +14,7 @@ namespace FunctionsScheduler.Orchestration.Runs;
 /// failure streak, an automatic pause once the streak reaches the schedule's threshold (default 5), and for an adaptive
 /// schedule the next check, planned from its recent runs and written with the due-index row in the same guarded update.
 /// </summary>
-public sealed partial class RecordRunActivity(IRunStore runs, IScheduleStore schedules, TimeProvider timeProvider, ILogger<RecordRunActivity> logger)
+public sealed partial class RecordRunActivity(IRunStore runs, IScheduleStore schedules, FiringLagRecorder firingLag, TimeProvider timeProvider, ILogger<RecordRunActivity> logger)
     : IActivity<RunRecord, RunRecorded>
 {
     public const int DefaultAutoPauseAfterFailures = 5;
@@ -27,6 +27,11 @@ public sealed partial class RecordRunActivity(IRunStore runs, IScheduleStore sch
     {
         ArgumentNullException.ThrowIfNull(input);
         await runs.UpsertAsync(input, cancellationToken).ConfigureAwait(false);
+        if (input is { Status: RunStatus.Running, OccurrenceUtc: { } occurrence, StartedUtc: { } started })
+        {
+            // The run's first record is written as its first phases start: the moment a firing's lag is measured to.
+            await firingLag.RecordAsync(input.RunId, occurrence, started, cancellationToken).ConfigureAwait(false);
+        }
         var pausedBecause = input.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled
             ? await RecordOutcomeOnScheduleAsync(input, cancellationToken).ConfigureAwait(false)
             : null;
