@@ -6,9 +6,9 @@ namespace FunctionsScheduler.Api.Tests.Schedules;
 
 public sealed class AdaptiveScheduleTests(LocalHostFixture host) : IClassFixture<LocalHostFixture>
 {
-    private static object AdaptiveDefinition(string min = "00:00:01", string max = "01:00:00", int newItems = 40) => new
+    private static object AdaptiveDefinition(string min = "00:00:01", string max = "01:00:00", int newItems = 40, string name = "adaptive orders") => new
     {
-        name = "adaptive orders",
+        name,
         timeZone = "Europe/London",
         adaptive = new { minInterval = min, maxInterval = max, activityThreshold = 5, dataVelocity = "medium" },
         job = new { type = "simulated", phases = new[] { new { name = "scrape", newItems } } },
@@ -73,6 +73,30 @@ public sealed class AdaptiveScheduleTests(LocalHostFixture host) : IClassFixture
         {
             await host.DeleteScheduleAsync(id);
         }
+    }
+
+    [Fact]
+    public async Task An_edit_that_keeps_the_trigger_keeps_the_plan_and_one_that_changes_it_plans_afresh()
+    {
+        var created = await CreateAsync(host, AdaptiveDefinition(min: "01:00:00", max: "4.00:00:00"));
+        var id = Id(created);
+        var plannedUtc = created.GetProperty("adaptive").GetProperty("plannedUtc").GetDateTimeOffset();
+
+        var (renamed, renamedBody) = await host.SendAsync(HttpMethod.Put, $"/api/schedules/{id}", AdaptiveDefinition(min: "01:00:00", max: "4.00:00:00", name: "renamed"), ifMatch: created.GetProperty("etag").GetString());
+        Assert.Equal(HttpStatusCode.OK, renamed.StatusCode);
+        Assert.Equal("renamed", renamedBody.GetProperty("name").GetString());
+        Assert.Equal(plannedUtc, renamedBody.GetProperty("adaptive").GetProperty("plannedUtc").GetDateTimeOffset());
+        Assert.Equal(created.GetProperty("nextRunUtc").GetDateTimeOffset(), renamedBody.GetProperty("nextRunUtc").GetDateTimeOffset());
+
+        var (narrowed, narrowedBody) = await host.SendAsync(HttpMethod.Put, $"/api/schedules/{id}", AdaptiveDefinition(min: "01:00:00", max: "04:00:00"), ifMatch: renamedBody.GetProperty("etag").GetString());
+        Assert.Equal(HttpStatusCode.OK, narrowed.StatusCode);
+        var plan = narrowedBody.GetProperty("adaptive");
+        Assert.Equal("02:00:00", plan.GetProperty("interval").GetString());
+        Assert.Equal(plan.GetProperty("nextUtc").GetDateTimeOffset(), narrowedBody.GetProperty("nextRunUtc").GetDateTimeOffset());
+
+        var (bad, badBody) = await host.SendAsync(HttpMethod.Put, $"/api/schedules/{id}", AdaptiveDefinition(min: "05:00:00", max: "04:00:00"), ifMatch: narrowedBody.GetProperty("etag").GetString());
+        AssertProblem(bad, badBody, HttpStatusCode.BadRequest, "adaptive.maxInterval");
+        await host.DeleteScheduleAsync(id);
     }
 
     [Fact]
