@@ -14,7 +14,7 @@ public sealed class ConfirmationTests(LocalHostFixture host) : IClassFixture<Loc
     {
         var recipient = AzuriteFixture.UniqueName("ana");
         // Far enough ahead that a slow first request on a loaded machine does not create it in the past (no occurrence at all).
-        var at = DateTimeOffset.UtcNow.AddSeconds(5);
+        var at = DateTimeOffset.UtcNow.AddSeconds(8);
         var created = await CreateAsync(host, new
         {
             name = "orders by hand",
