@@ -29,6 +29,9 @@ param tablePrefix string = ''
 @description('Six-field NCRONTAB (with seconds) of the scanner timer.')
 param scanSchedule string = '*/10 * * * * *'
 
+@description('Six-field NCRONTAB of the maintenance sweeps (stale targets, held notifications, firing-lag summary).')
+param sweepSchedule string = '0 * * * * *'
+
 @description('How far ahead the scanner claims occurrences (TimeSpan). Must exceed the scan period so nothing falls between scans.')
 param scanLookahead string = '00:01:00'
 
@@ -130,6 +133,7 @@ module functions 'app/functions.bicep' = {
     tablePrefix: tablePrefix
     scanSchedule: scanSchedule
     scanLookahead: scanLookahead
+    sweepSchedule: sweepSchedule
     webhookUrl: webhookUrl
     webhookSecret: webhookSecret
     additionalAppSettings: additionalAppSettings

@@ -52,6 +52,7 @@ param taskHubName string
 param tablePrefix string = ''
 param scanSchedule string
 param scanLookahead string
+param sweepSchedule string
 
 @description('Webhook for notifications; empty leaves the channel off.')
 param webhookUrl string = ''
@@ -160,6 +161,7 @@ var schedulerSettings = {
   TABLE_PREFIX: tablePrefix
   SCAN_SCHEDULE: scanSchedule
   SCAN_LOOKAHEAD: scanLookahead
+  SWEEP_SCHEDULE: sweepSchedule
 }
 
 resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {

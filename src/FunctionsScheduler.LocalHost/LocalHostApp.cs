@@ -73,6 +73,7 @@ public static class LocalHostApp
             OrchestrationFunctions.Register);
         services.AddSingleton(Options.Create(settings));
         services.AddHostedService<ScannerService>();
+        services.AddHostedService<MaintenanceService>();
         services.AddSingleton(new InProcessScanner(settings.ScanInterval, TimeProvider.System));
         services.AddSchedulerApi();
         builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
@@ -114,4 +115,7 @@ public sealed class LocalHostSettings
 
     /// <summary>How far ahead occurrences are claimed (must exceed <see cref="ScanInterval"/>).</summary>
     public TimeSpan Lookahead { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often the maintenance sweeps (stale targets, held notifications) run.</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
 }

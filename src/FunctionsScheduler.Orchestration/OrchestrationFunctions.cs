@@ -48,7 +48,10 @@ public static class OrchestrationFunctions
         services.AddOptions<CommandExecutorOptions>().BindConfiguration(CommandExecutorOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CommandExecutorOptions>, CommandExecutorOptionsValidator>());
         services.AddSingleton<IPhaseExecutor, CommandPhaseExecutor>();
+        services.TryAddSingleton<IRunConfirmations, NotifyRunConfirmations>();
         services.AddSingleton<ScheduleScanner>();
+        services.TryAddSingleton<StaleTargetSweep>();
+        services.TryAddSingleton<FiringLagRecorder>();
         services.AddTransient<RecordRunActivity>();
         services.AddTransient<RunPhaseActivity>();
         services.AddTransient<RequestInterventionActivity>();

@@ -2,6 +2,7 @@ using System.Globalization;
 using Azure.Data.Tables;
 using FunctionsScheduler.Api.Http;
 using FunctionsScheduler.Core.Interventions;
+using FunctionsScheduler.Orchestration.Runs;
 using FunctionsScheduler.Orchestration.Scheduling;
 using FunctionsScheduler.Storage;
 using FunctionsScheduler.Storage.Interventions;
@@ -20,7 +21,11 @@ public sealed record HealthResponse(
     ScannerHealth Scanner,
     BoundedCount? PendingInterventions,
     BoundedCount? OpenFailures,
-    IReadOnlyList<FailingSchedule> FailingSchedules);
+    IReadOnlyList<FailingSchedule> FailingSchedules)
+{
+    /// <summary>Occurrence → run start over the latest firings of every process (p50/p95/max); null when storage could not be read.</summary>
+    public FiringLagSummary? FiringLag { get; init; }
+}
 
 /// <summary>
 /// The last scan this process ran (the heartbeat is per process) and, when the host runs its scanner in-process, its
@@ -50,6 +55,7 @@ public sealed class HealthEndpoints(
     IInterventionStore interventions,
     StorageTables tables,
     ScannerHeartbeat heartbeat,
+    FiringLagRecorder firingLag,
     ITenantResolver tenants,
     IOptions<HealthOptions> options,
     TimeProvider timeProvider,
@@ -72,6 +78,7 @@ public sealed class HealthEndpoints(
         string? storageError = null;
         BoundedCount? pending = null;
         (BoundedCount Count, IReadOnlyList<FailingSchedule> Top)? failures = null;
+        FiringLagSummary? lag = null;
         using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
             timeout.CancelAfter(settings.StorageTimeout);
@@ -80,8 +87,10 @@ public sealed class HealthEndpoints(
                 await schedules.ListAsync(tenant, 1, null, timeout.Token).ConfigureAwait(false);
                 var pendingRead = CountPendingAsync(tenant, settings.MaxCounted, timeout.Token);
                 var failuresRead = ReadFailuresAsync(tenant, settings.MaxCounted, timeout.Token);
+                var lagRead = firingLag.SummarizeAsync(timeout.Token);
                 pending = await pendingRead.ConfigureAwait(false);
                 failures = await failuresRead.ConfigureAwait(false);
+                lag = await lagRead.ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
@@ -115,7 +124,10 @@ public sealed class HealthEndpoints(
             scanner,
             pending,
             failures?.Count,
-            failures?.Top ?? []);
+            failures?.Top ?? [])
+        {
+            FiringLag = lag,
+        };
         return Results.Json(body, ApiJson.Response, statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 

@@ -78,10 +78,13 @@ public sealed class OccurrenceEndpoints(IScheduleStore schedules, IOccurrenceLed
             r => new OccurrenceItem(r.OccurrenceUtc, ScheduleTimeZone.ToLocal(r.OccurrenceUtc, zone), r.Fate, r.Reason, r.RunId, OccurrenceSource.Ledger));
 
         // maxRuns is about runs counted now, not then; the windows alone decide which occurrences the definition removes.
+        // An adaptive schedule's occurrences exist only as they were planned after each run: the ledger holds all of them.
         var windowsOnly = schedule.Definition with { MaxRuns = null };
-        var planned = OccurrencePlanner.Preview(windowsOnly, fromUtc - TimeSpan.FromTicks(1), MaxItems + 1)
-            .TakeWhile(o => o.NominalUtc < toUtc)
-            .ToList();
+        var planned = windowsOnly.Adaptive is not null
+            ? []
+            : OccurrencePlanner.Preview(windowsOnly, fromUtc - TimeSpan.FromTicks(1), MaxItems + 1)
+                .TakeWhile(o => o.NominalUtc < toUtc)
+                .ToList();
         foreach (var o in planned.Where(o => !o.Runs && !byInstant.ContainsKey(o.NominalUtc)))
         {
             byInstant[o.NominalUtc] = new OccurrenceItem(o.NominalUtc, ScheduleTimeZone.ToLocal(o.NominalUtc, zone), OccurrenceFate.Skipped, o.SkippedBecause, null, OccurrenceSource.Definition);

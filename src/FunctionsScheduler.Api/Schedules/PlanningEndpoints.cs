@@ -1,5 +1,6 @@
 using System.Globalization;
 using FunctionsScheduler.Api.Http;
+using FunctionsScheduler.Core.Adaptive;
 using FunctionsScheduler.Core.Runs;
 using FunctionsScheduler.Core.Scheduling;
 using FunctionsScheduler.Core.Validation;
@@ -18,10 +19,18 @@ public sealed record DescribeCronResponse(string Description, IReadOnlyList<Plan
 public sealed record PlannedOccurrenceResponse(DateTimeOffset Utc, DateTimeOffset Local, string? Note);
 
 /// <summary>One occurrence in a preview: <see cref="NominalUtc"/> is its identity, <see cref="Utc"/> its start after jitter.</summary>
-public sealed record PreviewItem(DateTimeOffset NominalUtc, DateTimeOffset Utc, DateTimeOffset Local, bool Runs, string? Note, string? SkippedBecause, TimeSpan? Jitter);
+public sealed record PreviewItem(DateTimeOffset NominalUtc, DateTimeOffset Utc, DateTimeOffset Local, bool Runs, string? Note, string? SkippedBecause, TimeSpan? Jitter)
+{
+    /// <summary>Adaptive schedules: an occurrence after the planned next check, projected at the current interval (re-planned after each run).</summary>
+    public bool Projected { get; init; }
+}
 
 /// <summary>The next occurrences of a schedule, those that will not run included with the reason.</summary>
-public sealed record PreviewResponse(string? Description, string TimeZone, IReadOnlyList<PreviewItem> Items);
+public sealed record PreviewResponse(string? Description, string TimeZone, IReadOnlyList<PreviewItem> Items)
+{
+    /// <summary>For an adaptive schedule: the plan the items follow (for an unsaved definition, the first plan).</summary>
+    public AdaptivePlanResponse? Adaptive { get; init; }
+}
 
 /// <summary>Conflicts found among runs in [<see cref="FromUtc"/>, <see cref="ToUtc"/>).</summary>
 public sealed record ConflictsResponse(DateTimeOffset FromUtc, DateTimeOffset ToUtc, IReadOnlyList<ScheduleConflict> Conflicts);
@@ -56,10 +65,15 @@ public sealed class PlanningEndpoints(IScheduleStore schedules, ScheduleWrites w
             return Problems.NotFound("Schedule", id);
         }
 
-        var items = OccurrencePlanner.Preview(schedule.Definition, timeProvider.GetUtcNow(), count, new PlanningState(schedule.RunsStarted, schedule.Id))
+        var items = OccurrencePlanner.Preview(schedule.Definition, timeProvider.GetUtcNow(), count, schedule.Planning())
             .Select(o => Item(o, schedule))
             .ToList();
-        return Results.Json(new PreviewResponse(ScheduleResponse.DescribeTrigger(schedule.Definition), schedule.Definition.TimeZone, items), ApiJson.Response);
+        return Results.Json(
+            new PreviewResponse(ScheduleResponse.DescribeTrigger(schedule.Definition), schedule.Definition.TimeZone, items)
+            {
+                Adaptive = schedule.Adaptive is { } plan ? AdaptivePlanResponse.From(plan, schedule.NextRunUtc) : null,
+            },
+            ApiJson.Response);
     }
 
     /// <summary>POST /api/schedules/preview?count=N — a definition not saved yet (validated like a create); without an id there is no jitter to show.</summary>
@@ -83,10 +97,18 @@ public sealed class PlanningEndpoints(IScheduleStore schedules, ScheduleWrites w
             return Problems.Validation(errors);
         }
 
-        var items = OccurrencePlanner.Preview(definition, timeProvider.GetUtcNow(), count)
+        var now = timeProvider.GetUtcNow();
+        var first = definition.Adaptive is null ? null : AdaptiveSchedule.First(definition, now);
+        var state = first is null ? null : new PlanningState { Adaptive = new AdaptiveCadence(first.NextUtc, first.Interval) };
+        var items = OccurrencePlanner.Preview(definition, now, count, state)
             .Select(o => Item(o, null))
             .ToList();
-        return Results.Json(new PreviewResponse(ScheduleResponse.DescribeTrigger(definition), definition.TimeZone, items), ApiJson.Response);
+        return Results.Json(
+            new PreviewResponse(ScheduleResponse.DescribeTrigger(definition), definition.TimeZone, items)
+            {
+                Adaptive = first is null ? null : AdaptivePlanResponse.From(first, items.FirstOrDefault(i => i.Runs)?.NominalUtc),
+            },
+            ApiJson.Response);
     }
 
     /// <summary>
@@ -160,8 +182,8 @@ public sealed class PlanningEndpoints(IScheduleStore schedules, ScheduleWrites w
             _ => null,
         };
         return notRunning is null || !o.Runs
-            ? new PreviewItem(o.NominalUtc, o.Utc, o.Local, o.Runs, o.Note, o.SkippedBecause, o.Jitter)
-            : new PreviewItem(o.NominalUtc, o.NominalUtc, ScheduleTimeZone.ToLocal(o.NominalUtc, schedule!.Definition.TimeZone), false, o.Note, notRunning, null);
+            ? new PreviewItem(o.NominalUtc, o.Utc, o.Local, o.Runs, o.Note, o.SkippedBecause, o.Jitter) { Projected = o.Projected }
+            : new PreviewItem(o.NominalUtc, o.NominalUtc, ScheduleTimeZone.ToLocal(o.NominalUtc, schedule!.Definition.TimeZone), false, o.Note, notRunning, null) { Projected = o.Projected };
     }
 
     private static bool TryReadCount(HttpRequest request, out int count, out IResult? problem)

@@ -118,11 +118,13 @@ public sealed class ScheduleEndpoints(
         }
 
         var now = timeProvider.GetUtcNow();
-        var replaced = current with { Definition = definition, ETag = etag };
+        // A changed adaptive trigger (or time zone) starts a first plan; an unchanged one keeps what its runs taught it.
+        var keepsPlan = definition.Adaptive == current.Definition.Adaptive && definition.TimeZone == current.Definition.TimeZone;
+        var replaced = current with { Definition = definition, ETag = etag, Adaptive = keepsPlan ? current.Adaptive : null };
         StoredSchedule? stored;
         try
         {
-            stored = await schedules.UpdateAsync(replaced with { NextRunUtc = ScheduleWrites.PlanNext(replaced, now) }, cancellationToken).ConfigureAwait(false);
+            stored = await schedules.UpdateAsync(ScheduleWrites.Replan(replaced, now), cancellationToken).ConfigureAwait(false);
         }
         catch (ConcurrencyException)
         {

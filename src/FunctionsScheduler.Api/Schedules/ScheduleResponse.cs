@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using FunctionsScheduler.Core.Adaptive;
 using FunctionsScheduler.Core.Runs;
 using FunctionsScheduler.Core.Scheduling;
 using FunctionsScheduler.Storage.Scheduling;
@@ -34,6 +35,9 @@ public sealed record ScheduleResponse(
     [property: JsonPropertyName("etag")] string ETag,
     IReadOnlyList<ScheduleWarning>? Warnings = null)
 {
+    /// <summary>For an adaptive schedule: the current plan and why; null for other triggers.</summary>
+    public AdaptivePlanResponse? Adaptive { get; init; }
+
     public static ScheduleResponse From(StoredSchedule s, IReadOnlyList<ScheduleWarning>? warnings = null)
     {
         ArgumentNullException.ThrowIfNull(s);
@@ -59,7 +63,10 @@ public sealed record ScheduleResponse(
             s.CreatedUtc,
             s.UpdatedUtc,
             s.ETag,
-            warnings);
+            warnings)
+        {
+            Adaptive = s.Adaptive is { } plan ? AdaptivePlanResponse.From(plan, s.NextRunUtc) : null,
+        };
     }
 
     /// <summary>The cron trigger in words, or null when the definition has no cron trigger.</summary>
@@ -67,6 +74,19 @@ public sealed record ScheduleResponse(
     {
         ArgumentNullException.ThrowIfNull(definition);
         return definition.GetTriggerKind() == TriggerKind.Cron ? CronDescriber.Describe(definition.Cron!, definition.TimeZone) : null;
+    }
+}
+
+/// <summary>
+/// An adaptive schedule's plan: the next check (the occurrence due, which active hours or a projection after a claim may
+/// have moved past <see cref="PlannedUtc"/>), the interval, the gap it replaces, confidence (0..1) and the reasoning.
+/// </summary>
+public sealed record AdaptivePlanResponse(DateTimeOffset? NextUtc, DateTimeOffset PlannedUtc, TimeSpan Interval, TimeSpan? PreviousInterval, double Confidence, string Reasoning)
+{
+    public static AdaptivePlanResponse From(AdaptivePlan plan, DateTimeOffset? nextRunUtc)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return new(nextRunUtc, plan.NextUtc, plan.Interval, plan.PreviousInterval, plan.Confidence, plan.Reasoning);
     }
 }
 

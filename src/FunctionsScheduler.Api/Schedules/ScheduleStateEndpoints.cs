@@ -205,8 +205,7 @@ public sealed partial class ScheduleStateEndpoints(
         return result;
     }
 
-    private static StoredSchedule Replan(StoredSchedule schedule, DateTimeOffset now) =>
-        schedule with { NextRunUtc = ScheduleWrites.PlanNext(schedule, now) };
+    private static StoredSchedule Replan(StoredSchedule schedule, DateTimeOffset now) => ScheduleWrites.Replan(schedule, now);
 
     private static IResult Answer(string id, ChangeResult result) => result switch
     {

@@ -1,3 +1,4 @@
+using FunctionsScheduler.Core.Adaptive;
 using FunctionsScheduler.Core.Scheduling;
 using FunctionsScheduler.Storage.Scheduling;
 
@@ -23,20 +24,29 @@ public sealed class ScheduleWrites(IScheduleStore schedules, TimeProvider timePr
 
     private const int ListPageSize = 500;
 
-    /// <summary>The next occurrence that runs after <paramref name="now"/>, or null for a disabled schedule (no due row).</summary>
-    public static DateTimeOffset? PlanNext(StoredSchedule schedule, DateTimeOffset now)
+    /// <summary>
+    /// The schedule with its next occurrence that runs after <paramref name="now"/> (null for a disabled schedule: no due
+    /// row). An adaptive schedule keeps its stored plan while that fits the trigger's bounds (a plan in the past then
+    /// continues at its interval from now), else it gets a first plan; a schedule of another trigger has none.
+    /// </summary>
+    public static StoredSchedule Replan(StoredSchedule schedule, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(schedule);
-        return schedule.Definition.Enabled
-            ? OccurrencePlanner.NextAfter(schedule.Definition, now, new PlanningState(schedule.RunsStarted, schedule.Id))
-            : null;
+        var adaptive = schedule.Definition.Adaptive is null ? null
+            : schedule.Adaptive is { } kept && AdaptiveSchedule.Fits(schedule.Definition, kept) ? kept
+            : AdaptiveSchedule.First(schedule.Definition, now);
+        // A new plan starts from its own next check, not from the occurrence the old one had due.
+        var planned = schedule with { Adaptive = adaptive, NextRunUtc = adaptive == schedule.Adaptive ? schedule.NextRunUtc : null };
+        return planned with
+        {
+            NextRunUtc = planned.Definition.Enabled ? OccurrencePlanner.NextAfter(planned.Definition, now, planned.Planning()) : null,
+        };
     }
 
     /// <summary>A new schedule of <paramref name="definition"/>: no runs, no pause, the first run planned from <paramref name="now"/>.</summary>
     public static StoredSchedule NewSchedule(string tenant, string id, ScheduleDefinition definition, DateTimeOffset now)
     {
-        var schedule = new StoredSchedule { Tenant = tenant, Id = id, Definition = definition, CreatedUtc = now, UpdatedUtc = now };
-        return schedule with { NextRunUtc = PlanNext(schedule, now) };
+        return Replan(new StoredSchedule { Tenant = tenant, Id = id, Definition = definition, CreatedUtc = now, UpdatedUtc = now }, now);
     }
 
     /// <summary>

@@ -40,6 +40,9 @@ public enum NotificationAction
     Answer,
     Snooze,
     Dismiss,
+
+    /// <summary>Start a run of the schedule in the context now (a due occurrence of a schedule that does not run on its own).</summary>
+    RunNow,
 }
 
 /// <summary>What the notification refers to: a data target, a run, a schedule, and the figures that prompted it.</summary>
@@ -102,6 +105,16 @@ public sealed record Notification
     /// <summary>Every push attempt on every channel, oldest first.</summary>
     public IReadOnlyList<DeliveryAttempt> DeliveryAttempts { get; init; } = [];
 
+    /// <summary>
+    /// When a held notification was pushed after quiet hours, or a folded one went out in a digest; null while it waits
+    /// (and for notifications that never waited).
+    /// </summary>
+    public DateTimeOffset? ReleasedUtc { get; init; }
+
+    /// <summary>Held for quiet hours or folded into a digest, and not released yet: what the held-notification sweep looks for.</summary>
+    public bool AwaitsRelease =>
+        ReleasedUtc is null && Delivery?.Decision is DeliveryDecision.HoldUntilQuietHoursEnd or DeliveryDecision.FoldIntoDigest;
+
     /// <summary>Records compare by value, lists included, so a stored and a re-read notification are equal.</summary>
     public bool Equals(Notification? other) =>
         other is not null
@@ -109,7 +122,7 @@ public sealed record Notification
         && Priority == other.Priority && Title == other.Title && Message == other.Message && Context == other.Context
         && Actions.SequenceEqual(other.Actions) && Status == other.Status && CreatedUtc == other.CreatedUtc
         && SnoozedUntilUtc == other.SnoozedUntilUtc && ReadUtc == other.ReadUtc && IdempotencyKey == other.IdempotencyKey
-        && Equals(Delivery, other.Delivery) && DeliveryAttempts.SequenceEqual(other.DeliveryAttempts);
+        && Equals(Delivery, other.Delivery) && DeliveryAttempts.SequenceEqual(other.DeliveryAttempts) && ReleasedUtc == other.ReleasedUtc;
 
     public override int GetHashCode() => HashCode.Combine(Tenant, Recipient, Id, IdempotencyKey);
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using FunctionsScheduler.Core.Adaptive;
 using NodaTime;
 using NodaTime.TimeZones;
 
@@ -14,6 +15,9 @@ namespace FunctionsScheduler.Core.Scheduling;
 /// Occurrences are identified by their nominal instant; jitter only delays the start (<see cref="Preview"/>,
 /// <see cref="ScheduleJitter"/>), and the ledger and instance ids use the nominal instant.
 /// Active hours are checked before blackouts, so an occurrence outside active hours reports that even on a blackout day.
+/// An adaptive trigger yields its planned next check (<see cref="PlanningState.Adaptive"/>, else a first plan made from
+/// the instant asked about), then each occurrence that runs plus the current interval; a check outside the windows moves
+/// to the start of the next active window or the end of the blackout, so active hours and blackouts win over maxInterval.
 /// The cron occurrences of a schedule are the union of the instants its matching wall-clock times map to:
 /// <list type="bullet">
 /// <item>a wall-clock time that exists once maps to that instant;</item>
@@ -60,7 +64,7 @@ public static class OccurrencePlanner
     /// </summary>
     /// <exception cref="ArgumentException">The trigger or the time zone is invalid; validate with <c>ScheduleValidator</c> first.</exception>
     public static DateTimeOffset? NextAfter(ScheduleDefinition schedule, DateTimeOffset afterExclusive, PlanningState? state) =>
-        Evaluate(Plan.For(schedule), Instant.FromDateTimeOffset(afterExclusive), state, fastForward: true)
+        Evaluate(Plan.For(schedule, state, afterExclusive), Instant.FromDateTimeOffset(afterExclusive), state, fastForward: true)
             .FirstOrDefault(o => o.SkippedBecause is null)?.Instant.ToDateTimeOffset();
 
     /// <summary>The next <paramref name="count"/> occurrences that run after <paramref name="afterExclusive"/> (nominal instants), fewer if the search horizon ends first.</summary>
@@ -73,7 +77,7 @@ public static class OccurrencePlanner
     public static IReadOnlyList<PlannedOccurrence> Upcoming(ScheduleDefinition schedule, DateTimeOffset afterExclusive, int count, PlanningState? state)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        var plan = Plan.For(schedule);
+        var plan = Plan.For(schedule, state, afterExclusive);
         return Evaluate(plan, Instant.FromDateTimeOffset(afterExclusive), state, fastForward: true)
             .Where(o => o.SkippedBecause is null)
             .Take(count)
@@ -89,7 +93,7 @@ public static class OccurrencePlanner
     public static IReadOnlyList<PreviewOccurrence> Preview(ScheduleDefinition schedule, DateTimeOffset afterExclusive, int count, PlanningState? state = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        var plan = Plan.For(schedule);
+        var plan = Plan.For(schedule, state, afterExclusive);
         var jitter = schedule.Jitter is { } max && max > TimeSpan.Zero && state?.ScheduleId is { } id ? (Id: id, Max: max) : ((string Id, TimeSpan Max)?)null;
         return Evaluate(plan, Instant.FromDateTimeOffset(afterExclusive), state, fastForward: false)
             .Take(count)
@@ -98,7 +102,10 @@ public static class OccurrencePlanner
                 var nominal = o.Instant.ToDateTimeOffset();
                 TimeSpan? delay = o.SkippedBecause is null && jitter is { } j ? ScheduleJitter.For(j.Id, nominal, j.Max) : null;
                 var start = nominal + (delay ?? TimeSpan.Zero);
-                return new PreviewOccurrence(nominal, start, ScheduleTimeZone.ToLocal(start, schedule.TimeZone), o.SkippedBecause is null, o.Note, o.SkippedBecause, delay);
+                return new PreviewOccurrence(nominal, start, ScheduleTimeZone.ToLocal(start, schedule.TimeZone), o.SkippedBecause is null, o.Note, o.SkippedBecause, delay)
+                {
+                    Projected = o.Projected,
+                };
             })
             .ToList();
     }
@@ -111,7 +118,7 @@ public static class OccurrencePlanner
     /// <exception cref="ArgumentException">The trigger or the time zone is invalid; validate with <c>ScheduleValidator</c> first.</exception>
     public static string? Explain(ScheduleDefinition schedule, DateTimeOffset occurrenceUtc, PlanningState? state = null)
     {
-        var plan = Plan.For(schedule);
+        var plan = Plan.For(schedule, state, occurrenceUtc);
         var instant = Instant.FromDateTimeOffset(occurrenceUtc);
         if (plan.StartAt is { } start && instant < start)
         {
@@ -137,9 +144,12 @@ public static class OccurrencePlanner
         var after = plan.StartAt is { } start && start - Duration.Epsilon > afterExclusive ? start - Duration.Epsilon : afterExclusive;
         Instant? limit = null;
         var runs = state?.RunsSoFar ?? 0;
+        var ranBefore = false;
+        Instant? movedTo = null;
         for (var examined = 0; examined < MaxCandidatesExamined; examined++)
         {
-            if ((plan.MaxRuns is { } max && runs >= max) || NextCandidate(plan, after) is not { } candidate
+            var candidate = movedTo is { } moved ? new Candidate(moved, null, null) : NextCandidate(plan, after);
+            if ((plan.MaxRuns is { } max && runs >= max) || candidate is null
                 || candidate.Instant > limit || (plan.EndAt is { } end && candidate.Instant > end))
             {
                 yield break;
@@ -149,12 +159,15 @@ public static class OccurrencePlanner
             limit ??= candidate.Instant + SearchSpan;
 
             var (reason, resumeAt) = candidate.Skip is { } gap ? (gap, null) : Windows(plan, candidate.Instant);
-            yield return new Evaluated(candidate.Instant, candidate.Note, reason);
+            yield return new Evaluated(candidate.Instant, candidate.Note, reason, plan.Trigger == TriggerKind.Adaptive && ranBefore);
             if (reason is null)
             {
                 runs++;
+                ranBefore = true;
             }
 
+            // An adaptive check is not on a grid: one the windows exclude moves to where they next allow it.
+            movedTo = plan.Trigger == TriggerKind.Adaptive && resumeAt is { } r && r > candidate.Instant ? r : null;
             after = fastForward && resumeAt is { } resume && resume - JumpMargin > candidate.Instant ? resume - JumpMargin : candidate.Instant;
         }
     }
@@ -175,6 +188,10 @@ public static class OccurrencePlanner
 
                 var k = ((after - plan.Anchor).BclCompatibleTicks / period) + 1;
                 return new Candidate(plan.Anchor + Duration.FromTicks(k * period), null, null);
+
+            case TriggerKind.Adaptive:
+                // The planned check, then each later one an interval after the one before (projections until re-planned).
+                return new Candidate(after < plan.Anchor ? plan.Anchor : after + plan.Interval, null, null);
 
             default:
                 return FindCron(plan, after);
@@ -300,7 +317,7 @@ public static class OccurrencePlanner
         public int Rank => Skip is not null ? 2 : Note is not null ? 1 : 0;
     }
 
-    private sealed record Evaluated(Instant Instant, string? Note, string? SkippedBecause);
+    private sealed record Evaluated(Instant Instant, string? Note, string? SkippedBecause, bool Projected = false);
 
     private sealed record Plan(
         TriggerKind Trigger,
@@ -316,23 +333,27 @@ public static class OccurrencePlanner
         IReadOnlyList<ActiveWindow> Active,
         IReadOnlyList<BlackoutRule> Blackouts)
     {
-        public static Plan For(ScheduleDefinition schedule)
+        public static Plan For(ScheduleDefinition schedule, PlanningState? state, DateTimeOffset asked)
         {
             ArgumentNullException.ThrowIfNull(schedule);
             var zone = ScheduleTimeZone.Resolve(schedule.TimeZone);
             var trigger = schedule.GetTriggerKind()
-                ?? throw new ArgumentException("A schedule declares exactly one trigger: cron, interval or at.", nameof(schedule));
+                ?? throw new ArgumentException("A schedule declares exactly one trigger: cron, interval, at or adaptive.", nameof(schedule));
             if (trigger == TriggerKind.Interval && schedule.Interval <= TimeSpan.Zero)
             {
                 throw new ArgumentException("An interval must be longer than zero.", nameof(schedule));
             }
 
             var startAt = schedule.StartAt is { } s ? Instant.FromDateTimeOffset(s) : (Instant?)null;
+            var cadence = trigger == TriggerKind.Adaptive
+                ? state?.Adaptive ?? (AdaptiveSchedule.First(schedule, asked) is var first ? new AdaptiveCadence(first.NextUtc, first.Interval) : null)
+                : null;
             return new Plan(
                 trigger,
                 trigger == TriggerKind.Cron ? CronSchedule.Parse(schedule.Cron) : null,
-                Duration.FromTimeSpan(schedule.Interval ?? TimeSpan.Zero),
-                schedule.Anchor is { } anchor ? Instant.FromDateTimeOffset(anchor) : startAt ?? NodaConstants.UnixEpoch,
+                Duration.FromTimeSpan(cadence?.Interval ?? schedule.Interval ?? TimeSpan.Zero),
+                cadence is not null ? Instant.FromDateTimeOffset(cadence.NextUtc)
+                    : schedule.Anchor is { } anchor ? Instant.FromDateTimeOffset(anchor) : startAt ?? NodaConstants.UnixEpoch,
                 schedule.At is { } at ? Instant.FromDateTimeOffset(at) : default,
                 zone,
                 schedule.Dst ?? DstPolicy.Default,

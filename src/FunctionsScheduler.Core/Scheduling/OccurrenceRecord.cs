@@ -27,4 +27,7 @@ public enum OccurrenceFate
     Skipped,
     Coalesced,
     FailedToStart,
+
+    /// <summary>Due, but the schedule has <c>autoExecute: false</c>: people were asked to run it instead.</summary>
+    AwaitingConfirmation,
 }

@@ -4,7 +4,17 @@ namespace FunctionsScheduler.Core.Scheduling;
 /// What the planner needs to know beyond the definition: the runs a schedule has made so far (for <c>maxRuns</c>) and its
 /// id (for jitter, which is derived from it).
 /// </summary>
-public sealed record PlanningState(int RunsSoFar = 0, string? ScheduleId = null);
+public sealed record PlanningState(int RunsSoFar = 0, string? ScheduleId = null)
+{
+    /// <summary>
+    /// For an adaptive schedule: the stored plan's next check and interval. Without it the planner makes a first plan from
+    /// the instant it is asked about (<c>AdaptiveSchedule.First</c>).
+    /// </summary>
+    public AdaptiveCadence? Adaptive { get; init; }
+}
+
+/// <summary>An adaptive schedule's planned next check, and the interval later occurrences are projected at.</summary>
+public sealed record AdaptiveCadence(DateTimeOffset NextUtc, TimeSpan Interval);
 
 /// <summary>
 /// One occurrence in a preview and its fate. <see cref="NominalUtc"/> is the occurrence's identity (ledger row, instance
@@ -17,4 +27,11 @@ public sealed record PreviewOccurrence(
     bool Runs,
     string? Note,
     string? SkippedBecause,
-    TimeSpan? Jitter);
+    TimeSpan? Jitter)
+{
+    /// <summary>
+    /// For an adaptive schedule, true on every occurrence after the planned next check: the planner re-plans after each
+    /// run, so these only project the current interval forward.
+    /// </summary>
+    public bool Projected { get; init; }
+}

@@ -1,11 +1,12 @@
+using FunctionsScheduler.Core.Adaptive;
 using FunctionsScheduler.Core.Runs;
 
 namespace FunctionsScheduler.Core.Scheduling;
 
 /// <summary>What a user says about a schedule: when it runs (one trigger in an IANA time zone, within windows and policies) and what it runs (a job).</summary>
 /// <remarks>
-/// Exactly one trigger is given: <see cref="Cron"/>, <see cref="Interval"/> (with optional <see cref="Anchor"/>) or
-/// <see cref="At"/>. Every other property is optional, so a definition of just <c>name</c>, <c>cron</c>, <c>timeZone</c>
+/// Exactly one trigger is given: <see cref="Cron"/>, <see cref="Interval"/> (with optional <see cref="Anchor"/>),
+/// <see cref="At"/> or <see cref="Adaptive"/>. Every other property is optional, so a definition of just <c>name</c>, <c>cron</c>, <c>timeZone</c>
 /// and <c>job</c> stays valid.
 /// </remarks>
 public sealed record ScheduleDefinition
@@ -42,6 +43,12 @@ public sealed record ScheduleDefinition
     /// <summary>One-off trigger: the single instant the schedule runs.</summary>
     public DateTimeOffset? At { get; init; }
 
+    /// <summary>Adaptive trigger: the gap to the next check is chosen after each run from the recent runs, within its bounds.</summary>
+    public AdaptiveTrigger? Adaptive { get; init; }
+
+    /// <summary>When false a due occurrence does not run: the job's recipients are asked "due — run now?" instead (seed 000).</summary>
+    public bool AutoExecute { get; init; } = true;
+
     /// <summary>No occurrence before this instant (inclusive bound).</summary>
     public DateTimeOffset? StartAt { get; init; }
 
@@ -70,13 +77,13 @@ public sealed record ScheduleDefinition
     public TriggerKind? GetTriggerKind()
     {
         var hasCron = !string.IsNullOrWhiteSpace(Cron);
-        var count = (hasCron ? 1 : 0) + (Interval is null ? 0 : 1) + (At is null ? 0 : 1);
+        var count = (hasCron ? 1 : 0) + (Interval is null ? 0 : 1) + (At is null ? 0 : 1) + (Adaptive is null ? 0 : 1);
         if (count != 1)
         {
             return null;
         }
 
-        return hasCron ? TriggerKind.Cron : Interval is not null ? TriggerKind.Interval : TriggerKind.Once;
+        return hasCron ? TriggerKind.Cron : Interval is not null ? TriggerKind.Interval : At is not null ? TriggerKind.Once : TriggerKind.Adaptive;
     }
 }
 
@@ -86,6 +93,7 @@ public enum TriggerKind
     Cron,
     Interval,
     Once,
+    Adaptive,
 }
 
 /// <summary>The declared DST behaviour of a schedule; defaults are the least surprising for recurring jobs.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using FunctionsScheduler.Core.Adaptive;
 using FunctionsScheduler.Core.Interventions;
 using FunctionsScheduler.Core.Runs;
 using FunctionsScheduler.Core.Scheduling;
@@ -90,13 +91,22 @@ public static class ScheduleValidator
             given.Add("at");
         }
 
+        if (definition.Adaptive is not null)
+        {
+            given.Add("adaptive");
+        }
+
         if (given.Count > 1)
         {
-            errors.Add(new("cron", $"Give exactly one trigger: cron, interval or at; this definition has {string.Join(" and ", given)}."));
+            errors.Add(new("cron", $"Give exactly one trigger: cron, interval, at or adaptive; this definition has {string.Join(" and ", given)}."));
             return;
         }
 
-        if (definition.Interval is { } interval)
+        if (definition.Adaptive is { } adaptive)
+        {
+            ValidateAdaptive(errors, adaptive);
+        }
+        else if (definition.Interval is { } interval)
         {
             if (interval < MinInterval)
             {
@@ -105,7 +115,7 @@ public static class ScheduleValidator
         }
         else if (definition.At is null && !CronSchedule.TryParse(definition.Cron, out _, out var cronError))
         {
-            errors.Add(new("cron", definition.Cron is null ? "A trigger is required: cron (e.g. \"30 2 * * *\"), interval (e.g. \"00:15:00\") or at (an instant)." : cronError));
+            errors.Add(new("cron", definition.Cron is null ? "A trigger is required: cron (e.g. \"30 2 * * *\"), interval (e.g. \"00:15:00\"), at (an instant) or adaptive (minInterval and maxInterval)." : cronError));
         }
 
         if (definition.Anchor is not null && definition.Interval is null)
@@ -116,6 +126,36 @@ public static class ScheduleValidator
         if (definition.At is { } at && definition.EndAt is { } endAt && at > endAt)
         {
             errors.Add(new("at", Invariant($"at ({at:O}) is after endAt ({endAt:O}), so the schedule would never run.")));
+        }
+    }
+
+    private static void ValidateAdaptive(List<ValidationError> errors, AdaptiveTrigger adaptive)
+    {
+        foreach (var (field, value) in new[] { ("adaptive.minInterval", adaptive.MinInterval), ("adaptive.maxInterval", adaptive.MaxInterval) })
+        {
+            if (value is null)
+            {
+                errors.Add(new(field, "An adaptive trigger needs minInterval and maxInterval (e.g. \"1.00:00:00\" and \"30.00:00:00\")."));
+            }
+            else if (value < MinInterval)
+            {
+                errors.Add(new(field, Invariant($"{field[9..]} is at least {MinInterval}; got {value}.")));
+            }
+        }
+
+        if (adaptive is { MinInterval: { } min, MaxInterval: { } max } && min >= MinInterval && max < min)
+        {
+            errors.Add(new("adaptive.maxInterval", Invariant($"maxInterval ({max}) is shorter than minInterval ({min}).")));
+        }
+
+        if (adaptive.ActivityThreshold < 1)
+        {
+            errors.Add(new("adaptive.activityThreshold", Invariant($"activityThreshold is a number of new items per run, at least 1; got {adaptive.ActivityThreshold}.")));
+        }
+
+        if (!Enum.IsDefined(adaptive.DataVelocity))
+        {
+            errors.Add(new("adaptive.dataVelocity", $"dataVelocity must be one of {string.Join(", ", Enum.GetNames<DataVelocity>())}."));
         }
     }
 
@@ -294,6 +334,10 @@ public static class ScheduleValidator
         else if (definition.Jitter is { } j && definition.Interval is { } interval && j >= interval)
         {
             errors.Add(new("jitter", Invariant($"jitter ({j}) must be shorter than the interval ({interval}), or runs would swap order.")));
+        }
+        else if (definition.Jitter is { } aj && definition.Adaptive?.MinInterval is { } min && aj >= min)
+        {
+            errors.Add(new("jitter", Invariant($"jitter ({aj}) must be shorter than adaptive.minInterval ({min}), or runs would swap order.")));
         }
 
         if (definition.Misfire is { } misfire)

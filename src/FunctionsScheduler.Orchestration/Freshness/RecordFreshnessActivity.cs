@@ -12,7 +12,14 @@ namespace FunctionsScheduler.Orchestration.Freshness;
 /// Input of <see cref="RecordFreshnessActivity"/>: one finished run of a job with a target. The policy comes from the job
 /// with every call, so editing it takes effect at the next run.
 /// </summary>
-public sealed record FreshnessUpdate(string Tenant, string Target, string RunId, TimeSpan MaxDataAge, int MinNewItemsExpected, RunOutcome Outcome);
+public sealed record FreshnessUpdate(string Tenant, string Target, string RunId, TimeSpan MaxDataAge, int MinNewItemsExpected, RunOutcome Outcome)
+{
+    /// <summary>Who hears that the target went stale between runs (the stale sweep reads it from the row); null means <c>default</c>.</summary>
+    public FreshnessAudience? Audience { get; init; }
+}
+
+/// <summary>The recipients of a target's freshness news, and the schedule that refreshes it (for the run-now action).</summary>
+public sealed record FreshnessAudience(IReadOnlyList<string> Recipients, string ScheduleId);
 
 /// <summary>
 /// Output of <see cref="RecordFreshnessActivity"/>: the target's new report, whether this run turned it stale (it was
@@ -43,6 +50,9 @@ public sealed partial class RecordFreshnessActivity(StorageTables tables, TimePr
     public const int HistoryLimit = 50;
 
     public const string HistoryColumn = "RecentOutcomes";
+
+    /// <summary>The <see cref="FreshnessAudience"/> of the last recorded run, as JSON.</summary>
+    public const string AudienceColumn = "Audience";
 
     private const string LastRecordedColumn = "LastRecorded";
     private const int MaxWriteAttempts = 5;
@@ -89,6 +99,7 @@ public sealed partial class RecordFreshnessActivity(StorageTables tables, TimePr
                 ["UpdatedUtc"] = now.ToUniversalTime(),
                 [HistoryColumn] = JsonSerializer.Serialize(history, StorageJson.Options),
                 [LastRecordedColumn] = JsonSerializer.Serialize(new LastRecordedRun(input.RunId, recorded), StorageJson.Options),
+                [AudienceColumn] = input.Audience is null ? null : JsonSerializer.Serialize(input.Audience, StorageJson.Options),
             };
             if (evaluated.LastSuccessUtc is { } lastSuccess)
             {

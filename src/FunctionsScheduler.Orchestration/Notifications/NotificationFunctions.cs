@@ -26,6 +26,7 @@ public static class NotificationFunctions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddTransient<NotifyActivity>();
+        services.TryAddSingleton<HeldNotificationSender>();
         return services;
     }
 

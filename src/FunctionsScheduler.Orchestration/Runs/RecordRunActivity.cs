@@ -1,3 +1,5 @@
+using FunctionsScheduler.Core.Adaptive;
+using FunctionsScheduler.Core.Freshness;
 using FunctionsScheduler.Core.Runs;
 using FunctionsScheduler.Core.Scheduling;
 using FunctionsScheduler.Durable;
@@ -9,18 +11,27 @@ namespace FunctionsScheduler.Orchestration.Runs;
 
 /// <summary>
 /// Writes the run row (idempotent upsert). When the run has ended it also updates the schedule: last run, the
-/// failure streak, and an automatic pause once the streak reaches the schedule's threshold (default 5).
+/// failure streak, an automatic pause once the streak reaches the schedule's threshold (default 5), and for an adaptive
+/// schedule the next check, planned from its recent runs and written with the due-index row in the same guarded update.
 /// </summary>
-public sealed partial class RecordRunActivity(IRunStore runs, IScheduleStore schedules, TimeProvider timeProvider, ILogger<RecordRunActivity> logger)
+public sealed partial class RecordRunActivity(IRunStore runs, IScheduleStore schedules, FiringLagRecorder firingLag, TimeProvider timeProvider, ILogger<RecordRunActivity> logger)
     : IActivity<RunRecord, RunRecorded>
 {
     public const int DefaultAutoPauseAfterFailures = 5;
     private const int MaxConflictRetries = 5;
 
+    /// <summary>How many of a schedule's latest runs the adaptive planner learns from.</summary>
+    public const int AdaptiveHistoryRuns = 50;
+
     public async Task<RunRecorded> RunAsync(RunRecord input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
         await runs.UpsertAsync(input, cancellationToken).ConfigureAwait(false);
+        if (input is { Status: RunStatus.Running, OccurrenceUtc: { } occurrence, StartedUtc: { } started })
+        {
+            // The run's first record is written as its first phases start: the moment a firing's lag is measured to.
+            await firingLag.RecordAsync(input.RunId, occurrence, started, cancellationToken).ConfigureAwait(false);
+        }
         var pausedBecause = input.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled
             ? await RecordOutcomeOnScheduleAsync(input, cancellationToken).ConfigureAwait(false)
             : null;
@@ -30,6 +41,7 @@ public sealed partial class RecordRunActivity(IRunStore runs, IScheduleStore sch
     /// <summary>Applies the outcome to the schedule; returns the pause reason when this outcome paused it.</summary>
     private async Task<string?> RecordOutcomeOnScheduleAsync(RunRecord run, CancellationToken cancellationToken)
     {
+        IReadOnlyList<RunOutcome>? history = null;
         for (var attempt = 1; ; attempt++)
         {
             var schedule = await schedules.GetAsync(run.Tenant, run.ScheduleId, cancellationToken).ConfigureAwait(false);
@@ -57,17 +69,31 @@ public sealed partial class RecordRunActivity(IRunStore runs, IScheduleStore sch
                 pause = new SchedulePause($"Paused after {failures} consecutive failed runs (last: {run.Error}).", "scheduler", timeProvider.GetUtcNow(), null);
             }
 
+            var updated = schedule with
+            {
+                ConsecutiveFailures = failures,
+                LastRun = new LastRunSummary(run.RunId, run.Status, run.EndedUtc, run.Error, AverageDuration(schedule.LastRun?.AverageDuration, run)),
+                Pause = pause,
+                ActiveRuns = schedule.ActiveRuns.Where(r => r != run.RunId).ToArray(),
+            };
+
+            // A later occurrence claimed meanwhile has its own run, which plans when it ends; this one must not move it.
+            if (updated.Definition is { Adaptive: not null, Enabled: true } && (run.OccurrenceUtc is null || run.OccurrenceUtc == schedule.LastClaimedUtc))
+            {
+                history ??= await HistoryAsync(run, cancellationToken).ConfigureAwait(false);
+                var now = timeProvider.GetUtcNow();
+                var plan = AdaptiveSchedule.AfterRun(updated.Definition, history, now);
+                var planned = updated with { Adaptive = plan, NextRunUtc = null };
+                updated = planned with { NextRunUtc = OccurrencePlanner.NextAfter(planned.Definition, now, planned.Planning()) };
+                LogReplanned(run.Tenant, run.ScheduleId, run.RunId, updated.NextRunUtc, plan.Interval, plan.Reasoning);
+            }
+
             try
             {
-                await schedules.UpdateRuntimeAsync(
-                    schedule with
-                    {
-                        ConsecutiveFailures = failures,
-                        LastRun = new LastRunSummary(run.RunId, run.Status, run.EndedUtc, run.Error, AverageDuration(schedule.LastRun?.AverageDuration, run)),
-                        Pause = pause,
-                        ActiveRuns = schedule.ActiveRuns.Where(r => r != run.RunId).ToArray(),
-                    },
-                    cancellationToken).ConfigureAwait(false);
+                // A re-planned schedule moves its due row (UpdateAsync); otherwise only runtime state changes: one write, no re-read.
+                _ = updated.NextRunUtc == schedule.NextRunUtc
+                    ? await schedules.UpdateRuntimeAsync(updated, cancellationToken).ConfigureAwait(false)
+                    : await schedules.UpdateAsync(updated, cancellationToken).ConfigureAwait(false);
                 if (pause is not null && schedule.Pause is null)
                 {
                     LogAutoPaused(run.Tenant, run.ScheduleId, failures);
@@ -83,6 +109,13 @@ public sealed partial class RecordRunActivity(IRunStore runs, IScheduleStore sch
         }
     }
 
+    /// <summary>The outcomes of the schedule's latest runs that succeeded or failed (this one included: its row is written first).</summary>
+    private async Task<IReadOnlyList<RunOutcome>> HistoryAsync(RunRecord run, CancellationToken cancellationToken)
+    {
+        var page = await runs.ListAsync(run.Tenant, run.ScheduleId, AdaptiveHistoryRuns, null, cancellationToken).ConfigureAwait(false);
+        return page.Items.Select(RunOutcomes.From).OfType<RunOutcome>().ToList();
+    }
+
     /// <summary>An exponential moving average (weight 0.3 on the newest) of successful runs, so the ETA follows recent behaviour.</summary>
     private static TimeSpan? AverageDuration(TimeSpan? previous, RunRecord run)
     {
@@ -94,6 +127,9 @@ public sealed partial class RecordRunActivity(IRunStore runs, IScheduleStore sch
         var duration = ended - started;
         return previous is { } p ? (p * 0.7) + (duration * 0.3) : duration;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Adaptive schedule {Tenant}/{ScheduleId} re-planned after run {RunId}: next {Next:O}, interval {Interval}: {Reasoning}")]
+    private partial void LogReplanned(string tenant, string scheduleId, string runId, DateTimeOffset? next, TimeSpan interval, string reasoning);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Schedule {Tenant}/{ScheduleId} paused after {Failures} consecutive failed runs")]
     private partial void LogAutoPaused(string tenant, string scheduleId, int failures);

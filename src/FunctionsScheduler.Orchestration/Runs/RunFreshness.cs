@@ -1,4 +1,3 @@
-using System.Text.Json;
 using FunctionsScheduler.Core.Freshness;
 using FunctionsScheduler.Core.Notifications;
 using FunctionsScheduler.Core.Runs;
@@ -17,11 +16,14 @@ internal static class RunFreshness
             return;
         }
 
-        var (itemsFound, newItems) = Count(run.Phases);
+        var (itemsFound, newItems) = RunOutcomes.CountItems(run.Phases);
         var outcome = new RunOutcome(ended, run.Status == RunStatus.Succeeded, itemsFound, newItems, ended - (run.StartedUtc ?? ended));
         var recorded = await context.CallActivityAsync<FreshnessRecorded>(
             RecordFreshnessActivity.Name,
-            new FreshnessUpdate(request.Tenant, target, context.InstanceId, criteria.MaxDataAge, criteria.MinNewItemsExpected, outcome));
+            new FreshnessUpdate(request.Tenant, target, context.InstanceId, criteria.MaxDataAge, criteria.MinNewItemsExpected, outcome)
+            {
+                Audience = new FreshnessAudience((request.Job.Notify?.OnFreshness ?? true) ? (request.Job.Notify ?? JobNotifications.Default).Recipients : [], request.ScheduleId),
+            });
         if (recorded.TurnedStale)
         {
             await RunNotifications.FreshnessAsync(context, request, NotificationType.StaleData, "stale",
@@ -37,38 +39,5 @@ internal static class RunFreshness
             await RunNotifications.FreshnessAsync(context, request, NotificationType.NewData, "new-data",
                 $"{target}: {newItems} new items", $"The run found {newItems} new items ({itemsFound ?? newItems} in all).", recorded.Report.DataAge, newItems);
         }
-    }
-
-    /// <summary>Sums <c>itemsFound</c> and <c>newItems</c> over the phase outputs that report them; null when none does.</summary>
-    private static (int? ItemsFound, int? NewItems) Count(IReadOnlyList<PhaseRecord> phases)
-    {
-        int? found = null, fresh = null;
-        foreach (var output in phases.Select(p => p.Output).OfType<string>())
-        {
-            try
-            {
-                using var document = JsonDocument.Parse(output);
-                if (document.RootElement.ValueKind != JsonValueKind.Object)
-                {
-                    continue;
-                }
-
-                if (document.RootElement.TryGetProperty("itemsFound", out var f) && f.TryGetInt32(out var fv))
-                {
-                    found = (found ?? 0) + fv;
-                }
-
-                if (document.RootElement.TryGetProperty("newItems", out var n) && n.TryGetInt32(out var nv))
-                {
-                    fresh = (fresh ?? 0) + nv;
-                }
-            }
-            catch (JsonException)
-            {
-                // An output that is not JSON (or was trimmed) reports nothing.
-            }
-        }
-
-        return (found, fresh);
     }
 }

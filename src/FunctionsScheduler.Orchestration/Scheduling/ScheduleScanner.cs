@@ -21,6 +21,7 @@ public sealed partial class ScheduleScanner(
     IDueIndex dueIndex,
     IOccurrenceLedger ledger,
     IOrchestrationClient orchestrations,
+    IRunConfirmations confirmations,
     TimeProvider timeProvider,
     IOptions<ScannerOptions> options,
     ScannerHeartbeat heartbeat,
@@ -130,7 +131,7 @@ public sealed partial class ScheduleScanner(
         {
             var fate = Decide(schedule, entry.DueUtc);
             var runs = schedule.RunsStarted + (fate.Fate == OccurrenceFate.Started ? 1 : 0);
-            var next = OccurrencePlanner.NextAfter(schedule.Definition, entry.DueUtc, new PlanningState(runs, schedule.Id));
+            var next = OccurrencePlanner.NextAfter(schedule.Definition, entry.DueUtc, schedule.Planning(runs));
             var pause = schedule.Pause is { } p && !p.Covers(entry.DueUtc) ? null : schedule.Pause;
             var claimed = await schedules.TryClaimAsync(schedule with { RunsStarted = runs, Pause = pause }, entry.DueUtc, next, cancellationToken).ConfigureAwait(false);
             if (claimed is null)
@@ -166,8 +167,19 @@ public sealed partial class ScheduleScanner(
         return (EntryOutcome.Stale, null, null);
     }
 
-    /// <summary>What becomes of one occurrence: paused → skipped; late beyond the grace → the misfire policy; else started.</summary>
+    /// <summary>
+    /// What becomes of one occurrence: paused → skipped; late beyond the grace → the misfire policy; else started — or,
+    /// when the schedule has <c>autoExecute: false</c>, awaiting confirmation instead of started.
+    /// </summary>
     private (OccurrenceFate Fate, string Reason) Decide(StoredSchedule schedule, DateTimeOffset occurrence)
+    {
+        var fate = DecideRun(schedule, occurrence);
+        return fate.Fate == OccurrenceFate.Started && !schedule.Definition.AutoExecute
+            ? (OccurrenceFate.AwaitingConfirmation, "autoExecute is false: not run; the job's recipients were asked whether to run it now.")
+            : fate;
+    }
+
+    private (OccurrenceFate Fate, string Reason) DecideRun(StoredSchedule schedule, DateTimeOffset occurrence)
     {
         if (schedule.Pause is { } pause && pause.Covers(occurrence))
         {
@@ -186,7 +198,7 @@ public sealed partial class ScheduleScanner(
         // (one for runOnce, maxRunAll for runAll), so the list is cut there to keep a long backlog linear.
         var missed = new List<DateTimeOffset> { occurrence };
         var limit = settings.Policy == MisfireBehavior.RunAll ? settings.MaxRunAll : 1;
-        var state = new PlanningState(schedule.RunsStarted, schedule.Id);
+        var state = schedule.Planning();
         for (var next = OccurrencePlanner.NextAfter(schedule.Definition, occurrence, state); next is { } n && n <= now && missed.Count <= limit; next = OccurrencePlanner.NextAfter(schedule.Definition, n, state))
         {
             missed.Add(n);
@@ -223,6 +235,12 @@ public sealed partial class ScheduleScanner(
                 LogStarted(schedule.Tenant, schedule.Id, entry.DueUtc, runId);
             }
         }
+        else if (fate.Fate == OccurrenceFate.AwaitingConfirmation)
+        {
+            var asked = await confirmations.AskAsync(schedule, entry.DueUtc, cancellationToken).ConfigureAwait(false);
+            fate = (fate.Fate, $"autoExecute is false: not run; asked {string.Join(", ", asked)} whether to run it now.");
+            LogAwaitingConfirmation(schedule.Tenant, schedule.Id, entry.DueUtc);
+        }
 
         await ledger.RecordAsync(
             new OccurrenceRecord
@@ -256,6 +274,9 @@ public sealed partial class ScheduleScanner(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Started run {RunId} for {Tenant}/{ScheduleId} occurrence {Occurrence:O}")]
     private partial void LogStarted(string tenant, string scheduleId, DateTimeOffset occurrence, string runId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Occurrence {Occurrence:O} of {Tenant}/{ScheduleId} is due but autoExecute is false: asked for confirmation")]
+    private partial void LogAwaitingConfirmation(string tenant, string scheduleId, DateTimeOffset occurrence);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not process occurrence {Occurrence:O} of {Tenant}/{ScheduleId}; the next scan retries it")]
     private partial void LogEntryFailed(Exception exception, string tenant, string scheduleId, DateTimeOffset occurrence);

@@ -45,6 +45,15 @@ public interface INotificationStore
     /// succeeded (a notification already read or dismissed keeps its status). Null when missing.
     /// </summary>
     Task<Notification?> RecordDeliveryAsync(string tenant, string recipient, string id, IReadOnlyList<DeliveryAttempt> attempts, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Records that a held or folded notification went out (pushed after quiet hours, or listed in a digest): sets
+    /// <see cref="Notification.ReleasedUtc"/> once and moves a pending one to sent. Null when missing.
+    /// </summary>
+    Task<Notification?> MarkReleasedAsync(string tenant, string recipient, string id, DateTimeOffset releasedUtc, CancellationToken cancellationToken = default);
+
+    /// <summary>Every tenant's and recipient's notifications that <see cref="Notification.AwaitsRelease"/>, in no particular order.</summary>
+    IAsyncEnumerable<Notification> ListAwaitingReleaseAsync(CancellationToken cancellationToken = default);
 }
 
 /// <summary>Preferences table: PK tenant, RK recipient, the preferences as one JSON document.</summary>

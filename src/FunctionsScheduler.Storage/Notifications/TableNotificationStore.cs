@@ -28,6 +28,7 @@ public sealed class TableNotificationStore : INotificationStore
     private const string KeyMarkerPrefix = "~key~";
     private const string IdMarkerPrefix = "~id~";
     private const string TargetRowKey = "TargetRowKey";
+    private const string AwaitsReleaseColumn = "AwaitsRelease";
 
     private readonly TableClient _table;
 
@@ -133,6 +134,23 @@ public sealed class TableNotificationStore : INotificationStore
                 Status = n.Status == NotificationStatus.Pending && attempts.Any(a => a.Succeeded) ? NotificationStatus.Sent : n.Status,
             },
             cancellationToken);
+    }
+
+    public Task<Notification?> MarkReleasedAsync(string tenant, string recipient, string id, DateTimeOffset releasedUtc, CancellationToken cancellationToken = default) =>
+        UpdateAsync(tenant, recipient, id, n => n with
+        {
+            ReleasedUtc = n.ReleasedUtc ?? releasedUtc,
+            Status = n.Status == NotificationStatus.Pending ? NotificationStatus.Sent : n.Status,
+        }, cancellationToken);
+
+    public async IAsyncEnumerable<Notification> ListAwaitingReleaseAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        // Across partitions: the column is true only while a notification waits, so the sweep reads the few that do.
+        var filter = TableClient.CreateQueryFilter($"AwaitsRelease eq {true}");
+        await foreach (var entity in _table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            yield return FromEntity(entity);
+        }
     }
 
     /// <summary>
@@ -244,6 +262,8 @@ public sealed class TableNotificationStore : INotificationStore
         };
         entity.SetUtc(nameof(Notification.SnoozedUntilUtc), n.SnoozedUntilUtc);
         entity.SetUtc(nameof(Notification.ReadUtc), n.ReadUtc);
+        entity.SetUtc(nameof(Notification.ReleasedUtc), n.ReleasedUtc);
+        entity[AwaitsReleaseColumn] = n.AwaitsRelease;
         if (n.Delivery is { } delivery)
         {
             entity[nameof(Notification.Delivery)] = JsonSerializer.Serialize(delivery, StorageJson.Options);
@@ -268,6 +288,7 @@ public sealed class TableNotificationStore : INotificationStore
         CreatedUtc = e.RequiredDateTimeOffset(nameof(Notification.CreatedUtc)),
         SnoozedUntilUtc = e.GetDateTimeOffset(nameof(Notification.SnoozedUntilUtc)),
         ReadUtc = e.GetDateTimeOffset(nameof(Notification.ReadUtc)),
+        ReleasedUtc = e.GetDateTimeOffset(nameof(Notification.ReleasedUtc)),
         IdempotencyKey = e.RequiredString(nameof(Notification.IdempotencyKey)),
         Delivery = e.GetString(nameof(Notification.Delivery)) is { } d ? JsonSerializer.Deserialize<Delivery>(d, StorageJson.Options) : null,
         DeliveryAttempts = Json<List<DeliveryAttempt>>(e, nameof(Notification.DeliveryAttempts)),

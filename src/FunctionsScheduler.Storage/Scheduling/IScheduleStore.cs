@@ -1,3 +1,4 @@
+using FunctionsScheduler.Core.Adaptive;
 using FunctionsScheduler.Core.Scheduling;
 
 namespace FunctionsScheduler.Storage.Scheduling;
@@ -38,6 +39,21 @@ public sealed record StoredSchedule
 
     /// <summary>The most recent finished run, for "what ran" at a glance.</summary>
     public LastRunSummary? LastRun { get; init; }
+
+    /// <summary>For an adaptive schedule: the current plan (next check, interval, confidence, reasoning) that <see cref="NextRunUtc"/> follows.</summary>
+    public AdaptivePlan? Adaptive { get; init; }
+
+    /// <summary>
+    /// What the occurrence planner needs beyond the definition: runs so far, the id (jitter) and the adaptive cadence. The
+    /// cadence starts at the plan's next check, or at <see cref="NextRunUtc"/> when that is later (a claim projected it on,
+    /// or the windows moved it), so previews and claims continue from the occurrence actually due.
+    /// </summary>
+    public PlanningState Planning(int? runsSoFar = null) => new(runsSoFar ?? RunsStarted, Id)
+    {
+        Adaptive = Adaptive is { } plan
+            ? new AdaptiveCadence(NextRunUtc is { } next && next > plan.NextUtc ? next : plan.NextUtc, plan.Interval)
+            : null,
+    };
 
     /// <summary>How many times the row was written (1 after create); informational, <see cref="ETag"/> guards writes.</summary>
     public long Version { get; init; }

@@ -22,6 +22,7 @@ public sealed class TableScheduleStore : IScheduleStore
     private const string PauseColumn = "Pause";
     private const string LastRunColumn = "LastRun";
     private const string ActiveRunsColumn = "ActiveRuns";
+    private const string AdaptiveColumn = "AdaptivePlan";
 
     private readonly TableClient _table;
     private readonly IDueIndex _dueIndex;
@@ -276,6 +277,7 @@ public sealed class TableScheduleStore : IScheduleStore
             [LastRunColumn] = schedule.LastRun is null ? null : JsonSerializer.Serialize(schedule.LastRun, StorageJson.Options),
             [ActiveRunsColumn] = schedule.ActiveRuns.Count == 0 ? null : JsonSerializer.Serialize(schedule.ActiveRuns, StorageJson.Options),
             [nameof(StoredSchedule.BufferedRun)] = schedule.BufferedRun,
+            [AdaptiveColumn] = schedule.Adaptive is null ? null : JsonSerializer.Serialize(schedule.Adaptive, StorageJson.Options),
         };
         entity.SetUtc(nameof(StoredSchedule.NextRunUtc), schedule.NextRunUtc);
         entity.SetUtc(nameof(StoredSchedule.LastClaimedUtc), schedule.LastClaimedUtc);
@@ -299,6 +301,7 @@ public sealed class TableScheduleStore : IScheduleStore
         LastRun = entity.GetString(LastRunColumn) is { Length: > 0 } last ? JsonSerializer.Deserialize<LastRunSummary>(last, StorageJson.Options) : null,
         ActiveRuns = entity.GetString(ActiveRunsColumn) is { Length: > 0 } active ? JsonSerializer.Deserialize<string[]>(active, StorageJson.Options) ?? [] : [],
         BufferedRun = entity.GetString(nameof(StoredSchedule.BufferedRun)),
+        Adaptive = entity.GetString(AdaptiveColumn) is { Length: > 0 } adaptive ? JsonSerializer.Deserialize<Core.Adaptive.AdaptivePlan>(adaptive, StorageJson.Options) : null,
         ETag = entity.ETag.ToString(),
     };
 }

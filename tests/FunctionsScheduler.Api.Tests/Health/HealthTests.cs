@@ -56,6 +56,36 @@ public sealed class HealthTests(LocalHostFixture host, AzuriteFixture azurite) :
     }
 
     [Fact]
+    public async Task Health_reports_the_lag_of_the_latest_firings()
+    {
+        var id = Id(await CreateAsync(host, Definition("every second", "* * * * * *", "UTC")));
+        try
+        {
+            var lag = await LocalHostFixture.EventuallyAsync<JsonElement>(
+                async () =>
+                {
+                    // A loaded machine may delay the scanner past its tolerance (503); the lag is reported either way.
+                    var (_, body) = await host.SendAsync(HttpMethod.Get, "/api/health");
+                    return body.TryGetProperty("firingLag", out var l) && l.GetProperty("samples").GetInt32() >= 2 ? l : null;
+                },
+                LocalHostFixture.Patience,
+                "two firings in the health report");
+
+            var p50 = TimeSpan.Parse(lag.GetProperty("p50").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+            var p95 = TimeSpan.Parse(lag.GetProperty("p95").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+            var max = TimeSpan.Parse(lag.GetProperty("max").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(p50, TimeSpan.Zero, p95);
+            Assert.InRange(p95, p50, max);
+            Assert.True(max < LocalHostFixture.Patience, $"a firing took {max} to start");
+            Assert.True(lag.GetProperty("lastOccurrenceUtc").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(-1));
+        }
+        finally
+        {
+            await host.DeleteScheduleAsync(id);
+        }
+    }
+
+    [Fact]
     public async Task Unreachable_storage_is_503_naming_storage()
     {
         await using var app = await BuildAsync(ClosedPortConnectionString(), "00:00:05", "--Health:StorageTimeout", "00:00:02");

@@ -104,7 +104,7 @@ public class ScheduleValidatorTests
         ["retry first delay negative"] = (d => WithRetry(d, r => r with { FirstDelay = TimeSpan.FromSeconds(-1) }), "job.phases[1].retry.firstDelay", "negative"),
         ["retry coefficient below 1"] = (d => WithRetry(d, r => r with { BackoffCoefficient = 0.5 }), "job.phases[1].retry.backoffCoefficient", "at least 1"),
         ["retry coefficient NaN"] = (d => WithRetry(d, r => r with { BackoffCoefficient = double.NaN }), "job.phases[1].retry.backoffCoefficient", "at least 1"),
-        ["cron and interval"] = (d => d with { Interval = TimeSpan.FromMinutes(5) }, "cron", "exactly one trigger: cron, interval or at; this definition has cron and interval"),
+        ["cron and interval"] = (d => d with { Interval = TimeSpan.FromMinutes(5) }, "cron", "exactly one trigger: cron, interval, at or adaptive; this definition has cron and interval"),
         ["cron and at"] = (d => d with { At = T("2026-01-01T00:00Z") }, "cron", "has cron and at"),
         ["interval and at"] = (d => d with { Cron = null, Interval = TimeSpan.FromMinutes(5), At = T("2026-01-01T00:00Z") }, "cron", "has interval and at"),
         ["interval too short"] = (d => d with { Cron = null, Interval = TimeSpan.FromMilliseconds(500) }, "interval", "at least 00:00:01"),

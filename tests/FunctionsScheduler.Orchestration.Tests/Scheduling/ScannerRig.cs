@@ -49,6 +49,9 @@ internal sealed class ScannerRig
 
     public TableOccurrenceLedger Ledger { get; }
 
+    /// <summary>The confirmation requests every scanner of this rig made (schedules with autoExecute false).</summary>
+    public RecordingConfirmations Confirmations { get; } = new();
+
     /// <summary>A client for checking the task hub (not used by scanners).</summary>
     public DurableEngineClient Client { get; }
 
@@ -93,6 +96,7 @@ internal sealed class ScannerRig
             due,
             wrapLedger?.Invoke(ledger) ?? ledger,
             wrapClient?.Invoke(client) ?? client,
+            Confirmations,
             Clock,
             Options.Create(new ScannerOptions { Lookahead = TimeSpan.Zero, MaxParallelSchedules = 8 }),
             new ScannerHeartbeat(),
@@ -109,6 +113,18 @@ internal sealed class ScannerRig
         }
 
         return entries;
+    }
+}
+
+/// <summary>Records each confirmation request; the notification itself is NotifyActivity's, tested on its own.</summary>
+internal sealed class RecordingConfirmations : IRunConfirmations
+{
+    public ConcurrentQueue<(string ScheduleId, DateTimeOffset Occurrence)> Asked { get; } = new();
+
+    public Task<IReadOnlyList<string>> AskAsync(StoredSchedule schedule, DateTimeOffset occurrenceUtc, CancellationToken cancellationToken)
+    {
+        Asked.Enqueue((schedule.Id, occurrenceUtc));
+        return Task.FromResult<IReadOnlyList<string>>(["default"]);
     }
 }
 

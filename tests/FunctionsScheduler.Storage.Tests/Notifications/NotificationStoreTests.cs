@@ -41,6 +41,36 @@ public sealed class NotificationStoreTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Held_and_folded_notifications_await_release_until_marked_and_then_count_as_sent()
+    {
+        var store = await CreateStoreAsync();
+        await store.CreateAsync(New("held", T0, key: "h") with { Delivery = new Delivery(DeliveryDecision.HoldUntilQuietHoursEnd, [NotificationChannels.Inbox], "Quiet hours", T0.AddHours(6)) }, Ct);
+        await store.CreateAsync(New("folded", T0, key: "f") with { Delivery = new Delivery(DeliveryDecision.FoldIntoDigest, [NotificationChannels.Inbox], "Throttled") }, Ct);
+        await store.CreateAsync(New("sent", T0, key: "s") with { Delivery = new Delivery(DeliveryDecision.DeliverNow, [NotificationChannels.Inbox], "Delivered now."), Status = NotificationStatus.Sent }, Ct);
+
+        Assert.Equal(["folded", "held"], await AwaitingAsync(store));
+
+        var released = await store.MarkReleasedAsync("acme", "alice", "held", T0.AddHours(6), Ct);
+        var again = await store.MarkReleasedAsync("acme", "alice", "held", T0.AddHours(7), Ct);
+
+        Assert.Equal((NotificationStatus.Sent, T0.AddHours(6)), (released!.Status, released.ReleasedUtc));
+        Assert.Equal(released, again);
+        Assert.Equal(["folded"], await AwaitingAsync(store));
+        Assert.Null(await store.MarkReleasedAsync("acme", "alice", "missing", T0, Ct));
+    }
+
+    private static async Task<List<string>> AwaitingAsync(TableNotificationStore store)
+    {
+        var ids = new List<string>();
+        await foreach (var n in store.ListAwaitingReleaseAsync(Ct))
+        {
+            ids.Add(n.Id);
+        }
+
+        return [.. ids.Order(StringComparer.Ordinal)];
+    }
+
+    [Fact]
     public async Task Every_field_round_trips()
     {
         var store = await CreateStoreAsync();

@@ -12,6 +12,27 @@ public sealed class ScheduleStoreTests(AzuriteFixture azurite)
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
+    public async Task An_adaptive_plan_round_trips_with_the_schedule()
+    {
+        var storage = await TestStorage.CreateAsync(azurite);
+        var plan = new Core.Adaptive.AdaptivePlan(TestStorage.Now.AddHours(5), TimeSpan.FromHours(5), TimeSpan.FromHours(10), 0.64, "new items rose 2 runs in a row; next check Sunday 05:30, interval 5 h (was 10 h)");
+        var definition = NewSchedule("acme", "adaptive", null).Definition with
+        {
+            Cron = null,
+            Adaptive = new Core.Adaptive.AdaptiveTrigger { MinInterval = TimeSpan.FromHours(1), MaxInterval = TimeSpan.FromDays(2), DataVelocity = Core.Adaptive.DataVelocity.High, PreferredTimeOfDay = new TimeOnly(9, 0) },
+            AutoExecute = false,
+        };
+
+        await storage.Schedules.CreateAsync(NewSchedule("acme", "adaptive", plan.NextUtc, definition) with { Adaptive = plan }, Ct);
+        var read = await storage.Schedules.GetAsync("acme", "adaptive", Ct);
+
+        Assert.Equal(plan, read!.Adaptive);
+        Assert.Equal(definition.Adaptive, read.Definition.Adaptive);
+        Assert.False(read.Definition.AutoExecute);
+        Assert.Equal(new AdaptiveCadence(plan.NextUtc, plan.Interval), read.Planning().Adaptive);
+    }
+
+    [Fact]
     public async Task Round_trip_keeps_the_definition_intact()
     {
         var storage = await TestStorage.CreateAsync(azurite);

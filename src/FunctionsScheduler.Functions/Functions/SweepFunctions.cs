@@ -1,0 +1,18 @@
+using FunctionsScheduler.Orchestration.Freshness;
+using FunctionsScheduler.Orchestration.Notifications;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FunctionsScheduler.Functions.Functions;
+
+/// <summary>The periodic sweeps on Azure, on <c>%SWEEP_SCHEDULE%</c>: the same classes the local host's maintenance loop runs.</summary>
+public sealed class SweepFunctions
+{
+    [Function("SweepStaleTargets")]
+    public Task<StaleSweepReport> SweepStaleTargets([TimerTrigger("%SWEEP_SCHEDULE%")] TimerInfo timer, FunctionContext context) =>
+        context.InstanceServices.GetRequiredService<StaleTargetSweep>().SweepAsync(context.CancellationToken);
+
+    [Function("SendHeldNotifications")]
+    public Task<HeldSweepReport> SendHeldNotifications([TimerTrigger("%SWEEP_SCHEDULE%")] TimerInfo timer, FunctionContext context) =>
+        context.InstanceServices.GetRequiredService<HeldNotificationSender>().SweepAsync(context.CancellationToken);
+}
