@@ -227,7 +227,7 @@ public sealed class ScheduleEndpoints(
             return Problems.Validation(result.Errors);
         }
 
-        var definition = trigger.ApplyTo(body.ToDefinition());
+        var definition = trigger.ApplyTo(body.Definition);
         errors = ScheduleValidator.Validate(definition);
         return errors.Count > 0 ? Problems.Validation(errors) : await CreateValidAsync(tenants.Resolve(request), definition, cancellationToken).ConfigureAwait(false);
     }
