@@ -165,7 +165,8 @@ public sealed class ScheduleEndpoints(
         var runId = key is null
             ? RunIds.ForManualRun(tenant, id, timeProvider.GetUtcNow(), Guid.NewGuid().ToString("N")[..8])
             : RunIds.ForIdempotentManualRun(tenant, id, key);
-        var run = new RunRequest(tenant, id, schedule.Definition.Name, "manual", null, schedule.Definition.Job);
+        // Carrying the overlap policy makes the run hold a slot while it lasts (it is admitted whatever the policy says).
+        var run = new RunRequest(tenant, id, schedule.Definition.Name, "manual", null, schedule.Definition.Job) { Overlap = schedule.Definition.Overlap };
         var outcome = await orchestrations.StartNewAsync(RunOrchestrator.Name, runId, run, cancellationToken).ConfigureAwait(false);
         return Results.Json(
             new RunStartedResponse(runId, $"/api/runs/{runId}"),

@@ -24,7 +24,7 @@ public sealed record StoredSchedule
     /// <summary>Set while the schedule is paused (by a person, or automatically after repeated failures).</summary>
     public SchedulePause? Pause { get; init; }
 
-    /// <summary>Scheduled runs admitted and not yet ended (what the overlap policy counts).</summary>
+    /// <summary>Runs admitted and not yet ended, scheduled or asked for by a person (what the overlap policy counts).</summary>
     public IReadOnlyList<string> ActiveRuns { get; init; } = [];
 
     /// <summary>The run waiting for a slot under the bufferOne overlap policy.</summary>
