@@ -29,6 +29,7 @@ public sealed class StorageTables
             ? new TableServiceClient(value.ServiceUri!, value.Credential!)
             : new TableServiceClient(value.ConnectionString);
         Schedules = Service.GetTableClient(_prefix + "Schedules");
+        ScheduleRevisions = Service.GetTableClient(_prefix + "ScheduleRevisions");
         DueIndex = Service.GetTableClient(_prefix + "DueIndex");
         Occurrences = Service.GetTableClient(_prefix + "Occurrences");
         Runs = Service.GetTableClient(_prefix + "Runs");
@@ -42,6 +43,9 @@ public sealed class StorageTables
     public TableServiceClient Service { get; }
 
     public TableClient Schedules { get; }
+
+    /// <summary>Every definition a schedule has had; see <c>TableScheduleStore</c>.</summary>
+    public TableClient ScheduleRevisions { get; }
 
     public TableClient DueIndex { get; }
 
@@ -79,7 +83,7 @@ public sealed class StorageTables
 
     private async Task CreateAllAsync(CancellationToken cancellationToken)
     {
-        foreach (var table in new[] { Schedules, DueIndex, Occurrences, Runs, Interventions, Notifications, Preferences, Freshness, InterventionSecrets })
+        foreach (var table in new[] { Schedules, ScheduleRevisions, DueIndex, Occurrences, Runs, Interventions, Notifications, Preferences, Freshness, InterventionSecrets })
         {
             await table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         }

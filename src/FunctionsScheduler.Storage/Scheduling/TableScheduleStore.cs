@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
@@ -7,6 +8,21 @@ using Microsoft.Extensions.Logging;
 namespace FunctionsScheduler.Storage.Scheduling;
 
 /// <summary>Schedules on Table Storage: the definition as a JSON column beside plain, filterable planner columns.</summary>
+/// <remarks>
+/// <para>
+/// Every write that changes the definition (and every create) also appends an immutable revision row to the
+/// ScheduleRevisions table (PK <c>{tenant}~{scheduleId}</c>, RK <c>{inverted revision:D12}_{write id}</c>, newest first)
+/// holding the revision number, when it took effect and the definition. The two tables cannot share a transaction, so
+/// the revision row is written first and the schedule row, ETag-guarded, then points at it (<c>RevisionKey</c>), and
+/// each revision row names its predecessor (<c>Previous</c>): the history is the chain from the schedule row backwards.
+/// </para>
+/// <para>
+/// A write that fails after its revision row (a lost ETag race, a crash, a create of an existing id) leaves that row
+/// unreferenced: no schedule row or later revision points at it, so readers never see it, and the retry writes a row of
+/// its own (the write id in the row key keeps two attempts at the same number apart). Rows are append-only, so a reader
+/// racing a writer sees either the old chain or the new one, never a revision the schedule did not have.
+/// </para>
+/// </remarks>
 public sealed class TableScheduleStore : IScheduleStore
 {
     /// <summary>A string property holds at most 64 KiB of UTF-16, i.e. 32 Ki characters.</summary>
@@ -22,8 +38,13 @@ public sealed class TableScheduleStore : IScheduleStore
     private const string PauseColumn = "Pause";
     private const string LastRunColumn = "LastRun";
     private const string ActiveRunsColumn = "ActiveRuns";
+    private const string PreviousColumn = "Previous";
+
+    /// <summary>Revision numbers are stored inverted from this, so a partition lists the newest first.</summary>
+    private const long MaxRevision = 999_999_999_999;
 
     private readonly TableClient _table;
+    private readonly TableClient _revisions;
     private readonly IDueIndex _dueIndex;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<TableScheduleStore> _logger;
@@ -35,6 +56,7 @@ public sealed class TableScheduleStore : IScheduleStore
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(logger);
         _table = tables.Schedules;
+        _revisions = tables.ScheduleRevisions;
         _dueIndex = dueIndex;
         _timeProvider = timeProvider;
         _logger = logger;
@@ -43,7 +65,7 @@ public sealed class TableScheduleStore : IScheduleStore
     public async Task<StoredSchedule> CreateAsync(StoredSchedule schedule, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(schedule);
-        var created = schedule with { Version = 1 };
+        var created = await AppendRevisionAsync(schedule with { Version = 1 }, 1, null, schedule.UpdatedUtc, cancellationToken).ConfigureAwait(false);
         Response response;
         try
         {
@@ -126,7 +148,20 @@ public sealed class TableScheduleStore : IScheduleStore
             CreatedUtc = current.CreatedUtc,
             UpdatedUtc = _timeProvider.GetUtcNow(),
             Version = current.Version + 1,
+            Revision = current.Revision,
+            RevisionKey = current.RevisionKey,
         };
+        if (SerializeDefinition(updated.Definition) != SerializeDefinition(current.Definition))
+        {
+            if (current.RevisionKey is null)
+            {
+                // Stored before revisions were kept: its definition so far becomes revision 1, from its creation.
+                current = await AppendRevisionAsync(current, 1, null, current.CreatedUtc, cancellationToken).ConfigureAwait(false);
+            }
+
+            updated = await AppendRevisionAsync(updated, current.Revision + 1, current.RevisionKey, updated.UpdatedUtc, cancellationToken).ConfigureAwait(false);
+        }
+
         var moved = current.NextRunUtc != updated.NextRunUtc;
 
         // New entry first, old one last: every failure in between leaves an extra (stale) entry, which the scanner
@@ -220,16 +255,69 @@ public sealed class TableScheduleStore : IScheduleStore
         throw new ConcurrencyException($"Schedule '{id}' of tenant '{tenant}' kept changing while it was being deleted.");
     }
 
+    public async Task<IReadOnlyList<ScheduleRevision>> ListRevisionsAsync(StoredSchedule schedule, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        if (schedule.RevisionKey is null)
+        {
+            return [];
+        }
+
+        var rows = new Dictionary<string, TableEntity>(StringComparer.Ordinal);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {RevisionPartition(schedule.Tenant, schedule.Id)}");
+        await foreach (var row in _revisions.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            rows[row.RowKey] = row;
+        }
+
+        // Only the chain from the schedule's own revision counts; rows of failed writes hang off no one and are skipped.
+        var chain = new List<ScheduleRevision>();
+        for (var key = schedule.RevisionKey; key is not null && chain.Count < rows.Count && rows.TryGetValue(key, out var row); key = row.GetString(PreviousColumn))
+        {
+            chain.Add(new ScheduleRevision(
+                row.GetInt64(nameof(ScheduleRevision.Revision)) ?? throw new InvalidDataException($"Revision row {row.PartitionKey}/{row.RowKey} has no number."),
+                row.RequiredDateTimeOffset(nameof(ScheduleRevision.EffectiveFromUtc)),
+                JsonSerializer.Deserialize<ScheduleDefinition>(row.RequiredString(DefinitionColumn), StorageJson.Options)
+                    ?? throw new InvalidDataException($"Revision row {row.PartitionKey}/{row.RowKey} has a null definition.")));
+        }
+
+        return chain;
+    }
+
+    /// <summary>Writes revision <paramref name="revision"/> of the schedule's definition and returns the schedule pointing at it.</summary>
+    private async Task<StoredSchedule> AppendRevisionAsync(StoredSchedule schedule, long revision, string? previousKey, DateTimeOffset effectiveFromUtc, CancellationToken cancellationToken)
+    {
+        TableKeys.Tenant(schedule.Tenant, "schedule.Tenant");
+        TableKeys.Id(schedule.Id, "schedule.Id");
+        var key = string.Create(CultureInfo.InvariantCulture, $"{MaxRevision - revision:D12}_{Guid.NewGuid():N}");
+        var entity = new TableEntity(RevisionPartition(schedule.Tenant, schedule.Id), key)
+        {
+            [nameof(ScheduleRevision.Revision)] = revision,
+            [nameof(ScheduleRevision.EffectiveFromUtc)] = effectiveFromUtc.ToUniversalTime(),
+            [DefinitionColumn] = SerializeDefinition(schedule.Definition),
+            [PreviousColumn] = previousKey,
+        };
+        await _revisions.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+        return schedule with { Revision = revision, RevisionKey = key };
+    }
+
+    /// <summary>A tenant has no '~' (<see cref="TableKeys.Tenant"/>), so the partition names one schedule unambiguously.</summary>
+    private static string RevisionPartition(string tenant, string id) => $"{tenant}~{id}";
+
+    private static string SerializeDefinition(ScheduleDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition, "schedule.Definition");
+        var json = JsonSerializer.Serialize(definition, StorageJson.Options);
+        return json.Length > MaxStringChars
+            ? throw new ArgumentException($"The schedule definition is {json.Length} characters as JSON; at most {MaxStringChars} fit in one table property.", "schedule")
+            : json;
+    }
+
     private static TableEntity ToEntity(StoredSchedule schedule)
     {
         TableKeys.Tenant(schedule.Tenant, "schedule.Tenant");
         TableKeys.Id(schedule.Id, "schedule.Id");
-        ArgumentNullException.ThrowIfNull(schedule.Definition, "schedule.Definition");
-        var definition = JsonSerializer.Serialize(schedule.Definition, StorageJson.Options);
-        if (definition.Length > MaxStringChars)
-        {
-            throw new ArgumentException($"The schedule definition is {definition.Length} characters as JSON; at most {MaxStringChars} fit in one table property.", "schedule");
-        }
+        var definition = SerializeDefinition(schedule.Definition);
 
         // Name and Enabled duplicate the definition so lists and filters need not parse JSON.
         var entity = new TableEntity(schedule.Tenant, schedule.Id)
@@ -247,6 +335,8 @@ public sealed class TableScheduleStore : IScheduleStore
             [LastRunColumn] = schedule.LastRun is null ? null : JsonSerializer.Serialize(schedule.LastRun, StorageJson.Options),
             [ActiveRunsColumn] = schedule.ActiveRuns.Count == 0 ? null : JsonSerializer.Serialize(schedule.ActiveRuns, StorageJson.Options),
             [nameof(StoredSchedule.BufferedRun)] = schedule.BufferedRun,
+            [nameof(StoredSchedule.Revision)] = schedule.Revision,
+            [nameof(StoredSchedule.RevisionKey)] = schedule.RevisionKey,
         };
         entity.SetUtc(nameof(StoredSchedule.NextRunUtc), schedule.NextRunUtc);
         entity.SetUtc(nameof(StoredSchedule.LastClaimedUtc), schedule.LastClaimedUtc);
@@ -270,6 +360,8 @@ public sealed class TableScheduleStore : IScheduleStore
         LastRun = entity.GetString(LastRunColumn) is { Length: > 0 } last ? JsonSerializer.Deserialize<LastRunSummary>(last, StorageJson.Options) : null,
         ActiveRuns = entity.GetString(ActiveRunsColumn) is { Length: > 0 } active ? JsonSerializer.Deserialize<string[]>(active, StorageJson.Options) ?? [] : [],
         BufferedRun = entity.GetString(nameof(StoredSchedule.BufferedRun)),
+        Revision = entity.GetInt64(nameof(StoredSchedule.Revision)) ?? 0,
+        RevisionKey = entity.GetString(nameof(StoredSchedule.RevisionKey)),
         ETag = entity.ETag.ToString(),
     };
 }
