@@ -30,6 +30,7 @@ public sealed class StorageTables
             : new TableServiceClient(value.ConnectionString);
         Schedules = Service.GetTableClient(_prefix + "Schedules");
         ScheduleRevisions = Service.GetTableClient(_prefix + "ScheduleRevisions");
+        ScheduleTargets = Service.GetTableClient(_prefix + "ScheduleTargets");
         DueIndex = Service.GetTableClient(_prefix + "DueIndex");
         Occurrences = Service.GetTableClient(_prefix + "Occurrences");
         Runs = Service.GetTableClient(_prefix + "Runs");
@@ -46,6 +47,9 @@ public sealed class StorageTables
 
     /// <summary>Every definition a schedule has had; see <c>TableScheduleStore</c>.</summary>
     public TableClient ScheduleRevisions { get; }
+
+    /// <summary>Which schedules run on each data target; see <c>TableScheduleStore</c>.</summary>
+    public TableClient ScheduleTargets { get; }
 
     public TableClient DueIndex { get; }
 
@@ -83,7 +87,7 @@ public sealed class StorageTables
 
     private async Task CreateAllAsync(CancellationToken cancellationToken)
     {
-        foreach (var table in new[] { Schedules, ScheduleRevisions, DueIndex, Occurrences, Runs, Interventions, Notifications, Preferences, Freshness, InterventionSecrets })
+        foreach (var table in new[] { Schedules, ScheduleRevisions, ScheduleTargets, DueIndex, Occurrences, Runs, Interventions, Notifications, Preferences, Freshness, InterventionSecrets })
         {
             await table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         }

@@ -121,7 +121,7 @@ public sealed class ScheduleEndpoints(
         }
 
         scanSignal.Nudge();
-        var warnings = ScheduleConflicts.WarningsFor(stored, await writes.ListAllAsync(tenant, cancellationToken).ConfigureAwait(false), now);
+        var warnings = ScheduleConflicts.WarningsFor(stored, await writes.SameTargetAsync(stored, cancellationToken).ConfigureAwait(false), now);
         return EtagResult.Json(ScheduleResponse.From(stored, warnings), stored.ETag);
     }
 
@@ -238,7 +238,7 @@ public sealed class ScheduleEndpoints(
         var now = timeProvider.GetUtcNow();
         var stored = await schedules.CreateAsync(ScheduleWrites.NewSchedule(tenant, Guid.NewGuid().ToString("N"), definition, now), cancellationToken).ConfigureAwait(false);
         scanSignal.Nudge();
-        var warnings = ScheduleConflicts.WarningsFor(stored, await writes.ListAllAsync(tenant, cancellationToken).ConfigureAwait(false), now);
+        var warnings = ScheduleConflicts.WarningsFor(stored, await writes.SameTargetAsync(stored, cancellationToken).ConfigureAwait(false), now);
         return EtagResult.Json(ScheduleResponse.From(stored, warnings), stored.ETag, StatusCodes.Status201Created);
     }
 }

@@ -98,6 +98,12 @@ public interface IScheduleStore
     /// </summary>
     Task<IReadOnlyList<ScheduleRevision>> ListRevisionsAsync(StoredSchedule schedule, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The tenant's schedules whose job runs on <paramref name="target"/> (exact match), read through the target index:
+    /// O(schedules of that target), not O(tenant). A schedule stored before the index existed appears once it is next changed.
+    /// </summary>
+    Task<IReadOnlyList<StoredSchedule>> ListByTargetAsync(string tenant, string target, CancellationToken cancellationToken = default);
+
     /// <summary>Deletes the schedule and its due-index row; false when it did not exist.</summary>
     Task<bool> DeleteAsync(string tenant, string id, CancellationToken cancellationToken = default);
 }

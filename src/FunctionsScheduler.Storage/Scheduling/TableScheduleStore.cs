@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
@@ -21,6 +23,14 @@ namespace FunctionsScheduler.Storage.Scheduling;
 /// unreferenced: no schedule row or later revision points at it, so readers never see it, and the retry writes a row of
 /// its own (the write id in the row key keeps two attempts at the same number apart). Rows are append-only, so a reader
 /// racing a writer sees either the old chain or the new one, never a revision the schedule did not have.
+/// </para>
+/// <para>
+/// The ScheduleTargets table indexes schedules by their job's target (PK <c>{tenant}~{hash of target}</c>, RK schedule
+/// id; targets are free text, so they are hashed into a key), so conflict checks read only a target's schedules. Like the
+/// due index it is written around the schedule row in the order that can only leave an extra entry, never a missing one:
+/// the new entry before the schedule row, the old one after it (and only if no writer has touched that entry since it
+/// was read, so a schedule moved back to its old target keeps its entry). Readers drop entries whose schedule is gone or
+/// has another target.
 /// </para>
 /// </remarks>
 public sealed class TableScheduleStore : IScheduleStore
@@ -45,6 +55,7 @@ public sealed class TableScheduleStore : IScheduleStore
 
     private readonly TableClient _table;
     private readonly TableClient _revisions;
+    private readonly TableClient _targets;
     private readonly IDueIndex _dueIndex;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<TableScheduleStore> _logger;
@@ -57,6 +68,7 @@ public sealed class TableScheduleStore : IScheduleStore
         ArgumentNullException.ThrowIfNull(logger);
         _table = tables.Schedules;
         _revisions = tables.ScheduleRevisions;
+        _targets = tables.ScheduleTargets;
         _dueIndex = dueIndex;
         _timeProvider = timeProvider;
         _logger = logger;
@@ -66,6 +78,7 @@ public sealed class TableScheduleStore : IScheduleStore
     {
         ArgumentNullException.ThrowIfNull(schedule);
         var created = await AppendRevisionAsync(schedule with { Version = 1 }, 1, null, schedule.UpdatedUtc, cancellationToken).ConfigureAwait(false);
+        await AddTargetEntryAsync(created, cancellationToken).ConfigureAwait(false);
         Response response;
         try
         {
@@ -151,8 +164,18 @@ public sealed class TableScheduleStore : IScheduleStore
             Revision = current.Revision,
             RevisionKey = current.RevisionKey,
         };
+        var oldTarget = TargetOf(current);
+        ETag? oldTargetEntry = null;
         if (SerializeDefinition(updated.Definition) != SerializeDefinition(current.Definition))
         {
+            if (oldTarget is not null && oldTarget != TargetOf(updated))
+            {
+                oldTargetEntry = await ReadTargetEntryAsync(current.Tenant, oldTarget, current.Id, cancellationToken).ConfigureAwait(false);
+            }
+
+            // Also rewritten when the target stays, which gives schedules stored before the index their entry.
+            await AddTargetEntryAsync(updated, cancellationToken).ConfigureAwait(false);
+
             if (current.RevisionKey is null)
             {
                 // Stored before revisions were kept: its definition so far becomes revision 1, from its creation.
@@ -188,6 +211,11 @@ public sealed class TableScheduleStore : IScheduleStore
         if (moved && current.NextRunUtc is { } previous)
         {
             await _dueIndex.RemoveAsync(new DueEntry(current.Tenant, current.Id, previous), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (oldTargetEntry is { } entry)
+        {
+            await RemoveTargetEntryAsync(current.Tenant, oldTarget!, current.Id, entry, cancellationToken).ConfigureAwait(false);
         }
 
         return updated with { ETag = response.Headers.ETag?.ToString() ?? "" };
@@ -228,6 +256,8 @@ public sealed class TableScheduleStore : IScheduleStore
                 return false;
             }
 
+            var target = TargetOf(current);
+            var targetEntry = target is null ? null : await ReadTargetEntryAsync(tenant, target, id, cancellationToken).ConfigureAwait(false);
             try
             {
                 // The schedule goes first and only if unchanged since read, so the due row removed below is the one it
@@ -247,6 +277,11 @@ public sealed class TableScheduleStore : IScheduleStore
             if (current.NextRunUtc is { } next)
             {
                 await _dueIndex.RemoveAsync(new DueEntry(tenant, id, next), cancellationToken).ConfigureAwait(false);
+            }
+
+            if (targetEntry is { } entry)
+            {
+                await RemoveTargetEntryAsync(tenant, target!, id, entry, cancellationToken).ConfigureAwait(false);
             }
 
             return true;
@@ -282,6 +317,56 @@ public sealed class TableScheduleStore : IScheduleStore
         }
 
         return chain;
+    }
+
+    public async Task<IReadOnlyList<StoredSchedule>> ListByTargetAsync(string tenant, string target, CancellationToken cancellationToken = default)
+    {
+        TableKeys.Tenant(tenant);
+        ArgumentException.ThrowIfNullOrWhiteSpace(target);
+        var ids = new List<string>();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {TargetPartition(tenant, target)}");
+        await foreach (var entry in _targets.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            ids.Add(entry.RowKey);
+        }
+
+        var schedules = await Task.WhenAll(ids.Select(id => GetAsync(tenant, id, cancellationToken))).ConfigureAwait(false);
+        return [.. schedules.OfType<StoredSchedule>().Where(s => TargetOf(s) == target)];
+    }
+
+    private static string? TargetOf(StoredSchedule schedule) =>
+        string.IsNullOrWhiteSpace(schedule.Definition.Job?.Target) ? null : schedule.Definition.Job.Target;
+
+    /// <summary>Targets are free text (any characters, any length), so the partition carries a hash; entries also keep the target itself.</summary>
+    private static string TargetPartition(string tenant, string target) =>
+        $"{tenant}~{Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(target)), 0, 16)}";
+
+    private async Task AddTargetEntryAsync(StoredSchedule schedule, CancellationToken cancellationToken)
+    {
+        if (TargetOf(schedule) is { } target)
+        {
+            var entry = new TableEntity(TargetPartition(schedule.Tenant, target), schedule.Id) { ["Target"] = target.Length > MaxStringChars ? target[..MaxStringChars] : target };
+            await _targets.UpsertEntityAsync(entry, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<ETag?> ReadTargetEntryAsync(string tenant, string target, string id, CancellationToken cancellationToken)
+    {
+        var entry = await _targets.GetEntityIfExistsAsync<TableEntity>(TargetPartition(tenant, target), id, ["RowKey"], cancellationToken).ConfigureAwait(false);
+        return entry.HasValue ? entry.Value!.ETag : null;
+    }
+
+    /// <summary>Removes the entry only if nobody rewrote it since <paramref name="etag"/> was read; otherwise it may be live again.</summary>
+    private async Task RemoveTargetEntryAsync(string tenant, string target, string id, ETag etag, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _targets.DeleteEntityAsync(TargetPartition(tenant, target), id, etag, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (StorageErrors.IsETagMismatch(ex) || StorageErrors.IsEntityNotFound(ex))
+        {
+            // Rewritten meanwhile (the schedule is back on this target) or already gone: either way, leave it.
+        }
     }
 
     /// <summary>Writes revision <paramref name="revision"/> of the schedule's definition and returns the schedule pointing at it.</summary>
