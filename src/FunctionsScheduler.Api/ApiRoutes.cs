@@ -70,6 +70,7 @@ public static class ApiRoutes
         api.MapGet("/presets", (HttpRequest r, PlanningEndpoints h, CancellationToken ct) => h.ListPresetsAsync(r, ct));
         api.MapGet("/templates", (HttpRequest r, PlanningEndpoints h, CancellationToken ct) => h.ListTemplatesAsync(r, ct));
         api.MapGet("/schedules/{id}/occurrences", (HttpRequest r, string id, OccurrenceEndpoints h, CancellationToken ct) => h.ListAsync(r, id, ct));
+        api.MapGet("/schedules/{id}/revisions", (HttpRequest r, string id, OccurrenceEndpoints h, CancellationToken ct) => h.ListRevisionsAsync(r, id, ct));
         api.MapGet("/schedules/export", (HttpRequest r, TransferEndpoints h, CancellationToken ct) => h.ExportAsync(r, ct));
         api.MapPost("/schedules/import", (HttpRequest r, TransferEndpoints h, CancellationToken ct) => h.ImportAsync(r, ct));
         api.MapGet("/runs", (HttpRequest r, RunEndpoints h, CancellationToken ct) => h.ListAsync(r, ct));

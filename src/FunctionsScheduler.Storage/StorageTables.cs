@@ -29,6 +29,8 @@ public sealed class StorageTables
             ? new TableServiceClient(value.ServiceUri!, value.Credential!)
             : new TableServiceClient(value.ConnectionString);
         Schedules = Service.GetTableClient(_prefix + "Schedules");
+        ScheduleRevisions = Service.GetTableClient(_prefix + "ScheduleRevisions");
+        ScheduleTargets = Service.GetTableClient(_prefix + "ScheduleTargets");
         DueIndex = Service.GetTableClient(_prefix + "DueIndex");
         Occurrences = Service.GetTableClient(_prefix + "Occurrences");
         Runs = Service.GetTableClient(_prefix + "Runs");
@@ -43,6 +45,12 @@ public sealed class StorageTables
     public TableServiceClient Service { get; }
 
     public TableClient Schedules { get; }
+
+    /// <summary>Every definition a schedule has had; see <c>TableScheduleStore</c>.</summary>
+    public TableClient ScheduleRevisions { get; }
+
+    /// <summary>Which schedules run on each data target; see <c>TableScheduleStore</c>.</summary>
+    public TableClient ScheduleTargets { get; }
 
     public TableClient DueIndex { get; }
 
@@ -83,7 +91,7 @@ public sealed class StorageTables
 
     private async Task CreateAllAsync(CancellationToken cancellationToken)
     {
-        foreach (var table in new[] { Schedules, DueIndex, Occurrences, Runs, Interventions, Notifications, Preferences, Freshness, InterventionSecrets, Metrics })
+        foreach (var table in new[] { Schedules, ScheduleRevisions, ScheduleTargets, DueIndex, Occurrences, Runs, Interventions, Notifications, Preferences, Freshness, InterventionSecrets, Metrics })
         {
             await table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         }

@@ -73,7 +73,7 @@ public sealed class StaleTargetSweepTests(AzuriteFixture azurite)
     }
 
     private static RecordFreshnessActivity Recorder(IServiceProvider services, TimeProvider time) =>
-        new(services.GetRequiredService<StorageTables>(), time, NullLogger<RecordFreshnessActivity>.Instance);
+        new(services.GetRequiredService<FunctionsScheduler.Storage.Freshness.IFreshnessStore>(), time, NullLogger<RecordFreshnessActivity>.Instance);
 
     private static StaleTargetSweep Sweep(IServiceProvider services, TimeProvider time) =>
         new(services.GetRequiredService<StorageTables>(), services, time, NullLogger<StaleTargetSweep>.Instance);

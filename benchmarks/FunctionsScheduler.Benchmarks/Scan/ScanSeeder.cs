@@ -154,7 +154,10 @@ internal sealed class ScanSeeder(StorageTables tables, IScheduleStore store, Tim
         Version = 1,
     };
 
-    /// <summary>The columns <see cref="TableScheduleStore"/> writes (it keeps its mapping private); checked after seeding.</summary>
+    /// <summary>
+    /// The columns <see cref="TableScheduleStore"/> writes (it keeps its mapping private); checked after seeding. The
+    /// revision key names no revision row: the scan never reads revisions, so the far-future rows go without them.
+    /// </summary>
     private static TableEntity ScheduleRow(StoredSchedule schedule) => new(schedule.Tenant, schedule.Id)
     {
         [DefinitionColumn] = JsonSerializer.Serialize(schedule.Definition, StorageJson.Options),
@@ -164,6 +167,11 @@ internal sealed class ScanSeeder(StorageTables tables, IScheduleStore store, Tim
         [nameof(StoredSchedule.UpdatedUtc)] = schedule.UpdatedUtc,
         [nameof(StoredSchedule.Version)] = schedule.Version,
         [nameof(StoredSchedule.NextRunUtc)] = schedule.NextRunUtc!.Value,
+        [nameof(StoredSchedule.ConsecutiveFailures)] = schedule.ConsecutiveFailures,
+        [nameof(StoredSchedule.RunsStarted)] = schedule.RunsStarted,
+        ["Paused"] = false,
+        [nameof(StoredSchedule.Revision)] = 1L,
+        [nameof(StoredSchedule.RevisionKey)] = "999999999998_seeded",
     };
 
     /// <summary>The keys and columns <see cref="TableDueIndex"/> writes: PK due minute, RK <c>{ticks:D19}_{tenant}_{id}</c>.</summary>

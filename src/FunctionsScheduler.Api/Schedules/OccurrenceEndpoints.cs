@@ -19,7 +19,10 @@ public sealed record OccurrenceItem(DateTimeOffset OccurrenceUtc, DateTimeOffset
 /// <summary>A schedule's occurrences in [<see cref="FromUtc"/>, <see cref="ToUtc"/>), oldest first; <see cref="Truncated"/> when the range held more than the API lists.</summary>
 public sealed record OccurrencesResponse(string ScheduleId, DateTimeOffset FromUtc, DateTimeOffset ToUtc, IReadOnlyList<OccurrenceItem> Items, bool Truncated);
 
-/// <summary>The answer to "why didn't it run?".</summary>
+/// <summary>One revision of a schedule's definition, as GET /api/schedules/{id}/revisions lists it.</summary>
+public sealed record RevisionItem(long Revision, DateTimeOffset EffectiveFromUtc, ScheduleDefinition Definition);
+
+/// <summary>The answer to "why didn't it run?", and the definitions a schedule has had.</summary>
 public sealed class OccurrenceEndpoints(IScheduleStore schedules, IOccurrenceLedger ledger, ITenantResolver tenants, TimeProvider timeProvider)
 {
     public static readonly TimeSpan DefaultRange = TimeSpan.FromHours(24);
@@ -38,7 +41,8 @@ public sealed class OccurrenceEndpoints(IScheduleStore schedules, IOccurrenceLed
     /// reason and run id) are merged with the occurrences the current definition itself removes in the range — outside
     /// active hours, in a blackout, in a DST gap under the skip policy — which the scanner never claims and so never
     /// records; those are listed as <c>skipped</c> with the planner's reason and <c>source: definition</c>. Where both
-    /// know an instant the ledger wins. The definition's part reflects the definition as it is now, not as it was.
+    /// know an instant the ledger wins. Each part of the range is planned with the revision of the definition in force
+    /// then (the oldest known revision before it took effect), so a later edit does not rewrite the past.
     /// </summary>
     public async Task<IResult> ListAsync(HttpRequest request, string id, CancellationToken cancellationToken)
     {
@@ -71,29 +75,120 @@ public sealed class OccurrenceEndpoints(IScheduleStore schedules, IOccurrenceLed
             return Problems.NotFound("Schedule", id);
         }
 
+        var periods = Periods(schedule, await schedules.ListRevisionsAsync(schedule, cancellationToken).ConfigureAwait(false), fromUtc, toUtc);
         var recorded = await ledger.ListAsync(schedule.Tenant, id, fromUtc, toUtc, cancellationToken).ConfigureAwait(false);
-        var zone = schedule.Definition.TimeZone;
         var byInstant = recorded.ToDictionary(
             r => r.OccurrenceUtc,
-            r => new OccurrenceItem(r.OccurrenceUtc, ScheduleTimeZone.ToLocal(r.OccurrenceUtc, zone), r.Fate, r.Reason, r.RunId, OccurrenceSource.Ledger));
+            r => new OccurrenceItem(r.OccurrenceUtc, ScheduleTimeZone.ToLocal(r.OccurrenceUtc, ZoneAt(periods, r.OccurrenceUtc)), r.Fate, r.Reason, r.RunId, OccurrenceSource.Ledger));
 
-        // maxRuns is about runs counted now, not then; the windows alone decide which occurrences the definition removes.
-        // An adaptive schedule's occurrences exist only as they were planned after each run: the ledger holds all of them.
-        var windowsOnly = schedule.Definition with { MaxRuns = null };
-        var planned = windowsOnly.Adaptive is not null
-            ? []
-            : OccurrencePlanner.Preview(windowsOnly, fromUtc - TimeSpan.FromTicks(1), MaxItems + 1)
-                .TakeWhile(o => o.NominalUtc < toUtc)
-                .ToList();
-        foreach (var o in planned.Where(o => !o.Runs && !byInstant.ContainsKey(o.NominalUtc)))
+        var plannedCount = 0;
+        foreach (var (definition, periodFrom, periodTo) in periods)
         {
-            byInstant[o.NominalUtc] = new OccurrenceItem(o.NominalUtc, ScheduleTimeZone.ToLocal(o.NominalUtc, zone), OccurrenceFate.Skipped, o.SkippedBecause, null, OccurrenceSource.Definition);
+            // maxRuns is about runs counted now, not then; the windows alone decide which occurrences the definition removes.
+            // An adaptive schedule's occurrences exist only as they were planned after each run: the ledger holds all of them.
+            var windowsOnly = definition with { MaxRuns = null };
+            var planned = windowsOnly.Adaptive is not null
+                ? []
+                : OccurrencePlanner.Preview(windowsOnly, periodFrom - TimeSpan.FromTicks(1), MaxItems + 1 - plannedCount)
+                    .TakeWhile(o => o.NominalUtc < periodTo)
+                    .ToList();
+            plannedCount += planned.Count;
+            foreach (var o in planned.Where(o => !o.Runs && !byInstant.ContainsKey(o.NominalUtc)))
+            {
+                byInstant[o.NominalUtc] = new OccurrenceItem(o.NominalUtc, ScheduleTimeZone.ToLocal(o.NominalUtc, definition.TimeZone), OccurrenceFate.Skipped, o.SkippedBecause, null, OccurrenceSource.Definition);
+            }
+
+            if (plannedCount > MaxItems)
+            {
+                break;
+            }
         }
 
         var items = byInstant.Values.OrderBy(i => i.OccurrenceUtc).ToList();
-        var truncated = items.Count > MaxItems || planned.Count > MaxItems;
+        var truncated = items.Count > MaxItems || plannedCount > MaxItems;
         return Results.Json(new OccurrencesResponse(id, fromUtc, toUtc, items.Take(MaxItems).ToList(), truncated), ApiJson.Response);
     }
+
+    /// <summary>
+    /// GET /api/schedules/{id}/revisions?pageSize=&amp;continuationToken= — every definition the schedule has had, newest
+    /// first: revision number, when it took effect, and the definition. The token is the revision to continue from.
+    /// </summary>
+    public async Task<IResult> ListRevisionsAsync(HttpRequest request, string id, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!Ids.IsValid(id))
+        {
+            return Problems.Validation("id", Ids.Rule);
+        }
+
+        if (!Paging.TryRead(request, out var pageSize, out var token, out var problem))
+        {
+            return problem!;
+        }
+
+        long? below = null;
+        if (token is not null)
+        {
+            if (!long.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out var next) || next < 1)
+            {
+                return Problems.Validation("continuationToken", "continuationToken is the value a previous page returned.");
+            }
+
+            below = next + 1;
+        }
+
+        var schedule = await schedules.GetAsync(tenants.Resolve(request), id, cancellationToken).ConfigureAwait(false);
+        if (schedule is null)
+        {
+            return Problems.NotFound("Schedule", id);
+        }
+
+        // A schedule has as many revisions as it had edits; the chain is read whole and paged here.
+        var revisions = (await schedules.ListRevisionsAsync(schedule, cancellationToken).ConfigureAwait(false))
+            .Where(r => below is null || r.Revision < below)
+            .Take(pageSize + 1)
+            .ToList();
+        var more = revisions.Count > pageSize;
+        var page = revisions.Take(pageSize).Select(r => new RevisionItem(r.Revision, r.EffectiveFromUtc, r.Definition)).ToArray();
+        return Results.Json(
+            new PageResponse<RevisionItem>(page, more ? revisions[pageSize].Revision.ToString(CultureInfo.InvariantCulture) : null),
+            ApiJson.Response);
+    }
+
+    /// <summary>
+    /// The definition in force in each part of [<paramref name="fromUtc"/>, <paramref name="toUtc"/>), oldest first: each
+    /// revision from when it took effect until the next did; the oldest also covers any time before it. Without recorded
+    /// revisions (a schedule stored before they were kept) the current definition covers the whole range.
+    /// </summary>
+    private static List<(ScheduleDefinition Definition, DateTimeOffset From, DateTimeOffset To)> Periods(
+        StoredSchedule schedule, IReadOnlyList<ScheduleRevision> revisions, DateTimeOffset fromUtc, DateTimeOffset toUtc)
+    {
+        if (revisions.Count == 0)
+        {
+            return [(schedule.Definition, fromUtc, toUtc)];
+        }
+
+        var oldestFirst = revisions.OrderBy(r => r.Revision).ToList();
+        var periods = new List<(ScheduleDefinition, DateTimeOffset, DateTimeOffset)>();
+        for (var i = 0; i < oldestFirst.Count; i++)
+        {
+            var start = i == 0 ? fromUtc : Max(fromUtc, oldestFirst[i].EffectiveFromUtc);
+            var end = i == oldestFirst.Count - 1 ? toUtc : Min(toUtc, oldestFirst[i + 1].EffectiveFromUtc);
+            if (start < end)
+            {
+                periods.Add((oldestFirst[i].Definition, start, end));
+            }
+        }
+
+        return periods;
+    }
+
+    private static string ZoneAt(List<(ScheduleDefinition Definition, DateTimeOffset From, DateTimeOffset To)> periods, DateTimeOffset instant) =>
+        periods.LastOrDefault(p => p.From <= instant).Definition?.TimeZone ?? periods[0].Definition.TimeZone;
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     private static bool TryReadInstant(HttpRequest request, string name, out DateTimeOffset? value, out IResult? problem)
     {

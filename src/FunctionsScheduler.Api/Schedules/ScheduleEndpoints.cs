@@ -137,7 +137,7 @@ public sealed class ScheduleEndpoints(
         }
 
         scanSignal.Nudge();
-        var warnings = ScheduleConflicts.WarningsFor(stored, await writes.ListAllAsync(tenant, cancellationToken).ConfigureAwait(false), now);
+        var warnings = ScheduleConflicts.WarningsFor(stored, await writes.SameTargetAsync(stored, cancellationToken).ConfigureAwait(false), now);
         return EtagResult.Json(ScheduleResponse.From(stored, warnings), stored.ETag);
     }
 
@@ -181,7 +181,8 @@ public sealed class ScheduleEndpoints(
         var runId = key is null
             ? RunIds.ForManualRun(tenant, id, timeProvider.GetUtcNow(), Guid.NewGuid().ToString("N")[..8])
             : RunIds.ForIdempotentManualRun(tenant, id, key);
-        var run = new RunRequest(tenant, id, schedule.Definition.Name, "manual", null, schedule.Definition.Job);
+        // Carrying the overlap policy makes the run hold a slot while it lasts (it is admitted whatever the policy says).
+        var run = new RunRequest(tenant, id, schedule.Definition.Name, "manual", null, schedule.Definition.Job) { Overlap = schedule.Definition.Overlap };
         var outcome = await orchestrations.StartNewAsync(RunOrchestrator.Name, runId, run, cancellationToken).ConfigureAwait(false);
         return Results.Json(
             new RunStartedResponse(runId, $"/api/runs/{runId}"),
@@ -243,7 +244,7 @@ public sealed class ScheduleEndpoints(
             return Problems.Validation(result.Errors);
         }
 
-        var definition = trigger.ApplyTo(body.ToDefinition());
+        var definition = trigger.ApplyTo(body.Definition);
         errors = ScheduleValidator.Validate(definition);
         return errors.Count > 0 ? Problems.Validation(errors) : await CreateValidAsync(tenants.Resolve(request), definition, cancellationToken).ConfigureAwait(false);
     }
@@ -253,7 +254,7 @@ public sealed class ScheduleEndpoints(
         var now = timeProvider.GetUtcNow();
         var stored = await schedules.CreateAsync(ScheduleWrites.NewSchedule(tenant, Guid.NewGuid().ToString("N"), definition, now), cancellationToken).ConfigureAwait(false);
         scanSignal.Nudge();
-        var warnings = ScheduleConflicts.WarningsFor(stored, await writes.ListAllAsync(tenant, cancellationToken).ConfigureAwait(false), now);
+        var warnings = ScheduleConflicts.WarningsFor(stored, await writes.SameTargetAsync(stored, cancellationToken).ConfigureAwait(false), now);
         return EtagResult.Json(ScheduleResponse.From(stored, warnings), stored.ETag, StatusCodes.Status201Created);
     }
 }

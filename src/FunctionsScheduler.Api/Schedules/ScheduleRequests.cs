@@ -1,4 +1,4 @@
-using FunctionsScheduler.Core.Runs;
+using System.Text.Json.Serialization;
 using FunctionsScheduler.Core.Scheduling;
 
 namespace FunctionsScheduler.Api.Schedules;
@@ -12,56 +12,15 @@ public sealed record ResumeScheduleRequest(string? Reason = null, string? By = n
 /// <summary>Body of POST /api/schedules/{id}/clone (optional): the copy's name, by default the original's with " (copy)".</summary>
 public sealed record CloneScheduleRequest(string? Name = null);
 
-/// <summary>Body of POST /api/schedules/from-template: a template and its parameters for the trigger, the rest as in a definition.</summary>
-public sealed record FromTemplateRequest
+/// <summary>
+/// Body of POST /api/schedules/from-template: a template and its parameters for the trigger, beside the other fields of a
+/// definition (flat in JSON, <c>{ "template", "parameters", "name", "job", … }</c>; see <see cref="FromTemplateRequestConverter"/>).
+/// </summary>
+[JsonConverter(typeof(FromTemplateRequestConverter))]
+public sealed record FromTemplateRequest(string Template, TemplateParameters? Parameters, ScheduleDefinition Definition)
 {
-    public required string Template { get; init; }
-
-    public required TemplateParameters Parameters { get; init; }
-
-    public required string Name { get; init; }
-
-    public string? Description { get; init; }
-
-    public DstPolicy? Dst { get; init; }
-
-    public bool Enabled { get; init; } = true;
-
-    public required JobDefinition Job { get; init; }
-
-    public DateTimeOffset? StartAt { get; init; }
-
-    public DateTimeOffset? EndAt { get; init; }
-
-    public int? MaxRuns { get; init; }
-
-    public IReadOnlyList<ActiveHoursWindow>? ActiveHours { get; init; }
-
-    public IReadOnlyList<Blackout>? Blackouts { get; init; }
-
-    public TimeSpan? Jitter { get; init; }
-
-    public MisfireSettings? Misfire { get; init; }
-
-    public OverlapSettings? Overlap { get; init; }
-
-    /// <summary>The definition without a trigger; the template's trigger is applied to it.</summary>
-    public ScheduleDefinition ToDefinition() => new()
-    {
-        Name = Name,
-        Description = Description,
-        Dst = Dst,
-        Enabled = Enabled,
-        Job = Job,
-        StartAt = StartAt,
-        EndAt = EndAt,
-        MaxRuns = MaxRuns,
-        ActiveHours = ActiveHours,
-        Blackouts = Blackouts,
-        Jitter = Jitter,
-        Misfire = Misfire,
-        Overlap = Overlap,
-    };
+    /// <summary>The JSON names of the definition's trigger fields: the template makes them, so the body may not give them.</summary>
+    public static IReadOnlyList<string> TriggerFields { get; } = ["cron", "interval", "anchor", "at", "timeZone"];
 }
 
 /// <summary>What POST /api/schedules/bulk does to each schedule.</summary>

@@ -16,7 +16,7 @@ public enum ChangeOutcome
 /// <summary>The stored schedule after a read-modify-write (null when it was not found).</summary>
 public sealed record ChangeResult(ChangeOutcome Outcome, StoredSchedule? Schedule);
 
-/// <summary>Schedule writes shared by the routes: planning the next run, changes retried on a lost race, and the whole tenant read page by page.</summary>
+/// <summary>Schedule writes shared by the routes: planning the next run, changes retried on a lost race, the schedules of one target, and the whole tenant read page by page.</summary>
 public sealed class ScheduleWrites(IScheduleStore schedules, TimeProvider timeProvider)
 {
     /// <summary>Races with the scanner's claims are short; more lost races than this in a row means something else is wrong.</summary>
@@ -81,6 +81,15 @@ public sealed class ScheduleWrites(IScheduleStore schedules, TimeProvider timePr
         }
 
         return new(ChangeOutcome.KeptChanging, null);
+    }
+
+    /// <summary>The schedules that can conflict with <paramref name="schedule"/>: those of its target (through the target index), none without one.</summary>
+    public async Task<IReadOnlyList<StoredSchedule>> SameTargetAsync(StoredSchedule schedule, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        return string.IsNullOrWhiteSpace(schedule.Definition.Job.Target)
+            ? []
+            : await schedules.ListByTargetAsync(schedule.Tenant, schedule.Definition.Job.Target, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Every schedule of the tenant, in id order.</summary>

@@ -67,6 +67,16 @@ public static class OverlapPolicy
         };
     }
 
+    /// <summary>
+    /// For a run a person asked for (run now, retry): it always starts, whatever the policy, and then counts among the
+    /// running, so the schedule's next occurrences meet the policy while it lasts.
+    /// </summary>
+    public static OverlapDecision DecideRequested(int runningCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(runningCount);
+        return new(OverlapAction.Start, Invariant($"started on request beside {runningCount} run(s) going; it counts as running for the overlap policy"));
+    }
+
     private static string Name(OverlapBehavior behavior) => char.ToLowerInvariant(behavior.ToString()[0]) + behavior.ToString()[1..];
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

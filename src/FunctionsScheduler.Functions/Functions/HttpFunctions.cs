@@ -152,6 +152,14 @@ public sealed class HttpFunctions
         FunctionContext ctx) =>
         InvocationServices.Get<OccurrenceEndpoints>(ctx, client).ListAsync(req, id, ctx.CancellationToken);
 
+    [Function("ListScheduleRevisions")]
+    public Task<IResult> ListScheduleRevisions(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "schedules/{id}/revisions")] HttpRequest req,
+        string id,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<OccurrenceEndpoints>(ctx, client).ListRevisionsAsync(req, id, ctx.CancellationToken);
+
     [Function("ExportSchedules")]
     public Task<IResult> ExportSchedules(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "schedules/export")] HttpRequest req,

@@ -8,6 +8,7 @@ using FunctionsScheduler.Core.Notifications;
 using FunctionsScheduler.Core.Runs;
 using FunctionsScheduler.Orchestration.Notifications;
 using FunctionsScheduler.Storage;
+using FunctionsScheduler.Storage.Freshness;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -35,7 +36,7 @@ public sealed partial class StaleTargetSweep(StorageTables tables, IServiceProvi
         {
             looked++;
             var policy = Read<FreshnessPolicy>(row, "Policy");
-            var history = Read<List<RecordedOutcome>>(row, RecordFreshnessActivity.HistoryColumn);
+            var history = Read<List<TableFreshnessStore.RecordedOutcome>>(row, TableFreshnessStore.HistoryColumn);
             if (policy is null || history is null)
             {
                 continue;
@@ -47,7 +48,7 @@ public sealed partial class StaleTargetSweep(StorageTables tables, IServiceProvi
                 continue;
             }
 
-            var audience = Read<FreshnessAudience>(row, RecordFreshnessActivity.AudienceColumn) ?? new FreshnessAudience(JobNotifications.Default.Recipients, "");
+            var audience = Read<FreshnessAudience>(row, TableFreshnessStore.AudienceColumn) ?? new FreshnessAudience(JobNotifications.Default.Recipients, "");
             await NotifyAsync(row.PartitionKey, policy.Target, lastSuccess, report, audience, now, cancellationToken).ConfigureAwait(false);
             try
             {

@@ -7,7 +7,8 @@ namespace FunctionsScheduler.Orchestration.Runs;
 /// <summary>
 /// Applies the schedule's overlap policy when a scheduled run is due to start: registers it among the schedule's active
 /// runs (ETag-guarded, so two runs due at once never both take the last slot), buffers it, skips it (recording the
-/// reason in the ledger), or cancels the oldest run first. Idempotent: a run already admitted or buffered is recognised.
+/// reason in the ledger), or cancels the oldest run first. A run a person asked for is always registered and started.
+/// Idempotent: a run already admitted or buffered is recognised.
 /// </summary>
 public sealed class AdmitRunActivity(
     IScheduleStore schedules,
@@ -35,7 +36,9 @@ public sealed class AdmitRunActivity(
 
             var others = schedule.ActiveRuns.Where(r => r != input.RunId).ToList();
             var buffered = schedule.BufferedRun is { } b && b != input.RunId ? 1 : 0;
-            var decision = OverlapPolicy.Decide(schedule.Definition.Overlap, others.Count, buffered);
+            var decision = input.Requested
+                ? OverlapPolicy.DecideRequested(others.Count)
+                : OverlapPolicy.Decide(schedule.Definition.Overlap, others.Count, buffered);
             if (decision.Action != OverlapAction.Start && others.Count > 0)
             {
                 // A run that ended without recording its end (failed outside a phase) must not hold its slot forever.
@@ -85,7 +88,7 @@ public sealed class AdmitRunActivity(
                         ScheduleId = input.ScheduleId,
                         OccurrenceUtc = occurrence,
                         Fate = OccurrenceFate.Skipped,
-                        Reason = "Skipped: " + decision.Reason,
+                        Reason = $"overlap: previous run {string.Join(", ", others)} still running; {decision.Reason}",
                         RecordedUtc = timeProvider.GetUtcNow(),
                     },
                     cancellationToken).ConfigureAwait(false);

@@ -13,13 +13,19 @@ public sealed record RunRequest(
     DateTimeOffset? OccurrenceUtc,
     JobDefinition Job)
 {
+    /// <summary>The <see cref="Trigger"/> of a run the scanner started for an occurrence; others are "manual" and "retry".</summary>
+    public const string ScheduledTrigger = "schedule";
+
     /// <summary>When the run may start: the occurrence plus the schedule's deterministic jitter (null: the occurrence itself).</summary>
     public DateTimeOffset? NotBeforeUtc { get; init; }
 
     /// <summary>How long the schedule's recent runs took on average, for the ETA; null when unknown.</summary>
     public TimeSpan? ExpectedDuration { get; init; }
 
-    /// <summary>The schedule's overlap policy for scheduled runs; null means runs may overlap freely (no admission step).</summary>
+    /// <summary>
+    /// The schedule's overlap policy; null means runs may overlap freely (no admission step). Scheduled runs are admitted
+    /// under it; manual runs and retries always start but hold a slot while they run.
+    /// </summary>
     public OverlapSettings? Overlap { get; init; }
 
     /// <summary>For a retry: the run it retries.</summary>
@@ -139,8 +145,11 @@ public sealed record Recorded(string Key);
 /// <summary>Input of the <c>CloseIntervention</c> activity: the terminal state an unanswered intervention ends in.</summary>
 public sealed record CloseIntervention(string Tenant, string InterventionId, InterventionStatus Status);
 
-/// <summary>Input of the <c>AdmitRun</c> activity: may this scheduled run start now, given the runs still going?</summary>
-public sealed record AdmitRunRequest(string Tenant, string ScheduleId, string RunId, DateTimeOffset? OccurrenceUtc);
+/// <summary>
+/// Input of the <c>AdmitRun</c> activity: may this run start now, given the runs still going? A run a person asked for
+/// (<paramref name="Requested"/>: run now, retry) always may, and is registered so it counts against later occurrences.
+/// </summary>
+public sealed record AdmitRunRequest(string Tenant, string ScheduleId, string RunId, DateTimeOffset? OccurrenceUtc, bool Requested = false);
 
 /// <summary>The overlap policy's answer: start, skip, or wait for a slot (buffered).</summary>
 public sealed record Admission(OverlapAction Action, string Reason);

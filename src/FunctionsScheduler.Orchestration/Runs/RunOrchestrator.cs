@@ -174,7 +174,8 @@ public static class RunOrchestrator
     private static async Task<RunResult?> AdmitAsync(IOrchestrationContext context, RunRequest request, RunState run, Task<CancelRunRequest> cancel)
     {
         var pause = TimeSpan.FromSeconds(1);
-        var admit = new AdmitRunRequest(request.Tenant, request.ScheduleId, context.InstanceId, request.OccurrenceUtc);
+        // Only scheduled occurrences are judged by the policy; a person's "run now" or retry is admitted, and occupies a slot.
+        var admit = new AdmitRunRequest(request.Tenant, request.ScheduleId, context.InstanceId, request.OccurrenceUtc, Requested: request.Trigger != RunRequest.ScheduledTrigger);
         while (true)
         {
             var admission = await context.CallActivityAsync<Admission>(ActivityNames.AdmitRun, admit);

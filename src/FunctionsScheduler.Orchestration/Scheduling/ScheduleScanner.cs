@@ -222,7 +222,7 @@ public sealed partial class ScheduleScanner(
         {
             runId = RunIds.ForOccurrence(schedule.Tenant, schedule.Id, entry.DueUtc);
             var jitter = schedule.Definition.Jitter is { } max ? ScheduleJitter.For(schedule.Id, entry.DueUtc, max) : TimeSpan.Zero;
-            var request = new RunRequest(schedule.Tenant, schedule.Id, schedule.Definition.Name, "schedule", entry.DueUtc, schedule.Definition.Job)
+            var request = new RunRequest(schedule.Tenant, schedule.Id, schedule.Definition.Name, RunRequest.ScheduledTrigger, entry.DueUtc, schedule.Definition.Job)
             {
                 NotBeforeUtc = entry.DueUtc + jitter,
                 ExpectedDuration = schedule.LastRun?.AverageDuration,

@@ -25,7 +25,7 @@ public sealed record StoredSchedule
     /// <summary>Set while the schedule is paused (by a person, or automatically after repeated failures).</summary>
     public SchedulePause? Pause { get; init; }
 
-    /// <summary>Scheduled runs admitted and not yet ended (what the overlap policy counts).</summary>
+    /// <summary>Runs admitted and not yet ended, scheduled or asked for by a person (what the overlap policy counts).</summary>
     public IReadOnlyList<string> ActiveRuns { get; init; } = [];
 
     /// <summary>The run waiting for a slot under the bufferOne overlap policy.</summary>
@@ -55,6 +55,12 @@ public sealed record StoredSchedule
             : null,
     };
 
+    /// <summary>The number of the definition's revision: 1 after create, one more for every write that changed the definition; 0 for a schedule stored before revisions were kept.</summary>
+    public long Revision { get; init; }
+
+    /// <summary>The row key of the revision row holding this definition (the head of the chain <see cref="IScheduleStore.ListRevisionsAsync"/> walks); set by the store.</summary>
+    public string? RevisionKey { get; init; }
+
     /// <summary>How many times the row was written (1 after create); informational, <see cref="ETag"/> guards writes.</summary>
     public long Version { get; init; }
 
@@ -69,6 +75,9 @@ public sealed record StoredSchedule
 /// <param name="Error">Why it failed, if it did.</param>
 /// <param name="AverageDuration">A moving average of successful runs' durations (the ETA of the next run).</param>
 public sealed record LastRunSummary(string RunId, FunctionsScheduler.Core.Runs.RunStatus Status, DateTimeOffset? EndedUtc, string? Error, TimeSpan? AverageDuration = null);
+
+/// <summary>One definition a schedule had, from <see cref="EffectiveFromUtc"/> until the next revision's (immutable once written).</summary>
+public sealed record ScheduleRevision(long Revision, DateTimeOffset EffectiveFromUtc, ScheduleDefinition Definition);
 
 /// <summary>A page of results with the continuation token for the next one (null at the end).</summary>
 public sealed record Page<T>(IReadOnlyList<T> Items, string? ContinuationToken);
@@ -112,6 +121,18 @@ public interface IScheduleStore
     /// Does not touch the due index (the scanner adds the next row and removes the claimed one itself).
     /// </summary>
     Task<StoredSchedule?> TryClaimAsync(StoredSchedule schedule, DateTimeOffset occurrenceUtc, DateTimeOffset? nextRunUtc, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The revisions of <paramref name="schedule"/>'s definition, newest first, starting with the one it has as read
+    /// (<see cref="StoredSchedule.Revision"/>); empty for a schedule stored before revisions were kept and not changed since.
+    /// </summary>
+    Task<IReadOnlyList<ScheduleRevision>> ListRevisionsAsync(StoredSchedule schedule, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The tenant's schedules whose job runs on <paramref name="target"/> (exact match), read through the target index:
+    /// O(schedules of that target), not O(tenant). A schedule stored before the index existed appears once it is next changed.
+    /// </summary>
+    Task<IReadOnlyList<StoredSchedule>> ListByTargetAsync(string tenant, string target, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes the schedule and its due-index row; false when it did not exist.</summary>
     Task<bool> DeleteAsync(string tenant, string id, CancellationToken cancellationToken = default);

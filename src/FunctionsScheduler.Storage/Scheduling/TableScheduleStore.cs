@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
@@ -7,6 +10,29 @@ using Microsoft.Extensions.Logging;
 namespace FunctionsScheduler.Storage.Scheduling;
 
 /// <summary>Schedules on Table Storage: the definition as a JSON column beside plain, filterable planner columns.</summary>
+/// <remarks>
+/// <para>
+/// Every write that changes the definition (and every create) also appends an immutable revision row to the
+/// ScheduleRevisions table (PK <c>{tenant}~{scheduleId}</c>, RK <c>{inverted revision:D12}_{write id}</c>, newest first)
+/// holding the revision number, when it took effect and the definition. The two tables cannot share a transaction, so
+/// the revision row is written first and the schedule row, ETag-guarded, then points at it (<c>RevisionKey</c>), and
+/// each revision row names its predecessor (<c>Previous</c>): the history is the chain from the schedule row backwards.
+/// </para>
+/// <para>
+/// A write that fails after its revision row (a lost ETag race, a crash, a create of an existing id) leaves that row
+/// unreferenced: no schedule row or later revision points at it, so readers never see it, and the retry writes a row of
+/// its own (the write id in the row key keeps two attempts at the same number apart). Rows are append-only, so a reader
+/// racing a writer sees either the old chain or the new one, never a revision the schedule did not have.
+/// </para>
+/// <para>
+/// The ScheduleTargets table indexes schedules by their job's target (PK <c>{tenant}~{hash of target}</c>, RK schedule
+/// id; targets are free text, so they are hashed into a key), so conflict checks read only a target's schedules. Like the
+/// due index it is written around the schedule row in the order that can only leave an extra entry, never a missing one:
+/// the new entry before the schedule row, the old one after it (and only if no writer has touched that entry since it
+/// was read, so a schedule moved back to its old target keeps its entry). Readers drop entries whose schedule is gone or
+/// has another target.
+/// </para>
+/// </remarks>
 public sealed class TableScheduleStore : IScheduleStore
 {
     /// <summary>A string property holds at most 64 KiB of UTF-16, i.e. 32 Ki characters.</summary>
@@ -23,8 +49,14 @@ public sealed class TableScheduleStore : IScheduleStore
     private const string LastRunColumn = "LastRun";
     private const string ActiveRunsColumn = "ActiveRuns";
     private const string AdaptiveColumn = "AdaptivePlan";
+    private const string PreviousColumn = "Previous";
+
+    /// <summary>Revision numbers are stored inverted from this, so a partition lists the newest first.</summary>
+    private const long MaxRevision = 999_999_999_999;
 
     private readonly TableClient _table;
+    private readonly TableClient _revisions;
+    private readonly TableClient _targets;
     private readonly IDueIndex _dueIndex;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<TableScheduleStore> _logger;
@@ -36,6 +68,8 @@ public sealed class TableScheduleStore : IScheduleStore
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(logger);
         _table = tables.Schedules;
+        _revisions = tables.ScheduleRevisions;
+        _targets = tables.ScheduleTargets;
         _dueIndex = dueIndex;
         _timeProvider = timeProvider;
         _logger = logger;
@@ -44,7 +78,8 @@ public sealed class TableScheduleStore : IScheduleStore
     public async Task<StoredSchedule> CreateAsync(StoredSchedule schedule, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(schedule);
-        var created = schedule with { Version = 1 };
+        var created = await AppendRevisionAsync(schedule with { Version = 1 }, 1, null, schedule.UpdatedUtc, cancellationToken).ConfigureAwait(false);
+        await AddTargetEntryAsync(created, cancellationToken).ConfigureAwait(false);
         Response response;
         try
         {
@@ -135,7 +170,30 @@ public sealed class TableScheduleStore : IScheduleStore
             CreatedUtc = current.CreatedUtc,
             UpdatedUtc = _timeProvider.GetUtcNow(),
             Version = current.Version + 1,
+            Revision = current.Revision,
+            RevisionKey = current.RevisionKey,
         };
+        var oldTarget = TargetOf(current);
+        ETag? oldTargetEntry = null;
+        if (SerializeDefinition(updated.Definition) != SerializeDefinition(current.Definition))
+        {
+            if (oldTarget is not null && oldTarget != TargetOf(updated))
+            {
+                oldTargetEntry = await ReadTargetEntryAsync(current.Tenant, oldTarget, current.Id, cancellationToken).ConfigureAwait(false);
+            }
+
+            // Also rewritten when the target stays, which gives schedules stored before the index their entry.
+            await AddTargetEntryAsync(updated, cancellationToken).ConfigureAwait(false);
+
+            if (current.RevisionKey is null)
+            {
+                // Stored before revisions were kept: its definition so far becomes revision 1, from its creation.
+                current = await AppendRevisionAsync(current, 1, null, current.CreatedUtc, cancellationToken).ConfigureAwait(false);
+            }
+
+            updated = await AppendRevisionAsync(updated, current.Revision + 1, current.RevisionKey, updated.UpdatedUtc, cancellationToken).ConfigureAwait(false);
+        }
+
         var moved = current.NextRunUtc != updated.NextRunUtc;
 
         // New entry first, old one last: every failure in between leaves an extra (stale) entry, which the scanner
@@ -162,6 +220,11 @@ public sealed class TableScheduleStore : IScheduleStore
         if (moved && current.NextRunUtc is { } previous)
         {
             await _dueIndex.RemoveAsync(new DueEntry(current.Tenant, current.Id, previous), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (oldTargetEntry is { } entry)
+        {
+            await RemoveTargetEntryAsync(current.Tenant, oldTarget!, current.Id, entry, cancellationToken).ConfigureAwait(false);
         }
 
         return updated with { ETag = response.Headers.ETag?.ToString() ?? "" };
@@ -223,6 +286,8 @@ public sealed class TableScheduleStore : IScheduleStore
                 return false;
             }
 
+            var target = TargetOf(current);
+            var targetEntry = target is null ? null : await ReadTargetEntryAsync(tenant, target, id, cancellationToken).ConfigureAwait(false);
             try
             {
                 // The schedule goes first and only if unchanged since read, so the due row removed below is the one it
@@ -244,22 +309,130 @@ public sealed class TableScheduleStore : IScheduleStore
                 await _dueIndex.RemoveAsync(new DueEntry(tenant, id, next), cancellationToken).ConfigureAwait(false);
             }
 
+            if (targetEntry is { } entry)
+            {
+                await RemoveTargetEntryAsync(tenant, target!, id, entry, cancellationToken).ConfigureAwait(false);
+            }
+
             return true;
         }
 
         throw new ConcurrencyException($"Schedule '{id}' of tenant '{tenant}' kept changing while it was being deleted.");
     }
 
+    public async Task<IReadOnlyList<ScheduleRevision>> ListRevisionsAsync(StoredSchedule schedule, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        if (schedule.RevisionKey is null)
+        {
+            return [];
+        }
+
+        var rows = new Dictionary<string, TableEntity>(StringComparer.Ordinal);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {RevisionPartition(schedule.Tenant, schedule.Id)}");
+        await foreach (var row in _revisions.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            rows[row.RowKey] = row;
+        }
+
+        // Only the chain from the schedule's own revision counts; rows of failed writes hang off no one and are skipped.
+        var chain = new List<ScheduleRevision>();
+        for (var key = schedule.RevisionKey; key is not null && chain.Count < rows.Count && rows.TryGetValue(key, out var row); key = row.GetString(PreviousColumn))
+        {
+            chain.Add(new ScheduleRevision(
+                row.GetInt64(nameof(ScheduleRevision.Revision)) ?? throw new InvalidDataException($"Revision row {row.PartitionKey}/{row.RowKey} has no number."),
+                row.RequiredDateTimeOffset(nameof(ScheduleRevision.EffectiveFromUtc)),
+                JsonSerializer.Deserialize<ScheduleDefinition>(row.RequiredString(DefinitionColumn), StorageJson.Options)
+                    ?? throw new InvalidDataException($"Revision row {row.PartitionKey}/{row.RowKey} has a null definition.")));
+        }
+
+        return chain;
+    }
+
+    public async Task<IReadOnlyList<StoredSchedule>> ListByTargetAsync(string tenant, string target, CancellationToken cancellationToken = default)
+    {
+        TableKeys.Tenant(tenant);
+        ArgumentException.ThrowIfNullOrWhiteSpace(target);
+        var ids = new List<string>();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {TargetPartition(tenant, target)}");
+        await foreach (var entry in _targets.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            ids.Add(entry.RowKey);
+        }
+
+        var schedules = await Task.WhenAll(ids.Select(id => GetAsync(tenant, id, cancellationToken))).ConfigureAwait(false);
+        return [.. schedules.OfType<StoredSchedule>().Where(s => TargetOf(s) == target)];
+    }
+
+    private static string? TargetOf(StoredSchedule schedule) =>
+        string.IsNullOrWhiteSpace(schedule.Definition.Job?.Target) ? null : schedule.Definition.Job.Target;
+
+    /// <summary>Targets are free text (any characters, any length), so the partition carries a hash; entries also keep the target itself.</summary>
+    private static string TargetPartition(string tenant, string target) =>
+        $"{tenant}~{Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(target)), 0, 16)}";
+
+    private async Task AddTargetEntryAsync(StoredSchedule schedule, CancellationToken cancellationToken)
+    {
+        if (TargetOf(schedule) is { } target)
+        {
+            var entry = new TableEntity(TargetPartition(schedule.Tenant, target), schedule.Id) { ["Target"] = target.Length > MaxStringChars ? target[..MaxStringChars] : target };
+            await _targets.UpsertEntityAsync(entry, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<ETag?> ReadTargetEntryAsync(string tenant, string target, string id, CancellationToken cancellationToken)
+    {
+        var entry = await _targets.GetEntityIfExistsAsync<TableEntity>(TargetPartition(tenant, target), id, ["RowKey"], cancellationToken).ConfigureAwait(false);
+        return entry.HasValue ? entry.Value!.ETag : null;
+    }
+
+    /// <summary>Removes the entry only if nobody rewrote it since <paramref name="etag"/> was read; otherwise it may be live again.</summary>
+    private async Task RemoveTargetEntryAsync(string tenant, string target, string id, ETag etag, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _targets.DeleteEntityAsync(TargetPartition(tenant, target), id, etag, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (StorageErrors.IsETagMismatch(ex) || StorageErrors.IsEntityNotFound(ex))
+        {
+            // Rewritten meanwhile (the schedule is back on this target) or already gone: either way, leave it.
+        }
+    }
+
+    /// <summary>Writes revision <paramref name="revision"/> of the schedule's definition and returns the schedule pointing at it.</summary>
+    private async Task<StoredSchedule> AppendRevisionAsync(StoredSchedule schedule, long revision, string? previousKey, DateTimeOffset effectiveFromUtc, CancellationToken cancellationToken)
+    {
+        TableKeys.Tenant(schedule.Tenant, "schedule.Tenant");
+        TableKeys.Id(schedule.Id, "schedule.Id");
+        var key = string.Create(CultureInfo.InvariantCulture, $"{MaxRevision - revision:D12}_{Guid.NewGuid():N}");
+        var entity = new TableEntity(RevisionPartition(schedule.Tenant, schedule.Id), key)
+        {
+            [nameof(ScheduleRevision.Revision)] = revision,
+            [nameof(ScheduleRevision.EffectiveFromUtc)] = effectiveFromUtc.ToUniversalTime(),
+            [DefinitionColumn] = SerializeDefinition(schedule.Definition),
+            [PreviousColumn] = previousKey,
+        };
+        await _revisions.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+        return schedule with { Revision = revision, RevisionKey = key };
+    }
+
+    /// <summary>A tenant has no '~' (<see cref="TableKeys.Tenant"/>), so the partition names one schedule unambiguously.</summary>
+    private static string RevisionPartition(string tenant, string id) => $"{tenant}~{id}";
+
+    private static string SerializeDefinition(ScheduleDefinition definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition, "schedule.Definition");
+        var json = JsonSerializer.Serialize(definition, StorageJson.Options);
+        return json.Length > MaxStringChars
+            ? throw new ArgumentException($"The schedule definition is {json.Length} characters as JSON; at most {MaxStringChars} fit in one table property.", "schedule")
+            : json;
+    }
+
     private static TableEntity ToEntity(StoredSchedule schedule)
     {
         TableKeys.Tenant(schedule.Tenant, "schedule.Tenant");
         TableKeys.Id(schedule.Id, "schedule.Id");
-        ArgumentNullException.ThrowIfNull(schedule.Definition, "schedule.Definition");
-        var definition = JsonSerializer.Serialize(schedule.Definition, StorageJson.Options);
-        if (definition.Length > MaxStringChars)
-        {
-            throw new ArgumentException($"The schedule definition is {definition.Length} characters as JSON; at most {MaxStringChars} fit in one table property.", "schedule");
-        }
+        var definition = SerializeDefinition(schedule.Definition);
 
         // Name and Enabled duplicate the definition so lists and filters need not parse JSON.
         var entity = new TableEntity(schedule.Tenant, schedule.Id)
@@ -278,6 +451,8 @@ public sealed class TableScheduleStore : IScheduleStore
             [ActiveRunsColumn] = schedule.ActiveRuns.Count == 0 ? null : JsonSerializer.Serialize(schedule.ActiveRuns, StorageJson.Options),
             [nameof(StoredSchedule.BufferedRun)] = schedule.BufferedRun,
             [AdaptiveColumn] = schedule.Adaptive is null ? null : JsonSerializer.Serialize(schedule.Adaptive, StorageJson.Options),
+            [nameof(StoredSchedule.Revision)] = schedule.Revision,
+            [nameof(StoredSchedule.RevisionKey)] = schedule.RevisionKey,
         };
         entity.SetUtc(nameof(StoredSchedule.NextRunUtc), schedule.NextRunUtc);
         entity.SetUtc(nameof(StoredSchedule.LastClaimedUtc), schedule.LastClaimedUtc);
@@ -302,6 +477,8 @@ public sealed class TableScheduleStore : IScheduleStore
         ActiveRuns = entity.GetString(ActiveRunsColumn) is { Length: > 0 } active ? JsonSerializer.Deserialize<string[]>(active, StorageJson.Options) ?? [] : [],
         BufferedRun = entity.GetString(nameof(StoredSchedule.BufferedRun)),
         Adaptive = entity.GetString(AdaptiveColumn) is { Length: > 0 } adaptive ? JsonSerializer.Deserialize<Core.Adaptive.AdaptivePlan>(adaptive, StorageJson.Options) : null,
+        Revision = entity.GetInt64(nameof(StoredSchedule.Revision)) ?? 0,
+        RevisionKey = entity.GetString(nameof(StoredSchedule.RevisionKey)),
         ETag = entity.ETag.ToString(),
     };
 }

@@ -4,6 +4,7 @@ using FunctionsScheduler.Api.Tests.Notifications;
 using FunctionsScheduler.Core.Freshness;
 using FunctionsScheduler.Orchestration.Freshness;
 using FunctionsScheduler.Storage;
+using FunctionsScheduler.Storage.Freshness;
 using FunctionsScheduler.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using static FunctionsScheduler.Api.Tests.Schedules.ScheduleSamples;
@@ -68,8 +69,8 @@ public sealed class FreshnessTests(LocalHostFixture host) : IClassFixture<LocalH
         }
 
         var row = await host.Services.GetRequiredService<StorageTables>().Freshness.GetEntityAsync<Azure.Data.Tables.TableEntity>("dev", target, cancellationToken: TestContext.Current.CancellationToken);
-        using var history = JsonDocument.Parse(row.Value.GetString(RecordFreshnessActivity.HistoryColumn));
-        Assert.Equal(RecordFreshnessActivity.HistoryLimit, history.RootElement.GetArrayLength());
+        using var history = JsonDocument.Parse(row.Value.GetString(TableFreshnessStore.HistoryColumn));
+        Assert.Equal(TableFreshnessStore.HistoryLimit, history.RootElement.GetArrayLength());
         Assert.Equal("r5", history.RootElement[0].GetProperty("runId").GetString());
         var report = JsonSerializer.Deserialize<FreshnessReport>(row.Value.GetString("Report"), StorageJson.Options)!;
         Assert.Equal(1.0, report.SuccessRate);
@@ -108,7 +109,7 @@ public sealed class FreshnessTests(LocalHostFixture host) : IClassFixture<LocalH
     private Task<FreshnessRecorded> RecordAsync(string target, string runId, DateTimeOffset endedUtc, bool succeeded, int? newItems)
     {
         _time.Now = endedUtc;
-        var activity = new RecordFreshnessActivity(host.Services.GetRequiredService<StorageTables>(), _time, NullLogger<RecordFreshnessActivity>.Instance);
+        var activity = new RecordFreshnessActivity(host.Services.GetRequiredService<IFreshnessStore>(), _time, NullLogger<RecordFreshnessActivity>.Instance);
         var outcome = new RunOutcome(endedUtc, succeeded, newItems, newItems, TimeSpan.FromMinutes(2));
         return activity.RunAsync(new FreshnessUpdate("dev", target, runId, MaxAge, MinNewItemsExpected: 5, outcome), TestContext.Current.CancellationToken);
     }

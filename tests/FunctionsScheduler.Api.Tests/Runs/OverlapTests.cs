@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using FunctionsScheduler.Storage.Scheduling;
 
 namespace FunctionsScheduler.Api.Tests.Runs;
 
@@ -43,5 +44,46 @@ public sealed class OverlapTests(LocalHostFixture host) : IClassFixture<LocalHos
         Assert.Contains(fates, f => f.GetProperty("fate").GetString() == "skipped" && f.GetProperty("reason").GetString()!.Contains("overlap policy", StringComparison.Ordinal));
         Assert.All(fates, f => Assert.False(string.IsNullOrEmpty(f.GetProperty("reason").GetString())));
         await host.Http.DeleteAsync($"/api/schedules/{id}", TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task A_manual_run_always_starts_and_an_occurrence_due_while_it_runs_is_skipped_under_skip()
+    {
+        var at = DateTimeOffset.UtcNow.AddSeconds(5);
+        var (created, schedule) = await host.PostJsonAsync("/api/schedules", new
+        {
+            name = "once, while a manual run is going",
+            at,
+            overlap = new { policy = "skip" },
+            job = new { type = "simulated", phases = new[] { new { name = "work", durationMs = 9000 } } },
+        });
+        Assert.True(created.StatusCode == HttpStatusCode.Created, schedule.ToString());
+        var id = schedule.GetProperty("id").GetString()!;
+
+        var (first, firstRun) = await host.PostJsonAsync($"/api/schedules/{id}/run", null);
+        var (second, secondRun) = await host.PostJsonAsync($"/api/schedules/{id}/run", null);
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
+        var manual = firstRun.GetProperty("runId").GetString()!;
+        var another = secondRun.GetProperty("runId").GetString()!;
+
+        var occurrence = await LocalHostFixture.EventuallyAsync<JsonElement>(
+            async () =>
+            {
+                var ledger = await host.GetJsonAsync($"/api/schedules/{id}/occurrences?from={Uri.EscapeDataString(at.AddSeconds(-1).ToString("O"))}");
+                return ledger.GetProperty("items").EnumerateArray().Where(o => o.GetProperty("fate").GetString() == "skipped").Select(o => (JsonElement?)o).FirstOrDefault();
+            },
+            LocalHostFixture.Patience,
+            "the occurrence to be skipped");
+        Assert.Equal(at.ToUnixTimeMilliseconds(), occurrence.GetProperty("occurrenceUtc").GetDateTimeOffset().ToUnixTimeMilliseconds());
+        Assert.StartsWith($"overlap: previous run {manual}", occurrence.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Contains("still running", occurrence.GetProperty("reason").GetString(), StringComparison.Ordinal);
+
+        // Both requested runs ran although the policy allows one at a time; once they end, their slots are free again.
+        Assert.Equal("succeeded", (await host.RunEndedAsync(manual)).GetProperty("status").GetString());
+        Assert.Equal("succeeded", (await host.RunEndedAsync(another)).GetProperty("status").GetString());
+        var stored = await host.Services.GetRequiredService<IScheduleStore>().GetAsync("dev", id, TestContext.Current.CancellationToken);
+        Assert.Empty(stored!.ActiveRuns);
+        await host.DeleteScheduleAsync(id);
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using static FunctionsScheduler.Api.Tests.Schedules.ScheduleSamples;
 
 namespace FunctionsScheduler.Api.Tests.Schedules;
@@ -22,5 +23,29 @@ public sealed partial class ScheduleApiTests
         var conflict = Assert.Single(conflicts, c => c.GetProperty("target").GetString() == "crm-conflict");
         Assert.Equal(new[] { Id(first), Id(second) }.Order(StringComparer.Ordinal), new[] { conflict.GetProperty("firstScheduleId").GetString()!, conflict.GetProperty("secondScheduleId").GetString()! });
         Assert.InRange(conflict.GetProperty("overlaps").GetInt32(), 167, 169);
+    }
+
+    [Fact]
+    public async Task Create_and_update_warnings_follow_schedules_onto_and_off_a_target()
+    {
+        var target = "warehouse-" + Guid.NewGuid().ToString("N")[..8];
+        var long1 = await CreateAsync(host, Definition("load 1", "0 * * * *", "UTC", target: target, durationMs: 600_000));
+        var long2 = await CreateAsync(host, Definition("load 2", "0 * * * *", "UTC", target: target, durationMs: 600_000));
+        var (moved, _) = await host.SendAsync(HttpMethod.Put, $"/api/schedules/{Id(long1)}", Definition("load 1", "0 * * * *", "UTC", target: target + "-elsewhere", durationMs: 600_000), long1.GetProperty("etag").GetString());
+        Assert.Equal(HttpStatusCode.OK, moved.StatusCode);
+
+        var third = await CreateAsync(host, Definition("report", "5 * * * *", "UTC", target: target));
+        await host.DeleteScheduleAsync(Id(long2));
+        var (put, updated) = await host.SendAsync(HttpMethod.Put, $"/api/schedules/{Id(third)}", Definition("report v2", "5 * * * *", "UTC", target: target), third.GetProperty("etag").GetString());
+        var (_, back) = await host.SendAsync(HttpMethod.Put, $"/api/schedules/{Id(long1)}", Definition("load 1", "0 * * * *", "UTC", target: target, durationMs: 600_000), moved.Headers.ETag?.ToString());
+
+        static string?[] Others(JsonElement body) => [.. body.GetProperty("warnings").EnumerateArray().Select(w => w.GetProperty("otherScheduleId").GetString())];
+        Assert.Equal([Id(long1)], Others(long2));
+        Assert.Equal([Id(long2)], Others(third));
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        Assert.Empty(Others(updated));
+        Assert.Equal([Id(third)], Others(back));
+        await host.DeleteScheduleAsync(Id(long1));
+        await host.DeleteScheduleAsync(Id(third));
     }
 }

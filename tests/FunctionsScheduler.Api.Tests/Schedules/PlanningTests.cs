@@ -118,6 +118,8 @@ public sealed partial class ScheduleApiTests
             parameters = new { time = "07:45", timeZone = "Australia/Sydney" },
             name = "morning report",
             job = new { type = "simulated", phases = new[] { new { name = "a" } } },
+            activeHours = new[] { new { days = new[] { "monday" }, from = "07:00", to = "09:00" } },
+            autoPauseAfterFailures = 2,
         });
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
@@ -125,6 +127,9 @@ public sealed partial class ScheduleApiTests
         Assert.Equal("Australia/Sydney", body.GetProperty("timeZone").GetString());
         var next = body.GetProperty("nextRunLocal").GetDateTimeOffset();
         Assert.Equal((7, 45), (next.Hour, next.Minute));
+        var definition = body.GetProperty("definition");
+        Assert.Equal(2, definition.GetProperty("autoPauseAfterFailures").GetInt32());
+        Assert.Equal("07:00:00", definition.GetProperty("activeHours")[0].GetProperty("from").GetString());
     }
 
     [Theory]
@@ -133,6 +138,13 @@ public sealed partial class ScheduleApiTests
     [InlineData("""{"template":"dailyAt","parameters":null,"name":"x","job":{"type":"simulated","phases":[{"name":"a"}]}}""", "parameters")]
     [InlineData("""{"template":"dailyAt","parameters":{"time":"09:00"},"job":{"type":"simulated","phases":[{"name":"a"}]}}""", "name")]
     [InlineData("""{"template":"dailyAt","parameters":{"time":"09:00"},"name":"x","cron":"* * * * *","job":{"type":"simulated","phases":[{"name":"a"}]}}""", "cron")]
+    [InlineData("""{"template":"dailyAt","parameters":{"time":"09:00"},"name":"x","timeZone":"UTC","job":{"type":"simulated","phases":[{"name":"a"}]}}""", "timeZone")]
+    [InlineData("""{"parameters":{"time":"09:00"},"name":"x","job":{"type":"simulated","phases":[{"name":"a"}]}}""", "template")]
+    [InlineData("""{"template":"dailyAt","name":"x","job":{"type":"simulated","phases":[{"name":"a"}]}}""", "parameters")]
+    [InlineData("""{"template":"dailyAt","parameters":{"time":9},"name":"x","job":{"type":"simulated","phases":[{"name":"a"}]}}""", "parameters.time")]
+    [InlineData("""{"template":"dailyAt","parameters":{"time":"09:00"},"name":"x","colour":"red","job":{"type":"simulated","phases":[{"name":"a"}]}}""", "colour")]
+    [InlineData("""{"template":"dailyAt","parameters":{"time":"09:00"},"name":"x","maxRuns":"many","job":{"type":"simulated","phases":[{"name":"a"}]}}""", "maxRuns")]
+    [InlineData("""["dailyAt"]""", "body")]
     public async Task Bad_template_request_is_400_naming_the_field(string json, string field)
     {
         var (response, problem) = await host.SendAsync(HttpMethod.Post, "/api/schedules/from-template", json);

@@ -73,4 +73,16 @@ public class MisfireAndOverlapTests
         Assert.Equal(OverlapAction.Skip, OverlapPolicy.Decide(null, 1, 0).Action);
         Assert.Equal("1 run(s) still going (maxConcurrent 1); skipped (overlap policy skip)", OverlapPolicy.Decide(null, 1, 0).Reason);
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(5)]
+    public void A_requested_run_starts_however_many_runs_are_going(int running)
+    {
+        var decision = OverlapPolicy.DecideRequested(running);
+
+        Assert.Equal(OverlapAction.Start, decision.Action);
+        Assert.Contains($"beside {running} run(s) going", decision.Reason, StringComparison.Ordinal);
+    }
 }
