@@ -8,4 +8,5 @@ public static class ActivityNames
     public const string RequestIntervention = nameof(RequestIntervention);
     public const string CloseIntervention = nameof(CloseIntervention);
     public const string AdmitRun = nameof(AdmitRun);
+    public const string StartChainedRuns = nameof(StartChainedRuns);
 }

@@ -29,6 +29,7 @@ public static class OrchestrationFunctions
             .AddActivity<RequestInterventionActivity, InterventionRecord, Recorded>(ActivityNames.RequestIntervention)
             .AddActivity<CloseInterventionActivity, CloseIntervention, Recorded>(ActivityNames.CloseIntervention)
             .AddActivity<AdmitRunActivity, AdmitRunRequest, Admission>(ActivityNames.AdmitRun)
+            .AddActivity<StartChainedRunsActivity, StartChainedRuns, ChainedRuns>(ActivityNames.StartChainedRuns)
             .AddActivity<RecordFreshnessActivity, FreshnessUpdate, FreshnessRecorded>(RecordFreshnessActivity.Name)
             .RegisterNotifications();
     }
@@ -54,6 +55,7 @@ public static class OrchestrationFunctions
         services.AddTransient<RequestInterventionActivity>();
         services.AddTransient<CloseInterventionActivity>();
         services.AddTransient<AdmitRunActivity>();
+        services.AddTransient<StartChainedRunsActivity>();
         services.AddTransient<RecordFreshnessActivity>();
         return services;
     }

@@ -130,6 +130,7 @@ public sealed class RunControlEndpoints(IRunStore runs, IOrchestrationClient orc
             NotBeforeUtc = null,
             RetryOf = id,
             CompletedPhases = kept,
+            TriggeredBy = null,
         };
         var outcome = await orchestrations.StartNewAsync(RunOrchestrator.Name, retryId, retry, cancellationToken).ConfigureAwait(false);
         return Results.Json(

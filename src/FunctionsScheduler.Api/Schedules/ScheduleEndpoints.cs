@@ -91,6 +91,12 @@ public sealed class ScheduleEndpoints(
             return Problems.NotFound("Schedule", id);
         }
 
+        errors = await writes.ChainErrorsAsync(tenant, id, definition, cancellationToken).ConfigureAwait(false);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+
         var ifMatch = request.Headers.IfMatch.ToString().Trim();
         if (ifMatch.Length == 0)
         {
@@ -125,7 +131,7 @@ public sealed class ScheduleEndpoints(
         return EtagResult.Json(ScheduleResponse.From(stored, warnings), stored.ETag);
     }
 
-    /// <summary>DELETE /api/schedules/{id}</summary>
+    /// <summary>DELETE /api/schedules/{id} — 409 naming the referrers while other schedules chain to it.</summary>
     public async Task<IResult> DeleteAsync(HttpRequest request, string id, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -134,7 +140,13 @@ public sealed class ScheduleEndpoints(
             return Problems.Validation("id", Ids.Rule);
         }
 
-        return await schedules.DeleteAsync(tenants.Resolve(request), id, cancellationToken).ConfigureAwait(false)
+        var tenant = tenants.Resolve(request);
+        if (await writes.ReferrersAsync(tenant, id, cancellationToken).ConfigureAwait(false) is { Count: > 0 } referrers)
+        {
+            return Problems.Conflict("Other schedules chain to this one.", ScheduleWrites.ReferrersText(id, referrers));
+        }
+
+        return await schedules.DeleteAsync(tenant, id, cancellationToken).ConfigureAwait(false)
             ? Results.NoContent()
             : Problems.NotFound("Schedule", id);
     }
@@ -165,7 +177,11 @@ public sealed class ScheduleEndpoints(
         var runId = key is null
             ? RunIds.ForManualRun(tenant, id, timeProvider.GetUtcNow(), Guid.NewGuid().ToString("N")[..8])
             : RunIds.ForIdempotentManualRun(tenant, id, key);
-        var run = new RunRequest(tenant, id, schedule.Definition.Name, "manual", null, schedule.Definition.Job);
+        var run = new RunRequest(tenant, id, schedule.Definition.Name, "manual", null, schedule.Definition.Job)
+        {
+            OnSuccess = schedule.Definition.OnSuccess,
+            OnFailure = schedule.Definition.OnFailure,
+        };
         var outcome = await orchestrations.StartNewAsync(RunOrchestrator.Name, runId, run, cancellationToken).ConfigureAwait(false);
         return Results.Json(
             new RunStartedResponse(runId, $"/api/runs/{runId}"),
@@ -234,6 +250,12 @@ public sealed class ScheduleEndpoints(
 
     private async Task<IResult> CreateValidAsync(string tenant, ScheduleDefinition definition, CancellationToken cancellationToken)
     {
+        var chainErrors = await writes.ChainErrorsAsync(tenant, null, definition, cancellationToken).ConfigureAwait(false);
+        if (chainErrors.Count > 0)
+        {
+            return Problems.Validation(chainErrors);
+        }
+
         var now = timeProvider.GetUtcNow();
         var stored = await schedules.CreateAsync(ScheduleWrites.NewSchedule(tenant, Guid.NewGuid().ToString("N"), definition, now), cancellationToken).ConfigureAwait(false);
         scanSignal.Nudge();

@@ -45,6 +45,10 @@ public sealed record FromTemplateRequest
 
     public OverlapSettings? Overlap { get; init; }
 
+    public IReadOnlyList<string>? OnSuccess { get; init; }
+
+    public IReadOnlyList<string>? OnFailure { get; init; }
+
     /// <summary>The definition without a trigger; the template's trigger is applied to it.</summary>
     public ScheduleDefinition ToDefinition() => new()
     {
@@ -61,6 +65,8 @@ public sealed record FromTemplateRequest
         Jitter = Jitter,
         Misfire = Misfire,
         Overlap = Overlap,
+        OnSuccess = OnSuccess,
+        OnFailure = OnFailure,
     };
 }
 

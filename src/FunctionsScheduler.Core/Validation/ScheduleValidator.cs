@@ -69,6 +69,7 @@ public static class ScheduleValidator
 
         ValidateJob(errors, definition.Job);
         RunControlValidator.Validate(errors, definition);
+        ScheduleChains.ValidateShape(errors, definition);
         return errors;
     }
 

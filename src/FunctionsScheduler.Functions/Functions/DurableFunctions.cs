@@ -48,4 +48,8 @@ public sealed class DurableFunctions
     [Function(ActivityNames.AdmitRun)]
     public Task<Admission> AdmitRun([ActivityTrigger] AdmitRunRequest input, [DurableClient] DurableTaskClient client, FunctionContext ctx) =>
         InvocationServices.Get<AdmitRunActivity>(ctx, client).RunAsync(input, ctx.CancellationToken);
+
+    [Function(ActivityNames.StartChainedRuns)]
+    public Task<ChainedRuns> StartChainedRuns([ActivityTrigger] StartChainedRuns input, [DurableClient] DurableTaskClient client, FunctionContext ctx) =>
+        InvocationServices.Get<StartChainedRunsActivity>(ctx, client).RunAsync(input, ctx.CancellationToken);
 }

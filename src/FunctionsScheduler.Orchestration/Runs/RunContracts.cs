@@ -27,6 +27,15 @@ public sealed record RunRequest(
 
     /// <summary>For a retry: phases that already succeeded in the retried run; they are kept, not run again.</summary>
     public IReadOnlyList<PhaseRecord>? CompletedPhases { get; init; }
+
+    /// <summary>The schedule's <c>onSuccess</c> when the run started: schedules whose runs start when this one succeeds.</summary>
+    public IReadOnlyList<string>? OnSuccess { get; init; }
+
+    /// <summary>The schedule's <c>onFailure</c> when the run started: schedules whose runs start when this one fails.</summary>
+    public IReadOnlyList<string>? OnFailure { get; init; }
+
+    /// <summary>For a chained run: the run whose end started it.</summary>
+    public ChainTrigger? TriggeredBy { get; init; }
 }
 
 /// <summary>The external event that cancels a run.</summary>
@@ -141,6 +150,12 @@ public sealed record CloseIntervention(string Tenant, string InterventionId, Int
 
 /// <summary>Input of the <c>AdmitRun</c> activity: may this scheduled run start now, given the runs still going?</summary>
 public sealed record AdmitRunRequest(string Tenant, string ScheduleId, string RunId, DateTimeOffset? OccurrenceUtc);
+
+/// <summary>Input of the <c>StartChainedRuns</c> activity: the run that ended, how, and the schedules its end starts.</summary>
+public sealed record StartChainedRuns(string Tenant, string SourceScheduleId, string SourceRunId, RunStatus Outcome, IReadOnlyList<string> Targets);
+
+/// <summary>What became of each chain target, in the order of <see cref="StartChainedRuns.Targets"/>.</summary>
+public sealed record ChainedRuns(IReadOnlyList<ChainedRun> Runs);
 
 /// <summary>The overlap policy's answer: start, skip, or wait for a slot (buffered).</summary>
 public sealed record Admission(OverlapAction Action, string Reason);

@@ -148,6 +148,19 @@ public static class RunOrchestrator
     /// <summary>The run row and the schedule's streak, then whoever should hear about it.</summary>
     private static async Task<RunResult> RecordOutcomeAsync(IOrchestrationContext context, RunRequest request, RunState run)
     {
+        var targets = run.Status switch
+        {
+            RunStatus.Succeeded => request.OnSuccess,
+            RunStatus.Failed => request.OnFailure,
+            _ => null,
+        };
+        if (targets is { Count: > 0 })
+        {
+            var chained = await context.CallActivityAsync<ChainedRuns>(
+                ActivityNames.StartChainedRuns, new StartChainedRuns(request.Tenant, request.ScheduleId, context.InstanceId, run.Status, targets));
+            run.ChainedRuns(chained.Runs);
+        }
+
         var record = run.ToRecord();
         var recorded = await context.CallActivityAsync<RunRecorded>(ActivityNames.RecordRun, record);
         await RunNotifications.OutcomeAsync(context, request, run.Status, run.Error);

@@ -15,6 +15,7 @@ internal sealed class RunState
     private DateTimeOffset? _endedUtc;
     private int _itemsDone;
     private int _itemsTotal;
+    private IReadOnlyList<ChainedRun>? _chained;
 
     public RunState(IOrchestrationContext context, RunRequest request)
     {
@@ -110,6 +111,9 @@ internal sealed class RunState
         Publish();
     }
 
+    /// <summary>What the run's end started through its schedule's chains.</summary>
+    public void ChainedRuns(IReadOnlyList<ChainedRun> chained) => _chained = chained;
+
     /// <summary>Ends the run early; returns the interventions that were still open so they can be closed.</summary>
     public IReadOnlyList<PendingIntervention> Stop(string reason, RunStatus status)
     {
@@ -160,6 +164,8 @@ internal sealed class RunState
         EndedUtc = _endedUtc,
         Phases = _phases.ToArray(),
         Error = Error,
+        TriggeredBy = _request.TriggeredBy,
+        Chained = _chained,
     };
 
     private void Update(string name, Func<PhaseRecord, PhaseRecord> change)

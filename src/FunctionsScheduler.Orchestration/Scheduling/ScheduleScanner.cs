@@ -202,6 +202,8 @@ public sealed partial class ScheduleScanner(
                 NotBeforeUtc = entry.DueUtc + jitter,
                 ExpectedDuration = schedule.LastRun?.AverageDuration,
                 Overlap = schedule.Definition.Overlap,
+                OnSuccess = schedule.Definition.OnSuccess,
+                OnFailure = schedule.Definition.OnFailure,
             };
             var started = await orchestrations.StartNewAsync(RunOrchestrator.Name, runId, request, cancellationToken).ConfigureAwait(false);
             outcome = started == StartOutcome.Started ? EntryOutcome.Started : EntryOutcome.AlreadyStarted;

@@ -152,6 +152,8 @@ public sealed class TableRunStore : IRunStore
         entity.SetUtc(nameof(RunRecord.StartedUtc), run.StartedUtc);
         entity.SetUtc(nameof(RunRecord.EndedUtc), run.EndedUtc);
         entity.SetIfNotNull(nameof(RunRecord.Error), Head(run.Error, MaxErrorChars));
+        entity.SetIfNotNull(nameof(RunRecord.TriggeredBy), run.TriggeredBy is null ? null : JsonSerializer.Serialize(run.TriggeredBy, StorageJson.Options));
+        entity.SetIfNotNull(nameof(RunRecord.Chained), run.Chained is null ? null : JsonSerializer.Serialize(run.Chained, StorageJson.Options));
         return entity;
     }
 
@@ -168,6 +170,8 @@ public sealed class TableRunStore : IRunStore
         EndedUtc = entity.GetDateTimeOffset(nameof(RunRecord.EndedUtc)),
         Phases = JsonSerializer.Deserialize<List<PhaseRecord>>(entity.RequiredString(PhasesColumn), StorageJson.Options) ?? [],
         Error = entity.GetString(nameof(RunRecord.Error)),
+        TriggeredBy = entity.GetString(nameof(RunRecord.TriggeredBy)) is { } trigger ? JsonSerializer.Deserialize<ChainTrigger>(trigger, StorageJson.Options) : null,
+        Chained = entity.GetString(nameof(RunRecord.Chained)) is { } chained ? JsonSerializer.Deserialize<List<ChainedRun>>(chained, StorageJson.Options) : null,
     };
 
     private static string? Tail(string? text, int maxChars)
