@@ -9,4 +9,6 @@ public static class ActivityNames
     public const string CloseIntervention = nameof(CloseIntervention);
     public const string AdmitRun = nameof(AdmitRun);
     public const string StartChainedRuns = nameof(StartChainedRuns);
+    public const string AcquireSlot = nameof(AcquireSlot);
+    public const string ReleaseSlot = nameof(ReleaseSlot);
 }

@@ -30,6 +30,8 @@ public static class OrchestrationFunctions
             .AddActivity<CloseInterventionActivity, CloseIntervention, Recorded>(ActivityNames.CloseIntervention)
             .AddActivity<AdmitRunActivity, AdmitRunRequest, Admission>(ActivityNames.AdmitRun)
             .AddActivity<StartChainedRunsActivity, StartChainedRuns, ChainedRuns>(ActivityNames.StartChainedRuns)
+            .AddActivity<AcquireSlotActivity, SlotRequest, SlotGrant>(ActivityNames.AcquireSlot)
+            .AddActivity<ReleaseSlotActivity, SlotRequest, Recorded>(ActivityNames.ReleaseSlot)
             .AddActivity<RecordFreshnessActivity, FreshnessUpdate, FreshnessRecorded>(RecordFreshnessActivity.Name)
             .RegisterNotifications();
     }
@@ -42,6 +44,8 @@ public static class OrchestrationFunctions
             .Validate(o => o.Lookahead > TimeSpan.Zero && o.MaxParallelSchedules > 0, "Scanner lookahead and parallelism must be positive.")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<ConcurrencyOptions>().BindConfiguration(ConcurrencyOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ConcurrencyOptions>, ConcurrencyOptionsValidator>());
         services.TryAddSingleton<IScanSignal, NoScanSignal>();
         services.TryAddSingleton<ScannerHeartbeat>();
         services.AddSingleton<IPhaseExecutor, SimulatedPhaseExecutor>();
@@ -56,6 +60,8 @@ public static class OrchestrationFunctions
         services.AddTransient<CloseInterventionActivity>();
         services.AddTransient<AdmitRunActivity>();
         services.AddTransient<StartChainedRunsActivity>();
+        services.AddTransient<AcquireSlotActivity>();
+        services.AddTransient<ReleaseSlotActivity>();
         services.AddTransient<RecordFreshnessActivity>();
         return services;
     }

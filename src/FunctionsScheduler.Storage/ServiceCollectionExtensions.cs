@@ -30,6 +30,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<IScheduleStore, TableScheduleStore>();
         services.TryAddSingleton<IOccurrenceLedger, TableOccurrenceLedger>();
         services.TryAddSingleton<IRunStore, TableRunStore>();
+        services.TryAddSingleton<IRunSlotStore, TableRunSlotStore>();
         services.TryAddSingleton<IInterventionStore, TableInterventionStore>();
         services.TryAddSingleton<IInterventionSecretStore, TableInterventionSecretStore>();
         services.TryAddSingleton<INotificationStore, TableNotificationStore>();

@@ -37,6 +37,7 @@ public sealed class StorageTables
         Preferences = Service.GetTableClient(_prefix + "Preferences");
         Freshness = Service.GetTableClient(_prefix + "Freshness");
         InterventionSecrets = Service.GetTableClient(_prefix + "InterventionSecrets");
+        RunSlots = Service.GetTableClient(_prefix + "RunSlots");
     }
 
     public TableServiceClient Service { get; }
@@ -60,6 +61,9 @@ public sealed class StorageTables
     /// <summary>Secret answer values on their way from the API to a phase's executor; see <c>TableInterventionSecretStore</c>.</summary>
     public TableClient InterventionSecrets { get; }
 
+    /// <summary>Who holds a run slot under the concurrency caps, and who waits; see <c>TableRunSlotStore</c>.</summary>
+    public TableClient RunSlots { get; }
+
     /// <summary>
     /// Creates every table that does not exist yet. Called once at start-up (the stores never call it, so a request
     /// costs no extra round trip); concurrent callers share one attempt and a failed attempt can be retried.
@@ -79,7 +83,7 @@ public sealed class StorageTables
 
     private async Task CreateAllAsync(CancellationToken cancellationToken)
     {
-        foreach (var table in new[] { Schedules, DueIndex, Occurrences, Runs, Interventions, Notifications, Preferences, Freshness, InterventionSecrets })
+        foreach (var table in new[] { Schedules, DueIndex, Occurrences, Runs, Interventions, Notifications, Preferences, Freshness, InterventionSecrets, RunSlots })
         {
             await table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         }

@@ -4,6 +4,7 @@ using FunctionsScheduler.Durable;
 using FunctionsScheduler.Orchestration.Runs;
 using FunctionsScheduler.Storage.Runs;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
 
 namespace FunctionsScheduler.Api.Runs;
 
@@ -19,7 +20,7 @@ public sealed record RunControlRequest
 public sealed record RunControlResponse(string RunId, string Action, string Outcome, string? NewRunId = null);
 
 /// <summary>Run control: cancel, suspend, resume and retry. Every action is idempotent.</summary>
-public sealed class RunControlEndpoints(IRunStore runs, IOrchestrationClient orchestrations, ITenantResolver tenants)
+public sealed class RunControlEndpoints(IRunStore runs, IOrchestrationClient orchestrations, ITenantResolver tenants, IOptions<ConcurrencyOptions> concurrency)
 {
     /// <summary>POST /api/runs/{id}/cancel — the run stops at its next step, cancels open interventions and records itself Cancelled.</summary>
     public async Task<IResult> CancelAsync(HttpRequest request, string id, CancellationToken cancellationToken)
@@ -131,6 +132,7 @@ public sealed class RunControlEndpoints(IRunStore runs, IOrchestrationClient orc
             RetryOf = id,
             CompletedPhases = kept,
             TriggeredBy = null,
+            TakesSlot = concurrency.Value.Enabled,
         };
         var outcome = await orchestrations.StartNewAsync(RunOrchestrator.Name, retryId, retry, cancellationToken).ConfigureAwait(false);
         return Results.Json(

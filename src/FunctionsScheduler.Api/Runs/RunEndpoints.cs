@@ -111,7 +111,7 @@ public sealed class RunEndpoints(IRunStore runs, IOrchestrationClient orchestrat
     {
         RunProgress? live = null;
         string? failure = null;
-        if (run.Status is RunStatus.Scheduled or RunStatus.Running or RunStatus.WaitingForIntervention)
+        if (run.Status is RunStatus.Scheduled or RunStatus.Queued or RunStatus.Running or RunStatus.WaitingForIntervention)
         {
             var state = await orchestrations.GetStatusAsync(run.RunId, includeInputsAndOutputs: false, cancellationToken).ConfigureAwait(false);
             live = state?.ReadCustomStatusAs<RunProgress>();

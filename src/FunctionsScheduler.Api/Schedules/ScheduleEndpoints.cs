@@ -6,6 +6,7 @@ using FunctionsScheduler.Orchestration.Runs;
 using FunctionsScheduler.Orchestration.Scheduling;
 using FunctionsScheduler.Storage.Scheduling;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
 
 namespace FunctionsScheduler.Api.Schedules;
 
@@ -16,6 +17,7 @@ public sealed class ScheduleEndpoints(
     IOrchestrationClient orchestrations,
     ITenantResolver tenants,
     IScanSignal scanSignal,
+    IOptions<ConcurrencyOptions> concurrency,
     TimeProvider timeProvider)
 {
     /// <summary>POST /api/schedules — 201 with the schedule, its ETag and any conflict warnings.</summary>
@@ -181,6 +183,7 @@ public sealed class ScheduleEndpoints(
         {
             OnSuccess = schedule.Definition.OnSuccess,
             OnFailure = schedule.Definition.OnFailure,
+            TakesSlot = concurrency.Value.Enabled,
         };
         var outcome = await orchestrations.StartNewAsync(RunOrchestrator.Name, runId, run, cancellationToken).ConfigureAwait(false);
         return Results.Json(

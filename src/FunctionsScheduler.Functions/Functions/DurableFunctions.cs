@@ -52,4 +52,12 @@ public sealed class DurableFunctions
     [Function(ActivityNames.StartChainedRuns)]
     public Task<ChainedRuns> StartChainedRuns([ActivityTrigger] StartChainedRuns input, [DurableClient] DurableTaskClient client, FunctionContext ctx) =>
         InvocationServices.Get<StartChainedRunsActivity>(ctx, client).RunAsync(input, ctx.CancellationToken);
+
+    [Function(ActivityNames.AcquireSlot)]
+    public Task<SlotGrant> AcquireSlot([ActivityTrigger] SlotRequest input, [DurableClient] DurableTaskClient client, FunctionContext ctx) =>
+        InvocationServices.Get<AcquireSlotActivity>(ctx, client).RunAsync(input, ctx.CancellationToken);
+
+    [Function(ActivityNames.ReleaseSlot)]
+    public Task<Recorded> ReleaseSlot([ActivityTrigger] SlotRequest input, [DurableClient] DurableTaskClient client, FunctionContext ctx) =>
+        InvocationServices.Get<ReleaseSlotActivity>(ctx, client).RunAsync(input, ctx.CancellationToken);
 }

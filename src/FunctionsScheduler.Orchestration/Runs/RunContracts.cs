@@ -36,6 +36,12 @@ public sealed record RunRequest(
 
     /// <summary>For a chained run: the run whose end started it.</summary>
     public ChainTrigger? TriggeredBy { get; init; }
+
+    /// <summary>
+    /// The run takes a slot under the concurrency caps before it starts and gives it back when it ends. Set by whoever
+    /// starts the run when caps are configured, so runs on a host without caps pay nothing for them.
+    /// </summary>
+    public bool TakesSlot { get; init; }
 }
 
 /// <summary>The external event that cancels a run.</summary>
@@ -156,6 +162,15 @@ public sealed record StartChainedRuns(string Tenant, string SourceScheduleId, st
 
 /// <summary>What became of each chain target, in the order of <see cref="StartChainedRuns.Targets"/>.</summary>
 public sealed record ChainedRuns(IReadOnlyList<ChainedRun> Runs);
+
+/// <summary>Input of the <c>AcquireSlot</c> and <c>ReleaseSlot</c> activities.</summary>
+public sealed record SlotRequest(string RunId);
+
+/// <summary>The answer to <c>AcquireSlot</c>: admitted, or why the run waits and when it should ask again at the latest.</summary>
+public sealed record SlotGrant(bool Admitted, string? WaitingBecause, TimeSpan RecheckAfter);
+
+/// <summary>The event that tells a queued run a slot may be free for it.</summary>
+public sealed record SlotFreed(string By);
 
 /// <summary>The overlap policy's answer: start, skip, or wait for a slot (buffered).</summary>
 public sealed record Admission(OverlapAction Action, string Reason);

@@ -20,6 +20,9 @@ public static class RunOrchestrator
     /// <summary>The event that cancels a run (payload <see cref="CancelRunRequest"/>).</summary>
     public const string CancelEventName = "cancel";
 
+    /// <summary>The event that tells a queued run a run slot may be free (payload <see cref="SlotFreed"/>).</summary>
+    public const string SlotEventName = "slot";
+
     /// <summary>Event name carrying the answer to intervention <paramref name="interventionId"/>.</summary>
     public static string InterventionEventName(string interventionId) => "intervention:" + interventionId;
 
@@ -50,6 +53,11 @@ public static class RunOrchestrator
         if (request.Overlap is not null && await AdmitAsync(context, request, run, cancel) is { } notAdmitted)
         {
             return notAdmitted;
+        }
+
+        if (request.TakesSlot && await AcquireSlotAsync(context, request, run, cancel) is { } cancelledInLine)
+        {
+            return cancelledInLine;
         }
 
         run.Start();
@@ -148,6 +156,12 @@ public static class RunOrchestrator
     /// <summary>The run row and the schedule's streak, then whoever should hear about it.</summary>
     private static async Task<RunResult> RecordOutcomeAsync(IOrchestrationContext context, RunRequest request, RunState run)
     {
+        if (request.TakesSlot)
+        {
+            // First, so the next run in line (a chained one included) can start while this one finishes its bookkeeping.
+            await context.CallActivityAsync<Recorded>(ActivityNames.ReleaseSlot, new SlotRequest(context.InstanceId));
+        }
+
         var targets = run.Status switch
         {
             RunStatus.Succeeded => request.OnSuccess,
@@ -204,6 +218,53 @@ public static class RunOrchestrator
             }
 
             pause = TimeSpan.FromSeconds(Math.Min(pause.TotalSeconds * 2, 30));
+        }
+    }
+
+    /// <summary>
+    /// Waits, visibly Queued, until the concurrency caps admit the run: woken by a "slot" event when a run ahead ends, and
+    /// asking again on a timer in any case, so a lost event only delays it. Null once admitted; the cancelled result when
+    /// the run is cancelled in line (its place is given up by the release in <see cref="RecordOutcomeAsync"/>).
+    /// </summary>
+    private static async Task<RunResult?> AcquireSlotAsync(IOrchestrationContext context, RunRequest request, RunState run, Task<CancelRunRequest> cancel)
+    {
+        Task<SlotFreed>? freed = null;
+        var recorded = false;
+        while (true)
+        {
+            var grant = await context.CallActivityAsync<SlotGrant>(ActivityNames.AcquireSlot, new SlotRequest(context.InstanceId));
+            if (grant.Admitted)
+            {
+                return null;
+            }
+
+            run.Queue(grant.WaitingBecause ?? "Queued for a run slot.");
+            if (!recorded)
+            {
+                // A row, so the run shows in lists while it waits.
+                await context.CallActivityAsync<RunRecorded>(ActivityNames.RecordRun, run.ToRecord());
+                recorded = true;
+            }
+
+            // One wait for the event at a time: a second would be handed the next event while the first stays pending.
+            freed ??= context.WaitForExternalEvent<SlotFreed>(SlotEventName);
+            using var recheck = new CancellationTokenSource();
+            var timer = context.CreateTimer(context.CurrentUtcDateTime + grant.RecheckAfter, recheck.Token);
+            var woke = await Task.WhenAny(freed, timer, cancel);
+            if (woke != timer)
+            {
+                recheck.Cancel();
+            }
+
+            if (woke == freed)
+            {
+                freed = null;
+            }
+            else if (woke == cancel)
+            {
+                var by = await cancel;
+                return await StopAsync(context, request, run, $"Cancelled by {by.By} while queued: {by.Reason}", RunStatus.Cancelled);
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 using FunctionsScheduler.Core.Runs;
 using FunctionsScheduler.Durable;
 using FunctionsScheduler.Storage.Scheduling;
+using Microsoft.Extensions.Options;
 
 namespace FunctionsScheduler.Orchestration.Runs;
 
@@ -10,7 +11,11 @@ namespace FunctionsScheduler.Orchestration.Runs;
 /// exists counts as started, and starting never restarts an instance. A paused, disabled or deleted target is not started
 /// and the reason is returned, to be kept on the source run.
 /// </summary>
-public sealed class StartChainedRunsActivity(IScheduleStore schedules, IOrchestrationClient orchestrations, TimeProvider timeProvider)
+public sealed class StartChainedRunsActivity(
+    IScheduleStore schedules,
+    IOrchestrationClient orchestrations,
+    IOptions<ConcurrencyOptions> concurrency,
+    TimeProvider timeProvider)
     : IActivity<StartChainedRuns, ChainedRuns>
 {
     public async Task<ChainedRuns> RunAsync(StartChainedRuns input, CancellationToken cancellationToken)
@@ -58,6 +63,7 @@ public sealed class StartChainedRunsActivity(IScheduleStore schedules, IOrchestr
             OnSuccess = definition.OnSuccess,
             OnFailure = definition.OnFailure,
             TriggeredBy = new ChainTrigger(input.SourceRunId, input.SourceScheduleId, input.Outcome),
+            TakesSlot = concurrency.Value.Enabled,
         };
         await orchestrations.StartNewAsync(RunOrchestrator.Name, runId, request, cancellationToken).ConfigureAwait(false);
         return new ChainedRun(target, ChainFate.Started, runId, null);

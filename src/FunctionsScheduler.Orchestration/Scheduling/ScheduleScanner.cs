@@ -23,6 +23,7 @@ public sealed partial class ScheduleScanner(
     IOrchestrationClient orchestrations,
     TimeProvider timeProvider,
     IOptions<ScannerOptions> options,
+    IOptions<ConcurrencyOptions> concurrency,
     ScannerHeartbeat heartbeat,
     ILogger<ScheduleScanner> logger)
 {
@@ -204,6 +205,7 @@ public sealed partial class ScheduleScanner(
                 Overlap = schedule.Definition.Overlap,
                 OnSuccess = schedule.Definition.OnSuccess,
                 OnFailure = schedule.Definition.OnFailure,
+                TakesSlot = concurrency.Value.Enabled,
             };
             var started = await orchestrations.StartNewAsync(RunOrchestrator.Name, runId, request, cancellationToken).ConfigureAwait(false);
             outcome = started == StartOutcome.Started ? EntryOutcome.Started : EntryOutcome.AlreadyStarted;
