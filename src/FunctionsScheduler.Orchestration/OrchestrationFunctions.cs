@@ -54,6 +54,7 @@ public static class OrchestrationFunctions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CommandExecutorOptions>, CommandExecutorOptionsValidator>());
         services.AddSingleton<IPhaseExecutor, CommandPhaseExecutor>();
         services.AddSingleton<ScheduleScanner>();
+        services.TryAddSingleton<RunCancellations>();
         services.AddTransient<RecordRunActivity>();
         services.AddTransient<RunPhaseActivity>();
         services.AddTransient<RequestInterventionActivity>();

@@ -9,10 +9,15 @@ namespace FunctionsScheduler.Orchestration.Phases;
 /// are read from the secret store here and merged into the answer for the executor only: the activity's input (which
 /// is orchestration history) never holds them. They are forgotten once the phase succeeds or fails for good.
 /// </summary>
-public sealed class RunPhaseActivity(IEnumerable<IPhaseExecutor> executors, IInterventionSecretStore secrets) : IActivity<PhaseInvocation, PhaseResult>
+public sealed class RunPhaseActivity(IEnumerable<IPhaseExecutor> executors, IInterventionSecretStore secrets, RunCancellations cancellations)
+    : IActivity<PhaseInvocation, PhaseResult>
 {
     private readonly Dictionary<string, IPhaseExecutor> _executors = executors.ToDictionary(e => e.Type, StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Runs the phase with a token that also fires when its run is cancelled (<see cref="RunCancellations"/>), so the
+    /// executor stops (a command's process tree is killed); the phase then fails permanently, since nothing waits for it.
+    /// </summary>
     public async Task<PhaseResult> RunAsync(PhaseInvocation input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -22,6 +27,19 @@ public sealed class RunPhaseActivity(IEnumerable<IPhaseExecutor> executors, IInt
             throw new NotSupportedException($"No executor for phase type '{type}' is configured on this host.");
         }
 
+        using var watch = cancellations.Watch(input.Tenant, input.RunId, cancellationToken);
+        try
+        {
+            return await RunAsync(executor, input, watch.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (watch.IsRunCancelled && !cancellationToken.IsCancellationRequested)
+        {
+            throw new PermanentPhaseException($"Phase '{input.Phase.Name}' was stopped because its run was cancelled.", ex);
+        }
+    }
+
+    private async Task<PhaseResult> RunAsync(IPhaseExecutor executor, PhaseInvocation input, CancellationToken cancellationToken)
+    {
         if (input.Answer is not { HasSecrets: true } answer)
         {
             return await executor.ExecuteAsync(input, cancellationToken).ConfigureAwait(false);

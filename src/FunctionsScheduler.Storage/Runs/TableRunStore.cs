@@ -30,6 +30,7 @@ public sealed class TableRunStore : IRunStore
     private const string ScheduleIndexPrefix = "!s_";
     private const string PhasesColumn = "Phases";
     private const string SortColumn = "SortUtc";
+    private const string CancelRequestedColumn = "CancelRequestedUtc";
 
     private readonly TableClient _table;
     private readonly TimeProvider _timeProvider;
@@ -70,6 +71,30 @@ public sealed class TableRunStore : IRunStore
         ValidateRunId(tenant, runId, nameof(tenant), nameof(runId));
         var entity = await ReadAsync(tenant, runId, null, cancellationToken).ConfigureAwait(false);
         return entity is null ? null : FromEntity(entity);
+    }
+
+    public async Task<bool> RequestCancelAsync(string tenant, string runId, DateTimeOffset requestedUtc, CancellationToken cancellationToken = default)
+    {
+        ValidateRunId(tenant, runId, nameof(tenant), nameof(runId));
+
+        // A merge into the run's own row only (the index copies never need it); no row means nothing runs yet.
+        var entity = new TableEntity(tenant, runId) { [CancelRequestedColumn] = requestedUtc.ToUniversalTime() };
+        try
+        {
+            await _table.UpdateEntityAsync(entity, Azure.ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException ex) when (StorageErrors.IsEntityNotFound(ex))
+        {
+            return false;
+        }
+    }
+
+    public async Task<bool> IsCancelRequestedAsync(string tenant, string runId, CancellationToken cancellationToken = default)
+    {
+        ValidateRunId(tenant, runId, nameof(tenant), nameof(runId));
+        var entity = await ReadAsync(tenant, runId, [CancelRequestedColumn], cancellationToken).ConfigureAwait(false);
+        return entity?.GetDateTimeOffset(CancelRequestedColumn) is not null;
     }
 
     public Task<Page<RunRecord>> ListAsync(string tenant, string? scheduleId, int pageSize, string? continuationToken, CancellationToken cancellationToken = default)
