@@ -6,6 +6,7 @@ using FunctionsScheduler.Orchestration.Notifications;
 using FunctionsScheduler.Orchestration.Scheduling;
 using FunctionsScheduler.Storage;
 using FunctionsScheduler.Storage.Development;
+using FunctionsScheduler.Storage.Interventions;
 using Microsoft.Extensions.Options;
 
 namespace FunctionsScheduler.LocalHost;
@@ -50,6 +51,9 @@ public static class LocalHostApp
             o.TablePrefix = settings.TablePrefix;
         });
         services.AddHostedService<StorageInitializer>();
+        var secretKey = builder.Configuration[$"{InterventionSecretOptions.SectionName}:Key"]
+            ?? DevelopmentSecretKey.LoadOrCreate(settings.DataFolder ?? DefaultDataFolder());
+        services.Configure<InterventionSecretOptions>(o => o.Key = secretKey);
         services.AddSchedulerOrchestration(o => o.Lookahead = settings.Lookahead);
         services.AddSchedulerNotificationChannels();
         services.AddSingleton<ScanLoopSignal>();
@@ -89,6 +93,19 @@ public static class LocalHostApp
         return app;
     }
 
+    /// <summary>The repo's <c>.localhost/</c> when run from a checkout, else beside the app.</summary>
+    private static string DefaultDataFolder()
+    {
+        try
+        {
+            return Path.Combine(AzuriteServer.FindRepoRoot(), ".localhost");
+        }
+        catch (InvalidOperationException)
+        {
+            return Path.Combine(AppContext.BaseDirectory, ".localhost");
+        }
+    }
+
     /// <summary>The same id for the same machine, hub and listening address across restarts; different for two hosts side by side.</summary>
     private static string StableWorkerId(string taskHub, string urls)
     {
@@ -111,4 +128,7 @@ public sealed class LocalHostSettings
 
     /// <summary>How far ahead occurrences are claimed (must exceed <see cref="ScanInterval"/>).</summary>
     public TimeSpan Lookahead { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Where the host keeps its own files (the development secrets key); default <c>.localhost/</c> in the repo.</summary>
+    public string? DataFolder { get; set; }
 }

@@ -11,4 +11,5 @@ public static class ActivityNames
     public const string StartChainedRuns = nameof(StartChainedRuns);
     public const string AcquireSlot = nameof(AcquireSlot);
     public const string ReleaseSlot = nameof(ReleaseSlot);
+    public const string ForgetSecrets = nameof(ForgetSecrets);
 }

@@ -32,6 +32,7 @@ public static class OrchestrationFunctions
             .AddActivity<StartChainedRunsActivity, StartChainedRuns, ChainedRuns>(ActivityNames.StartChainedRuns)
             .AddActivity<AcquireSlotActivity, SlotRequest, SlotGrant>(ActivityNames.AcquireSlot)
             .AddActivity<ReleaseSlotActivity, SlotRequest, Recorded>(ActivityNames.ReleaseSlot)
+            .AddActivity<ForgetSecretsActivity, ForgetSecrets, Recorded>(ActivityNames.ForgetSecrets)
             .AddActivity<RecordFreshnessActivity, FreshnessUpdate, FreshnessRecorded>(RecordFreshnessActivity.Name)
             .RegisterNotifications();
     }
@@ -63,6 +64,7 @@ public static class OrchestrationFunctions
         services.AddTransient<StartChainedRunsActivity>();
         services.AddTransient<AcquireSlotActivity>();
         services.AddTransient<ReleaseSlotActivity>();
+        services.AddTransient<ForgetSecretsActivity>();
         services.AddTransient<RecordFreshnessActivity>();
         return services;
     }

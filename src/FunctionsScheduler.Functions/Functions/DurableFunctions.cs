@@ -45,6 +45,10 @@ public sealed class DurableFunctions
     public Task<FreshnessRecorded> RecordFreshness([ActivityTrigger] FreshnessUpdate input, FunctionContext ctx) =>
         ctx.InstanceServices.GetRequiredService<RecordFreshnessActivity>().RunAsync(input, ctx.CancellationToken);
 
+    [Function(ActivityNames.ForgetSecrets)]
+    public Task<Recorded> ForgetSecrets([ActivityTrigger] ForgetSecrets input, FunctionContext ctx) =>
+        ctx.InstanceServices.GetRequiredService<ForgetSecretsActivity>().RunAsync(input, ctx.CancellationToken);
+
     [Function(ActivityNames.AdmitRun)]
     public Task<Admission> AdmitRun([ActivityTrigger] AdmitRunRequest input, [DurableClient] DurableTaskClient client, FunctionContext ctx) =>
         InvocationServices.Get<AdmitRunActivity>(ctx, client).RunAsync(input, ctx.CancellationToken);

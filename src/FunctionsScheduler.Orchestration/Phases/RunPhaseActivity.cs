@@ -16,7 +16,7 @@ public sealed class RunPhaseActivity(IEnumerable<IPhaseExecutor> executors, IInt
 
     /// <summary>
     /// Runs the phase with a token that also fires when its run is cancelled (<see cref="RunCancellations"/>), so the
-    /// executor stops (a command's process tree is killed); the phase then fails permanently, since nothing waits for it.
+    /// executor stops (a command's process tree is killed) and the attempt fails with <see cref="PhaseStoppedException"/>.
     /// </summary>
     public async Task<PhaseResult> RunAsync(PhaseInvocation input, CancellationToken cancellationToken)
     {
@@ -34,7 +34,7 @@ public sealed class RunPhaseActivity(IEnumerable<IPhaseExecutor> executors, IInt
         }
         catch (OperationCanceledException ex) when (watch.IsRunCancelled && !cancellationToken.IsCancellationRequested)
         {
-            throw new PermanentPhaseException($"Phase '{input.Phase.Name}' was stopped because its run was cancelled.", ex);
+            throw new PhaseStoppedException($"Phase '{input.Phase.Name}' was stopped because its run was cancelled.", ex);
         }
     }
 

@@ -12,8 +12,12 @@ public sealed class RunCancellations(IRunStore runs, TimeProvider timeProvider)
     /// <summary>How often a running phase looks at its run's row for a cancel made on another host.</summary>
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long this process remembers a cancelled run, to stop a phase of it that starts only after the cancel.</summary>
+    private static readonly TimeSpan RememberCancelled = TimeSpan.FromMinutes(10);
+
     private readonly Lock _gate = new();
     private readonly Dictionary<string, List<RunCancellationWatch>> _watches = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTimeOffset> _cancelled = new(StringComparer.Ordinal);
 
     /// <summary>
     /// A token that is cancelled when <paramref name="stop"/> is, or when the run is cancelled; dispose it when the phase
@@ -22,6 +26,7 @@ public sealed class RunCancellations(IRunStore runs, TimeProvider timeProvider)
     public RunCancellationWatch Watch(string tenant, string runId, CancellationToken stop)
     {
         var watch = new RunCancellationWatch(this, runId, stop);
+        bool alreadyCancelled;
         lock (_gate)
         {
             if (!_watches.TryGetValue(runId, out var list))
@@ -30,6 +35,14 @@ public sealed class RunCancellations(IRunStore runs, TimeProvider timeProvider)
             }
 
             list.Add(watch);
+            alreadyCancelled = _cancelled.ContainsKey(runId);
+        }
+
+        if (alreadyCancelled)
+        {
+            // Scheduled in the same step that took the cancel (or just before it): it must not start its work.
+            watch.RunCancelled();
+            return watch;
         }
 
         // Not awaited: the loop ends by itself when the watch is disposed, and catches everything it can throw.
@@ -41,9 +54,16 @@ public sealed class RunCancellations(IRunStore runs, TimeProvider timeProvider)
     public int Cancel(string runId)
     {
         RunCancellationWatch[] watches;
+        var now = timeProvider.GetUtcNow();
         lock (_gate)
         {
             watches = _watches.TryGetValue(runId, out var list) ? [.. list] : [];
+            foreach (var old in _cancelled.Where(c => now - c.Value > RememberCancelled).Select(c => c.Key).ToList())
+            {
+                _cancelled.Remove(old);
+            }
+
+            _cancelled[runId] = now;
         }
 
         foreach (var watch in watches)

@@ -163,6 +163,9 @@ public sealed record StartChainedRuns(string Tenant, string SourceScheduleId, st
 /// <summary>What became of each chain target, in the order of <see cref="StartChainedRuns.Targets"/>.</summary>
 public sealed record ChainedRuns(IReadOnlyList<ChainedRun> Runs);
 
+/// <summary>Input of the <c>ForgetSecrets</c> activity: the interventions of a run that ended.</summary>
+public sealed record ForgetSecrets(string Tenant, IReadOnlyList<string> InterventionIds);
+
 /// <summary>Input of the <c>AcquireSlot</c> and <c>ReleaseSlot</c> activities.</summary>
 public sealed record SlotRequest(string RunId);
 

@@ -116,6 +116,14 @@ public static class RunOrchestrator
             var done = (Task<PhaseOutcome>)finished;
             inFlight.Remove(done);
             var outcome = await done;
+            if (outcome.StoppedByCancel)
+            {
+                // The cancel event is raised before any phase is stopped, so it is on its way: end as the cancel says.
+                deadlineTimer.Cancel();
+                var stoppedBy = await cancel;
+                return await StopAsync(context, request, run, $"Cancelled by {stoppedBy.By}: {stoppedBy.Reason}", RunStatus.Cancelled);
+            }
+
             if (outcome.StopsRunBecause is { } stopReason)
             {
                 deadlineTimer.Cancel();
@@ -160,6 +168,11 @@ public static class RunOrchestrator
         {
             // First, so the next run in line (a chained one included) can start while this one finishes its bookkeeping.
             await context.CallActivityAsync<Recorded>(ActivityNames.ReleaseSlot, new SlotRequest(context.InstanceId));
+        }
+
+        if (run.InterventionsAsked.Count > 0)
+        {
+            await context.CallActivityAsync<Recorded>(ActivityNames.ForgetSecrets, new ForgetSecrets(request.Tenant, run.InterventionsAsked.ToArray()));
         }
 
         var targets = run.Status switch
@@ -311,7 +324,7 @@ public static class RunOrchestrator
             run.ItemDone();
         }
 
-        if (results.FirstOrDefault(r => r.StopsRunBecause is not null) is { } stop)
+        if (results.FirstOrDefault(r => r.StoppedByCancel || r.StopsRunBecause is not null) is { } stop)
         {
             return stop;
         }
@@ -331,7 +344,7 @@ public static class RunOrchestrator
     {
         // A permanent failure (a 4xx, an unknown workflow, a bad parameter) is final: retrying cannot change it.
         var retry = phase.Retry is { } r
-            ? new RetryPolicy(r.MaxAttempts, r.FirstDelay, r.BackoffCoefficient, r.MaxDelay) { DoNotRetry = [PermanentPhaseException.ErrorType] }
+            ? new RetryPolicy(r.MaxAttempts, r.FirstDelay, r.BackoffCoefficient, r.MaxDelay) { DoNotRetry = [PermanentPhaseException.ErrorType, PhaseStoppedException.ErrorType] }
             : null;
         try
         {
@@ -366,6 +379,10 @@ public static class RunOrchestrator
             }
 
             return PhaseOutcome.Success(phase.Name, result.Output, result.Attempt);
+        }
+        catch (ActivityFailedException ex) when (ex.ErrorType == PhaseStoppedException.ErrorType)
+        {
+            return PhaseOutcome.Failure(phase.Name, ex.ErrorMessage, 1) with { StoppedByCancel = true };
         }
         catch (ActivityFailedException ex)
         {
@@ -491,6 +508,9 @@ public static class RunOrchestrator
     {
         /// <summary>Set when this outcome ends the whole run (an unanswered intervention whose job says <c>cancelRun</c>).</summary>
         public string? StopsRunBecause { get; init; }
+
+        /// <summary>Set when the phase was stopped because the run is being cancelled (the cancel event follows).</summary>
+        public bool StoppedByCancel { get; init; }
 
         public static PhaseOutcome Success(string name, string? output, int attempts) => new(name, true, output, null, attempts);
 

@@ -10,6 +10,7 @@ internal sealed class RunState
     private readonly RunRequest _request;
     private readonly List<PhaseRecord> _phases;
     private readonly List<PendingIntervention> _waiting = [];
+    private readonly List<string> _asked = [];
     private readonly HashSet<string> _tolerated = new(StringComparer.Ordinal);
     private DateTimeOffset? _startedUtc;
     private DateTimeOffset? _endedUtc;
@@ -62,9 +63,13 @@ internal sealed class RunState
 
     public void PhaseStarted(string name) => Update(name, p => p with { Status = PhaseStatus.Running, StartedUtc = Now });
 
+    /// <summary>Every intervention the run asked for, answered or not (their secret values are deleted when it ends).</summary>
+    public IReadOnlyList<string> InterventionsAsked => _asked;
+
     public void PhaseWaiting(string name, PendingIntervention pending)
     {
         _waiting.Add(pending);
+        _asked.Add(pending.InterventionId);
         Update(name, p => p with { Status = PhaseStatus.WaitingForIntervention });
     }
 

@@ -37,9 +37,13 @@ public sealed class RunPhaseActivityTests(AzuriteFixture azurite) : IClassFixtur
 
         Assert.Equal(1, cancellations.Cancel("run-1"));
 
-        var error = await Assert.ThrowsAsync<PermanentPhaseException>(() => phase.WaitAsync(TimeSpan.FromSeconds(5), Ct));
+        var error = await Assert.ThrowsAsync<PhaseStoppedException>(() => phase.WaitAsync(TimeSpan.FromSeconds(5), Ct));
         Assert.Contains("its run was cancelled", error.Message, StringComparison.Ordinal);
         Assert.Equal(0, cancellations.Cancel("run-1"));
+
+        // A phase of the cancelled run that starts only now (scheduled in the same step as the cancel) stops at once.
+        var late = new RunPhaseActivity([new BlockingExecutor()], new MemorySecrets(), cancellations).RunAsync(Invocation(null), Ct);
+        await Assert.ThrowsAsync<PhaseStoppedException>(() => late.WaitAsync(TimeSpan.FromSeconds(5), Ct));
     }
 
     [Fact]
@@ -58,7 +62,7 @@ public sealed class RunPhaseActivityTests(AzuriteFixture azurite) : IClassFixtur
         Assert.Equal(0, new RunCancellations(_runs, TimeProvider.System).Cancel(runId));
         Assert.True(await _runs.RequestCancelAsync("acme", runId, DateTimeOffset.UtcNow, Ct));
 
-        await Assert.ThrowsAsync<PermanentPhaseException>(() => phase.WaitAsync(TimeSpan.FromSeconds(5), Ct));
+        await Assert.ThrowsAsync<PhaseStoppedException>(() => phase.WaitAsync(TimeSpan.FromSeconds(5), Ct));
     }
 
     [Fact]
