@@ -2,6 +2,7 @@ using FunctionsScheduler.Core.Runs;
 using FunctionsScheduler.Durable;
 using FunctionsScheduler.Storage.Runs;
 using FunctionsScheduler.Storage.Scheduling;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace FunctionsScheduler.Orchestration.Runs;
@@ -12,7 +13,12 @@ namespace FunctionsScheduler.Orchestration.Runs;
 /// most once per <see cref="ConcurrencyOptions.RecheckInterval"/> it also drops holders and waiters whose orchestration has
 /// ended or is gone (terminated, purged), so a run that never released cannot leak its slot or block the line.
 /// </summary>
-public sealed class AcquireSlotActivity(IRunSlotStore slots, IOrchestrationClient orchestrations, IOptions<ConcurrencyOptions> options, TimeProvider timeProvider)
+public sealed partial class AcquireSlotActivity(
+    IRunSlotStore slots,
+    IOrchestrationClient orchestrations,
+    IOptions<ConcurrencyOptions> options,
+    TimeProvider timeProvider,
+    ILogger<AcquireSlotActivity> logger)
     : IActivity<SlotRequest, SlotGrant>
 {
     private const int MaxConflictRetries = 20;
@@ -35,6 +41,11 @@ public sealed class AcquireSlotActivity(IRunSlotStore slots, IOrchestrationClien
             if (!decision.Admitted && (reclaimed is null || now - reclaimed >= settings.RecheckInterval))
             {
                 var dead = await EndedAsync(decision.State.Holders.Concat(decision.State.Waiters).Where(r => r != input.RunId), cancellationToken).ConfigureAwait(false);
+                foreach (var gone in dead)
+                {
+                    LogReclaimed(gone, input.RunId);
+                }
+
                 var live = dead.Aggregate(decision.State, RunSlots.Release);
                 decision = RunSlots.Acquire(live, input.RunId, settings.Limits, RunIds.TenantOf);
                 reclaimed = now;
@@ -74,6 +85,9 @@ public sealed class AcquireSlotActivity(IRunSlotStore slots, IOrchestrationClien
 
         return ended;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} ended without giving back its run slot or place in line; reclaimed while admitting {AskingRunId}")]
+    private partial void LogReclaimed(string runId, string askingRunId);
 }
 
 /// <summary>Gives a run's slot (or its place in line) back when it ends, and wakes the runs whose turn has come.</summary>

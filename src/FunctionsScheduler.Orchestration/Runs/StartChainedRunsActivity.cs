@@ -1,6 +1,7 @@
 using FunctionsScheduler.Core.Runs;
 using FunctionsScheduler.Durable;
 using FunctionsScheduler.Storage.Scheduling;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace FunctionsScheduler.Orchestration.Runs;
@@ -11,11 +12,12 @@ namespace FunctionsScheduler.Orchestration.Runs;
 /// exists counts as started, and starting never restarts an instance. A paused, disabled or deleted target is not started
 /// and the reason is returned, to be kept on the source run.
 /// </summary>
-public sealed class StartChainedRunsActivity(
+public sealed partial class StartChainedRunsActivity(
     IScheduleStore schedules,
     IOrchestrationClient orchestrations,
     IOptions<ConcurrencyOptions> concurrency,
-    TimeProvider timeProvider)
+    TimeProvider timeProvider,
+    ILogger<StartChainedRunsActivity> logger)
     : IActivity<StartChainedRuns, ChainedRuns>
 {
     public async Task<ChainedRuns> RunAsync(StartChainedRuns input, CancellationToken cancellationToken)
@@ -24,7 +26,17 @@ public sealed class StartChainedRunsActivity(
         var results = new List<ChainedRun>(input.Targets.Count);
         foreach (var target in input.Targets)
         {
-            results.Add(await StartOneAsync(input, target, cancellationToken).ConfigureAwait(false));
+            var result = await StartOneAsync(input, target, cancellationToken).ConfigureAwait(false);
+            if (result.Fate == ChainFate.Started)
+            {
+                LogChained(input.Tenant, input.SourceScheduleId, input.SourceRunId, target, result.RunId!);
+            }
+            else
+            {
+                LogNotChained(input.Tenant, input.SourceScheduleId, input.SourceRunId, target, result.Reason!);
+            }
+
+            results.Add(result);
         }
 
         return new ChainedRuns(results);
@@ -68,4 +80,10 @@ public sealed class StartChainedRunsActivity(
         await orchestrations.StartNewAsync(RunOrchestrator.Name, runId, request, cancellationToken).ConfigureAwait(false);
         return new ChainedRun(target, ChainFate.Started, runId, null);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {SourceRunId} of {Tenant}/{ScheduleId} chained to {TargetScheduleId}: run {RunId}")]
+    private partial void LogChained(string tenant, string scheduleId, string sourceRunId, string targetScheduleId, string runId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {SourceRunId} of {Tenant}/{ScheduleId} did not start {TargetScheduleId}: {Reason}")]
+    private partial void LogNotChained(string tenant, string scheduleId, string sourceRunId, string targetScheduleId, string reason);
 }
