@@ -23,6 +23,12 @@ public static class RunOrchestrator
     /// <summary>The event that tells a queued run a run slot may be free (payload <see cref="SlotFreed"/>).</summary>
     public const string SlotEventName = "slot";
 
+    /// <summary>
+    /// Every run starting or ending contends for the one slots row: an activity that lost too many ETag races (or hit a
+    /// storage hiccup) is tried again after a pause rather than failing the run.
+    /// </summary>
+    private static readonly RetryPolicy SlotRetry = new(6, TimeSpan.FromSeconds(1), 2.0, TimeSpan.FromSeconds(30));
+
     /// <summary>Event name carrying the answer to intervention <paramref name="interventionId"/>.</summary>
     public static string InterventionEventName(string interventionId) => "intervention:" + interventionId;
 
@@ -167,7 +173,7 @@ public static class RunOrchestrator
         if (request.TakesSlot)
         {
             // First, so the next run in line (a chained one included) can start while this one finishes its bookkeeping.
-            await context.CallActivityAsync<Recorded>(ActivityNames.ReleaseSlot, new SlotRequest(context.InstanceId));
+            await context.CallActivityAsync<Recorded>(ActivityNames.ReleaseSlot, new SlotRequest(context.InstanceId), SlotRetry);
         }
 
         if (run.InterventionsAsked.Count > 0)
@@ -245,7 +251,7 @@ public static class RunOrchestrator
         var recorded = false;
         while (true)
         {
-            var grant = await context.CallActivityAsync<SlotGrant>(ActivityNames.AcquireSlot, new SlotRequest(context.InstanceId));
+            var grant = await context.CallActivityAsync<SlotGrant>(ActivityNames.AcquireSlot, new SlotRequest(context.InstanceId), SlotRetry);
             if (grant.Admitted)
             {
                 return null;
