@@ -25,8 +25,7 @@ public sealed class RunControlEndpoints(
     IOrchestrationClient orchestrations,
     ITenantResolver tenants,
     IOptions<ConcurrencyOptions> concurrency,
-    RunCancellations cancellations,
-    TimeProvider timeProvider)
+    RunCancellations cancellations)
 {
     /// <summary>
     /// POST /api/runs/{id}/cancel — the run stops at its next step, cancels open interventions and records itself
@@ -64,8 +63,7 @@ public sealed class RunControlEndpoints(
 
         var cancel = new CancelRunRequest(body!.Reason ?? "no reason given", body.By ?? "unknown");
         await orchestrations.RaiseEventAsync(id, RunOrchestrator.CancelEventName, cancel, cancellationToken).ConfigureAwait(false);
-        cancellations.Cancel(id);
-        await runs.RequestCancelAsync(tenants.Resolve(request), id, timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        await cancellations.RequestAsync(tenants.Resolve(request), id, cancellationToken).ConfigureAwait(false);
         return Accepted(id, "cancel", "cancelling");
     }
 

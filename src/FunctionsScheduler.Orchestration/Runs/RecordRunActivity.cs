@@ -11,7 +11,12 @@ namespace FunctionsScheduler.Orchestration.Runs;
 /// Writes the run row (idempotent upsert). When the run has ended it also updates the schedule: last run, the
 /// failure streak, and an automatic pause once the streak reaches the schedule's threshold (default 5).
 /// </summary>
-public sealed partial class RecordRunActivity(IRunStore runs, IScheduleStore schedules, TimeProvider timeProvider, ILogger<RecordRunActivity> logger)
+public sealed partial class RecordRunActivity(
+    IRunStore runs,
+    IScheduleStore schedules,
+    RunCancellations cancellations,
+    TimeProvider timeProvider,
+    ILogger<RecordRunActivity> logger)
     : IActivity<RunRecord, RunRecorded>
 {
     public const int DefaultAutoPauseAfterFailures = 5;
@@ -21,6 +26,13 @@ public sealed partial class RecordRunActivity(IRunStore runs, IScheduleStore sch
     {
         ArgumentNullException.ThrowIfNull(input);
         await runs.UpsertAsync(input, cancellationToken).ConfigureAwait(false);
+        if (input.Status is RunStatus.Failed or RunStatus.Cancelled && input.Phases.Any(p => p.Status == PhaseStatus.Cancelled))
+        {
+            // The run stopped early (cancelled, past its deadline, an intervention that cancels it, a newer occurrence)
+            // with phases still going: stop them too, after the upsert, which would clear the row's mark.
+            await cancellations.RequestAsync(input.Tenant, input.RunId, cancellationToken).ConfigureAwait(false);
+        }
+
         var pausedBecause = input.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled
             ? await RecordOutcomeOnScheduleAsync(input, cancellationToken).ConfigureAwait(false)
             : null;

@@ -50,6 +50,16 @@ public sealed class RunCancellations(IRunStore runs, TimeProvider timeProvider)
         return watch;
     }
 
+    /// <summary>
+    /// Stops the phases of a run that is being cancelled or has stopped early, wherever they run: those in this process at
+    /// once, those on other hosts through the mark on the run's row.
+    /// </summary>
+    public async Task RequestAsync(string tenant, string runId, CancellationToken cancellationToken)
+    {
+        Cancel(runId);
+        await runs.RequestCancelAsync(tenant, runId, timeProvider.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Cancels the phases of <paramref name="runId"/> running in this process; returns how many there were.</summary>
     public int Cancel(string runId)
     {

@@ -26,22 +26,8 @@ public sealed class CancelCommandTests(SleeperHostFixture host) : IClassFixture<
     [Fact]
     public async Task Cancelling_a_run_kills_the_command_it_is_running_within_seconds()
     {
-        var (created, schedule) = await host.PostJsonAsync("/api/schedules", new
-        {
-            name = "sleeper",
-            cron = "0 3 1 1 *",
-            timeZone = "UTC",
-            job = new { type = "command", phases = new[] { new { name = "sleep", command = new { workflow = "sleeper" } } } },
-        });
-        Assert.True(created.StatusCode == HttpStatusCode.Created, schedule.ToString());
-        var scheduleId = schedule.GetProperty("id").GetString()!;
-        var (_, started) = await host.PostJsonAsync($"/api/schedules/{scheduleId}/run", null);
-        var runId = started.GetProperty("runId").GetString()!;
-
-        var pid = await LocalHostFixture.EventuallyAsync<int>(
-            async () => File.Exists(host.PidFile) && int.TryParse((await File.ReadAllTextAsync(host.PidFile)).Trim(), out var id) && IsAlive(id) ? id : null,
-            LocalHostFixture.Patience,
-            "the command to start");
+        var (scheduleId, runId) = await StartSleeperAsync(deadline: null);
+        var pid = await SleeperPidAsync();
 
         var (cancel, _) = await host.PostJsonAsync($"/api/runs/{runId}/cancel", new { reason = "too slow", by = "ana" });
         Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
@@ -53,6 +39,42 @@ public sealed class CancelCommandTests(SleeperHostFixture host) : IClassFixture<
         File.Delete(host.PidFile);
         await host.DeleteScheduleAsync(scheduleId);
     }
+
+    [Fact]
+    public async Task A_run_that_passes_its_deadline_kills_the_command_it_is_running()
+    {
+        var (scheduleId, runId) = await StartSleeperAsync(deadline: "00:00:03");
+        var pid = await SleeperPidAsync();
+
+        var run = await host.RunEndedAsync(runId);
+        Assert.Equal("failed", run.GetProperty("status").GetString());
+        Assert.Contains("deadline", run.GetProperty("error").GetString(), StringComparison.Ordinal);
+        await LocalHostFixture.EventuallyAsync<bool>(async () => await Task.FromResult(IsAlive(pid) ? (bool?)null : true), TimeSpan.FromSeconds(5), $"process {pid} to be killed");
+        File.Delete(host.PidFile);
+        await host.DeleteScheduleAsync(scheduleId);
+    }
+
+    private async Task<(string ScheduleId, string RunId)> StartSleeperAsync(string? deadline)
+    {
+        File.Delete(host.PidFile);
+        var (created, schedule) = await host.PostJsonAsync("/api/schedules", new
+        {
+            name = "sleeper",
+            cron = "0 3 1 1 *",
+            timeZone = "UTC",
+            job = new { type = "command", deadline, phases = new[] { new { name = "sleep", command = new { workflow = "sleeper" } } } },
+        });
+        Assert.True(created.StatusCode == HttpStatusCode.Created, schedule.ToString());
+        var scheduleId = schedule.GetProperty("id").GetString()!;
+        var (_, started) = await host.PostJsonAsync($"/api/schedules/{scheduleId}/run", null);
+        return (scheduleId, started.GetProperty("runId").GetString()!);
+    }
+
+    private Task<int> SleeperPidAsync() =>
+        LocalHostFixture.EventuallyAsync<int>(
+            async () => File.Exists(host.PidFile) && int.TryParse((await File.ReadAllTextAsync(host.PidFile)).Trim(), out var id) && IsAlive(id) ? id : null,
+            LocalHostFixture.Patience,
+            "the command to start");
 
     /// <summary>Running, and not a zombie waiting to be reaped.</summary>
     private static bool IsAlive(int pid)
