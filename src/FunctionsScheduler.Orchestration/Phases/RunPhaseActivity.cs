@@ -7,7 +7,8 @@ namespace FunctionsScheduler.Orchestration.Phases;
 /// <summary>
 /// Dispatches a phase to the executor of its type. When the phase resumes with an answer that has secret values, they
 /// are read from the secret store here and merged into the answer for the executor only: the activity's input (which
-/// is orchestration history) never holds them. They are forgotten once the phase succeeds or fails for good.
+/// is orchestration history) never holds them. They are forgotten once the phase succeeds or fails for good, and
+/// whatever is left when the run ends.
 /// </summary>
 public sealed class RunPhaseActivity(IEnumerable<IPhaseExecutor> executors, IInterventionSecretStore secrets, RunCancellations cancellations)
     : IActivity<PhaseInvocation, PhaseResult>
@@ -32,8 +33,10 @@ public sealed class RunPhaseActivity(IEnumerable<IPhaseExecutor> executors, IInt
         {
             return await RunAsync(executor, input, watch.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException ex) when (watch.IsRunCancelled && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (watch.IsRunCancelled && !cancellationToken.IsCancellationRequested)
         {
+            // Whatever the executor made of the cancelled token (a cancellation, a "timed out" transient failure), the
+            // run's cancel is why it stopped.
             throw new PhaseStoppedException($"Phase '{input.Phase.Name}' was stopped because its run was cancelled.", ex);
         }
     }
