@@ -42,6 +42,10 @@ param webhookUrl string = ''
 @description('HMAC secret for the webhook signature; required when webhookUrl is set. In production prefer a Key Vault reference (see README).')
 param webhookSecret string = ''
 
+@secure()
+@description('AES-256 key (32 random bytes, base64: openssl rand -base64 32) that seals secret intervention answers at rest. Required; in production prefer a Key Vault reference.')
+param secretsKey string
+
 @description('.NET version of the Flex dotnet-isolated runtime; must match the Functions project\'s target framework.')
 param dotnetVersion string = '10.0'
 
@@ -136,6 +140,7 @@ module functions 'app/functions.bicep' = {
     sweepSchedule: sweepSchedule
     webhookUrl: webhookUrl
     webhookSecret: webhookSecret
+    secretsKey: secretsKey
     additionalAppSettings: additionalAppSettings
   }
 }

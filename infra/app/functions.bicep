@@ -61,6 +61,10 @@ param webhookUrl string = ''
 @description('HMAC secret receivers verify webhook signatures with; required when webhookUrl is set.')
 param webhookSecret string = ''
 
+@secure()
+@description('AES-256 key (base64) sealing secret intervention answers at rest; the app refuses to start without it.')
+param secretsKey string
+
 @description('''Further app settings, e.g. Executors__Http__Endpoints__<name>__BaseUrl or
 Executors__Command__Workflows__<name>__Executable. Secrets among them belong in Key Vault references.''')
 param additionalAppSettings object = {}
@@ -162,6 +166,7 @@ var schedulerSettings = {
   SCAN_SCHEDULE: scanSchedule
   SCAN_LOOKAHEAD: scanLookahead
   SWEEP_SCHEDULE: sweepSchedule
+  Scheduler__Secrets__Key: secretsKey
 }
 
 resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {

@@ -6,6 +6,7 @@ using FunctionsScheduler.Functions.Adapters;
 using FunctionsScheduler.Orchestration;
 using FunctionsScheduler.Orchestration.Notifications;
 using FunctionsScheduler.Storage;
+using FunctionsScheduler.Storage.Interventions;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -43,6 +44,8 @@ builder.Services.AddSchedulerStorage(o =>
         ? new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned)
         : new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId));
 });
+// Seals secret intervention answers at rest; required, checked at start (app setting Scheduler__Secrets__Key).
+builder.Services.Configure<InterventionSecretOptions>(o => o.Key = builder.Configuration[$"{InterventionSecretOptions.SectionName}:Key"]);
 builder.Services.AddSchedulerOrchestration(o =>
 {
     if (TimeSpan.TryParse(builder.Configuration["SCAN_LOOKAHEAD"], System.Globalization.CultureInfo.InvariantCulture, out var lookahead))

@@ -7,6 +7,7 @@ using FunctionsScheduler.Orchestration.Notifications;
 using FunctionsScheduler.Orchestration.Scheduling;
 using FunctionsScheduler.Storage;
 using FunctionsScheduler.Storage.Development;
+using FunctionsScheduler.Storage.Interventions;
 using Microsoft.Extensions.Options;
 
 namespace FunctionsScheduler.LocalHost;
@@ -51,6 +52,9 @@ public static class LocalHostApp
             o.TablePrefix = settings.TablePrefix;
         });
         services.AddHostedService<StorageInitializer>();
+        var secretKey = builder.Configuration[$"{InterventionSecretOptions.SectionName}:Key"]
+            ?? DevelopmentSecretKey.LoadOrCreate(settings.DataFolder ?? DefaultDataFolder());
+        services.Configure<InterventionSecretOptions>(o => o.Key = secretKey);
         services.AddSchedulerOrchestration(o => o.Lookahead = settings.Lookahead);
         services.AddSchedulerNotificationChannels();
         services.AddSingleton<ScanLoopSignal>();
@@ -93,6 +97,19 @@ public static class LocalHostApp
         return app;
     }
 
+    /// <summary>The repo's <c>.localhost/</c> when run from a checkout, else beside the app.</summary>
+    private static string DefaultDataFolder()
+    {
+        try
+        {
+            return Path.Combine(AzuriteServer.FindRepoRoot(), ".localhost");
+        }
+        catch (InvalidOperationException)
+        {
+            return Path.Combine(AppContext.BaseDirectory, ".localhost");
+        }
+    }
+
     /// <summary>The same id for the same machine, hub and listening address across restarts; different for two hosts side by side.</summary>
     private static string StableWorkerId(string taskHub, string urls)
     {
@@ -118,4 +135,6 @@ public sealed class LocalHostSettings
 
     /// <summary>How often the maintenance sweeps (stale targets, held notifications) run.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
+    /// <summary>Where the host keeps its own files (the development secrets key); default <c>.localhost/</c> in the repo.</summary>
+    public string? DataFolder { get; set; }
 }

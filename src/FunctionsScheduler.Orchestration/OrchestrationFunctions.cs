@@ -29,6 +29,10 @@ public static class OrchestrationFunctions
             .AddActivity<RequestInterventionActivity, InterventionRecord, Recorded>(ActivityNames.RequestIntervention)
             .AddActivity<CloseInterventionActivity, CloseIntervention, Recorded>(ActivityNames.CloseIntervention)
             .AddActivity<AdmitRunActivity, AdmitRunRequest, Admission>(ActivityNames.AdmitRun)
+            .AddActivity<StartChainedRunsActivity, StartChainedRuns, ChainedRuns>(ActivityNames.StartChainedRuns)
+            .AddActivity<AcquireSlotActivity, SlotRequest, SlotGrant>(ActivityNames.AcquireSlot)
+            .AddActivity<ReleaseSlotActivity, SlotRequest, Recorded>(ActivityNames.ReleaseSlot)
+            .AddActivity<ForgetSecretsActivity, ForgetSecrets, Recorded>(ActivityNames.ForgetSecrets)
             .AddActivity<RecordFreshnessActivity, FreshnessUpdate, FreshnessRecorded>(RecordFreshnessActivity.Name)
             .RegisterNotifications();
     }
@@ -41,6 +45,8 @@ public static class OrchestrationFunctions
             .Validate(o => o.Lookahead > TimeSpan.Zero && o.MaxParallelSchedules > 0, "Scanner lookahead and parallelism must be positive.")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<ConcurrencyOptions>().BindConfiguration(ConcurrencyOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ConcurrencyOptions>, ConcurrencyOptionsValidator>());
         services.TryAddSingleton<IScanSignal, NoScanSignal>();
         services.TryAddSingleton<ScannerHeartbeat>();
         services.AddSingleton<IPhaseExecutor, SimulatedPhaseExecutor>();
@@ -52,11 +58,16 @@ public static class OrchestrationFunctions
         services.AddSingleton<ScheduleScanner>();
         services.TryAddSingleton<StaleTargetSweep>();
         services.TryAddSingleton<FiringLagRecorder>();
+        services.TryAddSingleton<RunCancellations>();
         services.AddTransient<RecordRunActivity>();
         services.AddTransient<RunPhaseActivity>();
         services.AddTransient<RequestInterventionActivity>();
         services.AddTransient<CloseInterventionActivity>();
         services.AddTransient<AdmitRunActivity>();
+        services.AddTransient<StartChainedRunsActivity>();
+        services.AddTransient<AcquireSlotActivity>();
+        services.AddTransient<ReleaseSlotActivity>();
+        services.AddTransient<ForgetSecretsActivity>();
         services.AddTransient<RecordFreshnessActivity>();
         return services;
     }

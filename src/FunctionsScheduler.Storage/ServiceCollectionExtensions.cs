@@ -15,7 +15,8 @@ public static class ServiceCollectionExtensions
     /// <summary>
     /// Registers <see cref="StorageTables"/> and the stores as singletons (the SDK clients are thread-safe and
     /// pool connections), validates <see cref="StorageOptions"/> on start, and adds <see cref="TimeProvider.System"/>
-    /// unless a time provider is registered. Call <see cref="EnsureSchedulerStorageCreatedAsync"/> once at start-up.
+    /// unless a time provider is registered. The host supplies the secrets key (<see cref="InterventionSecretOptions"/>),
+    /// also checked on start. Call <see cref="EnsureSchedulerStorageCreatedAsync"/> once at start-up.
     /// </summary>
     public static IServiceCollection AddSchedulerStorage(this IServiceCollection services, Action<StorageOptions> configure)
     {
@@ -30,7 +31,11 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<IScheduleStore, TableScheduleStore>();
         services.TryAddSingleton<IOccurrenceLedger, TableOccurrenceLedger>();
         services.TryAddSingleton<IRunStore, TableRunStore>();
+        services.TryAddSingleton<IRunSlotStore, TableRunSlotStore>();
         services.TryAddSingleton<IInterventionStore, TableInterventionStore>();
+        services.AddOptions<InterventionSecretOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InterventionSecretOptions>, InterventionSecretOptionsValidator>());
+        services.TryAddSingleton<SecretCipher>();
         services.TryAddSingleton<IInterventionSecretStore, TableInterventionSecretStore>();
         services.TryAddSingleton<INotificationStore, TableNotificationStore>();
         services.TryAddSingleton<IPreferencesStore, TablePreferencesStore>();

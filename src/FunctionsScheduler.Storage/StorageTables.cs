@@ -40,6 +40,7 @@ public sealed class StorageTables
         Freshness = Service.GetTableClient(_prefix + "Freshness");
         InterventionSecrets = Service.GetTableClient(_prefix + "InterventionSecrets");
         Metrics = Service.GetTableClient(_prefix + "Metrics");
+        RunSlots = Service.GetTableClient(_prefix + "RunSlots");
     }
 
     public TableServiceClient Service { get; }
@@ -71,6 +72,8 @@ public sealed class StorageTables
 
     /// <summary>Small operational summaries each process keeps up to date (firing lag), read by the health route.</summary>
     public TableClient Metrics { get; }
+    /// <summary>Who holds a run slot under the concurrency caps, and who waits; see <c>TableRunSlotStore</c>.</summary>
+    public TableClient RunSlots { get; }
 
     /// <summary>
     /// Creates every table that does not exist yet. Called once at start-up (the stores never call it, so a request
@@ -91,7 +94,7 @@ public sealed class StorageTables
 
     private async Task CreateAllAsync(CancellationToken cancellationToken)
     {
-        foreach (var table in new[] { Schedules, ScheduleRevisions, ScheduleTargets, DueIndex, Occurrences, Runs, Interventions, Notifications, Preferences, Freshness, InterventionSecrets, Metrics })
+        foreach (var table in new[] { Schedules, ScheduleRevisions, ScheduleTargets, DueIndex, Occurrences, Runs, Interventions, Notifications, Preferences, Freshness, InterventionSecrets, Metrics, RunSlots })
         {
             await table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         }

@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 namespace FunctionsScheduler.Api.Tests;
 
 /// <summary>The real local host (Kestrel, scanner, engine) in the test process, on its own tables and task hub in the shared Azurite.</summary>
-public sealed class LocalHostFixture(AzuriteFixture azurite) : IAsyncLifetime
+public class LocalHostFixture(AzuriteFixture azurite) : IAsyncLifetime
 {
     /// <summary>How long the scenario helpers wait for a run to get somewhere on a loaded 2-core machine.</summary>
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(45);
@@ -30,6 +30,9 @@ public sealed class LocalHostFixture(AzuriteFixture azurite) : IAsyncLifetime
     /// <summary>The engine's task hub (its tables start with this name).</summary>
     public string TaskHub { get; } = AzuriteFixture.UniqueName("hub");
 
+    /// <summary>Settings a derived fixture adds (command-line form, e.g. <c>--Scheduler:Concurrency:MaxRunningRuns 1</c>).</summary>
+    protected virtual IReadOnlyList<string> ExtraArguments => [];
+
     public async ValueTask InitializeAsync()
     {
         _app = await LocalHostApp.BuildAsync(
@@ -40,6 +43,7 @@ public sealed class LocalHostFixture(AzuriteFixture azurite) : IAsyncLifetime
             "--Scheduler:TaskHub", TaskHub,
             "--Scheduler:ScanInterval", "00:00:01",
             "--Logging:LogLevel:Default", "Warning",
+            .. ExtraArguments,
         ]);
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -48,6 +52,7 @@ public sealed class LocalHostFixture(AzuriteFixture azurite) : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
+        GC.SuppressFinalize(this);
         Http.Dispose();
         if (_app is not null)
         {

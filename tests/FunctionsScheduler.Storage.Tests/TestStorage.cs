@@ -18,7 +18,7 @@ internal sealed class TestStorage
         Ledger = new TableOccurrenceLedger(tables);
         Runs = new TableRunStore(tables, time);
         Interventions = new TableInterventionStore(tables);
-        Secrets = new TableInterventionSecretStore(tables, time);
+        Secrets = new TableInterventionSecretStore(tables, time, new SecretCipher(Options.Create(new InterventionSecretOptions { Key = SecretCipher.NewKey() })));
     }
 
     public static DateTimeOffset Now { get; } = new(2026, 3, 29, 0, 30, 0, TimeSpan.Zero);

@@ -4,6 +4,7 @@ using FunctionsScheduler.Durable;
 using FunctionsScheduler.Orchestration.Runs;
 using FunctionsScheduler.Storage.Runs;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
 
 namespace FunctionsScheduler.Api.Runs;
 
@@ -19,9 +20,18 @@ public sealed record RunControlRequest
 public sealed record RunControlResponse(string RunId, string Action, string Outcome, string? NewRunId = null);
 
 /// <summary>Run control: cancel, suspend, resume and retry. Every action is idempotent.</summary>
-public sealed class RunControlEndpoints(IRunStore runs, IOrchestrationClient orchestrations, ITenantResolver tenants)
+public sealed class RunControlEndpoints(
+    IRunStore runs,
+    IOrchestrationClient orchestrations,
+    ITenantResolver tenants,
+    IOptions<ConcurrencyOptions> concurrency,
+    RunCancellations cancellations)
 {
-    /// <summary>POST /api/runs/{id}/cancel — the run stops at its next step, cancels open interventions and records itself Cancelled.</summary>
+    /// <summary>
+    /// POST /api/runs/{id}/cancel — the run stops at its next step, cancels open interventions and records itself
+    /// Cancelled; phases still running are stopped too (a command's process tree is killed): at once in this process,
+    /// within about a second on another host through the cancel mark on the run's row.
+    /// </summary>
     public async Task<IResult> CancelAsync(HttpRequest request, string id, CancellationToken cancellationToken)
     {
         var (state, body, problem) = await ReadAsync(request, id, cancellationToken).ConfigureAwait(false);
@@ -53,6 +63,7 @@ public sealed class RunControlEndpoints(IRunStore runs, IOrchestrationClient orc
 
         var cancel = new CancelRunRequest(body!.Reason ?? "no reason given", body.By ?? "unknown");
         await orchestrations.RaiseEventAsync(id, RunOrchestrator.CancelEventName, cancel, cancellationToken).ConfigureAwait(false);
+        await cancellations.RequestAsync(tenants.Resolve(request), id, cancellationToken).ConfigureAwait(false);
         return Accepted(id, "cancel", "cancelling");
     }
 
@@ -130,6 +141,8 @@ public sealed class RunControlEndpoints(IRunStore runs, IOrchestrationClient orc
             NotBeforeUtc = null,
             RetryOf = id,
             CompletedPhases = kept,
+            TriggeredBy = null,
+            TakesSlot = concurrency.Value.Enabled,
         };
         var outcome = await orchestrations.StartNewAsync(RunOrchestrator.Name, retryId, retry, cancellationToken).ConfigureAwait(false);
         return Results.Json(

@@ -22,7 +22,14 @@ public sealed record RunResponse(
     string? CurrentPhase,
     IReadOnlyList<PhaseRecord> Phases,
     PendingIntervention? WaitingFor,
-    string? Error);
+    string? Error)
+{
+    /// <summary>For a chained run: the run whose end started it (<c>runId</c>, <c>scheduleId</c>, <c>outcome</c>).</summary>
+    public ChainTrigger? TriggeredBy { get; init; }
+
+    /// <summary>The runs this run's end started through <c>onSuccess</c>/<c>onFailure</c>, or why each was not started.</summary>
+    public IReadOnlyList<ChainedRun>? Chained { get; init; }
+}
 
 /// <summary>Run routes.</summary>
 public sealed class RunEndpoints(IRunStore runs, IOrchestrationClient orchestrations, ITenantResolver tenants)
@@ -93,7 +100,10 @@ public sealed class RunEndpoints(IRunStore runs, IOrchestrationClient orchestrat
                 progress?.CurrentPhase,
                 progress?.Phases ?? input.Job.Phases.Select(p => new PhaseRecord { Name = p.Name, Status = PhaseStatus.Pending }).ToArray(),
                 progress?.WaitingFor,
-                state.FailureMessage ?? progress?.Error),
+                state.FailureMessage ?? progress?.Error)
+            {
+                TriggeredBy = input.TriggeredBy,
+            },
             ApiJson.Response);
     }
 
@@ -101,7 +111,7 @@ public sealed class RunEndpoints(IRunStore runs, IOrchestrationClient orchestrat
     {
         RunProgress? live = null;
         string? failure = null;
-        if (run.Status is RunStatus.Scheduled or RunStatus.Running or RunStatus.WaitingForIntervention)
+        if (run.Status is RunStatus.Scheduled or RunStatus.Queued or RunStatus.Running or RunStatus.WaitingForIntervention)
         {
             var state = await orchestrations.GetStatusAsync(run.RunId, includeInputsAndOutputs: false, cancellationToken).ConfigureAwait(false);
             live = state?.ReadCustomStatusAs<RunProgress>();
@@ -137,6 +147,10 @@ public sealed class RunEndpoints(IRunStore runs, IOrchestrationClient orchestrat
             live?.CurrentPhase,
             phases,
             live?.WaitingFor,
-            failure ?? live?.Error ?? run.Error);
+            failure ?? live?.Error ?? run.Error)
+        {
+            TriggeredBy = run.TriggeredBy,
+            Chained = run.Chained,
+        };
     }
 }

@@ -6,6 +6,7 @@ using FunctionsScheduler.Orchestration.Runs;
 using FunctionsScheduler.Orchestration.Scheduling;
 using FunctionsScheduler.Storage.Scheduling;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
 
 namespace FunctionsScheduler.Api.Schedules;
 
@@ -16,6 +17,7 @@ public sealed class ScheduleEndpoints(
     IOrchestrationClient orchestrations,
     ITenantResolver tenants,
     IScanSignal scanSignal,
+    IOptions<ConcurrencyOptions> concurrency,
     TimeProvider timeProvider)
 {
     /// <summary>POST /api/schedules — 201 with the schedule, its ETag and any conflict warnings.</summary>
@@ -105,6 +107,12 @@ public sealed class ScheduleEndpoints(
             return Problems.NotFound("Schedule", id);
         }
 
+        errors = await writes.ChainErrorsAsync(tenant, id, definition, cancellationToken).ConfigureAwait(false);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+
         var ifMatch = request.Headers.IfMatch.ToString().Trim();
         if (ifMatch.Length == 0)
         {
@@ -141,7 +149,7 @@ public sealed class ScheduleEndpoints(
         return EtagResult.Json(ScheduleResponse.From(stored, warnings), stored.ETag);
     }
 
-    /// <summary>DELETE /api/schedules/{id}</summary>
+    /// <summary>DELETE /api/schedules/{id} — 409 naming the referrers while other schedules chain to it.</summary>
     public async Task<IResult> DeleteAsync(HttpRequest request, string id, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -150,7 +158,13 @@ public sealed class ScheduleEndpoints(
             return Problems.Validation("id", Ids.Rule);
         }
 
-        return await schedules.DeleteAsync(tenants.Resolve(request), id, cancellationToken).ConfigureAwait(false)
+        var tenant = tenants.Resolve(request);
+        if (await writes.ReferrersAsync(tenant, id, cancellationToken).ConfigureAwait(false) is { Count: > 0 } referrers)
+        {
+            return Problems.Conflict("Other schedules chain to this one.", ScheduleWrites.ReferrersText(id, referrers));
+        }
+
+        return await schedules.DeleteAsync(tenant, id, cancellationToken).ConfigureAwait(false)
             ? Results.NoContent()
             : Problems.NotFound("Schedule", id);
     }
@@ -182,7 +196,13 @@ public sealed class ScheduleEndpoints(
             ? RunIds.ForManualRun(tenant, id, timeProvider.GetUtcNow(), Guid.NewGuid().ToString("N")[..8])
             : RunIds.ForIdempotentManualRun(tenant, id, key);
         // Carrying the overlap policy makes the run hold a slot while it lasts (it is admitted whatever the policy says).
-        var run = new RunRequest(tenant, id, schedule.Definition.Name, "manual", null, schedule.Definition.Job) { Overlap = schedule.Definition.Overlap };
+        var run = new RunRequest(tenant, id, schedule.Definition.Name, "manual", null, schedule.Definition.Job)
+        {
+            Overlap = schedule.Definition.Overlap,
+            OnSuccess = schedule.Definition.OnSuccess,
+            OnFailure = schedule.Definition.OnFailure,
+            TakesSlot = concurrency.Value.Enabled,
+        };
         var outcome = await orchestrations.StartNewAsync(RunOrchestrator.Name, runId, run, cancellationToken).ConfigureAwait(false);
         return Results.Json(
             new RunStartedResponse(runId, $"/api/runs/{runId}"),
@@ -251,6 +271,12 @@ public sealed class ScheduleEndpoints(
 
     private async Task<IResult> CreateValidAsync(string tenant, ScheduleDefinition definition, CancellationToken cancellationToken)
     {
+        var chainErrors = await writes.ChainErrorsAsync(tenant, null, definition, cancellationToken).ConfigureAwait(false);
+        if (chainErrors.Count > 0)
+        {
+            return Problems.Validation(chainErrors);
+        }
+
         var now = timeProvider.GetUtcNow();
         var stored = await schedules.CreateAsync(ScheduleWrites.NewSchedule(tenant, Guid.NewGuid().ToString("N"), definition, now), cancellationToken).ConfigureAwait(false);
         scanSignal.Nudge();

@@ -157,6 +157,12 @@ public sealed partial class ScheduleStateEndpoints(
             var action = body.Action!.Value;
             if (action == BulkAction.Delete)
             {
+                // Ids are deleted in the order given, so a chain's source listed before its target goes first.
+                if (await writes.ReferrersAsync(tenant, id, cancellationToken).ConfigureAwait(false) is { Count: > 0 } referrers)
+                {
+                    return new(id, BulkStatus.Failed, ScheduleWrites.ReferrersText(id, referrers));
+                }
+
                 return await schedules.DeleteAsync(tenant, id, cancellationToken).ConfigureAwait(false)
                     ? new(id, BulkStatus.Ok)
                     : new(id, BulkStatus.NotFound);

@@ -1,5 +1,6 @@
 using FunctionsScheduler.Core.Adaptive;
 using FunctionsScheduler.Core.Scheduling;
+using FunctionsScheduler.Core.Validation;
 using FunctionsScheduler.Storage.Scheduling;
 
 namespace FunctionsScheduler.Api.Schedules;
@@ -91,6 +92,39 @@ public sealed class ScheduleWrites(IScheduleStore schedules, TimeProvider timePr
             ? []
             : await schedules.ListByTargetAsync(schedule.Tenant, schedule.Definition.Job.Target, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// The chain problems of <paramref name="definition"/> saved as <paramref name="scheduleId"/> (null for a new schedule,
+    /// which nothing can chain to yet): unknown targets and cycles, checked against the whole tenant. Costs no read when
+    /// the definition chains to nothing.
+    /// </summary>
+    public async Task<IReadOnlyList<ValidationError>> ChainErrorsAsync(string tenant, string? scheduleId, ScheduleDefinition definition, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        if (!ScheduleChains.Edges(definition).Any())
+        {
+            return [];
+        }
+
+        var all = (await ListAllAsync(tenant, cancellationToken).ConfigureAwait(false)).ToDictionary(s => s.Id, s => s.Definition, StringComparer.Ordinal);
+
+        // A new schedule gets an id no one can have named; this placeholder is not a valid id, so it matches nothing.
+        return ScheduleChains.Check(scheduleId ?? "(new)", definition, all);
+    }
+
+    /// <summary>
+    /// The schedules that chain to <paramref name="scheduleId"/>, as "id (onSuccess[0])" texts; empty when none. Deleting a
+    /// schedule others chain to is refused (409) rather than silently cutting their chains.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ReferrersAsync(string tenant, string scheduleId, CancellationToken cancellationToken)
+    {
+        var all = await ListAllAsync(tenant, cancellationToken).ConfigureAwait(false);
+        return ScheduleChains.Referrers(scheduleId, all.Select(s => KeyValuePair.Create(s.Id, s.Definition))).Select(r => $"{r.ScheduleId} ({r.Field})").ToList();
+    }
+
+    /// <summary>Why <paramref name="scheduleId"/> cannot be deleted while <paramref name="referrers"/> chain to it.</summary>
+    public static string ReferrersText(string scheduleId, IReadOnlyList<string> referrers) =>
+        $"Schedule '{scheduleId}' is chained from {string.Join(", ", referrers)}; remove it from their onSuccess/onFailure first.";
 
     /// <summary>Every schedule of the tenant, in id order.</summary>
     public async Task<IReadOnlyList<StoredSchedule>> ListAllAsync(string tenant, CancellationToken cancellationToken)

@@ -34,6 +34,36 @@ public sealed class TransferEndpoints(IScheduleStore schedules, ScheduleWrites w
     /// <summary>Ids that are also literal routes under <c>/api/schedules</c> (a schedule with one could not be read back).</summary>
     private static readonly HashSet<string> ReservedIds = new(StringComparer.OrdinalIgnoreCase) { "export", "import", "conflicts", "preview", "bulk", "from-template" };
 
+    /// <summary>
+    /// Chains of the imported schedules, checked against the tenant as it will be after the import: targets may be
+    /// schedules already stored or ones imported with their id, and no chain through both may close a cycle.
+    /// </summary>
+    private async Task<List<ValidationError>> ChainErrorsAsync(string tenant, IReadOnlyList<TransferredSchedule> imported, CancellationToken cancellationToken)
+    {
+        var problems = new List<ValidationError>();
+        if (!imported.Any(s => ScheduleChains.Edges(s.Definition).Any()))
+        {
+            return problems;
+        }
+
+        var after = (await writes.ListAllAsync(tenant, cancellationToken).ConfigureAwait(false)).ToDictionary(s => s.Id, s => s.Definition, StringComparer.Ordinal);
+
+        // Schedules imported without an id get a new one nothing can name; these keys are not valid ids, so they match nothing.
+        var keys = imported.Select((s, i) => s.Id ?? $"(schedules[{i}])").ToList();
+        for (var i = 0; i < imported.Count; i++)
+        {
+            after[keys[i]] = imported[i].Definition;
+        }
+
+        for (var i = 0; i < imported.Count; i++)
+        {
+            var at = $"schedules[{i}].definition";
+            problems.AddRange(ScheduleChains.Check(keys[i], imported[i].Definition, after).Select(e => e with { Field = $"{at}.{e.Field}" }));
+        }
+
+        return problems;
+    }
+
     /// <summary>GET /api/schedules/export — <c>{ "schedules": [{ "id", "definition" }] }</c>, every schedule of the tenant.</summary>
     public async Task<IResult> ExportAsync(HttpRequest request, CancellationToken cancellationToken)
     {
@@ -93,6 +123,11 @@ public sealed class TransferEndpoints(IScheduleStore schedules, ScheduleWrites w
             {
                 problems.Add(new($"{at}.id", $"A schedule with id '{item.Id}' already exists; leave id out to import it as a new schedule."));
             }
+        }
+
+        if (problems.Count == 0)
+        {
+            problems.AddRange(await ChainErrorsAsync(tenant, body.Schedules, cancellationToken).ConfigureAwait(false));
         }
 
         if (problems.Count > 0)

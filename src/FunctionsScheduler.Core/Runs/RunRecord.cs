@@ -30,6 +30,28 @@ public sealed record RunRecord
     public required IReadOnlyList<PhaseRecord> Phases { get; init; }
 
     public string? Error { get; init; }
+
+    /// <summary>For a chained run: the run whose end started it.</summary>
+    public ChainTrigger? TriggeredBy { get; init; }
+
+    /// <summary>The runs this run's end started through its schedule's <c>onSuccess</c>/<c>onFailure</c>, or why each did not start.</summary>
+    public IReadOnlyList<ChainedRun>? Chained { get; init; }
+}
+
+/// <summary>The run whose end started a chained run, and how that run ended.</summary>
+public sealed record ChainTrigger(string RunId, string ScheduleId, RunStatus Outcome);
+
+/// <summary>What became of one chain target when a run ended: the run started for it, or why none was.</summary>
+public sealed record ChainedRun(string ScheduleId, ChainFate Fate, string? RunId, string? Reason);
+
+/// <summary>Whether a chain target's run was started.</summary>
+public enum ChainFate
+{
+    /// <summary>The target's run was started (or had already been, by an earlier attempt of the same step).</summary>
+    Started,
+
+    /// <summary>Not started: the target is paused, disabled or gone (<see cref="ChainedRun.Reason"/> says which).</summary>
+    NotStarted,
 }
 
 /// <summary>What happened to one phase of a run.</summary>

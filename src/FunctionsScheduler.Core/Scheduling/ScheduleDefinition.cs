@@ -73,6 +73,12 @@ public sealed record ScheduleDefinition
     /// <summary>What happens when an occurrence comes due while earlier runs are still going; null means <see cref="OverlapSettings.Default"/>.</summary>
     public OverlapSettings? Overlap { get; init; }
 
+    /// <summary>Schedules (ids in the same tenant) whose runs start when a run of this schedule succeeds; see <see cref="ScheduleChains"/>.</summary>
+    public IReadOnlyList<string>? OnSuccess { get; init; }
+
+    /// <summary>Schedules (ids in the same tenant) whose runs start when a run of this schedule fails; see <see cref="ScheduleChains"/>.</summary>
+    public IReadOnlyList<string>? OnFailure { get; init; }
+
     /// <summary>Which trigger the definition declares, or null when it declares none or more than one (validation reports both).</summary>
     public TriggerKind? GetTriggerKind()
     {

@@ -70,6 +70,7 @@ public static class ScheduleValidator
 
         ValidateJob(errors, definition.Job);
         RunControlValidator.Validate(errors, definition);
+        ScheduleChains.ValidateShape(errors, definition);
         return errors;
     }
 

@@ -45,7 +45,23 @@ public sealed class DurableFunctions
     public Task<FreshnessRecorded> RecordFreshness([ActivityTrigger] FreshnessUpdate input, FunctionContext ctx) =>
         ctx.InstanceServices.GetRequiredService<RecordFreshnessActivity>().RunAsync(input, ctx.CancellationToken);
 
+    [Function(ActivityNames.ForgetSecrets)]
+    public Task<Recorded> ForgetSecrets([ActivityTrigger] ForgetSecrets input, FunctionContext ctx) =>
+        ctx.InstanceServices.GetRequiredService<ForgetSecretsActivity>().RunAsync(input, ctx.CancellationToken);
+
     [Function(ActivityNames.AdmitRun)]
     public Task<Admission> AdmitRun([ActivityTrigger] AdmitRunRequest input, [DurableClient] DurableTaskClient client, FunctionContext ctx) =>
         InvocationServices.Get<AdmitRunActivity>(ctx, client).RunAsync(input, ctx.CancellationToken);
+
+    [Function(ActivityNames.StartChainedRuns)]
+    public Task<ChainedRuns> StartChainedRuns([ActivityTrigger] StartChainedRuns input, [DurableClient] DurableTaskClient client, FunctionContext ctx) =>
+        InvocationServices.Get<StartChainedRunsActivity>(ctx, client).RunAsync(input, ctx.CancellationToken);
+
+    [Function(ActivityNames.AcquireSlot)]
+    public Task<SlotGrant> AcquireSlot([ActivityTrigger] SlotRequest input, [DurableClient] DurableTaskClient client, FunctionContext ctx) =>
+        InvocationServices.Get<AcquireSlotActivity>(ctx, client).RunAsync(input, ctx.CancellationToken);
+
+    [Function(ActivityNames.ReleaseSlot)]
+    public Task<Recorded> ReleaseSlot([ActivityTrigger] SlotRequest input, [DurableClient] DurableTaskClient client, FunctionContext ctx) =>
+        InvocationServices.Get<ReleaseSlotActivity>(ctx, client).RunAsync(input, ctx.CancellationToken);
 }

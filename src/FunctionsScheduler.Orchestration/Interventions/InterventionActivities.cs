@@ -17,6 +17,25 @@ public sealed class RequestInterventionActivity(IInterventionStore interventions
     }
 }
 
+/// <summary>
+/// Deletes the secret answer values of a run's interventions when the run ends, whatever the outcome: a phase deletes
+/// them itself once it succeeds or fails for good, but a run cancelled, timed out or failed while a phase still held
+/// them must not leave them behind until they expire. Deleting a row that is gone is a no-op.
+/// </summary>
+public sealed class ForgetSecretsActivity(IInterventionSecretStore secrets) : IActivity<ForgetSecrets, Recorded>
+{
+    public async Task<Recorded> RunAsync(ForgetSecrets input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        foreach (var interventionId in input.InterventionIds)
+        {
+            await secrets.DeleteAsync(input.Tenant, interventionId, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new Recorded(input.Tenant);
+    }
+}
+
 /// <summary>Marks an unanswered intervention expired; an answer that won the race is left as it is.</summary>
 public sealed class CloseInterventionActivity(IInterventionStore interventions) : IActivity<CloseIntervention, Recorded>
 {

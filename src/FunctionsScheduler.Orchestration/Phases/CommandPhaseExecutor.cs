@@ -76,7 +76,7 @@ public sealed class CommandPhaseExecutor(
         }
         catch (OperationCanceledException)
         {
-            var reason = cancellationToken.IsCancellationRequested ? "the host cancelled the phase" : $"timed out after {timeout}";
+            var reason = cancellationToken.IsCancellationRequested ? "was cancelled (its run was cancelled, or the host is stopping)" : $"timed out after {timeout}";
             await KillTreeAsync(process).ConfigureAwait(false);
             PhaseLog.CommandKilled(logger, invocation.Tenant, invocation.ScheduleId, invocation.RunId, phase.Name, settings.Workflow, ElapsedMs(started), reason);
             cancellationToken.ThrowIfCancellationRequested();

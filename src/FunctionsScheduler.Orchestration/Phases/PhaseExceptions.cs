@@ -41,3 +41,27 @@ public sealed class PermanentPhaseException : Exception
     {
     }
 }
+
+/// <summary>
+/// A phase was stopped because its run was cancelled. Never retried; the run waits for the cancel event (always raised
+/// before a phase is stopped) and ends Cancelled, not Failed.
+/// </summary>
+public sealed class PhaseStoppedException : Exception
+{
+    /// <summary>The error type a durable activity failure carries when a phase threw this exception.</summary>
+    public static readonly string ErrorType = typeof(PhaseStoppedException).FullName!;
+
+    public PhaseStoppedException()
+    {
+    }
+
+    public PhaseStoppedException(string message)
+        : base(message)
+    {
+    }
+
+    public PhaseStoppedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

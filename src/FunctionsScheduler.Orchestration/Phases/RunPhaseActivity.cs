@@ -7,12 +7,18 @@ namespace FunctionsScheduler.Orchestration.Phases;
 /// <summary>
 /// Dispatches a phase to the executor of its type. When the phase resumes with an answer that has secret values, they
 /// are read from the secret store here and merged into the answer for the executor only: the activity's input (which
-/// is orchestration history) never holds them. They are forgotten once the phase succeeds or fails for good.
+/// is orchestration history) never holds them. They are forgotten once the phase succeeds or fails for good, and
+/// whatever is left when the run ends.
 /// </summary>
-public sealed class RunPhaseActivity(IEnumerable<IPhaseExecutor> executors, IInterventionSecretStore secrets) : IActivity<PhaseInvocation, PhaseResult>
+public sealed class RunPhaseActivity(IEnumerable<IPhaseExecutor> executors, IInterventionSecretStore secrets, RunCancellations cancellations)
+    : IActivity<PhaseInvocation, PhaseResult>
 {
     private readonly Dictionary<string, IPhaseExecutor> _executors = executors.ToDictionary(e => e.Type, StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Runs the phase with a token that also fires when its run is cancelled (<see cref="RunCancellations"/>), so the
+    /// executor stops (a command's process tree is killed) and the attempt fails with <see cref="PhaseStoppedException"/>.
+    /// </summary>
     public async Task<PhaseResult> RunAsync(PhaseInvocation input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -22,6 +28,21 @@ public sealed class RunPhaseActivity(IEnumerable<IPhaseExecutor> executors, IInt
             throw new NotSupportedException($"No executor for phase type '{type}' is configured on this host.");
         }
 
+        using var watch = cancellations.Watch(input.Tenant, input.RunId, cancellationToken);
+        try
+        {
+            return await RunAsync(executor, input, watch.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (watch.IsRunCancelled && !cancellationToken.IsCancellationRequested)
+        {
+            // Whatever the executor made of the cancelled token (a cancellation, a "timed out" transient failure), the
+            // run's cancel is why it stopped.
+            throw new PhaseStoppedException($"Phase '{input.Phase.Name}' was stopped because its run was cancelled.", ex);
+        }
+    }
+
+    private async Task<PhaseResult> RunAsync(IPhaseExecutor executor, PhaseInvocation input, CancellationToken cancellationToken)
+    {
         if (input.Answer is not { HasSecrets: true } answer)
         {
             return await executor.ExecuteAsync(input, cancellationToken).ConfigureAwait(false);

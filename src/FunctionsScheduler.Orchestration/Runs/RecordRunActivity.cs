@@ -14,7 +14,13 @@ namespace FunctionsScheduler.Orchestration.Runs;
 /// failure streak, an automatic pause once the streak reaches the schedule's threshold (default 5), and for an adaptive
 /// schedule the next check, planned from its recent runs and written with the due-index row in the same guarded update.
 /// </summary>
-public sealed partial class RecordRunActivity(IRunStore runs, IScheduleStore schedules, FiringLagRecorder firingLag, TimeProvider timeProvider, ILogger<RecordRunActivity> logger)
+public sealed partial class RecordRunActivity(
+    IRunStore runs,
+    IScheduleStore schedules,
+    FiringLagRecorder firingLag,
+    RunCancellations cancellations,
+    TimeProvider timeProvider,
+    ILogger<RecordRunActivity> logger)
     : IActivity<RunRecord, RunRecorded>
 {
     public const int DefaultAutoPauseAfterFailures = 5;
@@ -32,6 +38,14 @@ public sealed partial class RecordRunActivity(IRunStore runs, IScheduleStore sch
             // The run's first record is written as its first phases start: the moment a firing's lag is measured to.
             await firingLag.RecordAsync(input.RunId, occurrence, started, cancellationToken).ConfigureAwait(false);
         }
+
+        if (input.Status is RunStatus.Failed or RunStatus.Cancelled && input.Phases.Any(p => p.Status == PhaseStatus.Cancelled))
+        {
+            // The run stopped early (cancelled, past its deadline, an intervention that cancels it, a newer occurrence)
+            // with phases still going: stop them too, after the upsert, which would clear the row's mark.
+            await cancellations.RequestAsync(input.Tenant, input.RunId, cancellationToken).ConfigureAwait(false);
+        }
+
         var pausedBecause = input.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled
             ? await RecordOutcomeOnScheduleAsync(input, cancellationToken).ConfigureAwait(false)
             : null;

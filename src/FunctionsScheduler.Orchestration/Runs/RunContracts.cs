@@ -33,6 +33,21 @@ public sealed record RunRequest(
 
     /// <summary>For a retry: phases that already succeeded in the retried run; they are kept, not run again.</summary>
     public IReadOnlyList<PhaseRecord>? CompletedPhases { get; init; }
+
+    /// <summary>The schedule's <c>onSuccess</c> when the run started: schedules whose runs start when this one succeeds.</summary>
+    public IReadOnlyList<string>? OnSuccess { get; init; }
+
+    /// <summary>The schedule's <c>onFailure</c> when the run started: schedules whose runs start when this one fails.</summary>
+    public IReadOnlyList<string>? OnFailure { get; init; }
+
+    /// <summary>For a chained run: the run whose end started it.</summary>
+    public ChainTrigger? TriggeredBy { get; init; }
+
+    /// <summary>
+    /// The run takes a slot under the concurrency caps before it starts and gives it back when it ends. Set by whoever
+    /// starts the run when caps are configured, so runs on a host without caps pay nothing for them.
+    /// </summary>
+    public bool TakesSlot { get; init; }
 }
 
 /// <summary>The external event that cancels a run.</summary>
@@ -150,6 +165,24 @@ public sealed record CloseIntervention(string Tenant, string InterventionId, Int
 /// (<paramref name="Requested"/>: run now, retry) always may, and is registered so it counts against later occurrences.
 /// </summary>
 public sealed record AdmitRunRequest(string Tenant, string ScheduleId, string RunId, DateTimeOffset? OccurrenceUtc, bool Requested = false);
+
+/// <summary>Input of the <c>StartChainedRuns</c> activity: the run that ended, how, and the schedules its end starts.</summary>
+public sealed record StartChainedRuns(string Tenant, string SourceScheduleId, string SourceRunId, RunStatus Outcome, IReadOnlyList<string> Targets);
+
+/// <summary>What became of each chain target, in the order of <see cref="StartChainedRuns.Targets"/>.</summary>
+public sealed record ChainedRuns(IReadOnlyList<ChainedRun> Runs);
+
+/// <summary>Input of the <c>ForgetSecrets</c> activity: the interventions of a run that ended.</summary>
+public sealed record ForgetSecrets(string Tenant, IReadOnlyList<string> InterventionIds);
+
+/// <summary>Input of the <c>AcquireSlot</c> and <c>ReleaseSlot</c> activities.</summary>
+public sealed record SlotRequest(string RunId);
+
+/// <summary>The answer to <c>AcquireSlot</c>: admitted, or why the run waits and when it should ask again at the latest.</summary>
+public sealed record SlotGrant(bool Admitted, string? WaitingBecause, TimeSpan RecheckAfter);
+
+/// <summary>The event that tells a queued run a slot may be free for it.</summary>
+public sealed record SlotFreed(string By);
 
 /// <summary>The overlap policy's answer: start, skip, or wait for a slot (buffered).</summary>
 public sealed record Admission(OverlapAction Action, string Reason);

@@ -24,6 +24,16 @@ public static class RunIds
         return $"{tenant}{Separator}{scheduleId}{Separator}manual-key-{Convert.ToHexString(hash, 0, 10).ToLowerInvariant()}";
     }
 
+    /// <summary>
+    /// The run of <paramref name="targetScheduleId"/> that the end of run <paramref name="sourceRunId"/> starts: derived from
+    /// the source, so a replayed or retried chaining step finds the run it started instead of starting another.
+    /// </summary>
+    public static string ForChain(string tenant, string targetScheduleId, string sourceRunId)
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(sourceRunId));
+        return $"{tenant}{Separator}{targetScheduleId}{Separator}chain-{Convert.ToHexString(hash, 0, 10).ToLowerInvariant()}";
+    }
+
     /// <summary>The retry of a run: deterministic, so asking twice finds the same retry instead of starting another.</summary>
     public static string ForRetry(string runId) => runId + "-retry";
 

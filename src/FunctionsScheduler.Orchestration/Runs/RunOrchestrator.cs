@@ -20,6 +20,15 @@ public static class RunOrchestrator
     /// <summary>The event that cancels a run (payload <see cref="CancelRunRequest"/>).</summary>
     public const string CancelEventName = "cancel";
 
+    /// <summary>The event that tells a queued run a run slot may be free (payload <see cref="SlotFreed"/>).</summary>
+    public const string SlotEventName = "slot";
+
+    /// <summary>
+    /// Every run starting or ending contends for the one slots row: an activity that lost too many ETag races (or hit a
+    /// storage hiccup) is tried again after a pause rather than failing the run.
+    /// </summary>
+    private static readonly RetryPolicy SlotRetry = new(6, TimeSpan.FromSeconds(1), 2.0, TimeSpan.FromSeconds(30));
+
     /// <summary>Event name carrying the answer to intervention <paramref name="interventionId"/>.</summary>
     public static string InterventionEventName(string interventionId) => "intervention:" + interventionId;
 
@@ -50,6 +59,11 @@ public static class RunOrchestrator
         if (request.Overlap is not null && await AdmitAsync(context, request, run, cancel) is { } notAdmitted)
         {
             return notAdmitted;
+        }
+
+        if (request.TakesSlot && await AcquireSlotAsync(context, request, run, cancel) is { } cancelledInLine)
+        {
+            return cancelledInLine;
         }
 
         run.Start();
@@ -110,6 +124,14 @@ public static class RunOrchestrator
             var done = (Task<PhaseOutcome>)finished;
             inFlight.Remove(done);
             var outcome = await done;
+            if (outcome.StoppedByCancel)
+            {
+                // The cancel event is raised before any phase is stopped, so it is on its way: end as the cancel says.
+                deadlineTimer.Cancel();
+                var stoppedBy = await cancel;
+                return await StopAsync(context, request, run, $"Cancelled by {stoppedBy.By}: {stoppedBy.Reason}", RunStatus.Cancelled);
+            }
+
             if (outcome.StopsRunBecause is { } stopReason)
             {
                 deadlineTimer.Cancel();
@@ -153,6 +175,30 @@ public static class RunOrchestrator
         if (run.StartRecorded is { } startRecorded)
         {
             await startRecorded;
+        }
+
+        if (request.TakesSlot)
+        {
+            // First, so the next run in line (a chained one included) can start while this one finishes its bookkeeping.
+            await context.CallActivityAsync<Recorded>(ActivityNames.ReleaseSlot, new SlotRequest(context.InstanceId), SlotRetry);
+        }
+
+        if (run.InterventionsAsked.Count > 0)
+        {
+            await context.CallActivityAsync<Recorded>(ActivityNames.ForgetSecrets, new ForgetSecrets(request.Tenant, run.InterventionsAsked.ToArray()));
+        }
+
+        var targets = run.Status switch
+        {
+            RunStatus.Succeeded => request.OnSuccess,
+            RunStatus.Failed => request.OnFailure,
+            _ => null,
+        };
+        if (targets is { Count: > 0 })
+        {
+            var chained = await context.CallActivityAsync<ChainedRuns>(
+                ActivityNames.StartChainedRuns, new StartChainedRuns(request.Tenant, request.ScheduleId, context.InstanceId, run.Status, targets));
+            run.ChainedRuns(chained.Runs);
         }
 
         var record = run.ToRecord();
@@ -202,6 +248,53 @@ public static class RunOrchestrator
         }
     }
 
+    /// <summary>
+    /// Waits, visibly Queued, until the concurrency caps admit the run: woken by a "slot" event when a run ahead ends, and
+    /// asking again on a timer in any case, so a lost event only delays it. Null once admitted; the cancelled result when
+    /// the run is cancelled in line (its place is given up by the release in <see cref="RecordOutcomeAsync"/>).
+    /// </summary>
+    private static async Task<RunResult?> AcquireSlotAsync(IOrchestrationContext context, RunRequest request, RunState run, Task<CancelRunRequest> cancel)
+    {
+        Task<SlotFreed>? freed = null;
+        var recorded = false;
+        while (true)
+        {
+            var grant = await context.CallActivityAsync<SlotGrant>(ActivityNames.AcquireSlot, new SlotRequest(context.InstanceId), SlotRetry);
+            if (grant.Admitted)
+            {
+                return null;
+            }
+
+            run.Queue(grant.WaitingBecause ?? "Queued for a run slot.");
+            if (!recorded)
+            {
+                // A row, so the run shows in lists while it waits.
+                await context.CallActivityAsync<RunRecorded>(ActivityNames.RecordRun, run.ToRecord());
+                recorded = true;
+            }
+
+            // One wait for the event at a time: a second would be handed the next event while the first stays pending.
+            freed ??= context.WaitForExternalEvent<SlotFreed>(SlotEventName);
+            using var recheck = new CancellationTokenSource();
+            var timer = context.CreateTimer(context.CurrentUtcDateTime + grant.RecheckAfter, recheck.Token);
+            var woke = await Task.WhenAny(freed, timer, cancel);
+            if (woke != timer)
+            {
+                recheck.Cancel();
+            }
+
+            if (woke == freed)
+            {
+                freed = null;
+            }
+            else if (woke == cancel)
+            {
+                var by = await cancel;
+                return await StopAsync(context, request, run, $"Cancelled by {by.By} while queued: {by.Reason}", RunStatus.Cancelled);
+            }
+        }
+    }
+
     /// <summary>Ends the run early: unfinished phases are cancelled, open interventions closed, the outcome recorded.</summary>
     private static async Task<RunResult> StopAsync(IOrchestrationContext context, RunRequest request, RunState run, string reason, RunStatus status)
     {
@@ -245,7 +338,7 @@ public static class RunOrchestrator
             run.ItemDone();
         }
 
-        if (results.FirstOrDefault(r => r.StopsRunBecause is not null) is { } stop)
+        if (results.FirstOrDefault(r => r.StoppedByCancel || r.StopsRunBecause is not null) is { } stop)
         {
             return stop;
         }
@@ -265,7 +358,7 @@ public static class RunOrchestrator
     {
         // A permanent failure (a 4xx, an unknown workflow, a bad parameter) is final: retrying cannot change it.
         var retry = phase.Retry is { } r
-            ? new RetryPolicy(r.MaxAttempts, r.FirstDelay, r.BackoffCoefficient, r.MaxDelay) { DoNotRetry = [PermanentPhaseException.ErrorType] }
+            ? new RetryPolicy(r.MaxAttempts, r.FirstDelay, r.BackoffCoefficient, r.MaxDelay) { DoNotRetry = [PermanentPhaseException.ErrorType, PhaseStoppedException.ErrorType] }
             : null;
         try
         {
@@ -300,6 +393,10 @@ public static class RunOrchestrator
             }
 
             return PhaseOutcome.Success(phase.Name, result.Output, result.Attempt);
+        }
+        catch (ActivityFailedException ex) when (ex.ErrorType == PhaseStoppedException.ErrorType)
+        {
+            return PhaseOutcome.Failure(phase.Name, ex.ErrorMessage, 1) with { StoppedByCancel = true };
         }
         catch (ActivityFailedException ex)
         {
@@ -425,6 +522,9 @@ public static class RunOrchestrator
     {
         /// <summary>Set when this outcome ends the whole run (an unanswered intervention whose job says <c>cancelRun</c>).</summary>
         public string? StopsRunBecause { get; init; }
+
+        /// <summary>Set when the phase was stopped because the run is being cancelled (the cancel event follows).</summary>
+        public bool StoppedByCancel { get; init; }
 
         public static PhaseOutcome Success(string name, string? output, int attempts) => new(name, true, output, null, attempts);
 

@@ -10,12 +10,14 @@ internal sealed class RunState
     private readonly RunRequest _request;
     private readonly List<PhaseRecord> _phases;
     private readonly List<PendingIntervention> _waiting = [];
+    private readonly List<string> _asked = [];
     private readonly HashSet<string> _tolerated = new(StringComparer.Ordinal);
     private readonly DateTimeOffset _createdUtc;
     private DateTimeOffset? _startedUtc;
     private DateTimeOffset? _endedUtc;
     private int _itemsDone;
     private int _itemsTotal;
+    private IReadOnlyList<ChainedRun>? _chained;
 
     public RunState(IOrchestrationContext context, RunRequest request)
     {
@@ -66,9 +68,13 @@ internal sealed class RunState
 
     public void PhaseStarted(string name) => Update(name, p => p with { Status = PhaseStatus.Running, StartedUtc = Now });
 
+    /// <summary>Every intervention the run asked for, answered or not (their secret values are deleted when it ends).</summary>
+    public IReadOnlyList<string> InterventionsAsked => _asked;
+
     public void PhaseWaiting(string name, PendingIntervention pending)
     {
         _waiting.Add(pending);
+        _asked.Add(pending.InterventionId);
         Update(name, p => p with { Status = PhaseStatus.WaitingForIntervention });
     }
 
@@ -114,6 +120,9 @@ internal sealed class RunState
         Status = _phases.Any(p => p.Status == PhaseStatus.Failed && !_tolerated.Contains(p.Name)) ? RunStatus.Failed : RunStatus.Succeeded;
         Publish();
     }
+
+    /// <summary>What the run's end started through its schedule's chains.</summary>
+    public void ChainedRuns(IReadOnlyList<ChainedRun> chained) => _chained = chained;
 
     /// <summary>Ends the run early; returns the interventions that were still open so they can be closed.</summary>
     public IReadOnlyList<PendingIntervention> Stop(string reason, RunStatus status)
@@ -166,6 +175,8 @@ internal sealed class RunState
         EndedUtc = _endedUtc,
         Phases = _phases.ToArray(),
         Error = Error,
+        TriggeredBy = _request.TriggeredBy,
+        Chained = _chained,
     };
 
     private void Update(string name, Func<PhaseRecord, PhaseRecord> change)

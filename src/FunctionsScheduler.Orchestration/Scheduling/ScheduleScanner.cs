@@ -24,6 +24,7 @@ public sealed partial class ScheduleScanner(
     IRunConfirmations confirmations,
     TimeProvider timeProvider,
     IOptions<ScannerOptions> options,
+    IOptions<ConcurrencyOptions> concurrency,
     ScannerHeartbeat heartbeat,
     ILogger<ScheduleScanner> logger)
 {
@@ -227,6 +228,9 @@ public sealed partial class ScheduleScanner(
                 NotBeforeUtc = entry.DueUtc + jitter,
                 ExpectedDuration = schedule.LastRun?.AverageDuration,
                 Overlap = schedule.Definition.Overlap,
+                OnSuccess = schedule.Definition.OnSuccess,
+                OnFailure = schedule.Definition.OnFailure,
+                TakesSlot = concurrency.Value.Enabled,
             };
             var started = await orchestrations.StartNewAsync(RunOrchestrator.Name, runId, request, cancellationToken).ConfigureAwait(false);
             outcome = started == StartOutcome.Started ? EntryOutcome.Started : EntryOutcome.AlreadyStarted;

@@ -5,10 +5,11 @@ using Azure.Data.Tables;
 namespace FunctionsScheduler.Storage.Interventions;
 
 /// <summary>
-/// Secret answer values on Table Storage. They are stored as plain JSON (the account's service-side encryption is the
-/// only protection at rest), live only until read by a successful phase or until they expire, and are never logged.
+/// Secret answer values on Table Storage, sealed with <see cref="SecretCipher"/> (AES-GCM, bound to the row's tenant and
+/// intervention id) on top of the account's own encryption at rest. They live until a phase that used them ends, the run
+/// ends, or they expire, and are never logged.
 /// </summary>
-public sealed class TableInterventionSecretStore(StorageTables tables, TimeProvider timeProvider) : IInterventionSecretStore
+public sealed class TableInterventionSecretStore(StorageTables tables, TimeProvider timeProvider, SecretCipher cipher) : IInterventionSecretStore
 {
     private const string ValuesProperty = "Values";
     private const string ExpiresProperty = "ExpiresUtc";
@@ -22,7 +23,7 @@ public sealed class TableInterventionSecretStore(StorageTables tables, TimeProvi
         TableKeys.Id(interventionId);
         var entity = new TableEntity(tenant, interventionId)
         {
-            [ValuesProperty] = JsonSerializer.Serialize(values, StorageJson.Options),
+            [ValuesProperty] = cipher.Seal(JsonSerializer.Serialize(values, StorageJson.Options), AssociatedData(tenant, interventionId)),
             [ExpiresProperty] = expiresUtc.ToUniversalTime(),
         };
         try
@@ -48,8 +49,20 @@ public sealed class TableInterventionSecretStore(StorageTables tables, TimeProvi
             return null;
         }
 
-        return JsonSerializer.Deserialize<Dictionary<string, string>>(entity.RequiredString(ValuesProperty), StorageJson.Options);
+        string json;
+        try
+        {
+            json = cipher.Open(entity.RequiredString(ValuesProperty), AssociatedData(tenant, interventionId));
+        }
+        catch (System.Security.Cryptography.CryptographicException ex)
+        {
+            throw new InvalidOperationException($"The secret values of intervention '{interventionId}' cannot be opened with the configured {InterventionSecretOptions.SectionName}:Key (was the key changed?).", ex);
+        }
+
+        return JsonSerializer.Deserialize<Dictionary<string, string>>(json, StorageJson.Options);
     }
+
+    private static string AssociatedData(string tenant, string interventionId) => $"{tenant}/{interventionId}";
 
     public async Task DeleteAsync(string tenant, string interventionId, CancellationToken cancellationToken = default)
     {

@@ -30,6 +30,7 @@ public sealed class TableRunStore : IRunStore
     private const string ScheduleIndexPrefix = "!s_";
     private const string PhasesColumn = "Phases";
     private const string SortColumn = "SortUtc";
+    private const string CancelRequestedColumn = "CancelRequestedUtc";
 
     private readonly TableClient _table;
     private readonly TimeProvider _timeProvider;
@@ -73,6 +74,30 @@ public sealed class TableRunStore : IRunStore
         ValidateRunId(tenant, runId, nameof(tenant), nameof(runId));
         var entity = await ReadAsync(tenant, runId, null, cancellationToken).ConfigureAwait(false);
         return entity is null ? null : FromEntity(entity);
+    }
+
+    public async Task<bool> RequestCancelAsync(string tenant, string runId, DateTimeOffset requestedUtc, CancellationToken cancellationToken = default)
+    {
+        ValidateRunId(tenant, runId, nameof(tenant), nameof(runId));
+
+        // A merge into the run's own row only (the index copies never need it); no row means nothing runs yet.
+        var entity = new TableEntity(tenant, runId) { [CancelRequestedColumn] = requestedUtc.ToUniversalTime() };
+        try
+        {
+            await _table.UpdateEntityAsync(entity, Azure.ETag.All, TableUpdateMode.Merge, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException ex) when (StorageErrors.IsEntityNotFound(ex))
+        {
+            return false;
+        }
+    }
+
+    public async Task<bool> IsCancelRequestedAsync(string tenant, string runId, CancellationToken cancellationToken = default)
+    {
+        ValidateRunId(tenant, runId, nameof(tenant), nameof(runId));
+        var entity = await ReadAsync(tenant, runId, [CancelRequestedColumn], cancellationToken).ConfigureAwait(false);
+        return entity?.GetDateTimeOffset(CancelRequestedColumn) is not null;
     }
 
     public Task<Page<RunRecord>> ListAsync(string tenant, string? scheduleId, int pageSize, string? continuationToken, CancellationToken cancellationToken = default)
@@ -155,6 +180,8 @@ public sealed class TableRunStore : IRunStore
         entity.SetUtc(nameof(RunRecord.StartedUtc), run.StartedUtc);
         entity.SetUtc(nameof(RunRecord.EndedUtc), run.EndedUtc);
         entity.SetIfNotNull(nameof(RunRecord.Error), Head(run.Error, MaxErrorChars));
+        entity.SetIfNotNull(nameof(RunRecord.TriggeredBy), run.TriggeredBy is null ? null : JsonSerializer.Serialize(run.TriggeredBy, StorageJson.Options));
+        entity.SetIfNotNull(nameof(RunRecord.Chained), run.Chained is null ? null : JsonSerializer.Serialize(run.Chained, StorageJson.Options));
         return entity;
     }
 
@@ -171,6 +198,8 @@ public sealed class TableRunStore : IRunStore
         EndedUtc = entity.GetDateTimeOffset(nameof(RunRecord.EndedUtc)),
         Phases = JsonSerializer.Deserialize<List<PhaseRecord>>(entity.RequiredString(PhasesColumn), StorageJson.Options) ?? [],
         Error = entity.GetString(nameof(RunRecord.Error)),
+        TriggeredBy = entity.GetString(nameof(RunRecord.TriggeredBy)) is { } trigger ? JsonSerializer.Deserialize<ChainTrigger>(trigger, StorageJson.Options) : null,
+        Chained = entity.GetString(nameof(RunRecord.Chained)) is { } chained ? JsonSerializer.Deserialize<List<ChainedRun>>(chained, StorageJson.Options) : null,
     };
 
     private static string? Tail(string? text, int maxChars)

@@ -89,6 +89,33 @@ public sealed class InterventionTests(LocalHostFixture host) : IClassFixture<Loc
     }
 
     [Fact]
+    public async Task Secret_values_are_sealed_while_kept_and_a_cancelled_run_leaves_none_behind()
+    {
+        var (scheduleId, runId) = await StartAsync(new { name = "login", intervention = new { kind = "login", prompt = "Log in to the shop", deadline = "00:05:00", reminders = Array.Empty<double>(), fields = LoginFields } });
+        var id = await host.PendingInterventionIdAsync(runId);
+
+        // Suspended, the run cannot use the answer: its secret values stay in the store until the run ends.
+        var (suspended, _) = await host.PostJsonAsync($"/api/runs/{runId}/suspend", new { reason = "hold" });
+        Assert.Equal(HttpStatusCode.Accepted, suspended.StatusCode);
+        var (answered, _) = await host.PostJsonAsync($"/api/interventions/{id}/answer", new { answeredBy = "ana", fields = new { user = "ana", password = Password } });
+        Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        var secrets = new TableClient(host.StorageConnectionString, host.TablePrefix + "InterventionSecrets");
+        var kept = await secrets.GetEntityIfExistsAsync<TableEntity>("dev", id, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.True(kept.HasValue, "the answer's secret values are kept for the phase");
+        Assert.DoesNotContain(Password, kept.Value!.GetString("Values"), StringComparison.Ordinal);
+
+        var (cancelled, _) = await host.PostJsonAsync($"/api/runs/{runId}/cancel", new { reason = "wrong shop", by = "ana" });
+        Assert.Equal(HttpStatusCode.Accepted, cancelled.StatusCode);
+        Assert.Equal("cancelled", (await host.RunEndedAsync(runId)).GetProperty("status").GetString());
+
+        await LocalHostFixture.EventuallyAsync<bool>(
+            async () => (await secrets.GetEntityIfExistsAsync<TableEntity>("dev", id, cancellationToken: TestContext.Current.CancellationToken)).HasValue ? null : true,
+            Patience,
+            "the secret values to be deleted");
+        await host.DeleteScheduleAsync(scheduleId);
+    }
+
+    [Fact]
     public async Task An_unanswered_intervention_reminds_the_recipients_and_escalates_before_it_expires()
     {
         var recipient = "ops-" + Guid.NewGuid().ToString("N")[..8];

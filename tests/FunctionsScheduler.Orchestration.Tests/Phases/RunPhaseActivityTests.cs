@@ -1,13 +1,69 @@
 using FunctionsScheduler.Core.Runs;
 using FunctionsScheduler.Orchestration.Phases;
 using FunctionsScheduler.Orchestration.Runs;
+using FunctionsScheduler.Storage;
 using FunctionsScheduler.Storage.Interventions;
+using FunctionsScheduler.Storage.Runs;
+using FunctionsScheduler.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace FunctionsScheduler.Orchestration.Tests.Phases;
 
-public sealed class RunPhaseActivityTests
+public sealed class RunPhaseActivityTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>, IAsyncLifetime
 {
+    private TableRunStore _runs = null!;
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        var tables = new StorageTables(
+            Options.Create(new StorageOptions { ConnectionString = azurite.ConnectionString, TablePrefix = AzuriteFixture.UniqueName("t") }),
+            NullLogger<StorageTables>.Instance);
+        await tables.EnsureCreatedAsync(Ct);
+        _runs = new TableRunStore(tables, TimeProvider.System);
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    [Fact]
+    public async Task A_running_phase_is_stopped_at_once_when_its_run_is_cancelled_in_this_process()
+    {
+        var cancellations = new RunCancellations(_runs, TimeProvider.System);
+        var running = new BlockingExecutor();
+        var phase = new RunPhaseActivity([running], new MemorySecrets(), cancellations).RunAsync(Invocation(null), Ct);
+        await running.Started.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+        Assert.Equal(1, cancellations.Cancel("run-1"));
+
+        var error = await Assert.ThrowsAsync<PhaseStoppedException>(() => phase.WaitAsync(TimeSpan.FromSeconds(5), Ct));
+        Assert.Contains("its run was cancelled", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, cancellations.Cancel("run-1"));
+
+        // A phase of the cancelled run that starts only now (scheduled in the same step as the cancel) stops at once.
+        var late = new RunPhaseActivity([new BlockingExecutor()], new MemorySecrets(), cancellations).RunAsync(Invocation(null), Ct);
+        await Assert.ThrowsAsync<PhaseStoppedException>(() => late.WaitAsync(TimeSpan.FromSeconds(5), Ct));
+    }
+
+    [Fact]
+    public async Task A_running_phase_is_stopped_within_seconds_when_another_host_marks_its_run_cancelled()
+    {
+        var runId = "acme~nightly~" + Guid.NewGuid().ToString("N");
+        await _runs.UpsertAsync(new RunRecord { Tenant = "acme", RunId = runId, ScheduleId = "nightly", ScheduleName = "n", Trigger = "manual", Status = RunStatus.Running, Phases = [] }, Ct);
+        var running = new BlockingExecutor();
+        var phase = new RunPhaseActivity([running], new MemorySecrets(), new RunCancellations(_runs, TimeProvider.System))
+            .RunAsync(Invocation(null) with { RunId = runId }, Ct);
+        await running.Started.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        await Task.Delay(1500, Ct);
+        Assert.False(phase.IsCompleted);
+
+        // The cancel route of another host: its registry knows nothing of this phase, so only the row's mark reaches it.
+        Assert.Equal(0, new RunCancellations(_runs, TimeProvider.System).Cancel(runId));
+        Assert.True(await _runs.RequestCancelAsync("acme", runId, DateTimeOffset.UtcNow, Ct));
+
+        await Assert.ThrowsAsync<PhaseStoppedException>(() => phase.WaitAsync(TimeSpan.FromSeconds(5), Ct));
+    }
 
     [Fact]
     public async Task Secret_values_are_merged_for_the_executor_only_and_forgotten_after_success()
@@ -17,7 +73,7 @@ public sealed class RunPhaseActivityTests
         var executor = new RecordingExecutor();
         var input = Invocation(new InterventionAnswer("iv-1", "ana", false, new Dictionary<string, string> { ["user"] = "ana" }) { HasSecrets = true });
 
-        await new RunPhaseActivity([executor], secrets).RunAsync(input, Ct);
+        await new RunPhaseActivity([executor], secrets, new RunCancellations(_runs, TimeProvider.System)).RunAsync(input, Ct);
 
         Assert.Equal(new Dictionary<string, string> { ["user"] = "ana", ["password"] = "hunter2" }, executor.Seen!.Fields);
         Assert.Equal(new Dictionary<string, string> { ["user"] = "ana" }, input.Answer!.Fields);
@@ -29,12 +85,12 @@ public sealed class RunPhaseActivityTests
     {
         var input = Invocation(new InterventionAnswer("iv-1", "ana", false, null) { HasSecrets = true });
 
-        var error = await Assert.ThrowsAsync<PermanentPhaseException>(() => new RunPhaseActivity([new RecordingExecutor()], new MemorySecrets()).RunAsync(input, Ct));
+        var error = await Assert.ThrowsAsync<PermanentPhaseException>(() => new RunPhaseActivity([new RecordingExecutor()], new MemorySecrets(), new RunCancellations(_runs, TimeProvider.System)).RunAsync(input, Ct));
 
         Assert.Contains("are gone", error.Message, StringComparison.Ordinal);
     }
 
-    private static PhaseInvocation Invocation(InterventionAnswer answer) =>
+    private static PhaseInvocation Invocation(InterventionAnswer? answer) =>
         new("acme", "run-1", "nightly", "simulated", new PhaseDefinition { Name = "login" }, answer);
 
     private sealed class RecordingExecutor : IPhaseExecutor
@@ -47,6 +103,21 @@ public sealed class RunPhaseActivityTests
         {
             Seen = invocation.Answer;
             return Task.FromResult(new PhaseResult("ok", null, 1));
+        }
+    }
+
+    /// <summary>Runs until its token is cancelled, as a long command would.</summary>
+    private sealed class BlockingExecutor : IPhaseExecutor
+    {
+        public TaskCompletionSource Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public string Type => "simulated";
+
+        public async Task<PhaseResult> ExecuteAsync(PhaseInvocation invocation, CancellationToken cancellationToken)
+        {
+            Started.TrySetResult();
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            return new PhaseResult("never", null, 1);
         }
     }
 

@@ -88,7 +88,7 @@ public sealed class AdaptiveReplanTests(AzuriteFixture azurite) : IClassFixture<
     };
 
     private static RecordRunActivity Activity(ScannerRig rig, TableRunStore runs) =>
-        new(runs, rig.Schedules, new FiringLagRecorder(rig.Tables, rig.Clock), rig.Clock, NullLogger<RecordRunActivity>.Instance);
+        new(runs, rig.Schedules, new FiringLagRecorder(rig.Tables, rig.Clock), new RunCancellations(runs, rig.Clock), rig.Clock, NullLogger<RecordRunActivity>.Instance);
 
     private static RunRecord Run(string runId, DateTimeOffset? occurrence, DateTimeOffset ended, int newItems) => new()
     {

@@ -3,6 +3,7 @@ using FunctionsScheduler.Core.Runs;
 using FunctionsScheduler.Core.Scheduling;
 using FunctionsScheduler.Durable;
 using FunctionsScheduler.Engine;
+using FunctionsScheduler.Orchestration.Runs;
 using FunctionsScheduler.Orchestration.Scheduling;
 using FunctionsScheduler.Storage;
 using FunctionsScheduler.Storage.Scheduling;
@@ -99,6 +100,7 @@ internal sealed class ScannerRig
             Confirmations,
             Clock,
             Options.Create(new ScannerOptions { Lookahead = TimeSpan.Zero, MaxParallelSchedules = 8 }),
+            Options.Create(new ConcurrencyOptions()),
             new ScannerHeartbeat(),
             NullLogger<ScheduleScanner>.Instance);
     }

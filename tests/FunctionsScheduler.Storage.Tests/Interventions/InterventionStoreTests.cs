@@ -1,6 +1,8 @@
 using FunctionsScheduler.Core.Interventions;
+using FunctionsScheduler.Storage.Interventions;
 using FunctionsScheduler.Storage.Scheduling;
 using FunctionsScheduler.Testing;
+using Microsoft.Extensions.Options;
 
 namespace FunctionsScheduler.Storage.Tests.Interventions;
 
@@ -97,6 +99,44 @@ public sealed class InterventionStoreTests(AzuriteFixture azurite)
         await storage.Secrets.DeleteAsync("acme", "i1", Ct);
         await storage.Secrets.DeleteAsync("acme", "i1", Ct);
         Assert.Null(await storage.Secrets.GetAsync("acme", "i1", Ct));
+    }
+
+    [Fact]
+    public async Task Secret_values_are_sealed_at_rest_and_open_only_in_their_own_row_with_the_same_key()
+    {
+        var storage = await TestStorage.CreateAsync(azurite);
+        await storage.Secrets.TryAddAsync("acme", "i1", new Dictionary<string, string> { ["password"] = "hunter2-plain" }, TestStorage.Now.AddMinutes(5), Ct);
+
+        var row = (await storage.Tables.InterventionSecrets.GetEntityAsync<Azure.Data.Tables.TableEntity>("acme", "i1", cancellationToken: Ct)).Value;
+        var stored = row.GetString("Values");
+        Assert.StartsWith("v1:", stored, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", stored, StringComparison.Ordinal);
+        Assert.DoesNotContain("password", stored, StringComparison.Ordinal);
+
+        // The same sealed value moved to another intervention's row does not open there.
+        row.RowKey = "i2";
+        await storage.Tables.InterventionSecrets.AddEntityAsync(row, Ct);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => storage.Secrets.GetAsync("acme", "i2", Ct));
+
+        // Nor under another key.
+        var otherKey = new TableInterventionSecretStore(storage.Tables, new FixedTime(TestStorage.Now), new SecretCipher(Options.Create(new InterventionSecretOptions { Key = SecretCipher.NewKey() })));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => otherKey.GetAsync("acme", "i1", Ct));
+        Assert.Contains("Scheduler:Secrets:Key", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("not base64!")]
+    [InlineData("c2hvcnQ=")]
+    public void A_missing_or_malformed_secrets_key_fails_start_up(string? key)
+    {
+        Assert.True(new InterventionSecretOptionsValidator().Validate(null, new InterventionSecretOptions { Key = key }).Failed);
+        Assert.True(new InterventionSecretOptionsValidator().Validate(null, new InterventionSecretOptions { Key = SecretCipher.NewKey() }).Succeeded);
+    }
+
+    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
     }
 
     private static InterventionRecord Pending(string id) => new()
