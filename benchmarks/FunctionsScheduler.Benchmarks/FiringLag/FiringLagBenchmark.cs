@@ -133,6 +133,12 @@ internal static class FiringLagBenchmark
 
         var hits = host.Probe.Hits.Where(h => h.Phase == "first").ToList();
         var inWindow = hits.Select(h => (h, Occurrence: PhaseProbe.OccurrenceOf(h.RunId))).Where(x => x.Occurrence >= windowStart && x.Occurrence < windowEnd).ToList();
+        foreach (var slice in inWindow.GroupBy(x => (int)((x.Occurrence - windowStart).TotalSeconds / 10)).OrderBy(g => g.Key))
+        {
+            var lags = Lags(slice.Select(x => x.h.AtUtc - x.Occurrence));
+            Progress($"window +{slice.Key * 10,2}–{(slice.Key + 1) * 10} s: {slice.Count()} fired, lag p50 {lags.Percentile(50).TotalMilliseconds:F0} ms, p99 {lags.Percentile(99).TotalMilliseconds:F0} ms");
+        }
+
         var ours = new Outcome(
             "ours: scanner lookahead + durable timer (local host, embedded engine)",
             schedules * perSchedule,

@@ -42,17 +42,24 @@ public sealed partial class ScheduleScanner(
         }
 
         var tally = new ConcurrentDictionary<EntryOutcome, int>();
-        var bySchedule = entries.GroupBy(e => (e.Tenant, e.ScheduleId)).Select(g => g.OrderBy(e => e.DueUtc).ToList());
-        await Parallel.ForEachAsync(
-            bySchedule,
-            new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelSchedules, CancellationToken = cancellationToken },
-            async (scheduleEntries, ct) =>
-            {
-                foreach (var outcome in await ProcessScheduleAsync(scheduleEntries, upTo, ct).ConfigureAwait(false))
+        var cursors = entries.GroupBy(e => (e.Tenant, e.ScheduleId)).Select(g => new ScheduleCursor(g.OrderBy(e => e.DueUtc))).ToList();
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelSchedules, CancellationToken = cancellationToken };
+        while (cursors.Count > 0)
+        {
+            // In rounds, one occurrence per schedule, soonest first: claiming one schedule's whole lookahead never holds
+            // up another schedule's earlier occurrence (with many schedules due, that wait was the firing lag).
+            await Parallel.ForEachAsync(
+                cursors.OrderBy(c => c.NextDue),
+                parallel,
+                async (cursor, ct) =>
                 {
-                    tally.AddOrUpdate(outcome, 1, (_, n) => n + 1);
-                }
-            }).ConfigureAwait(false);
+                    if (await ProcessNextAsync(cursor, upTo, ct).ConfigureAwait(false) is { } outcome)
+                    {
+                        tally.AddOrUpdate(outcome, 1, (_, n) => n + 1);
+                    }
+                }).ConfigureAwait(false);
+            cursors.RemoveAll(c => c.Done);
+        }
 
         var report = new ScanReport(
             started,
@@ -72,48 +79,72 @@ public sealed partial class ScheduleScanner(
         return report;
     }
 
-    /// <summary>One schedule's due entries, oldest first; stops at the first failure so occurrences are never claimed out of order.</summary>
-    private async Task<List<EntryOutcome>> ProcessScheduleAsync(List<DueEntry> entries, DateTimeOffset upTo, CancellationToken cancellationToken)
+    /// <summary>
+    /// The next of one schedule's due entries (oldest first); the cursor is done at the first failure, so occurrences are
+    /// never claimed out of order, and gets the schedule's following occurrence when it is inside the lookahead too.
+    /// </summary>
+    private async Task<EntryOutcome?> ProcessNextAsync(ScheduleCursor cursor, DateTimeOffset upTo, CancellationToken cancellationToken)
     {
-        var outcomes = new List<EntryOutcome>();
-        var queue = new Queue<DueEntry>(entries);
-        var seen = new HashSet<DateTimeOffset>();
-        StoredSchedule? claimed = null;
-        while (queue.TryDequeue(out var entry))
+        if (!cursor.TryTake(out var entry))
         {
-            if (!seen.Add(entry.DueUtc))
-            {
-                continue;
-            }
-
-            try
-            {
-                // The schedule as this scan last claimed it saves a read; if it changed since (a run's admission, an
-                // edit), the claim fails and the entry is processed again from a fresh read.
-                var (outcome, next, schedule) = await ProcessEntryAsync(entry, claimed, cancellationToken).ConfigureAwait(false);
-                if (outcome == EntryOutcome.Stale && claimed is not null)
-                {
-                    (outcome, next, schedule) = await ProcessEntryAsync(entry, null, cancellationToken).ConfigureAwait(false);
-                }
-
-                claimed = schedule;
-                outcomes.Add(outcome);
-
-                // Claim the schedule's following occurrences in this same scan when they are inside the lookahead too.
-                if (next is { } n && n <= upTo && outcome is EntryOutcome.Started or EntryOutcome.AlreadyStarted or EntryOutcome.Skipped)
-                {
-                    queue.Enqueue(entry with { DueUtc = n });
-                }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogEntryFailed(ex, entry.Tenant, entry.ScheduleId, entry.DueUtc);
-                outcomes.Add(EntryOutcome.Failed);
-                break;
-            }
+            return null;
         }
 
-        return outcomes;
+        try
+        {
+            // The schedule as this scan last claimed it saves a read; if it changed since (a run's admission, an
+            // edit), the claim fails and the entry is processed again from a fresh read.
+            var (outcome, next, schedule) = await ProcessEntryAsync(entry, cursor.Claimed, cancellationToken).ConfigureAwait(false);
+            if (outcome == EntryOutcome.Stale && cursor.Claimed is not null)
+            {
+                (outcome, next, schedule) = await ProcessEntryAsync(entry, null, cancellationToken).ConfigureAwait(false);
+            }
+
+            cursor.Claimed = schedule;
+            if (next is { } n && n <= upTo && outcome is EntryOutcome.Started or EntryOutcome.AlreadyStarted or EntryOutcome.Skipped)
+            {
+                cursor.Add(entry with { DueUtc = n });
+            }
+
+            return outcome;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogEntryFailed(ex, entry.Tenant, entry.ScheduleId, entry.DueUtc);
+            cursor.Fail();
+            return EntryOutcome.Failed;
+        }
+    }
+
+    /// <summary>One schedule's due entries in a scan, taken one per round.</summary>
+    private sealed class ScheduleCursor(IEnumerable<DueEntry> entries)
+    {
+        private readonly Queue<DueEntry> _queue = new(entries);
+        private readonly HashSet<DateTimeOffset> _seen = [];
+        private bool _failed;
+
+        public StoredSchedule? Claimed { get; set; }
+
+        public bool Done => _failed || _queue.Count == 0;
+
+        public DateTimeOffset NextDue => _queue.TryPeek(out var next) ? next.DueUtc : DateTimeOffset.MaxValue;
+
+        public bool TryTake(out DueEntry entry)
+        {
+            while (_queue.TryDequeue(out entry!))
+            {
+                if (_seen.Add(entry.DueUtc))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        public void Add(DueEntry entry) => _queue.Enqueue(entry);
+
+        public void Fail() => _failed = true;
     }
 
     /// <summary>One due entry; <paramref name="known"/> is the schedule as this scan last claimed it (skips the read).</summary>
