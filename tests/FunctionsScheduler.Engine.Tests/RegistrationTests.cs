@@ -78,8 +78,8 @@ public sealed class RegistrationTests(AzuriteFixture azurite)
         var options = new DurableEngineOptions();
 
         Assert.Equal(4, options.PartitionCount);
-        Assert.Equal(16, options.MaxConcurrentActivities);
-        Assert.Equal(8, options.MaxConcurrentOrchestrationSteps);
+        Assert.Equal(32, options.MaxConcurrentActivities);
+        Assert.Equal(16, options.MaxConcurrentOrchestrationSteps);
         Assert.Equal(TimeSpan.FromSeconds(30), options.PartitionLeaseDuration);
         Assert.Equal(TimeSpan.FromSeconds(1), options.MaxPollDelay);
         Assert.Equal(TimeSpan.FromMinutes(5), options.ActivityVisibilityTimeout);

@@ -116,15 +116,15 @@ internal sealed class ActivityWorker
     }
 
     /// <summary>
-    /// Runs an activity the step of this process just scheduled: here at once when a slot is free, with no work item at
-    /// all (the step's committed TaskScheduled is the durable record, and a new owner of the instance's partition re-sends
-    /// what never got a result: <see cref="OrchestrationStepper.RecoverActivitiesAsync"/>); else as a work item on the
-    /// queue for any worker. Its result is processed after the scheduling step committed, because the partition poller
-    /// finishes that step before it takes new messages.
+    /// Runs an activity the step of this process just scheduled, here, with no work item at all: the step's committed
+    /// TaskScheduled is the durable record, and a new owner of the instance's partition re-sends what never got a result
+    /// (<see cref="OrchestrationStepper.RecoverAsync"/>). When every slot is busy it waits here for one, in order (a work
+    /// item would cost a send, a receive and a delete, and another process's receive). Its result is processed after
+    /// the scheduling step committed, because an instance's next step starts only when its current one has finished.
     /// </summary>
     public async Task DispatchAsync(WorkItemMessage item, CancellationToken cancellationToken)
     {
-        if (!_runLocally || !_slots.Wait(0))
+        if (!_runLocally)
         {
             await _storage.SendWorkItemAsync(item, null, cancellationToken).ConfigureAwait(false);
             return;
@@ -132,7 +132,30 @@ internal sealed class ActivityWorker
 
         _storage.Metrics.LocalActivityStart();
         _runningHere[(item.InstanceId, item.ExecutionId, item.TaskId)] = 0;
-        Track(Task.Run(() => ExecuteAsync(null, item), CancellationToken.None));
+        if (_slots.Wait(0))
+        {
+            Track(Task.Run(() => ExecuteAsync(null, item), CancellationToken.None));
+            return;
+        }
+
+        Track(Task.Run(
+            async () =>
+            {
+                try
+                {
+                    await _slots.WaitAsync(_abort).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Aborted while waiting: like a running one, it is sent again by whoever takes the partition next.
+                    Settle(item);
+                    Log.ActivityAbandoned(_logger, item.Name, item.TaskId, item.InstanceId);
+                    return;
+                }
+
+                await ExecuteAsync(null, item).ConfigureAwait(false);
+            },
+            CancellationToken.None));
     }
 
     /// <summary>Whether this process is running the activity now (as dispatched here, without a work item).</summary>
