@@ -83,8 +83,9 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable, IDurableFu
 
         await _storage.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         await _leases.MaintainAsync(cancellationToken).ConfigureAwait(false);
-        LocalSignals.ListenControl(_storage.HubKey, this, partition => _leases.Partitions[partition].QueueEnqueued());
+        LocalSignals.ListenControl(_storage.HubKey, this, partition => _leases.Partitions[partition].Wake.Set());
         LocalSignals.ListenWorkItems(_storage.HubKey, this, _activities.Wake.Set);
+        LocalSignals.ListenStarts(_storage.HubKey, this, StartLocally);
 
         var stop = _stopDequeuing.Token;
         _activities.RunLocally = true;
@@ -175,7 +176,18 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable, IDurableFu
                 : new InboundMessage(result, _storage.WorkItems, workItem));
     }
 
+    private bool StartLocally(StartMessage start)
+    {
+        var partition = _storage.PartitionOf(start.InstanceId);
+        return _leases.Partitions[partition].IsOwned(_timeProvider.GetUtcNow())
+            && _pollers[partition].TryEnqueueLocal(new InboundMessage(start, null, null) { InMemoryOnly = true });
+    }
+
+    /// <summary>
+    /// A timer's wake-up exists only in memory (no queue copy), so it is kept like an activity result: a step that cannot
+    /// take it (failure, lost lease) sends it to the control queue instead of dropping it.
+    /// </summary>
     private void FireTimer(string instanceId, string executionId, int taskId, DateTimeOffset fireAt) =>
-        _pollers[_storage.PartitionOf(instanceId)].EnqueueLocal(
-            new InboundMessage(new TimerFiredMessage(instanceId, executionId, taskId, fireAt), null, null));
+        _pollers[_storage.PartitionOf(instanceId)].TryEnqueueLocal(
+            new InboundMessage(new TimerFiredMessage(instanceId, executionId, taskId, fireAt), null, null) { InMemoryOnly = true });
 }

@@ -18,9 +18,14 @@ public sealed partial class DurableEngineOptions
     /// <summary>Stable identity of this process; a restarted process with the same id retakes its leases at once.</summary>
     public string WorkerId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}";
 
-    public int MaxConcurrentActivities { get; set; } = 16;
+    /// <summary>Activities run at once by this process; activities its steps schedule beyond that wait in memory for a slot.</summary>
+    public int MaxConcurrentActivities { get; set; } = 32;
 
-    public int MaxConcurrentOrchestrationSteps { get; set; } = 8;
+    /// <summary>
+    /// Steps of new work (starts, events) at once; the next hop of a run under way (a fired timer, an activity result)
+    /// never waits for one.
+    /// </summary>
+    public int MaxConcurrentOrchestrationSteps { get; set; } = 16;
 
     /// <summary>
     /// How long a partition lease lasts (renewed every third of it), as the Durable Task Framework's 30 s: long enough
@@ -28,6 +33,13 @@ public sealed partial class DurableEngineOptions
     /// process restarting with the same worker id retakes its leases at once, so only another process's takeover waits.
     /// </summary>
     public TimeSpan PartitionLeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a step may wait, in all, for the results of activities it started in this process before it commits, so
+    /// quick hops fold into one commit (zero commits every step at once). It delays only the durable record and what
+    /// readers of the instance see, never an activity's start.
+    /// </summary>
+    public TimeSpan CommitDelay { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Longest wait between polls of an idle queue; local enqueues wake pollers at once.</summary>
     public TimeSpan MaxPollDelay { get; set; } = TimeSpan.FromSeconds(1);
@@ -75,6 +87,11 @@ public sealed partial class DurableEngineOptions
         if (PartitionLeaseDuration < TimeSpan.FromSeconds(1))
         {
             errors.Add($"{nameof(PartitionLeaseDuration)} must be at least 1 second.");
+        }
+
+        if (CommitDelay < TimeSpan.Zero || CommitDelay > TimeSpan.FromSeconds(1))
+        {
+            errors.Add($"{nameof(CommitDelay)} must be between 0 and 1 second.");
         }
 
         if (MaxPollDelay <= TimeSpan.Zero)

@@ -83,8 +83,7 @@ public sealed class EndToEndTests(LocalHostFixture host) : IClassFixture<LocalHo
         Assert.Equal("login", pending.GetProperty("kind").GetString());
         Assert.Equal("Log in to the shop", pending.GetProperty("prompt").GetString());
 
-        var waiting = await host.GetJsonAsync($"/api/runs/{runId}");
-        Assert.Equal("waitingForIntervention", waiting.GetProperty("status").GetString());
+        var waiting = await host.RunInStatusAsync(runId, "waitingForIntervention");
         Assert.Equal(pending.GetProperty("id").GetString(), waiting.GetProperty("waitingFor").GetProperty("interventionId").GetString());
 
         var interventionId = pending.GetProperty("id").GetString()!;

@@ -116,6 +116,20 @@ public class LocalHostFixture(AzuriteFixture azurite) : IAsyncLifetime
             Patience,
             $"run {runId} to end");
 
+    /// <summary>
+    /// Waits until a run shows <paramref name="status"/> and returns it. The run's status is committed with the step after
+    /// the activity that wrote the intervention, so it may lag the pending intervention by a commit.
+    /// </summary>
+    public Task<JsonElement> RunInStatusAsync(string runId, string status) =>
+        EventuallyAsync<JsonElement>(
+            async () =>
+            {
+                var run = await GetJsonAsync($"/api/runs/{runId}");
+                return run.GetProperty("status").GetString() == status ? run : null;
+            },
+            Patience,
+            $"run {runId} to be {status}");
+
     /// <summary>Waits until a run asks for a person and returns the pending intervention's id.</summary>
     public async Task<string> PendingInterventionIdAsync(string runId)
     {

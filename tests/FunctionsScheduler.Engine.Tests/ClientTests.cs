@@ -110,28 +110,31 @@ public sealed class ClientTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task Warm_start_runs_the_first_activity_promptly()
+    public async Task Warm_start_runs_the_first_activity_in_this_process_without_a_queue_message()
     {
         var probe = new Probe();
         await using var host = await EngineHost.StartAsync(azurite, AzuriteFixture.UniqueName("hub"), probe);
         await host.RunAsync("Chain", "warmup");
-        var latencies = new List<TimeSpan>();
+        var controlQueue = new Azure.Storage.Queues.QueueServiceClient(azurite.ConnectionString);
+        var localBefore = host.Engine.Metrics.LocalActivityStarts;
         for (var i = 0; i < 5; i++)
         {
             var id = AzuriteFixture.UniqueName("i");
-            var started = TimeProvider.System.GetTimestamp();
             await host.Client.StartNewAsync("WaitForApproval", id, null, Ct);
             await host.WaitUntilAsync(id, _ => probe.Calls("Echo:" + id) == 1);
-            latencies.Add(TimeProvider.System.GetElapsedTime(started));
         }
 
-        TestContext.Current.TestOutputHelper?.WriteLine($"start -> first activity: {string.Join(", ", latencies.Select(l => $"{l.TotalMilliseconds:F0} ms"))}");
-        // Generous bound: the shared build box is often saturated; on a quiet one this is tens of milliseconds.
-        Assert.True(latencies.Order().ElementAt(2) < TimeSpan.FromSeconds(1), string.Join(", ", latencies));
+        // Start and first activity went through memory: the start had no control message, the activity no work item.
+        Assert.Equal(5, host.Engine.Metrics.LocalActivityStarts - localBefore);
+        foreach (var queue in controlQueue.GetQueues(prefix: host.Options.TaskHubName.ToLowerInvariant(), cancellationToken: Ct))
+        {
+            var properties = await controlQueue.GetQueueClient(queue.Name).GetPropertiesAsync(Ct);
+            Assert.Equal(0, properties.Value.ApproximateMessagesCount);
+        }
     }
 
     [Fact]
-    public async Task Warm_start_reaches_the_first_step_quickly_and_steps_reuse_cached_history()
+    public async Task Warm_start_needs_no_history_read_and_quick_activities_fold_into_few_commits()
     {
         var probe = new Probe();
         await using var host = await EngineHost.StartAsync(azurite, AzuriteFixture.UniqueName("hub"), probe);
@@ -139,17 +142,17 @@ public sealed class ClientTests(AzuriteFixture azurite)
         var callsBefore = host.Engine.Metrics.StorageCalls;
         var loadsBefore = host.Engine.Metrics.HistoryLoads;
 
-        var started = TimeProvider.System.GetTimestamp();
+        var stepsBefore = host.Engine.Metrics.Steps;
         var state = await host.RunAsync("Chain", "w");
-        var elapsed = TimeProvider.System.GetElapsedTime(started);
 
         Assert.Equal(OrchestrationStatus.Completed, state.RuntimeStatus);
         // No history load: the first step uses the row this process's client inserted, every later one the cache.
         Assert.Equal(0, host.Engine.Metrics.HistoryLoads - loadsBefore);
-        Assert.InRange(host.Engine.Metrics.StorageCalls - callsBefore, 5, 150);
-        Assert.True(elapsed < TimeSpan.FromSeconds(3), $"4 steps and 3 activities took {elapsed}");
+        // Four replays (start, three results) commit as at most four steps; quick results fold into fewer.
+        Assert.InRange(host.Engine.Metrics.Steps - stepsBefore, 1, 4);
+        Assert.InRange(host.Engine.Metrics.StorageCalls - callsBefore, 1, 150);
         // Each activity ran in the process that scheduled it, without a work item.
         Assert.Equal(6, host.Engine.Metrics.LocalActivityStarts);
-        TestContext.Current.TestOutputHelper?.WriteLine($"chain of 3 activities: {elapsed.TotalMilliseconds:F0} ms, {host.Engine.Metrics.StorageCalls - callsBefore} engine storage calls (including idle polls)");
+        TestContext.Current.TestOutputHelper?.WriteLine($"chain of 3 activities: {host.Engine.Metrics.Steps - stepsBefore} commits, {host.Engine.Metrics.StorageCalls - callsBefore} engine storage calls (including idle polls)");
     }
 }

@@ -61,7 +61,7 @@ public sealed class ReplayProtectionTests(AzuriteFixture azurite)
         {
             if (Interlocked.Exchange(ref raced, 1) == 0)
             {
-                b!.StepAsync(id, [start], () => true, Ct).GetAwaiter().GetResult();
+                b!.StepAsync(id, [start], new StepFeed(() => true, (_, _, _) => false, null), Ct).GetAwaiter().GetResult();
             }
 
             return await ctx.CallActivityAsync<string>("Echo", "x");
@@ -69,7 +69,7 @@ public sealed class ReplayProtectionTests(AzuriteFixture azurite)
         using var timers = new InMemoryTimers(TimeProvider.System, (_, _, _, _) => { });
         OrchestrationStepper NewStepper() => new(storage, registry, TimeProvider.System, NullLogger.Instance, timers, (_, _) => Task.CompletedTask);
         b = NewStepper();
-        await NewStepper().StepAsync(id, [start], () => true, Ct);
+        await NewStepper().StepAsync(id, [start], new StepFeed(() => true, (_, _, _) => false, null), Ct);
 
         Assert.Equal(1, metrics.AbandonedSteps);
         Assert.Equal(1, metrics.Steps);

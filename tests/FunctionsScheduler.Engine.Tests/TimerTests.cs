@@ -17,13 +17,13 @@ public sealed class TimerTests(AzuriteFixture azurite)
         var outcome = state.ReadOutputAs<TimerOutcome>()!;
         Assert.True(outcome.ResumedAt >= outcome.FireAt, $"resumed {outcome.ResumedAt:O} before {outcome.FireAt:O}");
         Assert.True(outcome.ActivityRanAt >= outcome.FireAt, $"activity ran {outcome.ActivityRanAt:O} before {outcome.FireAt:O}");
-        // The queue fallback would arrive at the next whole second (900 ms late); the in-memory wake-up fires at fireAt.
+        // The in-memory wake-up fires at fireAt (a queue message would arrive at the next whole second, 900 ms late).
         // (No upper bound on lateness here: the shared build machine is often saturated.)
         Assert.Equal(1, host.Engine.Metrics.TimersFiredInMemory);
     }
 
     [Fact]
-    public async Task Timer_fires_from_its_queue_message_after_the_engine_restarts()
+    public async Task Timer_pending_when_the_engine_stops_fires_after_it_restarts()
     {
         var hub = AzuriteFixture.UniqueName("hub");
         var id = AzuriteFixture.UniqueName("i");

@@ -53,9 +53,15 @@ public sealed class DurableEngineClient : IOrchestrationClient
 
         LocalSignals.InstanceCreated(_storage.HubKey, row);
 
+        var start = new StartMessage(instanceId, executionId, orchestratorName, inputJson);
+        if (LocalSignals.TryStartLocally(_storage.HubKey, start))
+        {
+            return StartOutcome.Started;
+        }
+
         try
         {
-            await _storage.SendControlAsync(new StartMessage(instanceId, executionId, orchestratorName, inputJson), null, cancellationToken).ConfigureAwait(false);
+            await _storage.SendControlAsync(start, null, cancellationToken).ConfigureAwait(false);
         }
         catch
         {

@@ -25,12 +25,21 @@ internal sealed record InboundMessage(ControlMessage Message, QueueClient? Queue
 }
 
 /// <summary>
+/// What a step may ask of the one who feeds it: whether the partition is still owned, whether an activity runs in this
+/// process, and (when it may fold later messages into its commit) the instance's next messages within a time limit.
+/// </summary>
+internal sealed record StepFeed(Func<bool> StillOwned, Func<string, string, int, bool> RunningHere, Func<TimeSpan, Task<IReadOnlyList<InboundMessage>>>? More);
+
+/// <summary>
 /// Runs one orchestration step: appends the inbound messages as events, replays, and commits in the order
 /// outbound messages → history rows with the instance row (If-Match, one transaction) → delete consumed messages.
 /// </summary>
 internal sealed class OrchestrationStepper
 {
     private static readonly TimeSpan NotStartedRetry = TimeSpan.FromSeconds(1);
+
+    // Well below a table transaction's 100 entities (the instance row is one of them).
+    private const int MaxFoldedEvents = 80;
 
     // Far longer than any commit takes, so rows this old cannot belong to a step still in flight.
     private static readonly TimeSpan StaleHistoryAge = TimeSpan.FromSeconds(30);
@@ -59,11 +68,11 @@ internal sealed class OrchestrationStepper
         _timers = timers;
     }
 
-    public async Task StepAsync(string instanceId, IReadOnlyList<InboundMessage> messages, Func<bool> stillOwned, CancellationToken cancellationToken)
+    public async Task StepAsync(string instanceId, IReadOnlyList<InboundMessage> messages, StepFeed feed, CancellationToken cancellationToken)
     {
         try
         {
-            await StepCoreAsync(instanceId, messages, stillOwned, cancellationToken).ConfigureAwait(false);
+            await StepCoreAsync(instanceId, messages, feed, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -73,12 +82,12 @@ internal sealed class OrchestrationStepper
         }
     }
 
-    private async Task StepCoreAsync(string instanceId, IReadOnlyList<InboundMessage> messages, Func<bool> stillOwned, CancellationToken cancellationToken)
+    private async Task StepCoreAsync(string instanceId, IReadOnlyList<InboundMessage> messages, StepFeed feed, CancellationToken cancellationToken)
     {
         // An instance this process committed last needs no read: the commit below is guarded by the cached row (see InstanceCache).
         if (_cache.TryGetCommitted(instanceId, out var cachedRow, out var cachedHistory))
         {
-            if (await StepWithAsync(cachedRow, cachedHistory, fromCache: true, rowUnread: true, instanceId, messages, stillOwned, cancellationToken).ConfigureAwait(false))
+            if (await StepWithAsync(cachedRow, cachedHistory, fromCache: true, rowUnread: true, instanceId, messages, feed, cancellationToken).ConfigureAwait(false))
             {
                 return;
             }
@@ -87,7 +96,7 @@ internal sealed class OrchestrationStepper
             _cache.Remove(instanceId);
         }
         else if (LocalSignals.TakeCreatedInstance(_storage.HubKey, instanceId) is { } created
-            && await StepWithAsync(created, [], fromCache: true, rowUnread: true, instanceId, messages, stillOwned, cancellationToken).ConfigureAwait(false))
+            && await StepWithAsync(created, [], fromCache: true, rowUnread: true, instanceId, messages, feed, cancellationToken).ConfigureAwait(false))
         {
             // Started by a client of this process: its inserted row (no history yet) needed no read.
             return;
@@ -119,14 +128,20 @@ internal sealed class OrchestrationStepper
             history = row.HistoryCount == 0 ? [] : await _storage.LoadHistoryAsync(instanceId, row.ExecutionId, row.HistoryCount, cancellationToken).ConfigureAwait(false);
         }
 
-        await StepWithAsync(row, history, fromCache, rowUnread: false, instanceId, messages, stillOwned, cancellationToken).ConfigureAwait(false);
+        await StepWithAsync(row, history, fromCache, rowUnread: false, instanceId, messages, feed, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Steps on the given row and history; false (having done nothing) when <paramref name="rowUnread"/> and there is nothing to commit.</summary>
-    private async Task<bool> StepWithAsync(InstanceRow row, IReadOnlyList<HistoryEvent> history, bool fromCache, bool rowUnread, string instanceId, IReadOnlyList<InboundMessage> messages, Func<bool> stillOwned, CancellationToken cancellationToken)
+    /// <summary>
+    /// Steps on the given row and history; false (having done nothing) when <paramref name="rowUnread"/> and there is nothing
+    /// to commit. While activities this step started run here, the commit waits a little (<see cref="DurableEngineOptions.CommitDelay"/>
+    /// in all) for their results and folds them into further rounds of the same step: a run of quick activities then
+    /// commits once instead of once per hop. Their side effects happen before the commit either way (activities are
+    /// dispatched before it, and run at least once), and everything the rounds add is committed in one transaction.
+    /// </summary>
+    private async Task<bool> StepWithAsync(InstanceRow row, IReadOnlyList<HistoryEvent> history, bool fromCache, bool rowUnread, string instanceId, IReadOnlyList<InboundMessage> messages, StepFeed feed, CancellationToken cancellationToken)
     {
         var now = _timeProvider.GetUtcNow();
-        var plan = Plan(row, history, messages, now);
+        var plan = Plan(row, history, messages, now, row.Status);
         if (!fromCache)
         {
             ArmPendingTimers(row, history);
@@ -149,56 +164,60 @@ internal sealed class OrchestrationStepper
 
         var all = new List<HistoryEvent>(history.Count + plan.Added.Count + 8);
         all.AddRange(history);
-        all.AddRange(plan.Added);
-        var added = plan.Added;
+        var added = new List<HistoryEvent>();
+        var taken = new List<InboundMessage>(messages);
+        var consumed = new List<InboundMessage>();
+        var deferred = new List<InboundMessage>();
         var status = row.Status;
         string? output = null;
         string? failure = null;
         var customStatusSet = false;
         string? customStatus = null;
-        var started = all.Any(e => e is ExecutionStarted);
-
-        if (plan.Terminated is { } reason)
+        var startedAt = _timeProvider.GetTimestamp();
+        while (true)
         {
-            status = OrchestrationStatus.Terminated;
-            output = reason.Length == 0 ? null : DurableJson.Serialize(reason);
-        }
-        else if (plan.Suspended)
-        {
-            status = OrchestrationStatus.Suspended;
-        }
-        else if (!started)
-        {
-            status = OrchestrationStatus.Pending;
-        }
-        else if (!_registry.TryGetOrchestrator(row.Name, out var orchestrator))
-        {
-            status = OrchestrationStatus.Failed;
-            failure = $"Orchestrator '{row.Name}' is not registered with this engine.";
-        }
-        else
-        {
-            var result = OrchestrationExecutor.Run(instanceId, all, history.Count, orchestrator);
-            status = result.Status;
-            output = result.Output;
-            failure = result.FailureMessage;
-            customStatusSet = result.CustomStatusSet;
-            customStatus = result.CustomStatus;
-            foreach (var action in result.NewActions)
+            var replayBoundary = all.Count;
+            all.AddRange(plan.Added);
+            added.AddRange(plan.Added);
+            consumed.AddRange(plan.Consumed);
+            deferred.AddRange(plan.Deferred);
+            var round = Replay(row, instanceId, all, replayBoundary, plan, now);
+            status = round.Status;
+            output = round.Output;
+            failure = round.Failure;
+            if (round.CustomStatusSet)
             {
-                added.Add(action);
-                all.Add(action);
-                switch (action)
-                {
-                    case TaskScheduled scheduled:
-                        var workItem = new WorkItemMessage(instanceId, row.ExecutionId, scheduled.TaskId, scheduled.Name, scheduled.Input);
-                        plan.Outbound.Add(ct => _dispatchWorkItem(workItem, ct));
-                        break;
-                    case TimerCreated timer:
-                        var fired = new TimerFiredMessage(instanceId, row.ExecutionId, timer.TaskId, timer.FireAt);
-                        plan.Outbound.Add(ct => _storage.SendControlAsync(fired, TaskHubStorage.TimerDelay(timer.FireAt, now), ct));
-                        break;
-                }
+                customStatusSet = true;
+                customStatus = round.CustomStatus;
+            }
+
+            added.AddRange(round.NewActions);
+            all.AddRange(round.NewActions);
+            // Sent now, not at the commit: a local activity starts at once (the firing lag is its start).
+            await SendAsync(plan.Outbound, cancellationToken).ConfigureAwait(false);
+            if (status is not OrchestrationStatus.Running || feed.More is null || added.Count >= MaxFoldedEvents
+                || !Unanswered(all).Any(s => feed.RunningHere(instanceId, row.ExecutionId, s.TaskId)))
+            {
+                break;
+            }
+
+            var left = _storage.Options.CommitDelay - _timeProvider.GetElapsedTime(startedAt);
+            var more = left > TimeSpan.Zero ? await feed.More(left).ConfigureAwait(false) : [];
+            if (more.Count == 0)
+            {
+                break;
+            }
+
+            taken.AddRange(more);
+            now = _timeProvider.GetUtcNow();
+            plan = Plan(row, all, more, now, status);
+            if (!plan.HasNewEvents)
+            {
+                // Only duplicates: they go with the commit; no new round.
+                consumed.AddRange(plan.Consumed);
+                deferred.AddRange(plan.Deferred);
+                await SendAsync(plan.Outbound, cancellationToken).ConfigureAwait(false);
+                break;
             }
         }
 
@@ -209,19 +228,19 @@ internal sealed class OrchestrationStepper
             all.Add(completed);
         }
 
-        if (!stillOwned())
+        if (!feed.StillOwned())
         {
             // The partition's lease lapsed while we replayed; whoever owns it next processes these messages.
             _storage.Metrics.AbandonedStep();
             Log.StepAbandoned(_logger, instanceId, "the partition lease lapsed");
-            await DeferAsync(messages, cancellationToken, TimeSpan.Zero).ConfigureAwait(false);
+            await DeferAsync(taken, cancellationToken, TimeSpan.Zero).ConfigureAwait(false);
             return true;
         }
 
-        await SendAsync(plan.Outbound, cancellationToken).ConfigureAwait(false);
         row.Status = status;
         row.HistoryCount = all.Count;
         row.PendingActivities = Unanswered(all).Count;
+        row.PendingTimers = Unfired(all).Count;
         row.LastUpdatedAt = now;
         if (status is OrchestrationStatus.Completed or OrchestrationStatus.Terminated)
         {
@@ -246,14 +265,14 @@ internal sealed class OrchestrationStepper
             _storage.Metrics.AbandonedStep();
             var cleared = await _storage.DeleteStaleHistoryAsync(instanceId, row.ExecutionId, history.Count, now - StaleHistoryAge, cancellationToken).ConfigureAwait(false);
             Log.StepAbandoned(_logger, instanceId, cleared ? "a crashed step left history rows (now deleted)" : "another step committed first");
-            await DeferAsync(messages, cancellationToken, cleared ? TimeSpan.Zero : NotStartedRetry).ConfigureAwait(false);
+            await DeferAsync(taken, cancellationToken, cleared ? TimeSpan.Zero : NotStartedRetry).ConfigureAwait(false);
             return true;
         }
 
         _storage.Metrics.Step();
         Log.Stepped(_logger, instanceId, status.ToString(), added.Count);
-        await DeleteAsync(plan.Consumed, cancellationToken).ConfigureAwait(false);
-        await DeferAsync(plan.Deferred, cancellationToken).ConfigureAwait(false);
+        await DeleteAsync(consumed, cancellationToken).ConfigureAwait(false);
+        await DeferAsync(deferred, cancellationToken).ConfigureAwait(false);
 
         if (row.IsTerminal)
         {
@@ -274,8 +293,52 @@ internal sealed class OrchestrationStepper
         return true;
     }
 
+    /// <summary>
+    /// One replay over <paramref name="all"/> (events from <paramref name="replayBoundary"/> on are new); the actions it
+    /// takes are returned, and their dispatches added to <paramref name="plan"/>'s outbound messages.
+    /// </summary>
+    private RoundResult Replay(InstanceRow row, string instanceId, IReadOnlyList<HistoryEvent> all, int replayBoundary, StepPlan plan, DateTimeOffset now)
+    {
+        if (plan.Terminated is { } reason)
+        {
+            return new RoundResult(OrchestrationStatus.Terminated, reason.Length == 0 ? null : DurableJson.Serialize(reason), null, false, null, []);
+        }
+
+        if (plan.Suspended)
+        {
+            return new RoundResult(OrchestrationStatus.Suspended, null, null, false, null, []);
+        }
+
+        if (!all.Any(e => e is ExecutionStarted))
+        {
+            return new RoundResult(OrchestrationStatus.Pending, null, null, false, null, []);
+        }
+
+        if (!_registry.TryGetOrchestrator(row.Name, out var orchestrator))
+        {
+            return new RoundResult(OrchestrationStatus.Failed, null, $"Orchestrator '{row.Name}' is not registered with this engine.", false, null, []);
+        }
+
+        var result = OrchestrationExecutor.Run(instanceId, all, replayBoundary, orchestrator);
+        foreach (var action in result.NewActions)
+        {
+            // A timer needs no queue message: its TimerCreated event is the durable record, the partition's owner wakes it
+            // in memory (armed after the commit), and a new owner re-arms it from history (RecoverAsync). A delayed queue
+            // message per timer would cost a send, a receive and a delete, and queue calls grow with the messages waiting.
+            if (action is TaskScheduled scheduled)
+            {
+                var workItem = new WorkItemMessage(instanceId, row.ExecutionId, scheduled.TaskId, scheduled.Name, scheduled.Input);
+                plan.Outbound.Add(ct => _dispatchWorkItem(workItem, ct));
+            }
+        }
+
+        return new RoundResult(result.Status, result.Output, result.FailureMessage, result.CustomStatusSet, result.CustomStatus, result.NewActions);
+    }
+
+    private sealed record RoundResult(OrchestrationStatus Status, string? Output, string? Failure, bool CustomStatusSet, string? CustomStatus, IReadOnlyList<HistoryEvent> NewActions);
+
     /// <summary>Turns inbound messages into new history events, dropping what history does not expect.</summary>
-    private StepPlan Plan(InstanceRow row, IReadOnlyList<HistoryEvent> history, IReadOnlyList<InboundMessage> messages, DateTimeOffset now)
+    private StepPlan Plan(InstanceRow row, IReadOnlyList<HistoryEvent> history, IReadOnlyList<InboundMessage> messages, DateTimeOffset now, OrchestrationStatus status)
     {
         var scheduled = new HashSet<int>();
         var resolved = new HashSet<int>();
@@ -307,7 +370,7 @@ internal sealed class OrchestrationStepper
             }
         }
 
-        var plan = new StepPlan { Suspended = row.Status == OrchestrationStatus.Suspended };
+        var plan = new StepPlan { Suspended = status == OrchestrationStatus.Suspended };
         plan.Added.Add(new OrchestratorStarted(now));
         foreach (var m in messages)
         {
@@ -398,11 +461,30 @@ internal sealed class OrchestrationStepper
 
     private void ArmPendingTimers(InstanceRow row, IReadOnlyList<HistoryEvent> history)
     {
-        var fired = history.OfType<TimerFired>().Select(t => t.TaskId).ToHashSet();
-        foreach (var timer in history.OfType<TimerCreated>().Where(t => !fired.Contains(t.TaskId)))
+        foreach (var timer in Unfired(history))
         {
             _timers.Arm(row.InstanceId, row.ExecutionId, timer.TaskId, timer.FireAt);
         }
+    }
+
+    /// <summary>The timers history created and has not fired.</summary>
+    private static List<TimerCreated> Unfired(IEnumerable<HistoryEvent> history)
+    {
+        var pending = new Dictionary<int, TimerCreated>();
+        foreach (var e in history)
+        {
+            switch (e)
+            {
+                case TimerCreated t:
+                    pending[t.TaskId] = t;
+                    break;
+                case TimerFired f:
+                    pending.Remove(f.TaskId);
+                    break;
+            }
+        }
+
+        return [.. pending.Values];
     }
 
     private static async Task SendAsync(List<Func<CancellationToken, Task>> outbound, CancellationToken cancellationToken)
@@ -452,15 +534,31 @@ internal sealed class OrchestrationStepper
     }
 
     /// <summary>
-    /// After this process took a partition: activities of its instances that were scheduled but never answered (their
-    /// runner died with its process, or stopped) are sent as work items, marked as tried once, so a poison activity ends.
-    /// Activities still running here are left alone.
+    /// After this process took a partition, what the previous owner held only in memory is picked up from storage:
+    /// activities scheduled but never answered (their runner died with its process, or stopped) are sent as work items,
+    /// marked as tried once so a poison activity ends, unless they still run here; timers not yet fired are armed; and
+    /// instances whose start never ran (inserted, then the process died) get their start message through
+    /// <paramref name="post"/> (a duplicate start is dropped by history).
     /// </summary>
-    public async Task RecoverActivitiesAsync(int partition, Func<string, string, int, bool> runningHere, CancellationToken cancellationToken)
+    public async Task RecoverAsync(int partition, Func<string, string, int, bool> runningHere, Func<InboundMessage, bool> post, CancellationToken cancellationToken)
     {
-        foreach (var row in await _storage.ListWithPendingActivitiesAsync(partition, cancellationToken).ConfigureAwait(false))
+        foreach (var row in await _storage.ListToRecoverAsync(partition, cancellationToken).ConfigureAwait(false))
         {
+            if (row.HistoryCount == 0)
+            {
+                var input = await _storage.DecodeAsync(row.Input, cancellationToken).ConfigureAwait(false);
+                var start = new StartMessage(row.InstanceId, row.ExecutionId, row.Name, input);
+                if (!post(new InboundMessage(start, null, null) { InMemoryOnly = true }))
+                {
+                    await _storage.SendControlAsync(start, null, cancellationToken).ConfigureAwait(false);
+                }
+
+                continue;
+            }
+
             var history = await _storage.LoadHistoryAsync(row.InstanceId, row.ExecutionId, row.HistoryCount, cancellationToken).ConfigureAwait(false);
+            _cache.Set(row.InstanceId, row.ExecutionId, row.ETag, history);
+            ArmPendingTimers(row, history);
             foreach (var scheduled in Unanswered(history).Where(s => !runningHere(row.InstanceId, row.ExecutionId, s.TaskId)))
             {
                 Log.ActivityRecovered(_logger, scheduled.Name, scheduled.TaskId, row.InstanceId);

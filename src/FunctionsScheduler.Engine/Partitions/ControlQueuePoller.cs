@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using FunctionsScheduler.Engine.Diagnostics;
 using FunctionsScheduler.Engine.Orchestrations;
 using FunctionsScheduler.Engine.Queues;
@@ -8,16 +7,20 @@ using Microsoft.Extensions.Logging;
 namespace FunctionsScheduler.Engine.Partitions;
 
 /// <summary>
-/// Dequeues one owned partition's control queue (plus its in-memory timer wake-ups) in batches, steps each instance
-/// of a batch once, and waits for the batch before the next, so one process never steps an instance twice at once.
+/// Feeds one owned partition's instances: messages from its control queue and from this process's memory (fired timers,
+/// activity results, starts) go to a mailbox per instance, and each instance is stepped by one loop at a time, so one
+/// process never steps an instance twice at once while other instances never wait for it (no batch barrier: a slow
+/// commit of one instance does not hold back a fired timer of another).
 /// </summary>
 internal sealed class ControlQueuePoller
 {
     private const int BatchSize = 32;
+
+    // Received messages not yet stepped, beyond which the poller stops receiving until steps catch up (their lease runs).
+    private const int MaxReceivedInFlight = 256;
     private static readonly TimeSpan MinPollDelay = TimeSpan.FromMilliseconds(25);
     private static readonly TimeSpan MessageLease = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan StepRetryDelay = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan ReceiveAtLeastEvery = TimeSpan.FromMilliseconds(250);
 
     private readonly Partition _partition;
     private readonly TaskHubStorage _storage;
@@ -25,12 +28,14 @@ internal sealed class ControlQueuePoller
     private readonly SemaphoreSlim _stepSlots;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private readonly ConcurrentQueue<InboundMessage> _local = new();
-    private readonly Lock _localGate = new();
-    private bool _stopped;
-    private long _lastReceive;
-
     private readonly Func<string, string, int, bool> _activityRunningHere;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, Mailbox> _mailboxes = new(StringComparer.Ordinal);
+    private readonly AsyncSignal _stepped = new();
+    private int _receivedInFlight;
+    private int _loops;
+    private TaskCompletionSource _idle = Completed();
+    private bool _stopped;
 
     public ControlQueuePoller(Partition partition, TaskHubStorage storage, OrchestrationStepper stepper, SemaphoreSlim stepSlots, TimeProvider timeProvider, ILogger logger,
         Func<string, string, int, bool> activityRunningHere)
@@ -42,64 +47,36 @@ internal sealed class ControlQueuePoller
         _stepSlots = stepSlots;
         _timeProvider = timeProvider;
         _logger = logger;
+        partition.StepsIdle = WhenIdle;
     }
 
-    /// <summary>Hands the poller a message that exists only in memory (an in-memory timer firing).</summary>
-    public void EnqueueLocal(InboundMessage message) => TryEnqueueLocal(message);
-
     /// <summary>
-    /// Hands the poller a message not in its control queue: an in-memory timer firing, or an activity result holding its
-    /// work item (deleted when the step commits). False once the poller has stopped: the caller must send it durably.
+    /// Hands the poller a message not in its control queue: an in-memory timer firing, an activity result (holding its work
+    /// item, deleted when the step commits), a start. It is stepped at once. False once the poller has stopped: the caller
+    /// must send it durably.
     /// </summary>
     public bool TryEnqueueLocal(InboundMessage message)
     {
-        lock (_localGate)
+        lock (_gate)
         {
             if (_stopped)
             {
                 return false;
             }
 
-            _local.Enqueue(message);
+            PostLocked(message);
         }
 
-        _partition.Wake.Set();
         return true;
     }
 
-    /// <summary>
-    /// Drops the in-memory messages (lost lease, or stopping). Timers are re-armed from history by the next owner; held
-    /// activity results are sent to the control queue as if they had never been delivered in memory.
-    /// </summary>
-    private async Task ReleaseLocalAsync(bool stopping)
+    /// <summary>Completes when no step of this partition is running or waiting (for a lease release or a stop).</summary>
+    public Task WhenIdle()
     {
-        var held = new List<InboundMessage>();
-        lock (_localGate)
+        lock (_gate)
         {
-            _stopped |= stopping;
-            while (_local.TryDequeue(out var m))
-            {
-                if (m.Receipt is not null || m.InMemoryOnly)
-                {
-                    held.Add(m);
-                }
-            }
+            return _idle.Task;
         }
-
-        // A held activity result goes the durable way now (control queue, then the work item is deleted), so the new
-        // owner gets it without running the activity again; only if that fails is the work item made visible again.
-        await Task.WhenAll(held.Select(async m =>
-        {
-            try
-            {
-                await _storage.ReturnAsync(m, TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Azure.RequestFailedException e)
-            {
-                // The work item reappears after its lease and the activity runs again (at least once).
-                Log.PollFailed(_logger, _partition.Index, e);
-            }
-        })).ConfigureAwait(false);
     }
 
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -111,26 +88,33 @@ internal sealed class ControlQueuePoller
             {
                 if (!_partition.IsOwned(_timeProvider.GetUtcNow()))
                 {
-                    await ReleaseLocalAsync(stopping: false).ConfigureAwait(false); // the new owner re-arms timers from history and the queue fallback
+                    // Messages still in mailboxes are abandoned by their steps (not owned): queue messages reappear, in-memory
+                    // ones are sent to the queue; the new owner re-arms timers and re-sends activities from history.
                     await _partition.Wake.WaitAsync(_storage.Options.MaxPollDelay, _timeProvider, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
 
-                var worked = await PollOnceAsync(cancellationToken).ConfigureAwait(false);
-                if (worked)
+                if (Volatile.Read(ref _receivedInFlight) >= MaxReceivedInFlight)
+                {
+                    await _stepped.WaitAsync(_storage.Options.MaxPollDelay, _timeProvider, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                var received = await ReceiveOnceAsync(cancellationToken).ConfigureAwait(false);
+                if (received == BatchSize)
                 {
                     delay = MinPollDelay;
                     continue;
                 }
 
-                if (await _partition.Wake.WaitAsync(delay, _timeProvider, cancellationToken).ConfigureAwait(false))
+                if (received > 0)
                 {
                     delay = MinPollDelay;
                 }
-                else
-                {
-                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _storage.Options.MaxPollDelay.Ticks));
-                }
+
+                delay = await _partition.Wake.WaitAsync(delay, _timeProvider, cancellationToken).ConfigureAwait(false)
+                    ? MinPollDelay
+                    : TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _storage.Options.MaxPollDelay.Ticks));
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -143,43 +127,27 @@ internal sealed class ControlQueuePoller
             }
         }
 
-        await ReleaseLocalAsync(stopping: true).ConfigureAwait(false);
+        // Stopping: nothing new is taken in memory (senders go durable), and what is in the mailboxes is stepped first.
+        lock (_gate)
+        {
+            _stopped = true;
+        }
+
+        await WhenIdle().ConfigureAwait(false);
     }
 
-    private async Task<bool> PollOnceAsync(CancellationToken cancellationToken)
+    /// <summary>One receive from the control queue; its messages go to their mailboxes. Returns how many were received.</summary>
+    private async Task<int> ReceiveOnceAsync(CancellationToken cancellationToken)
     {
         await _partition.Busy.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (!_partition.IsOwned(_timeProvider.GetUtcNow()))
             {
-                return false;
+                return 0;
             }
 
-            var inbound = new List<InboundMessage>();
-            while (_local.TryDequeue(out var local))
-            {
-                inbound.Add(local);
-            }
-
-            // In-memory work (fired timers, activity results) is stepped without waiting on a queue receive, unless this
-            // process sent to the queue since, or the last receive is a while ago (messages from other processes, delayed
-            // timer copies): a receive is a storage round trip on every hop of a run otherwise.
             var queue = _storage.Control[_partition.Index];
-            var now = _timeProvider.GetTimestamp();
-            var receive = inbound.Count == 0 || _partition.TakeQueueEnqueued() || _timeProvider.GetElapsedTime(_lastReceive, now) >= ReceiveAtLeastEvery;
-            if (!receive)
-            {
-                await StepAllAsync(inbound).ConfigureAwait(false);
-                return true;
-            }
-
-            _lastReceive = now;
-            if (inbound.Count == 0)
-            {
-                _partition.TakeQueueEnqueued();
-            }
-
             _storage.Metrics.StorageCall();
             // Not cancelled by shutdown: a receive cut off after the server dequeued would hide messages for their lease.
             var received = await queue.ReceiveMessagesAsync(BatchSize, MessageLease, CancellationToken.None).ConfigureAwait(false);
@@ -188,7 +156,12 @@ internal sealed class ControlQueuePoller
                 try
                 {
                     var text = await _storage.ReadMessageTextAsync(message, cancellationToken).ConfigureAwait(false);
-                    inbound.Add(new InboundMessage(ControlMessage.Deserialize(text), queue, message));
+                    var inbound = new InboundMessage(ControlMessage.Deserialize(text), queue, message);
+                    lock (_gate)
+                    {
+                        _receivedInFlight++;
+                        PostLocked(inbound);
+                    }
                 }
                 catch (Exception e) when (e is System.Text.Json.JsonException or InvalidDataException or NotSupportedException)
                 {
@@ -197,15 +170,19 @@ internal sealed class ControlQueuePoller
                 }
             }
 
-            await StepAllAsync(inbound).ConfigureAwait(false);
-
-            // Once the queue has been read to its end, results that reached it (e.g. from a stopping owner) are committed,
-            // so what history still lacks a result for has none coming: recover it now.
+            // Once the queue has been read to its end and what it held is stepped, results that reached it (e.g. from a
+            // stopping owner) are committed, so what history still lacks a result, a timer or a start for has none coming:
+            // recover it now.
             if (received.Value.Length < BatchSize && _partition.TakeNeedsRecovery())
             {
                 try
                 {
-                    await _stepper.RecoverActivitiesAsync(_partition.Index, _activityRunningHere, cancellationToken).ConfigureAwait(false);
+                    while (Volatile.Read(ref _receivedInFlight) > 0)
+                    {
+                        await _stepped.WaitAsync(MinPollDelay, _timeProvider, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    await _stepper.RecoverAsync(_partition.Index, _activityRunningHere, m => TryEnqueueLocal(m), cancellationToken).ConfigureAwait(false);
                 }
                 catch
                 {
@@ -214,7 +191,7 @@ internal sealed class ControlQueuePoller
                 }
             }
 
-            return inbound.Count > 0 || received.Value.Length > 0;
+            return received.Value.Length;
         }
         finally
         {
@@ -222,26 +199,136 @@ internal sealed class ControlQueuePoller
         }
     }
 
-    /// <summary>Steps each instance of the batch once (its messages together); not cancelled by shutdown, as a commit cut in half would leave its messages invisible for their whole lease.</summary>
-    private Task StepAllAsync(List<InboundMessage> inbound) =>
-        Task.WhenAll(inbound.GroupBy(m => m.Message.InstanceId, StringComparer.Ordinal).Select(g => StepAsync(g.Key, [.. g])));
-
-    private async Task StepAsync(string instanceId, IReadOnlyList<InboundMessage> messages)
+    private void PostLocked(InboundMessage message)
     {
-        await _stepSlots.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        var instanceId = message.Message.InstanceId;
+        if (_mailboxes.TryGetValue(instanceId, out var box))
+        {
+            box.Messages.Add(message);
+            box.Waiter?.TrySetResult();
+            return;
+        }
+
+        _mailboxes[instanceId] = new Mailbox { Messages = { message } };
+        if (_loops++ == 0)
+        {
+            _idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        _ = Task.Run(() => StepLoopAsync(instanceId), CancellationToken.None);
+    }
+
+    /// <summary>Steps one instance until its mailbox is empty; the messages that arrived during a step go into the next one.</summary>
+    private async Task StepLoopAsync(string instanceId)
+    {
+        while (true)
+        {
+            List<InboundMessage> batch;
+            Mailbox box;
+            lock (_gate)
+            {
+                box = _mailboxes[instanceId];
+                if (box.Messages.Count == 0)
+                {
+                    _mailboxes.Remove(instanceId);
+                    if (--_loops == 0)
+                    {
+                        _idle.TrySetResult();
+                    }
+
+                    return;
+                }
+
+                batch = box.Take();
+            }
+
+            var taken = new List<InboundMessage>(batch);
+            await StepAsync(instanceId, batch, taken, async limit =>
+            {
+                var more = await WaitForMoreAsync(box, limit).ConfigureAwait(false);
+                taken.AddRange(more);
+                return more;
+            }).ConfigureAwait(false);
+            var received = taken.Count(m => m.Queue is not null && m.Queue != _storage.WorkItems);
+            if (received > 0)
+            {
+                Interlocked.Add(ref _receivedInFlight, -received);
+            }
+
+            _stepped.Set();
+        }
+    }
+
+    /// <summary>The instance's messages that arrive within <paramref name="limit"/> (none when the time runs out).</summary>
+    private async Task<IReadOnlyList<InboundMessage>> WaitForMoreAsync(Mailbox box, TimeSpan limit)
+    {
+        Task arrived;
+        lock (_gate)
+        {
+            if (box.Messages.Count > 0 || _stopped)
+            {
+                return box.Take();
+            }
+
+            box.Waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            arrived = box.Waiter.Task;
+        }
+
+        using var timeout = new CancellationTokenSource();
+        await Task.WhenAny(arrived, Task.Delay(limit, _timeProvider, timeout.Token)).ConfigureAwait(false);
+        await timeout.CancelAsync().ConfigureAwait(false);
+        lock (_gate)
+        {
+            box.Waiter = null;
+            return box.Take();
+        }
+    }
+
+    /// <summary>
+    /// Steps one instance with its messages (<paramref name="taken"/> collects them and those the step folds in); not
+    /// cancelled by shutdown, as a commit cut in half would leave its messages invisible for their whole lease. A fired
+    /// timer or an activity result does not wait for a step slot: it is the next hop of a run already under way (the
+    /// firing lag is the timer's), while new work (starts, events) takes its turn; a step gives its slot back while it
+    /// waits for results to fold in.
+    /// </summary>
+    private async Task StepAsync(string instanceId, IReadOnlyList<InboundMessage> messages, List<InboundMessage> taken, Func<TimeSpan, Task<IReadOnlyList<InboundMessage>>> more)
+    {
+        var holdsSlot = !messages.Any(m => m.Message is TimerFiredMessage or TaskCompletedMessage or TaskFailedMessage);
+        if (holdsSlot)
+        {
+            await _stepSlots.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
         try
         {
-            await _stepper.StepAsync(instanceId, messages, () => _partition.IsOwned(_timeProvider.GetUtcNow()), CancellationToken.None).ConfigureAwait(false);
+            var feed = new StepFeed(
+                () => _partition.IsOwned(_timeProvider.GetUtcNow()),
+                _activityRunningHere,
+                limit =>
+                {
+                    if (holdsSlot)
+                    {
+                        holdsSlot = false;
+                        _stepSlots.Release();
+                    }
+
+                    return more(limit);
+                });
+            await _stepper.StepAsync(instanceId, messages, feed, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e)
         {
-            // Let the messages come back soon rather than after their whole lease; in-memory timers fall back to their queue message.
+            // Let the messages (those folded in too) come back soon rather than after their whole lease; in-memory ones go to
+            // the control queue.
             Log.StepFailed(_logger, instanceId, e);
-            await AbandonAsync(messages, StepRetryDelay).ConfigureAwait(false);
+            await AbandonAsync(taken, StepRetryDelay).ConfigureAwait(false);
         }
         finally
         {
-            _stepSlots.Release();
+            if (holdsSlot)
+            {
+                _stepSlots.Release();
+            }
         }
     }
 
@@ -255,5 +342,27 @@ internal sealed class ControlQueuePoller
         {
             Log.PollFailed(_logger, _partition.Index, e);
         }
+    }
+
+    /// <summary>An instance's messages waiting for its step loop, and the loop's wait for more while it folds a commit.</summary>
+    private sealed class Mailbox
+    {
+        public List<InboundMessage> Messages { get; } = [];
+
+        public TaskCompletionSource? Waiter { get; set; }
+
+        public List<InboundMessage> Take()
+        {
+            var taken = new List<InboundMessage>(Messages);
+            Messages.Clear();
+            return taken;
+        }
+    }
+
+    private static TaskCompletionSource Completed()
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        done.SetResult();
+        return done;
     }
 }

@@ -14,28 +14,20 @@ internal sealed class Partition(int index)
 
     public int Index { get; } = index;
 
-    private int _queueEnqueued = 1;
-
+    /// <summary>Set when this process sent a message to the partition's control queue (or took the partition): the poller receives at once.</summary>
     public AsyncSignal Wake { get; } = new();
 
-    /// <summary>This process sent a message to the partition's control queue: wake its poller, which must receive.</summary>
-    public void QueueEnqueued()
-    {
-        Volatile.Write(ref _queueEnqueued, 1);
-        Wake.Set();
-    }
-
-    /// <summary>Whether a message was sent to the queue in this process since the last call (then the poller receives).</summary>
-    public bool TakeQueueEnqueued() => Interlocked.Exchange(ref _queueEnqueued, 0) == 1;
+    /// <summary>Completes when none of the partition's instances is being stepped here (set by its poller).</summary>
+    public Func<Task> StepsIdle { get; set; } = () => Task.CompletedTask;
 
     private int _needsRecovery;
 
-    /// <summary>The partition just became ours: its instances' unanswered activities are to be sent again before stepping.</summary>
+    /// <summary>The partition just became ours: its instances' unanswered activities, pending timers and unstarted starts are to be recovered.</summary>
     public void RecoveryNeeded() => Volatile.Write(ref _needsRecovery, 1);
 
     public bool TakeNeedsRecovery() => Interlocked.Exchange(ref _needsRecovery, 0) == 1;
 
-    /// <summary>Held while a batch of this partition is being stepped, so a release waits for it.</summary>
+    /// <summary>Held while the partition's queue is being received from, so a release waits for it.</summary>
     public SemaphoreSlim Busy { get; } = new(1, 1);
 
     public ETag LeaseETag { get; set; }
@@ -216,6 +208,8 @@ internal sealed class PartitionLeases
         await partition.Busy.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // Steps under way see the lease gone and give their messages back; let them, so the next owner starts clean.
+            await partition.StepsIdle().WaitAsync(cancellationToken).ConfigureAwait(false);
             var entity = new TableEntity(LeasePartition, Key(partition)) { ["Owner"] = "", ["ExpiresAt"] = DateTimeOffset.UnixEpoch };
             _storage.Metrics.StorageCall();
             await _storage.Leases.UpdateEntityAsync(entity, partition.LeaseETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);

@@ -12,6 +12,7 @@ internal static class LocalSignals
 {
     private static readonly ConcurrentDictionary<string, ConcurrentDictionary<object, Action<int>>> ControlListeners = new();
     private static readonly ConcurrentDictionary<string, ConcurrentDictionary<object, Action>> WorkItemListeners = new();
+    private static readonly ConcurrentDictionary<string, ConcurrentDictionary<object, Func<StartMessage, bool>>> LocalStarters = new();
     private static readonly ConcurrentDictionary<(string Hub, string InstanceId), TaskCompletionSource> InstanceWaiters = new();
 
     private const int MaxCreatedRows = 10_000;
@@ -41,8 +42,25 @@ internal static class LocalSignals
     public static void ListenWorkItems(string hubKey, object owner, Action onWorkItem) =>
         WorkItemListeners.GetOrAdd(hubKey, _ => new())[owner] = onWorkItem;
 
+    /// <summary>An engine of this process takes starts of instances whose partition it owns in memory (see <see cref="TryStartLocally"/>).</summary>
+    public static void ListenStarts(string hubKey, object owner, Func<StartMessage, bool> start) =>
+        LocalStarters.GetOrAdd(hubKey, _ => new())[owner] = start;
+
+    /// <summary>
+    /// Hands a start to the engine of this process that owns the instance's partition, so it needs no queue message; false
+    /// when none does (then the start goes through the control queue). The inserted instance row is the durable record: a
+    /// new owner of the partition starts instances that have no history yet.
+    /// </summary>
+    public static bool TryStartLocally(string hubKey, StartMessage start) =>
+        LocalStarters.TryGetValue(hubKey, out var starters) && starters.Values.Any(take => take(start));
+
     public static void Unlisten(string hubKey, object owner)
     {
+        if (LocalStarters.TryGetValue(hubKey, out var starters))
+        {
+            starters.TryRemove(owner, out _);
+        }
+
         if (ControlListeners.TryGetValue(hubKey, out var control))
         {
             control.TryRemove(owner, out _);

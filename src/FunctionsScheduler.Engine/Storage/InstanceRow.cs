@@ -36,6 +36,12 @@ internal sealed class InstanceRow
     /// </summary>
     public int PendingActivities { get; set; }
 
+    /// <summary>
+    /// Timers the committed history created and has not fired. They wait in the memory of the partition's owner only (no
+    /// queue message), so whoever takes the partition looks for rows with pending timers to arm them again.
+    /// </summary>
+    public int PendingTimers { get; set; }
+
     public ETag ETag { get; set; }
 
     /// <summary>An independent copy (all members are immutable values).</summary>
@@ -48,6 +54,7 @@ internal sealed class InstanceRow
     {
         ["Partition"] = partition,
         ["PendingActivities"] = PendingActivities,
+        ["PendingTimers"] = PendingTimers,
         ["Name"] = Name,
         ["ExecutionId"] = ExecutionId,
         ["RuntimeStatus"] = Status.ToString(),
@@ -74,6 +81,7 @@ internal sealed class InstanceRow
         LastUpdatedAt = entity.GetDateTimeOffset("LastUpdatedAt") ?? DateTimeOffset.MinValue,
         HistoryCount = entity.GetInt32("HistoryCount") ?? 0,
         PendingActivities = entity.GetInt32("PendingActivities") ?? 0,
+        PendingTimers = entity.GetInt32("PendingTimers") ?? 0,
         ETag = entity.ETag,
     };
 }

@@ -261,11 +261,16 @@ internal sealed class TaskHubStorage
         }
     }
 
-    /// <summary>Instances of a partition whose committed history has activities without a result (a full-table filter: run only when a partition changes hands).</summary>
-    public async Task<List<InstanceRow>> ListWithPendingActivitiesAsync(int partition, CancellationToken cancellationToken)
+    /// <summary>
+    /// Instances of a partition that need its new owner: activities without a result, timers not fired, or never started
+    /// (a start that existed only in the memory of the process that crashed). A full-table filter: run only when a
+    /// partition changes hands.
+    /// </summary>
+    public async Task<List<InstanceRow>> ListToRecoverAsync(int partition, CancellationToken cancellationToken)
     {
         var rows = new List<InstanceRow>();
-        var filter = TableClient.CreateQueryFilter($"RowKey eq {InstanceRowKey} and Partition eq {partition} and PendingActivities gt {0}");
+        var filter = TableClient.CreateQueryFilter(
+            $"RowKey eq {InstanceRowKey} and Partition eq {partition} and (PendingActivities gt {0} or PendingTimers gt {0} or HistoryCount eq {0})");
         await foreach (var page in Instances.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).AsPages().ConfigureAwait(false))
         {
             Metrics.StorageCall();

@@ -50,8 +50,7 @@ public sealed class InterventionTests(LocalHostFixture host) : IClassFixture<Loc
     {
         var (scheduleId, runId) = await StartAsync(new { name = "login", intervention = new { kind = "login", prompt = "Log in to the shop", deadline = "00:05:00", reminders = Array.Empty<double>(), fields = LoginFields } });
         var id = await host.PendingInterventionIdAsync(runId);
-        var waiting = await host.GetJsonAsync($"/api/runs/{runId}");
-        Assert.Equal("waitingForIntervention", waiting.GetProperty("status").GetString());
+        var waiting = await host.RunInStatusAsync(runId, "waitingForIntervention");
 
         var (answered, _) = await host.PostJsonAsync($"/api/interventions/{id}/answer", new { answeredBy = "ana", fields = new { user = "ana", password = Password } });
         Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
