@@ -47,7 +47,7 @@ internal sealed class NaivePoller(TimeSpan period, NaiveScheduleScan scan, ISche
                     missed.Add(n);
                 }
 
-                if (await store.TryClaimAsync(schedule, missed[^1], next, cancellationToken) is null)
+                if (await store.TryClaimAsync(schedule, missed[0], missed[^1], next, cancellationToken) is null)
                 {
                     continue;
                 }

@@ -30,6 +30,12 @@ public sealed partial class ScheduleScanner(
 {
     private readonly ScannerOptions _options = options.Value;
 
+    /// <summary>
+    /// Occurrences one claim takes at most (one ledger transaction holds 100); a schedule with more due gets another claim
+    /// in the next round of the same scan.
+    /// </summary>
+    private const int MaxPerClaim = 50;
+
     /// <summary>Claims and starts every occurrence due up to now + lookahead.</summary>
     public async Task<ScanReport> ScanAsync(CancellationToken cancellationToken = default)
     {
@@ -46,14 +52,14 @@ public sealed partial class ScheduleScanner(
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelSchedules, CancellationToken = cancellationToken };
         while (cursors.Count > 0)
         {
-            // In rounds, one occurrence per schedule, soonest first: claiming one schedule's whole lookahead never holds
-            // up another schedule's earlier occurrence (with many schedules due, that wait was the firing lag).
+            // In rounds, one claim per schedule, soonest first: a schedule with a long backlog never holds up another
+            // schedule's earlier occurrence.
             await Parallel.ForEachAsync(
                 cursors.OrderBy(c => c.NextDue),
                 parallel,
                 async (cursor, ct) =>
                 {
-                    if (await ProcessNextAsync(cursor, upTo, ct).ConfigureAwait(false) is { } outcome)
+                    foreach (var outcome in await ProcessNextAsync(cursor, upTo, ct).ConfigureAwait(false))
                     {
                         tally.AddOrUpdate(outcome, 1, (_, n) => n + 1);
                     }
@@ -80,39 +86,46 @@ public sealed partial class ScheduleScanner(
     }
 
     /// <summary>
-    /// The next of one schedule's due entries (oldest first); the cursor is done at the first failure, so occurrences are
-    /// never claimed out of order, and gets the schedule's following occurrence when it is inside the lookahead too.
+    /// The next of one schedule's due entries (oldest first): one claim of every occurrence from it up to the lookahead
+    /// (at most <see cref="MaxPerClaim"/>). The cursor is done at the first failure, so occurrences are never claimed out
+    /// of order, and gets the schedule's following occurrence when the claim stopped short of the lookahead.
     /// </summary>
-    private async Task<EntryOutcome?> ProcessNextAsync(ScheduleCursor cursor, DateTimeOffset upTo, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<EntryOutcome>> ProcessNextAsync(ScheduleCursor cursor, DateTimeOffset upTo, CancellationToken cancellationToken)
     {
         if (!cursor.TryTake(out var entry))
         {
-            return null;
+            return [];
         }
 
         try
         {
             // The schedule as this scan last claimed it saves a read; if it changed since (a run's admission, an
             // edit), the claim fails and the entry is processed again from a fresh read.
-            var (outcome, next, schedule) = await ProcessEntryAsync(entry, cursor.Claimed, cancellationToken).ConfigureAwait(false);
-            if (outcome == EntryOutcome.Stale && cursor.Claimed is not null)
+            var (outcomes, next, schedule) = await ProcessEntryAsync(entry, cursor.Claimed, upTo, cancellationToken).ConfigureAwait(false);
+            if (outcomes is [EntryOutcome.Stale] && cursor.Claimed is not null)
             {
-                (outcome, next, schedule) = await ProcessEntryAsync(entry, null, cancellationToken).ConfigureAwait(false);
+                (outcomes, next, schedule) = await ProcessEntryAsync(entry, null, upTo, cancellationToken).ConfigureAwait(false);
             }
 
             cursor.Claimed = schedule;
-            if (next is { } n && n <= upTo && outcome is EntryOutcome.Started or EntryOutcome.AlreadyStarted or EntryOutcome.Skipped)
+            if (next is { } n && n <= upTo && outcomes is not [EntryOutcome.Stale])
             {
                 cursor.Add(entry with { DueUtc = n });
             }
 
-            return outcome;
+            return outcomes;
+        }
+        catch (OccurrenceStartException ex)
+        {
+            // Logged per occurrence already; the claim stays for the next scan to repair.
+            cursor.Fail();
+            return ex.Outcomes;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogEntryFailed(ex, entry.Tenant, entry.ScheduleId, entry.DueUtc);
             cursor.Fail();
-            return EntryOutcome.Failed;
+            return [EntryOutcome.Failed];
         }
     }
 
@@ -147,8 +160,11 @@ public sealed partial class ScheduleScanner(
         public void Fail() => _failed = true;
     }
 
+    /// <summary>One decided occurrence of a claim.</summary>
+    private sealed record Occurrence(DateTimeOffset Utc, OccurrenceFate Fate, string Reason);
+
     /// <summary>One due entry; <paramref name="known"/> is the schedule as this scan last claimed it (skips the read).</summary>
-    private async Task<(EntryOutcome Outcome, DateTimeOffset? Next, StoredSchedule? Claimed)> ProcessEntryAsync(DueEntry entry, StoredSchedule? known, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<EntryOutcome> Outcomes, DateTimeOffset? Next, StoredSchedule? Claimed)> ProcessEntryAsync(DueEntry entry, StoredSchedule? known, DateTimeOffset upTo, CancellationToken cancellationToken)
     {
         var schedule = known is { } k && k.NextRunUtc == entry.DueUtc
             ? k
@@ -156,47 +172,79 @@ public sealed partial class ScheduleScanner(
         if (schedule is null)
         {
             await dueIndex.RemoveAsync(entry, cancellationToken).ConfigureAwait(false);
-            return (EntryOutcome.Stale, null, null);
+            return ([EntryOutcome.Stale], null, null);
         }
 
         if (schedule.NextRunUtc == entry.DueUtc)
         {
-            var fate = Decide(schedule, entry.DueUtc);
-            var runs = schedule.RunsStarted + (fate.Fate == OccurrenceFate.Started ? 1 : 0);
-            var next = OccurrencePlanner.NextAfter(schedule.Definition, entry.DueUtc, schedule.Planning(runs));
-            var pause = schedule.Pause is { } p && !p.Covers(entry.DueUtc) ? null : schedule.Pause;
-            var claimed = await schedules.TryClaimAsync(schedule with { RunsStarted = runs, Pause = pause }, entry.DueUtc, next, cancellationToken).ConfigureAwait(false);
-            if (claimed is null)
+            // Every occurrence from this one up to the lookahead, decided now and claimed with one conditional write. An
+            // adaptive schedule is re-planned after each run, so it claims one at a time.
+            var claim = new List<Occurrence>();
+            var runs = schedule.RunsStarted;
+            DateTimeOffset? next = entry.DueUtc;
+            var limit = schedule.Definition.Adaptive is null ? MaxPerClaim : 1;
+            while (next is { } o && (claim.Count == 0 || o <= upTo) && claim.Count < limit)
             {
-                // Another scanner claimed it (or the schedule was edited) between our read and write: it owns the start.
-                return (EntryOutcome.Stale, null, null);
+                var (fate, reason) = Decide(schedule, o);
+                runs += fate == OccurrenceFate.Started ? 1 : 0;
+                claim.Add(new Occurrence(o, fate, reason));
+                next = OccurrencePlanner.NextAfter(schedule.Definition, o, schedule.Planning(runs));
             }
 
-            return (await CompleteClaimAsync(claimed, entry, next, fate, cancellationToken).ConfigureAwait(false), next, claimed);
+            var pause = schedule.Pause is { } p && !p.Covers(claim[^1].Utc) ? null : schedule.Pause;
+            var claimed = await schedules.TryClaimAsync(schedule with { RunsStarted = runs, Pause = pause }, claim[0].Utc, claim[^1].Utc, next, cancellationToken).ConfigureAwait(false);
+            if (claimed is null)
+            {
+                // Another scanner claimed it (or the schedule was edited) between our read and write: it owns the starts.
+                return ([EntryOutcome.Stale], null, null);
+            }
+
+            return (await CompleteClaimAsync(claimed, entry, claim, next, cancellationToken).ConfigureAwait(false), next, claimed);
         }
 
-        if (schedule.LastClaimedUtc == entry.DueUtc)
+        if ((schedule.ClaimedFromUtc ?? schedule.LastClaimedUtc) == entry.DueUtc && schedule.LastClaimedUtc is { } last)
         {
-            // Claimed earlier but the due row is still here: the claimer crashed before it finished. Repair it; the fate is
-            // decided again from the same facts (a start is idempotent, and the ledger row is overwritten with the same fate).
-            // If the claimer got as far as starting the run, it ran: re-deciding with a later clock (past the misfire
-            // grace) must not record a run that exists as coalesced or skipped.
-            var runId = RunIds.ForOccurrence(schedule.Tenant, schedule.Id, entry.DueUtc);
-            var fate = await orchestrations.GetStatusAsync(runId, cancellationToken: cancellationToken).ConfigureAwait(false) is not null
-                ? (OccurrenceFate.Started, "Started on schedule; recorded by a later scan after the claiming scanner stopped.")
-                : Decide(schedule with { Pause = null }, entry.DueUtc);
-            return (await CompleteClaimAsync(schedule, entry, schedule.NextRunUtc, fate, cancellationToken).ConfigureAwait(false), schedule.NextRunUtc, schedule);
+            // Claimed earlier but the due row is still here: the claimer crashed before it finished. Repair the whole claim;
+            // each fate is decided again from the same facts (a start is idempotent, and ledger rows are overwritten). If
+            // the claimer got as far as starting a run, it ran: re-deciding with a later clock (past the misfire grace)
+            // must not record a run that exists as coalesced or skipped.
+            var claim = new List<Occurrence>();
+            for (DateTimeOffset? o = entry.DueUtc; o is { } t && t <= last; o = OccurrencePlanner.NextAfter(schedule.Definition, t, schedule.Planning(0)))
+            {
+                claim.Add(await RedecideAsync(schedule, t, cancellationToken).ConfigureAwait(false));
+            }
+
+            return (await CompleteClaimAsync(schedule, entry, claim, schedule.NextRunUtc, cancellationToken).ConfigureAwait(false), schedule.NextRunUtc, schedule);
         }
 
         if (known is not null)
         {
             // Only the copy from our last claim says so; the stored row decides.
-            return (EntryOutcome.Stale, null, null);
+            return ([EntryOutcome.Stale], null, null);
         }
 
         // The schedule was re-planned since this row was written: the row no longer stands for an occurrence.
         await dueIndex.RemoveAsync(entry, cancellationToken).ConfigureAwait(false);
-        return (EntryOutcome.Stale, null, null);
+        return ([EntryOutcome.Stale], null, null);
+    }
+
+    /// <summary>An occurrence of an interrupted claim, decided again: started if its run exists, else as it would be now.</summary>
+    private async Task<Occurrence> RedecideAsync(StoredSchedule schedule, DateTimeOffset occurrence, CancellationToken cancellationToken)
+    {
+        var runId = RunIds.ForOccurrence(schedule.Tenant, schedule.Id, occurrence);
+        if (await orchestrations.GetStatusAsync(runId, cancellationToken: cancellationToken).ConfigureAwait(false) is not null)
+        {
+            return new Occurrence(occurrence, OccurrenceFate.Started, "Started on schedule; recorded by a later scan after the claiming scanner stopped.");
+        }
+
+        var (fate, reason) = Decide(schedule, occurrence);
+        if (fate != OccurrenceFate.Started && await ledger.GetAsync(schedule.Tenant, schedule.Id, occurrence, cancellationToken).ConfigureAwait(false) is { Fate: OccurrenceFate.FailedToStart } failed)
+        {
+            // Its start kept failing until the misfire policy gave it up: that, not the policy, is why it did not run.
+            return new Occurrence(occurrence, OccurrenceFate.FailedToStart, $"{failed.Reason} Given up: {reason}");
+        }
+
+        return new Occurrence(occurrence, fate, reason);
     }
 
     /// <summary>
@@ -245,54 +293,88 @@ public sealed partial class ScheduleScanner(
         };
     }
 
-    /// <summary>Every step is idempotent, and the due row (the claim's outbox) is replaced by the next one last.</summary>
-    private async Task<EntryOutcome> CompleteClaimAsync(StoredSchedule schedule, DueEntry entry, DateTimeOffset? next, (OccurrenceFate Fate, string Reason) fate, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts the claim's runs (or asks for confirmation), writes their ledger rows in one transaction and replaces the due
+    /// row (the claim's outbox) by the next one last; every step is idempotent. A start that fails leaves a FailedToStart
+    /// row with the error and the due row in place, so the next scan repairs the claim.
+    /// </summary>
+    private async Task<IReadOnlyList<EntryOutcome>> CompleteClaimAsync(StoredSchedule schedule, DueEntry entry, IReadOnlyList<Occurrence> claim, DateTimeOffset? next, CancellationToken cancellationToken)
+    {
+        var completed = await Task.WhenAll(claim.Select(o => CompleteAsync(schedule, o, cancellationToken))).ConfigureAwait(false);
+        var records = completed.Select(c => c.Record).ToList();
+        var outcomes = completed.Select(c => c.Outcome).ToList();
+
+        await ledger.RecordManyAsync(records, cancellationToken).ConfigureAwait(false);
+        if (records.FirstOrDefault(r => r.Fate == OccurrenceFate.FailedToStart) is { } failedToStart)
+        {
+            throw new OccurrenceStartException($"Could not start the run of {schedule.Tenant}/{schedule.Id} at {failedToStart.OccurrenceUtc:O}: {failedToStart.Reason}", outcomes);
+        }
+
+        // The next occurrence's row is written with the removal of this one (one transaction in the usual case). A crash
+        // before it leaves this row with the schedule claimed: the next scan repairs it through the claimed range.
+        await dueIndex.MoveAsync(entry, next is { } n ? entry with { DueUtc = n } : null, cancellationToken).ConfigureAwait(false);
+        return outcomes;
+    }
+
+    /// <summary>One occurrence of a claim: its run started (idempotently), or the people asked, or nothing; and its ledger row.</summary>
+    private async Task<(EntryOutcome Outcome, OccurrenceRecord Record)> CompleteAsync(StoredSchedule schedule, Occurrence occurrence, CancellationToken cancellationToken)
     {
         string? runId = null;
         var outcome = EntryOutcome.Skipped;
-        if (fate.Fate == OccurrenceFate.Started)
+        var (fate, reason) = (occurrence.Fate, occurrence.Reason);
+        if (fate == OccurrenceFate.Started)
         {
-            runId = RunIds.ForOccurrence(schedule.Tenant, schedule.Id, entry.DueUtc);
-            var jitter = schedule.Definition.Jitter is { } max ? ScheduleJitter.For(schedule.Id, entry.DueUtc, max) : TimeSpan.Zero;
-            var request = new RunRequest(schedule.Tenant, schedule.Id, schedule.Definition.Name, RunRequest.ScheduledTrigger, entry.DueUtc, schedule.Definition.Job)
+            runId = RunIds.ForOccurrence(schedule.Tenant, schedule.Id, occurrence.Utc);
+            var jitter = schedule.Definition.Jitter is { } max ? ScheduleJitter.For(schedule.Id, occurrence.Utc, max) : TimeSpan.Zero;
+            var request = new RunRequest(schedule.Tenant, schedule.Id, schedule.Definition.Name, RunRequest.ScheduledTrigger, occurrence.Utc, schedule.Definition.Job)
             {
-                NotBeforeUtc = entry.DueUtc + jitter,
+                NotBeforeUtc = occurrence.Utc + jitter,
                 ExpectedDuration = schedule.LastRun?.AverageDuration,
                 Overlap = schedule.Definition.Overlap,
                 OnSuccess = schedule.Definition.OnSuccess,
                 OnFailure = schedule.Definition.OnFailure,
                 TakesSlot = concurrency.Value.Enabled,
             };
-            var started = await orchestrations.StartNewAsync(RunOrchestrator.Name, runId, request, cancellationToken).ConfigureAwait(false);
-            outcome = started == StartOutcome.Started ? EntryOutcome.Started : EntryOutcome.AlreadyStarted;
-            if (started == StartOutcome.Started)
+            try
             {
-                LogStarted(schedule.Tenant, schedule.Id, entry.DueUtc, runId);
+                var started = await orchestrations.StartNewAsync(RunOrchestrator.Name, runId, request, cancellationToken).ConfigureAwait(false);
+                outcome = started == StartOutcome.Started ? EntryOutcome.Started : EntryOutcome.AlreadyStarted;
+                if (started == StartOutcome.Started)
+                {
+                    LogStarted(schedule.Tenant, schedule.Id, occurrence.Utc, runId);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogStartFailed(ex, schedule.Tenant, schedule.Id, occurrence.Utc);
+                (fate, reason, outcome) = (OccurrenceFate.FailedToStart, $"The run could not be started ({ex.GetType().Name}: {ex.Message}); the next scan tries again.", EntryOutcome.Failed);
             }
         }
-        else if (fate.Fate == OccurrenceFate.AwaitingConfirmation)
+        else if (fate == OccurrenceFate.AwaitingConfirmation)
         {
-            var asked = await confirmations.AskAsync(schedule, entry.DueUtc, cancellationToken).ConfigureAwait(false);
-            fate = (fate.Fate, $"autoExecute is false: not run; asked {string.Join(", ", asked)} whether to run it now.");
-            LogAwaitingConfirmation(schedule.Tenant, schedule.Id, entry.DueUtc);
+            var asked = await confirmations.AskAsync(schedule, occurrence.Utc, cancellationToken).ConfigureAwait(false);
+            reason = $"autoExecute is false: not run; asked {string.Join(", ", asked)} whether to run it now.";
+            LogAwaitingConfirmation(schedule.Tenant, schedule.Id, occurrence.Utc);
         }
 
-        await ledger.RecordAsync(
-            new OccurrenceRecord
-            {
-                Tenant = schedule.Tenant,
-                ScheduleId = schedule.Id,
-                OccurrenceUtc = entry.DueUtc,
-                Fate = fate.Fate,
-                RunId = runId,
-                Reason = fate.Reason,
-                RecordedUtc = timeProvider.GetUtcNow(),
-            },
-            cancellationToken).ConfigureAwait(false);
-        // The next occurrence's row is written with the removal of this one (one transaction in the usual case). A crash
-        // before it leaves this row with the schedule claimed: the next scan repairs it through LastClaimedUtc and adds it.
-        await dueIndex.MoveAsync(entry, next is { } n ? entry with { DueUtc = n } : null, cancellationToken).ConfigureAwait(false);
-        return outcome;
+        var record = new OccurrenceRecord
+        {
+            Tenant = schedule.Tenant,
+            ScheduleId = schedule.Id,
+            OccurrenceUtc = occurrence.Utc,
+            Fate = fate,
+            RunId = fate == OccurrenceFate.FailedToStart ? null : runId,
+            Reason = reason,
+            RecordedUtc = timeProvider.GetUtcNow(),
+        };
+        return (outcome, record);
+    }
+
+    /// <summary>A run of a claimed occurrence could not be started; the claim is left for the next scan to repair.</summary>
+    private sealed class OccurrenceStartException(string message, IReadOnlyList<EntryOutcome> outcomes) : Exception(message)
+    {
+        /// <summary>What became of each occurrence of the claim (the others did start).</summary>
+        public IReadOnlyList<EntryOutcome> Outcomes { get; } = outcomes;
     }
 
     private enum EntryOutcome
@@ -312,6 +394,9 @@ public sealed partial class ScheduleScanner(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Occurrence {Occurrence:O} of {Tenant}/{ScheduleId} is due but autoExecute is false: asked for confirmation")]
     private partial void LogAwaitingConfirmation(string tenant, string scheduleId, DateTimeOffset occurrence);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not start the run of occurrence {Occurrence:O} of {Tenant}/{ScheduleId}; recorded as failed to start, the next scan tries again")]
+    private partial void LogStartFailed(Exception exception, string tenant, string scheduleId, DateTimeOffset occurrence);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not process occurrence {Occurrence:O} of {Tenant}/{ScheduleId}; the next scan retries it")]
     private partial void LogEntryFailed(Exception exception, string tenant, string scheduleId, DateTimeOffset occurrence);

@@ -18,6 +18,12 @@ public sealed record StoredSchedule
     /// <summary>The most recent occurrence a scanner claimed.</summary>
     public DateTimeOffset? LastClaimedUtc { get; init; }
 
+    /// <summary>
+    /// The first occurrence of the most recent claim, which took every occurrence from it to <see cref="LastClaimedUtc"/>
+    /// at once; null for a claim of one occurrence stored before claims took several (then it is <see cref="LastClaimedUtc"/>).
+    /// </summary>
+    public DateTimeOffset? ClaimedFromUtc { get; init; }
+
     public required DateTimeOffset CreatedUtc { get; init; }
 
     public required DateTimeOffset UpdatedUtc { get; init; }
@@ -115,12 +121,13 @@ public interface IScheduleStore
     Task<StoredSchedule?> UpdateRuntimeAsync(StoredSchedule schedule, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// The claim: advances <see cref="StoredSchedule.NextRunUtc"/> to <paramref name="nextRunUtc"/> and sets
-    /// <see cref="StoredSchedule.LastClaimedUtc"/> to <paramref name="occurrenceUtc"/>, only if the row's ETag is still
-    /// <paramref name="schedule"/>'s. Returns the updated schedule, or null when another writer won the race.
+    /// The claim of the occurrences from <paramref name="firstUtc"/> to <paramref name="lastUtc"/>: advances
+    /// <see cref="StoredSchedule.NextRunUtc"/> to <paramref name="nextRunUtc"/> and records the range in
+    /// <see cref="StoredSchedule.ClaimedFromUtc"/> and <see cref="StoredSchedule.LastClaimedUtc"/>, only if the row's ETag
+    /// is still <paramref name="schedule"/>'s. Returns the updated schedule, or null when another writer won the race.
     /// Does not touch the due index (the scanner adds the next row and removes the claimed one itself).
     /// </summary>
-    Task<StoredSchedule?> TryClaimAsync(StoredSchedule schedule, DateTimeOffset occurrenceUtc, DateTimeOffset? nextRunUtc, CancellationToken cancellationToken = default);
+    Task<StoredSchedule?> TryClaimAsync(StoredSchedule schedule, DateTimeOffset firstUtc, DateTimeOffset lastUtc, DateTimeOffset? nextRunUtc, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// The revisions of <paramref name="schedule"/>'s definition, newest first, starting with the one it has as read

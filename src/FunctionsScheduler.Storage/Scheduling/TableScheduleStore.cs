@@ -251,14 +251,20 @@ public sealed class TableScheduleStore : IScheduleStore
         }
     }
 
-    public async Task<StoredSchedule?> TryClaimAsync(StoredSchedule schedule, DateTimeOffset occurrenceUtc, DateTimeOffset? nextRunUtc, CancellationToken cancellationToken = default)
+    public async Task<StoredSchedule?> TryClaimAsync(StoredSchedule schedule, DateTimeOffset firstUtc, DateTimeOffset lastUtc, DateTimeOffset? nextRunUtc, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(schedule);
         ArgumentException.ThrowIfNullOrEmpty(schedule.ETag, "schedule.ETag");
+        if (lastUtc < firstUtc)
+        {
+            throw new ArgumentOutOfRangeException(nameof(lastUtc), lastUtc, "The claimed range ends before it starts.");
+        }
+
         var claimed = schedule with
         {
             NextRunUtc = nextRunUtc,
-            LastClaimedUtc = occurrenceUtc,
+            ClaimedFromUtc = firstUtc,
+            LastClaimedUtc = lastUtc,
             UpdatedUtc = _timeProvider.GetUtcNow(),
             Version = schedule.Version + 1,
         };
@@ -271,7 +277,7 @@ public sealed class TableScheduleStore : IScheduleStore
         catch (RequestFailedException ex) when (StorageErrors.IsETagMismatch(ex) || StorageErrors.IsEntityNotFound(ex))
         {
             // Another scanner claimed it, or the schedule was changed or deleted since it was read: either way not ours.
-            StorageLog.ClaimLost(_logger, schedule.Tenant, schedule.Id, occurrenceUtc);
+            StorageLog.ClaimLost(_logger, schedule.Tenant, schedule.Id, firstUtc);
             return null;
         }
     }
@@ -456,6 +462,7 @@ public sealed class TableScheduleStore : IScheduleStore
         };
         entity.SetUtc(nameof(StoredSchedule.NextRunUtc), schedule.NextRunUtc);
         entity.SetUtc(nameof(StoredSchedule.LastClaimedUtc), schedule.LastClaimedUtc);
+        entity.SetUtc(nameof(StoredSchedule.ClaimedFromUtc), schedule.ClaimedFromUtc);
         return entity;
     }
 
@@ -467,6 +474,7 @@ public sealed class TableScheduleStore : IScheduleStore
             ?? throw new InvalidDataException($"Schedule {entity.PartitionKey}/{entity.RowKey} has a null definition."),
         NextRunUtc = entity.GetDateTimeOffset(nameof(StoredSchedule.NextRunUtc)),
         LastClaimedUtc = entity.GetDateTimeOffset(nameof(StoredSchedule.LastClaimedUtc)),
+        ClaimedFromUtc = entity.GetDateTimeOffset(nameof(StoredSchedule.ClaimedFromUtc)),
         CreatedUtc = entity.RequiredDateTimeOffset(nameof(StoredSchedule.CreatedUtc)),
         UpdatedUtc = entity.RequiredDateTimeOffset(nameof(StoredSchedule.UpdatedUtc)),
         Version = entity.GetInt64(nameof(StoredSchedule.Version)) ?? 0,

@@ -28,10 +28,12 @@ public sealed class ScannerCrashRepairTests(AzuriteFixture azurite) : IClassFixt
         var afterCrash = await rig.Schedules.GetAsync(Tenant, "nightly", ct);
         Assert.Equal((t0, t0.AddSeconds(10)), (afterCrash!.LastClaimedUtc, afterCrash.NextRunUtc));
         Assert.Null(await rig.Client.GetStatusAsync(runId, cancellationToken: ct));
-        Assert.Null(await rig.Ledger.GetAsync(Tenant, "nightly", t0, ct));
+        var failed = await rig.Ledger.GetAsync(Tenant, "nightly", t0, ct);
+        Assert.Equal(OccurrenceFate.FailedToStart, failed?.Fate);
+        Assert.Contains("Simulated crash", failed?.Reason, StringComparison.Ordinal);
         Assert.Equal([t0], (await rig.DueAsync(t0.AddSeconds(5))).Select(e => e.DueUtc));
 
-        // Scan 2 (same scanner, or any other) finds the claimed row still due and starts it.
+        // Scan 2 (same scanner, or any other) finds the claimed row still due and starts it; the ledger row says so now.
         var second = await scanner.ScanAsync(ct);
         Assert.Equal((1, 1, 0, 0), (second.DueEntries, second.Started, second.AlreadyStarted, second.Failed));
         Assert.Equal([(runId, StartOutcome.Started)], client!.Starts);

@@ -84,8 +84,8 @@ internal sealed class ScannerRig
         UpdatedUtc = T0.AddHours(-1),
     };
 
-    /// <summary>A scanner with its own storage and engine clients (as another process would have), lookahead 0.</summary>
-    public ScheduleScanner NewScanner(Func<IOrchestrationClient, IOrchestrationClient>? wrapClient = null, Func<IOccurrenceLedger, IOccurrenceLedger>? wrapLedger = null)
+    /// <summary>A scanner with its own storage and engine clients (as another process would have), lookahead 0 unless given.</summary>
+    public ScheduleScanner NewScanner(Func<IOrchestrationClient, IOrchestrationClient>? wrapClient = null, Func<IOccurrenceLedger, IOccurrenceLedger>? wrapLedger = null, TimeSpan? lookahead = null)
     {
         var tables = new StorageTables(Storage, NullLogger<StorageTables>.Instance);
         var due = new TableDueIndex(tables);
@@ -99,7 +99,7 @@ internal sealed class ScannerRig
             wrapClient?.Invoke(client) ?? client,
             Confirmations,
             Clock,
-            Options.Create(new ScannerOptions { Lookahead = TimeSpan.Zero, MaxParallelSchedules = 8 }),
+            Options.Create(new ScannerOptions { Lookahead = lookahead ?? TimeSpan.Zero, MaxParallelSchedules = 8 }),
             Options.Create(new ConcurrencyOptions()),
             new ScannerHeartbeat(),
             NullLogger<ScheduleScanner>.Instance);

@@ -16,7 +16,7 @@ public sealed class ScheduleRevisionTests(AzuriteFixture azurite)
         var created = await storage.Schedules.CreateAsync(NewSchedule("acme", "s1", null), Ct);
         var renamed = await storage.Schedules.UpdateAsync(created with { Definition = created.Definition with { Name = "renamed" } }, Ct);
         var counted = await storage.Schedules.UpdateAsync(renamed! with { ConsecutiveFailures = 2, ActiveRuns = ["run-1"] }, Ct);
-        var claimed = await storage.Schedules.TryClaimAsync(counted!, TestStorage.Now, null, Ct);
+        var claimed = await storage.Schedules.TryClaimAsync(counted!, TestStorage.Now, TestStorage.Now, null, Ct);
 
         var read = await storage.Schedules.GetAsync("acme", "s1", Ct);
         var revisions = await storage.Schedules.ListRevisionsAsync(read!, Ct);

@@ -193,8 +193,8 @@ public sealed class ScheduleStoreTests(AzuriteFixture azurite)
         var read = (await storage.Schedules.GetAsync("acme", "nightly", Ct))!;
 
         var results = await Task.WhenAll(
-            storage.Schedules.TryClaimAsync(read, occurrence, occurrence.AddDays(1), Ct),
-            storage.Schedules.TryClaimAsync(read, occurrence, occurrence.AddDays(1), Ct));
+            storage.Schedules.TryClaimAsync(read, occurrence, occurrence, occurrence.AddDays(1), Ct),
+            storage.Schedules.TryClaimAsync(read, occurrence, occurrence, occurrence.AddDays(1), Ct));
 
         var winner = Assert.Single(results, r => r is not null)!;
         var stored = (await storage.Schedules.GetAsync("acme", "nightly", Ct))!;
@@ -202,7 +202,7 @@ public sealed class ScheduleStoreTests(AzuriteFixture azurite)
         Assert.Equal(occurrence.AddDays(1), stored.NextRunUtc);
         Assert.Equal(2, stored.Version);
         Assert.Equal(winner.ETag, stored.ETag);
-        Assert.Null(await storage.Schedules.TryClaimAsync(read, occurrence, null, Ct));
+        Assert.Null(await storage.Schedules.TryClaimAsync(read, occurrence, occurrence, null, Ct));
     }
 
     [Fact]
@@ -274,7 +274,7 @@ public sealed class ScheduleStoreTests(AzuriteFixture azurite)
         var read = (await storage.Schedules.GetAsync("acme", "nightly", Ct))!;
         await storage.Schedules.DeleteAsync("acme", "nightly", Ct);
 
-        Assert.Null(await storage.Schedules.TryClaimAsync(read, TestStorage.Now, null, Ct));
+        Assert.Null(await storage.Schedules.TryClaimAsync(read, TestStorage.Now, TestStorage.Now, null, Ct));
     }
 
     [Theory]
