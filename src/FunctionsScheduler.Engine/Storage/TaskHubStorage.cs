@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
@@ -25,6 +26,11 @@ internal sealed class TaskHubStorage
     private const int MaxQueueBytes = 45_000;
     private const string BlobPrefix = "@blob:";
     private const int MaxBatch = 100;
+    private const string EventsColumn = "Events";
+    private const string KindsColumn = "Kinds";
+
+    // Escapes only what JSON must, so a chunk's size is close to its events' (no \u003C for every '<' of an HTML output).
+    private static readonly JsonSerializerOptions ChunkJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     // Storage queues refuse visibility delays of 7 days or more; longer timers are re-sent on arrival.
     private static readonly TimeSpan MaxVisibilityDelay = TimeSpan.FromDays(6);
@@ -293,11 +299,20 @@ internal sealed class TaskHubStorage
             Metrics.StorageCall();
             foreach (var entity in page.Values)
             {
-                var sequence = int.Parse(entity.RowKey.AsSpan(executionId.Length + 1), System.Globalization.CultureInfo.InvariantCulture);
-                if (sequence < count)
+                var first = int.Parse(entity.RowKey.AsSpan(executionId.Length + 1), System.Globalization.CultureInfo.InvariantCulture);
+                if (first >= count)
                 {
-                    var json = await DecodeAsync(entity.GetString("Event"), cancellationToken).ConfigureAwait(false);
-                    events[sequence] = HistoryEvent.Deserialize(json!);
+                    continue; // a leftover of a step that never committed
+                }
+
+                // A chunk row holds a run of events; a row of an earlier build holds one.
+                var stored = entity.GetString(EventsColumn) is { } chunk
+                    ? JsonSerializer.Deserialize<string[]>(chunk, ChunkJson) ?? []
+                    : [entity.GetString("Event") ?? throw new InvalidDataException($"History row {entity.RowKey} of '{instanceId}' holds no event.")];
+                for (var i = 0; i < stored.Length && first + i < count; i++)
+                {
+                    var json = await DecodeAsync(stored[i], cancellationToken).ConfigureAwait(false);
+                    events[first + i] = HistoryEvent.Deserialize(json!);
                 }
             }
         }
@@ -312,23 +327,58 @@ internal sealed class TaskHubStorage
 
     /// <summary>
     /// Commits a step: the new history events from <paramref name="firstSequence"/> and the instance row, replaced
-    /// If-Match its ETag, in one transaction (history rows are insert-only). False when another step committed first or
-    /// rows exist where ours go; then nothing of ours was written, except for a step too large for one transaction, whose
-    /// earlier history chunks may stay behind as leftovers beyond the committed count.
+    /// If-Match its ETag, in one transaction (history rows are insert-only). The events go in as few rows as fit (a row
+    /// per ~30,000 characters of events, RowKey = its first sequence number): Azurite's cost per transaction grows with
+    /// its entities, and a step folding several hops has a dozen events. False when another step committed first or rows
+    /// exist where ours go; then nothing of ours was written, except for a step too large for one transaction, whose
+    /// earlier rows may stay behind as leftovers beyond the committed count.
     /// </summary>
     public async Task<bool> TryCommitStepAsync(InstanceRow row, int firstSequence, IReadOnlyList<HistoryEvent> events, CancellationToken cancellationToken)
     {
-        var actions = new List<TableTransactionAction>(events.Count + 1);
-        for (var i = 0; i < events.Count; i++)
+        var actions = new List<TableTransactionAction>();
+        var chunk = new List<string>();
+        var kinds = new List<string>();
+        var chunkFirst = firstSequence;
+        var chunkChars = 2;
+        void Flush()
         {
-            var json = await EncodeForTableAsync(events[i].Serialize(), row.InstanceId, cancellationToken).ConfigureAwait(false);
-            var entity = new TableEntity(row.InstanceId, HistoryRowKey(row.ExecutionId, firstSequence + i))
+            if (chunk.Count == 0)
             {
-                ["Kind"] = events[i].GetType().Name,
-                ["Event"] = json,
+                return;
+            }
+
+            var entity = new TableEntity(row.InstanceId, HistoryRowKey(row.ExecutionId, chunkFirst))
+            {
+                [KindsColumn] = string.Join(',', kinds),
+                [EventsColumn] = "[" + string.Join(',', chunk) + "]",
             };
             actions.Add(new TableTransactionAction(TableTransactionActionType.Add, entity));
+            chunkFirst += chunk.Count;
+            chunk.Clear();
+            kinds.Clear();
+            chunkChars = 2;
         }
+
+        foreach (var e in events)
+        {
+            // Each event is a JSON string element of the row's array; one too large for a row goes to a blob.
+            var element = JsonSerializer.Serialize(e.Serialize(), ChunkJson);
+            if (element.Length > MaxTableChars)
+            {
+                element = JsonSerializer.Serialize(await UploadAsync(e.Serialize(), row.InstanceId, cancellationToken).ConfigureAwait(false), ChunkJson);
+            }
+
+            if (chunkChars + element.Length + 1 > MaxTableChars)
+            {
+                Flush();
+            }
+
+            chunk.Add(element);
+            kinds.Add(e.GetType().Name);
+            chunkChars += element.Length + 1;
+        }
+
+        Flush();
 
         // Rare: more new events than a transaction holds. The leading chunks go first; the last one carries the row.
         var head = actions.Count - (MaxBatch - 1);

@@ -47,6 +47,15 @@ internal sealed class EngineHost : IAsyncDisposable
         return new EngineHost(options, engine, services, logs);
     }
 
+    /// <summary>The committed history of an instance, read as a new owner of its partition would.</summary>
+    public async Task<IReadOnlyList<History.HistoryEvent>> HistoryAsync(string instanceId)
+    {
+        var storage = new Storage.TaskHubStorage(Options, new EngineMetrics());
+        var row = await storage.GetInstanceAsync(instanceId, TestContext.Current.CancellationToken)
+            ?? throw new InvalidOperationException($"No instance {instanceId}.");
+        return await storage.LoadHistoryAsync(instanceId, row.ExecutionId, row.HistoryCount, TestContext.Current.CancellationToken);
+    }
+
     public async Task<OrchestrationState> RunAsync(string orchestrator, object? input, TimeSpan? timeout = null)
     {
         var id = AzuriteFixture.UniqueName("i");
