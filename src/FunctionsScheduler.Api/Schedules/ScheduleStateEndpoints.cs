@@ -59,7 +59,7 @@ public sealed partial class ScheduleStateEndpoints(
         return Answer(id, await ApplyAsync(tenants.Resolve(request), id, BulkAction.Pause, body.Reason.Trim(), body.By.Trim(), body.Until, cancellationToken).ConfigureAwait(false));
     }
 
-    /// <summary>POST /api/schedules/{id}/resume <c>{ "reason"?, "by"? }</c> — clears the pause and plans from now (the scanner applies the misfire policy to anything missed); 200 also when it was not paused.</summary>
+    /// <summary>POST /api/schedules/{id}/resume <c>{ "reason"?, "by"? }</c> — clears the pause and plans from now: occurrences missed while paused were recorded as skipped and do not run late; 200 also when it was not paused.</summary>
     public async Task<IResult> ResumeAsync(HttpRequest request, string id, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
