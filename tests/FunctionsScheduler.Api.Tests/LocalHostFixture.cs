@@ -33,6 +33,11 @@ public class LocalHostFixture(AzuriteFixture azurite) : IAsyncLifetime
     /// <summary>Settings a derived fixture adds (command-line form, e.g. <c>--Scheduler:Concurrency:MaxRunningRuns 1</c>).</summary>
     protected virtual IReadOnlyList<string> ExtraArguments => [];
 
+    /// <summary>Services a derived fixture registers before the host's own (which are added with TryAdd, so these win).</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
+
     public async ValueTask InitializeAsync()
     {
         _app = await LocalHostApp.BuildAsync(
@@ -44,7 +49,8 @@ public class LocalHostFixture(AzuriteFixture azurite) : IAsyncLifetime
             "--Scheduler:ScanInterval", "00:00:01",
             "--Logging:LogLevel:Default", "Warning",
             .. ExtraArguments,
-        ]);
+        ],
+        builder => ConfigureServices(builder.Services));
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(30) };

@@ -35,13 +35,17 @@ public sealed class OccurrenceEndpoints(IScheduleStore schedules, IOccurrenceLed
     /// <summary>At most this many occurrences are listed; a denser schedule's answer is cut at its oldest ones.</summary>
     public const int MaxItems = 5000;
 
+    /// <summary>The reason of an occurrence that fell while the schedule was disabled.</summary>
+    public const string DisabledReason = "disabled";
+
     /// <summary>
     /// GET /api/schedules/{id}/occurrences?from=&amp;to= (ISO instants, <c>to</c> exclusive; default the last 24 hours,
     /// at most 31 days). The ledger's rows (what the scanner did: started, skipped while paused, coalesced…, with the
     /// reason and run id) are merged with the occurrences the current definition itself removes in the range — outside
     /// active hours, in a blackout, in a DST gap under the skip policy — which the scanner never claims and so never
-    /// records; those are listed as <c>skipped</c> with the planner's reason and <c>source: definition</c>. Where both
-    /// know an instant the ledger wins. Each part of the range is planned with the revision of the definition in force
+    /// records; those are listed as <c>skipped</c> with the planner's reason and <c>source: definition</c>. So are the
+    /// occurrences that fell while the schedule was disabled (enable/disable are revisions), with the reason
+    /// <c>disabled</c>. Where both know an instant the ledger wins. Each part of the range is planned with the revision of the definition in force
     /// then (the oldest known revision before it took effect), so a later edit does not rewrite the past.
     /// </summary>
     public async Task<IResult> ListAsync(HttpRequest request, string id, CancellationToken cancellationToken)
@@ -79,7 +83,7 @@ public sealed class OccurrenceEndpoints(IScheduleStore schedules, IOccurrenceLed
         var recorded = await ledger.ListAsync(schedule.Tenant, id, fromUtc, toUtc, cancellationToken).ConfigureAwait(false);
         var byInstant = recorded.ToDictionary(
             r => r.OccurrenceUtc,
-            r => new OccurrenceItem(r.OccurrenceUtc, ScheduleTimeZone.ToLocal(r.OccurrenceUtc, ZoneAt(periods, r.OccurrenceUtc)), r.Fate, r.Reason, r.RunId, OccurrenceSource.Ledger));
+            r => new OccurrenceItem(r.OccurrenceUtc, ScheduleTimeZone.ToLocal(r.OccurrenceUtc, ZoneAt(periods, r.OccurrenceUtc, schedule.Definition.TimeZone)), r.Fate, r.Reason, r.RunId, OccurrenceSource.Ledger));
 
         var plannedCount = 0;
         foreach (var (definition, periodFrom, periodTo) in periods)
@@ -93,9 +97,13 @@ public sealed class OccurrenceEndpoints(IScheduleStore schedules, IOccurrenceLed
                     .TakeWhile(o => o.NominalUtc < periodTo)
                     .ToList();
             plannedCount += planned.Count;
-            foreach (var o in planned.Where(o => !o.Runs && !byInstant.ContainsKey(o.NominalUtc)))
+
+            // While disabled nothing was claimed, so the ledger is silent: every occurrence of the period did not run
+            // because of that, whatever its windows would have said.
+            foreach (var o in planned.Where(o => (!o.Runs || !definition.Enabled) && !byInstant.ContainsKey(o.NominalUtc)))
             {
-                byInstant[o.NominalUtc] = new OccurrenceItem(o.NominalUtc, ScheduleTimeZone.ToLocal(o.NominalUtc, definition.TimeZone), OccurrenceFate.Skipped, o.SkippedBecause, null, OccurrenceSource.Definition);
+                var reason = definition.Enabled ? o.SkippedBecause : DisabledReason;
+                byInstant[o.NominalUtc] = new OccurrenceItem(o.NominalUtc, ScheduleTimeZone.ToLocal(o.NominalUtc, definition.TimeZone), OccurrenceFate.Skipped, reason, null, OccurrenceSource.Definition);
             }
 
             if (plannedCount > MaxItems)
@@ -157,8 +165,9 @@ public sealed class OccurrenceEndpoints(IScheduleStore schedules, IOccurrenceLed
 
     /// <summary>
     /// The definition in force in each part of [<paramref name="fromUtc"/>, <paramref name="toUtc"/>), oldest first: each
-    /// revision from when it took effect until the next did; the oldest also covers any time before it. Without recorded
-    /// revisions (a schedule stored before they were kept) the current definition covers the whole range.
+    /// revision from when it took effect until the next did; the oldest also covers any time before it, unless it was
+    /// disabled (a schedule created disabled was not "disabled" before it existed). Without recorded revisions (a schedule
+    /// stored before they were kept) the current definition covers the whole range.
     /// </summary>
     private static List<(ScheduleDefinition Definition, DateTimeOffset From, DateTimeOffset To)> Periods(
         StoredSchedule schedule, IReadOnlyList<ScheduleRevision> revisions, DateTimeOffset fromUtc, DateTimeOffset toUtc)
@@ -172,7 +181,7 @@ public sealed class OccurrenceEndpoints(IScheduleStore schedules, IOccurrenceLed
         var periods = new List<(ScheduleDefinition, DateTimeOffset, DateTimeOffset)>();
         for (var i = 0; i < oldestFirst.Count; i++)
         {
-            var start = i == 0 ? fromUtc : Max(fromUtc, oldestFirst[i].EffectiveFromUtc);
+            var start = i == 0 && oldestFirst[i].Definition.Enabled ? fromUtc : Max(fromUtc, oldestFirst[i].EffectiveFromUtc);
             var end = i == oldestFirst.Count - 1 ? toUtc : Min(toUtc, oldestFirst[i + 1].EffectiveFromUtc);
             if (start < end)
             {
@@ -183,8 +192,8 @@ public sealed class OccurrenceEndpoints(IScheduleStore schedules, IOccurrenceLed
         return periods;
     }
 
-    private static string ZoneAt(List<(ScheduleDefinition Definition, DateTimeOffset From, DateTimeOffset To)> periods, DateTimeOffset instant) =>
-        periods.LastOrDefault(p => p.From <= instant).Definition?.TimeZone ?? periods[0].Definition.TimeZone;
+    private static string ZoneAt(List<(ScheduleDefinition Definition, DateTimeOffset From, DateTimeOffset To)> periods, DateTimeOffset instant, string current) =>
+        periods.LastOrDefault(p => p.From <= instant).Definition?.TimeZone ?? periods.FirstOrDefault().Definition?.TimeZone ?? current;
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 

@@ -76,13 +76,23 @@ public sealed class PlanningEndpoints(IScheduleStore schedules, ScheduleWrites w
             ApiJson.Response);
     }
 
-    /// <summary>POST /api/schedules/preview?count=N — a definition not saved yet (validated like a create); without an id there is no jitter to show.</summary>
+    /// <summary>
+    /// POST /api/schedules/preview?count=N&amp;id= — a definition not saved yet (validated like a create). Jitter derives from
+    /// the schedule id, so it shows only with <c>id</c>: the id of the schedule being edited (or the one an import will give
+    /// it); the schedule need not exist, and nothing is read or stored.
+    /// </summary>
     public async Task<IResult> PreviewDefinitionAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (!TryReadCount(request, out var count, out var problem))
         {
             return problem!;
+        }
+
+        var id = request.Query["id"].FirstOrDefault();
+        if (id is not null && !Ids.IsValid(id))
+        {
+            return Problems.Validation("id", Ids.Rule);
         }
 
         var (definition, errors) = await RequestBody.ReadAsync<ScheduleDefinition>(request, cancellationToken).ConfigureAwait(false);
@@ -99,7 +109,7 @@ public sealed class PlanningEndpoints(IScheduleStore schedules, ScheduleWrites w
 
         var now = timeProvider.GetUtcNow();
         var first = definition.Adaptive is null ? null : AdaptiveSchedule.First(definition, now);
-        var state = first is null ? null : new PlanningState { Adaptive = new AdaptiveCadence(first.NextUtc, first.Interval) };
+        var state = new PlanningState(ScheduleId: id) { Adaptive = first is null ? null : new AdaptiveCadence(first.NextUtc, first.Interval) };
         var items = OccurrencePlanner.Preview(definition, now, count, state)
             .Select(o => Item(o, null))
             .ToList();

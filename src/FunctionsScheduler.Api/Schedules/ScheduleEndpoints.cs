@@ -149,7 +149,7 @@ public sealed class ScheduleEndpoints(
         return EtagResult.Json(ScheduleResponse.From(stored, warnings), stored.ETag);
     }
 
-    /// <summary>DELETE /api/schedules/{id} — 409 naming the referrers while other schedules chain to it.</summary>
+    /// <summary>DELETE /api/schedules/{id} — 204; 409 naming the referrers while other schedules chain to it; with If-Match, 412 when the ETag is stale.</summary>
     public async Task<IResult> DeleteAsync(HttpRequest request, string id, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -164,9 +164,21 @@ public sealed class ScheduleEndpoints(
             return Problems.Conflict("Other schedules chain to this one.", ScheduleWrites.ReferrersText(id, referrers));
         }
 
-        return await schedules.DeleteAsync(tenant, id, cancellationToken).ConfigureAwait(false)
-            ? Results.NoContent()
-            : Problems.NotFound("Schedule", id);
+        var ifMatch = IfMatch.Read(request);
+        try
+        {
+            return await schedules.DeleteAsync(tenant, id, ifMatch, cancellationToken).ConfigureAwait(false)
+                ? Results.NoContent()
+                : Problems.NotFound("Schedule", id);
+        }
+        catch (ConcurrencyException) when (ifMatch is not null)
+        {
+            return IfMatch.Stale(id, ifMatch);
+        }
+        catch (ConcurrencyException ex)
+        {
+            return Problems.Conflict("The schedule kept changing.", ex.Message);
+        }
     }
 
     /// <summary>POST /api/schedules/{id}/run — starts a run now, outside the schedule's own occurrences.</summary>

@@ -9,8 +9,9 @@ using Microsoft.Extensions.Logging;
 namespace FunctionsScheduler.Api.Schedules;
 
 /// <summary>
-/// Pause, resume, enable and disable, one schedule at a time or in bulk. These are not If-Match operations: each reads,
-/// changes and writes back, retrying when a scanner's claim moved the schedule in between.
+/// Pause, resume, enable and disable, one schedule at a time or in bulk. Each reads, changes and writes back, retrying
+/// when a scanner's claim moved the schedule in between; with an If-Match header the change applies only to that ETag
+/// (412 otherwise, no retry).
 /// </summary>
 /// <remarks>
 /// A paused schedule keeps planning (the scanner records each occurrence as skipped with the pause reason), so pausing
@@ -25,6 +26,9 @@ public sealed partial class ScheduleStateEndpoints(
     ILogger<ScheduleStateEndpoints> logger)
 {
     public const int MaxBulkIds = 100;
+
+    /// <summary>The most schedules a bulk request by filter changes; a filter matching more is refused (400) rather than cut.</summary>
+    public const int MaxBulkMatches = 1000;
 
     private const int MaxTextLength = 200;
 
@@ -56,10 +60,11 @@ public sealed partial class ScheduleStateEndpoints(
             return Problems.Validation(problems);
         }
 
-        return Answer(id, await ApplyAsync(tenants.Resolve(request), id, BulkAction.Pause, body.Reason.Trim(), body.By.Trim(), body.Until, cancellationToken).ConfigureAwait(false));
+        var ifMatch = IfMatch.Read(request);
+        return Answer(id, ifMatch, await ApplyAsync(tenants.Resolve(request), id, BulkAction.Pause, body.Reason.Trim(), body.By.Trim(), body.Until, ifMatch, cancellationToken).ConfigureAwait(false));
     }
 
-    /// <summary>POST /api/schedules/{id}/resume <c>{ "reason"?, "by"? }</c> — clears the pause and plans from now (the scanner applies the misfire policy to anything missed); 200 also when it was not paused.</summary>
+    /// <summary>POST /api/schedules/{id}/resume <c>{ "reason"?, "by"? }</c> — clears the pause and plans from now: occurrences missed while paused were recorded as skipped and do not run late; 200 also when it was not paused.</summary>
     public async Task<IResult> ResumeAsync(HttpRequest request, string id, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -82,7 +87,8 @@ public sealed partial class ScheduleStateEndpoints(
             return Problems.Validation(problems);
         }
 
-        return Answer(id, await ApplyAsync(tenants.Resolve(request), id, BulkAction.Resume, body.Reason, body.By, null, cancellationToken).ConfigureAwait(false));
+        var ifMatch = IfMatch.Read(request);
+        return Answer(id, ifMatch, await ApplyAsync(tenants.Resolve(request), id, BulkAction.Resume, body.Reason, body.By, null, ifMatch, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>POST /api/schedules/{id}/enable — plans the next run from now; 200 with the schedule.</summary>
@@ -94,8 +100,11 @@ public sealed partial class ScheduleStateEndpoints(
         SimpleAsync(request, id, BulkAction.Disable, cancellationToken);
 
     /// <summary>
-    /// POST /api/schedules/bulk <c>{ "action": "enable|disable|pause|resume|delete", "ids": [...], "reason"?, "by"? }</c>
-    /// — 200 with <c>results: [{ id, status: ok|notFound|failed, error? }]</c> in the order of the ids.
+    /// POST /api/schedules/bulk <c>{ "action": "enable|disable|pause|resume|delete", "ids": [...] | "filter": { "paused"?,
+    /// "enabled"?, "target"?, "nameContains"? }, "reason"?, "by"?, "until"? }</c> — exactly one of <c>ids</c> (1 to 100,
+    /// applied in the order given) and <c>filter</c> (every criterion given must hold, at least one given; applied in id
+    /// order to at most 1,000 matches); <c>until</c> only with pause. 200 with <c>results: [{ id, status:
+    /// ok|notFound|failed, error? }]</c>, one per schedule.
     /// </summary>
     public async Task<IResult> BulkAsync(HttpRequest request, CancellationToken cancellationToken)
     {
@@ -112,9 +121,17 @@ public sealed partial class ScheduleStateEndpoints(
             problems.Add(new("action", "action is one of enable, disable, pause, resume, delete."));
         }
 
-        if (body.Ids is not { Count: > 0 and <= MaxBulkIds })
+        if (body.Ids is not null && body.Filter is not null)
         {
-            problems.Add(new("ids", $"ids lists 1 to {MaxBulkIds} schedule ids."));
+            problems.Add(new("filter", "Give ids or filter, not both."));
+        }
+        else if (body.Filter is { } filter)
+        {
+            ValidateFilter(problems, filter);
+        }
+        else if (body.Ids is not { Count: > 0 and <= MaxBulkIds })
+        {
+            problems.Add(new("ids", $"ids lists 1 to {MaxBulkIds} schedule ids (or give a filter instead)."));
         }
         else
         {
@@ -134,20 +151,71 @@ public sealed partial class ScheduleStateEndpoints(
 
         LimitText(problems, "reason", body.Reason);
         LimitText(problems, "by", body.By);
+        if (body.Until is { } until)
+        {
+            if (body.Action is not BulkAction.Pause)
+            {
+                problems.Add(new("until", "until applies to pause only."));
+            }
+            else if (until <= timeProvider.GetUtcNow())
+            {
+                problems.Add(new("until", "until must be in the future; leave it out to pause until someone resumes."));
+            }
+        }
+
         if (problems.Count > 0)
         {
             return Problems.Validation(problems);
         }
 
         var tenant = tenants.Resolve(request);
-        var results = new List<BulkItemResult>(body.Ids.Count);
-        foreach (var id in body.Ids)
+        var ids = body.Ids;
+        if (body.Filter is { } criteria)
+        {
+            ids = await MatchAsync(tenant, criteria, cancellationToken).ConfigureAwait(false);
+            if (ids.Count > MaxBulkMatches)
+            {
+                return Problems.Validation("filter", $"The filter matches {ids.Count} schedules; a bulk request changes at most {MaxBulkMatches}. Narrow it (nameContains, target).");
+            }
+        }
+
+        var results = new List<BulkItemResult>(ids!.Count);
+        foreach (var id in ids)
         {
             results.Add(await BulkOneAsync(tenant, id, body, cancellationToken).ConfigureAwait(false));
         }
 
         scanSignal.Nudge();
         return Results.Json(new BulkResponse(results), ApiJson.Response);
+    }
+
+    private static void ValidateFilter(List<ValidationError> problems, BulkFilter filter)
+    {
+        if (filter.IsEmpty())
+        {
+            problems.Add(new("filter", "filter gives at least one of paused, enabled, target, nameContains (to change every schedule, say so with a criterion such as enabled)."));
+        }
+
+        foreach (var (field, value) in new[] { ("filter.target", filter.Target), ("filter.nameContains", filter.NameContains) })
+        {
+            if (value is not null && string.IsNullOrWhiteSpace(value))
+            {
+                problems.Add(new(field, $"{field} must not be blank; leave it out to match any."));
+            }
+            else
+            {
+                LimitText(problems, field, value);
+            }
+        }
+    }
+
+    /// <summary>The ids of the tenant's schedules the filter matches, in id order; a target is read through the target index.</summary>
+    private async Task<IReadOnlyList<string>> MatchAsync(string tenant, BulkFilter filter, CancellationToken cancellationToken)
+    {
+        var candidates = filter.Target is { } target
+            ? await schedules.ListByTargetAsync(tenant, target, cancellationToken).ConfigureAwait(false)
+            : await writes.ListAllAsync(tenant, cancellationToken).ConfigureAwait(false);
+        return candidates.Where(filter.Matches).Select(s => s.Id).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
     }
 
     private async Task<BulkItemResult> BulkOneAsync(string tenant, string id, BulkRequest body, CancellationToken cancellationToken)
@@ -170,7 +238,7 @@ public sealed partial class ScheduleStateEndpoints(
 
             var reason = action == BulkAction.Pause ? body.Reason?.Trim() is { Length: > 0 } r ? r : "Paused in bulk" : body.Reason;
             var by = action == BulkAction.Pause ? body.By?.Trim() is { Length: > 0 } b ? b : "api" : body.By;
-            var result = await ApplyAsync(tenant, id, action, reason, by, null, cancellationToken).ConfigureAwait(false);
+            var result = await ApplyAsync(tenant, id, action, reason, by, body.Until, null, cancellationToken).ConfigureAwait(false);
             return result.Outcome switch
             {
                 ChangeOutcome.NotFound => new(id, BulkStatus.NotFound),
@@ -187,14 +255,18 @@ public sealed partial class ScheduleStateEndpoints(
     private async Task<IResult> SimpleAsync(HttpRequest request, string id, BulkAction action, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return Ids.IsValid(id)
-            ? Answer(id, await ApplyAsync(tenants.Resolve(request), id, action, null, null, null, cancellationToken).ConfigureAwait(false))
-            : Problems.Validation("id", Ids.Rule);
+        if (!Ids.IsValid(id))
+        {
+            return Problems.Validation("id", Ids.Rule);
+        }
+
+        var ifMatch = IfMatch.Read(request);
+        return Answer(id, ifMatch, await ApplyAsync(tenants.Resolve(request), id, action, null, null, null, ifMatch, cancellationToken).ConfigureAwait(false));
     }
 
-    private async Task<ChangeResult> ApplyAsync(string tenant, string id, BulkAction action, string? reason, string? by, DateTimeOffset? until, CancellationToken cancellationToken)
+    private async Task<ChangeResult> ApplyAsync(string tenant, string id, BulkAction action, string? reason, string? by, DateTimeOffset? until, string? ifMatch, CancellationToken cancellationToken)
     {
-        var result = await writes.ChangeAsync(tenant, id, (s, now) => action switch
+        var result = await writes.ChangeAsync(tenant, id, ifMatch, (s, now) => action switch
         {
             BulkAction.Pause => s with { Pause = new SchedulePause(reason!, by!, now, until) },
             BulkAction.Resume when s.Pause is not null => Replan(s with { Pause = null }, now),
@@ -213,8 +285,9 @@ public sealed partial class ScheduleStateEndpoints(
 
     private static StoredSchedule Replan(StoredSchedule schedule, DateTimeOffset now) => ScheduleWrites.Replan(schedule, now);
 
-    private static IResult Answer(string id, ChangeResult result) => result switch
+    private static IResult Answer(string id, string? ifMatch, ChangeResult result) => result switch
     {
+        { Outcome: ChangeOutcome.PreconditionFailed } => IfMatch.Stale(id, ifMatch!),
         { Schedule: { } s } => EtagResult.Json(ScheduleResponse.From(s), s.ETag),
         { Outcome: ChangeOutcome.KeptChanging } => Problems.Conflict("The schedule kept changing.", KeptChangingText(id)),
         _ => Problems.NotFound("Schedule", id),

@@ -12,6 +12,9 @@ public enum ChangeOutcome
     Unchanged,
     NotFound,
     KeptChanging,
+
+    /// <summary>The caller's If-Match ETag is not the schedule's current one; nothing was written.</summary>
+    PreconditionFailed,
 }
 
 /// <summary>The stored schedule after a read-modify-write (null when it was not found).</summary>
@@ -52,9 +55,10 @@ public sealed class ScheduleWrites(IScheduleStore schedules, TimeProvider timePr
 
     /// <summary>
     /// Reads the schedule, applies <paramref name="change"/> (null means nothing to change) and writes it back under the
-    /// ETag just read, re-reading and re-applying when a scanner's claim or another writer got in between.
+    /// ETag just read, re-reading and re-applying when a scanner's claim or another writer got in between. With
+    /// <paramref name="ifMatch"/> the change applies only to that ETag, once: any other is <see cref="ChangeOutcome.PreconditionFailed"/>.
     /// </summary>
-    public async Task<ChangeResult> ChangeAsync(string tenant, string id, Func<StoredSchedule, DateTimeOffset, StoredSchedule?> change, CancellationToken cancellationToken)
+    public async Task<ChangeResult> ChangeAsync(string tenant, string id, string? ifMatch, Func<StoredSchedule, DateTimeOffset, StoredSchedule?> change, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(change);
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
@@ -63,6 +67,11 @@ public sealed class ScheduleWrites(IScheduleStore schedules, TimeProvider timePr
             if (current is null)
             {
                 return new(ChangeOutcome.NotFound, null);
+            }
+
+            if (ifMatch is not null && ifMatch != current.ETag)
+            {
+                return new(ChangeOutcome.PreconditionFailed, null);
             }
 
             if (change(current, timeProvider.GetUtcNow()) is not { } changed)
@@ -75,9 +84,13 @@ public sealed class ScheduleWrites(IScheduleStore schedules, TimeProvider timePr
                 var stored = await schedules.UpdateAsync(changed with { ETag = current.ETag }, cancellationToken).ConfigureAwait(false);
                 return stored is null ? new(ChangeOutcome.NotFound, null) : new(ChangeOutcome.Changed, stored);
             }
-            catch (ConcurrencyException)
+            catch (ConcurrencyException) when (ifMatch is null)
             {
                 // Lost a race (usually a claim advancing NextRunUtc): read again and re-apply the change to the new state.
+            }
+            catch (ConcurrencyException)
+            {
+                return new(ChangeOutcome.PreconditionFailed, null);
             }
         }
 

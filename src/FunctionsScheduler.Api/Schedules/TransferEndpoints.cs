@@ -3,7 +3,9 @@ using FunctionsScheduler.Core.Scheduling;
 using FunctionsScheduler.Core.Validation;
 using FunctionsScheduler.Orchestration.Scheduling;
 using FunctionsScheduler.Storage.Scheduling;
+using Azure;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 
 namespace FunctionsScheduler.Api.Schedules;
 
@@ -17,17 +19,22 @@ public sealed record ScheduleTransfer(IReadOnlyList<TransferredSchedule> Schedul
 public enum ImportStatus
 {
     Created,
-    Failed,
 }
 
 /// <summary>One imported schedule's result, by its position in the request.</summary>
-public sealed record ImportItemResult(int Index, string Id, ImportStatus Status, string? Error = null);
+public sealed record ImportItemResult(int Index, string Id, ImportStatus Status);
 
 /// <summary>The answer to an import, in request order.</summary>
 public sealed record ImportResponse(IReadOnlyList<ImportItemResult> Results);
 
 /// <summary>Export and import of a tenant's schedule definitions (definitions only: no pause, counters or history).</summary>
-public sealed class TransferEndpoints(IScheduleStore schedules, ScheduleWrites writes, ITenantResolver tenants, IScanSignal scanSignal, TimeProvider timeProvider)
+public sealed partial class TransferEndpoints(
+    IScheduleStore schedules,
+    ScheduleWrites writes,
+    ITenantResolver tenants,
+    IScanSignal scanSignal,
+    TimeProvider timeProvider,
+    ILogger<TransferEndpoints> logger)
 {
     public const int MaxImport = 500;
 
@@ -38,6 +45,29 @@ public sealed class TransferEndpoints(IScheduleStore schedules, ScheduleWrites w
     /// Chains of the imported schedules, checked against the tenant as it will be after the import: targets may be
     /// schedules already stored or ones imported with their id, and no chain through both may close a cycle.
     /// </summary>
+    /// <summary>Deletes the schedules an import created before it failed; returns those that could not be deleted.</summary>
+    private async Task<List<string>> RollBackAsync(string tenant, IEnumerable<string> ids, CancellationToken cancellationToken)
+    {
+        var left = new List<string>();
+        foreach (var id in ids)
+        {
+            try
+            {
+                // Not cancellable: a half-undone import is worse than a slow answer.
+                await schedules.DeleteAsync(tenant, id, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is ConcurrencyException or RequestFailedException)
+            {
+                left.Add(id);
+            }
+        }
+
+        return left;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Import into {Tenant} failed at schedules[{Index}] ({ScheduleId}); rolled back {Created} created schedule(s), {Left} left behind")]
+    private static partial void LogImportRolledBack(ILogger logger, Exception exception, string tenant, int index, string scheduleId, int created, int left);
+
     private async Task<List<ValidationError>> ChainErrorsAsync(string tenant, IReadOnlyList<TransferredSchedule> imported, CancellationToken cancellationToken)
     {
         var problems = new List<ValidationError>();
@@ -76,7 +106,9 @@ public sealed class TransferEndpoints(IScheduleStore schedules, ScheduleWrites w
     /// POST /api/schedules/import with an export document. Validated as a whole first — every definition, and each given
     /// id (valid, not taken, not repeated) — and a 400 lists every problem by path (<c>schedules[2].definition.cron</c>)
     /// with nothing written. Otherwise creates each (keeping a given id, else a new one) and answers 200 with
-    /// <c>results: [{ index, id, status: created|failed, error? }]</c>; failed only when an id was taken in between.
+    /// <c>results: [{ index, id, status: created }]</c>. All or nothing: should an id be taken between the check and the
+    /// write, the schedules already written are removed again (they were stored without a next run, so none ran) and the
+    /// answer is a 400 naming <c>schedules[i].id</c>.
     /// </summary>
     public async Task<IResult> ImportAsync(HttpRequest request, CancellationToken cancellationToken)
     {
@@ -135,21 +167,42 @@ public sealed class TransferEndpoints(IScheduleStore schedules, ScheduleWrites w
             return Problems.Validation(problems);
         }
 
+        // Two steps, so the import is all or nothing even when an id is taken after the check above: every schedule is
+        // first stored without a next run (no due row, so no scanner can start it), and only when all exist are they
+        // planned. A create that fails undoes the ones before it, which never ran.
         var now = timeProvider.GetUtcNow();
-        var results = new List<ImportItemResult>(body.Schedules.Count);
+        var created = new List<(int Index, string Id)>(body.Schedules.Count);
         for (var i = 0; i < body.Schedules.Count; i++)
         {
             var item = body.Schedules[i];
             var id = item.Id ?? Guid.NewGuid().ToString("N");
             try
             {
-                await schedules.CreateAsync(ScheduleWrites.NewSchedule(tenant, id, item.Definition, now), cancellationToken).ConfigureAwait(false);
-                results.Add(new(i, id, ImportStatus.Created));
+                await schedules.CreateAsync(ScheduleWrites.NewSchedule(tenant, id, item.Definition, now) with { NextRunUtc = null }, cancellationToken).ConfigureAwait(false);
+                created.Add((i, id));
             }
-            catch (ConcurrencyException ex)
+            catch (Exception ex) when (ex is ConcurrencyException or RequestFailedException)
             {
-                results.Add(new(i, id, ImportStatus.Failed, ex.Message));
+                var left = await RollBackAsync(tenant, created.Select(c => c.Id), cancellationToken).ConfigureAwait(false);
+                var field = $"schedules[{i}]{(ex is ConcurrencyException ? ".id" : "")}";
+                var undone = left.Count == 0
+                    ? "Nothing was imported: the schedules created before it were removed again."
+                    : $"The schedules created before it were removed again except {string.Join(", ", left)}, which could not be; delete them.";
+                LogImportRolledBack(logger, ex, tenant, i, id, created.Count, left.Count);
+                if (ex is ConcurrencyException)
+                {
+                    return Problems.Validation(field, $"A schedule with id '{id}' was created while this import ran; leave id out to import it as a new schedule. {undone}");
+                }
+
+                throw;
             }
+        }
+
+        var results = new List<ImportItemResult>(created.Count);
+        foreach (var (index, id) in created)
+        {
+            await writes.ChangeAsync(tenant, id, null, (s, at) => s.NextRunUtc is null && s.Definition.Enabled ? ScheduleWrites.Replan(s, at) : null, cancellationToken).ConfigureAwait(false);
+            results.Add(new(index, id, ImportStatus.Created));
         }
 
         scanSignal.Nudge();

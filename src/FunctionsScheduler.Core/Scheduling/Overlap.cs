@@ -4,13 +4,22 @@ namespace FunctionsScheduler.Core.Scheduling;
 
 /// <summary>
 /// What happens when an occurrence comes due while <see cref="MaxConcurrent"/> runs of the schedule are still going.
-/// <see cref="MaxConcurrent"/> defaults to 1, except under <see cref="OverlapBehavior.Allow"/> where null means no limit.
+/// <see cref="MaxConcurrent"/> defaults to 1, except under <see cref="OverlapBehavior.Allow"/> where it defaults to
+/// <see cref="AllowDefaultMaxConcurrent"/>: runs that never end (a hung target, a person who never answers) must not pile
+/// up one per occurrence without bound.
 /// </summary>
 public sealed record OverlapSettings
 {
+    /// <summary>How many runs <see cref="OverlapBehavior.Allow"/> lets overlap when <see cref="MaxConcurrent"/> is not given.</summary>
+    public const int AllowDefaultMaxConcurrent = 10;
+
     public OverlapBehavior Policy { get; init; } = OverlapBehavior.Skip;
 
+    /// <summary>Runs of the schedule going at once before the policy applies (1–100); null means 1, or <see cref="AllowDefaultMaxConcurrent"/> under allow.</summary>
     public int? MaxConcurrent { get; init; }
+
+    /// <summary>The limit in force: <see cref="MaxConcurrent"/>, else the policy's default.</summary>
+    public int Limit() => MaxConcurrent ?? (Policy == OverlapBehavior.Allow ? AllowDefaultMaxConcurrent : 1);
 
     public static OverlapSettings Default { get; } = new();
 }
@@ -23,7 +32,7 @@ public enum OverlapBehavior
     /// <summary>Keep one occurrence waiting to start when a run ends; further ones are skipped.</summary>
     BufferOne,
 
-    /// <summary>Runs may overlap, up to <see cref="OverlapSettings.MaxConcurrent"/> when it is set.</summary>
+    /// <summary>Runs may overlap, up to <see cref="OverlapSettings.Limit()"/> (<see cref="OverlapSettings.MaxConcurrent"/>, default <see cref="OverlapSettings.AllowDefaultMaxConcurrent"/>); beyond it the occurrence is skipped.</summary>
     Allow,
 
     CancelPrevious,
@@ -50,10 +59,10 @@ public static class OverlapPolicy
         ArgumentOutOfRangeException.ThrowIfNegative(runningCount);
         ArgumentOutOfRangeException.ThrowIfNegative(bufferedCount);
         var settings = policy ?? OverlapSettings.Default;
-        int? limit = settings.MaxConcurrent ?? (settings.Policy == OverlapBehavior.Allow ? null : 1);
-        if (limit is null || runningCount < limit)
+        var limit = settings.Limit();
+        if (runningCount < limit)
         {
-            return new(OverlapAction.Start, Invariant($"{runningCount} run(s) going, limit {(limit is null ? "none" : limit.Value.ToString(CultureInfo.InvariantCulture))}"));
+            return new(OverlapAction.Start, Invariant($"{runningCount} run(s) going, limit {limit}"));
         }
 
         var busy = Invariant($"{runningCount} run(s) still going (maxConcurrent {limit})");

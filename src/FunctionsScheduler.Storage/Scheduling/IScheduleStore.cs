@@ -143,6 +143,12 @@ public interface IScheduleStore
 
     /// <summary>Deletes the schedule and its due-index row; false when it did not exist.</summary>
     Task<bool> DeleteAsync(string tenant, string id, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes the schedule only while its row's ETag is <paramref name="etag"/> (any ETag when null); false when it did
+    /// not exist. Throws <see cref="ConcurrencyException"/> when the row has another ETag.
+    /// </summary>
+    Task<bool> DeleteAsync(string tenant, string id, string? etag, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A conditional write lost: the row changed (or exists) since it was read.</summary>

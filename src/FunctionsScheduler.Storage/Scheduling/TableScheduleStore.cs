@@ -282,7 +282,10 @@ public sealed class TableScheduleStore : IScheduleStore
         }
     }
 
-    public async Task<bool> DeleteAsync(string tenant, string id, CancellationToken cancellationToken = default)
+    public Task<bool> DeleteAsync(string tenant, string id, CancellationToken cancellationToken = default) =>
+        DeleteAsync(tenant, id, null, cancellationToken);
+
+    public async Task<bool> DeleteAsync(string tenant, string id, string? etag, CancellationToken cancellationToken = default)
     {
         for (var attempt = 0; attempt < MaxDeleteAttempts; attempt++)
         {
@@ -290,6 +293,11 @@ public sealed class TableScheduleStore : IScheduleStore
             if (current is null)
             {
                 return false;
+            }
+
+            if (etag is not null && etag != current.ETag)
+            {
+                throw new ConcurrencyException($"Schedule '{id}' of tenant '{tenant}' changed since it was read.");
             }
 
             var target = TargetOf(current);
@@ -303,6 +311,11 @@ public sealed class TableScheduleStore : IScheduleStore
             }
             catch (RequestFailedException ex) when (StorageErrors.IsETagMismatch(ex))
             {
+                if (etag is not null)
+                {
+                    throw new ConcurrencyException($"Schedule '{id}' of tenant '{tenant}' changed since it was read.", ex);
+                }
+
                 continue;
             }
             catch (RequestFailedException ex) when (StorageErrors.IsEntityNotFound(ex))

@@ -86,4 +86,99 @@ public sealed class OverlapTests(LocalHostFixture host) : IClassFixture<LocalHos
         Assert.Empty(stored!.ActiveRuns);
         await host.DeleteScheduleAsync(id);
     }
+
+    [Fact]
+    public async Task A_run_waiting_on_a_person_counts_as_running_so_skip_skips_the_next_occurrence()
+    {
+        var id = await CreateAsync(new
+        {
+            name = "waits for a login",
+            cron = "*/3 * * * * *",
+            timeZone = "UTC",
+            endAt = DateTimeOffset.UtcNow.AddSeconds(12),
+            overlap = new { policy = "skip" },
+            job = new { type = "simulated", phases = new[] { new { name = "login", intervention = new { kind = "login", prompt = "Log in", deadline = "00:02:00" } } } },
+        });
+
+        var waiting = await LocalHostFixture.EventuallyAsync<JsonElement>(
+            async () => (await host.GetJsonAsync("/api/interventions?status=pending")).GetProperty("items").EnumerateArray()
+                .Where(i => i.GetProperty("runId").GetString()!.Contains($"~{id}~", StringComparison.Ordinal))
+                .Select(i => (JsonElement?)i)
+                .FirstOrDefault(),
+            LocalHostFixture.Patience,
+            "the first run to wait for a person");
+        var waitingRun = waiting.GetProperty("runId").GetString()!;
+
+        var skipped = await LocalHostFixture.EventuallyAsync<JsonElement>(
+            async () => (await OccurrencesAsync(id)).Where(o => o.GetProperty("fate").GetString() == "skipped").Select(o => (JsonElement?)o).FirstOrDefault(),
+            LocalHostFixture.Patience,
+            "an occurrence skipped while the first run waits");
+        Assert.StartsWith($"overlap: previous run {waitingRun} still running", skipped.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal("waitingForIntervention", (await host.GetJsonAsync($"/api/runs/{waitingRun}")).GetProperty("status").GetString());
+
+        var (answered, _) = await host.PostJsonAsync($"/api/interventions/{waiting.GetProperty("id").GetString()}/answer", new { answeredBy = "ana" });
+        Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        Assert.Equal("succeeded", (await host.RunEndedAsync(waitingRun)).GetProperty("status").GetString());
+        await CleanUpAsync(id);
+    }
+
+    [Fact]
+    public async Task Under_cancel_previous_the_next_occurrence_ends_the_running_one_cancelled()
+    {
+        var id = await CreateAsync(new
+        {
+            name = "newest wins",
+            cron = "*/3 * * * * *",
+            timeZone = "UTC",
+            endAt = DateTimeOffset.UtcNow.AddSeconds(9),
+            overlap = new { policy = "cancelPrevious" },
+            job = new { type = "simulated", phases = new[] { new { name = "slow", durationMs = 60_000 } } },
+        });
+
+        var started = await LocalHostFixture.EventuallyAsync<JsonElement>(
+            async () =>
+            {
+                var runs = (await OccurrencesAsync(id)).Where(o => o.GetProperty("fate").GetString() == "started").ToList();
+                return runs.Count >= 2 ? JsonSerializer.SerializeToElement(runs.Select(r => r.GetProperty("runId").GetString()).ToArray()) : null;
+            },
+            LocalHostFixture.Patience,
+            "two occurrences to start");
+        var first = started[0].GetString()!;
+
+        var cancelled = await host.RunEndedAsync(first);
+        Assert.Equal("cancelled", cancelled.GetProperty("status").GetString());
+        Assert.Contains("a newer occurrence started", cancelled.GetProperty("error").GetString(), StringComparison.Ordinal);
+        var phase = cancelled.GetProperty("phases").EnumerateArray().Single();
+        Assert.NotEqual("succeeded", phase.GetProperty("status").GetString());
+        await CleanUpAsync(id);
+    }
+
+    private async Task<string> CreateAsync(object definition)
+    {
+        var (created, schedule) = await host.PostJsonAsync("/api/schedules", definition);
+        Assert.True(created.StatusCode == HttpStatusCode.Created, schedule.ToString());
+        return schedule.GetProperty("id").GetString()!;
+    }
+
+    private async Task<List<JsonElement>> OccurrencesAsync(string id)
+    {
+        var from = Uri.EscapeDataString(DateTimeOffset.UtcNow.AddMinutes(-5).ToString("O"));
+        var to = Uri.EscapeDataString(DateTimeOffset.UtcNow.AddMinutes(1).ToString("O"));
+        return (await host.GetJsonAsync($"/api/schedules/{id}/occurrences?from={from}&to={to}")).GetProperty("items").EnumerateArray()
+            .OrderBy(o => o.GetProperty("occurrenceUtc").GetDateTimeOffset())
+            .ToList();
+    }
+
+    /// <summary>Deletes the schedule and cancels its runs that have not ended, so nothing keeps waiting in the shared host.</summary>
+    private async Task CleanUpAsync(string id)
+    {
+        await host.DeleteScheduleAsync(id);
+        foreach (var run in (await host.GetJsonAsync($"/api/runs?scheduleId={id}")).GetProperty("items").EnumerateArray())
+        {
+            if (run.GetProperty("status").GetString() is not ("succeeded" or "failed" or "cancelled" or "skipped"))
+            {
+                await host.PostJsonAsync($"/api/runs/{run.GetProperty("id").GetString()}/cancel", new { reason = "test over", by = "test" });
+            }
+        }
+    }
 }

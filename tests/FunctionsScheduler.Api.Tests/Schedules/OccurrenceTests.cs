@@ -57,6 +57,40 @@ public sealed partial class ScheduleApiTests
         Assert.Equal("skipped", skipped.GetProperty("fate").GetString());
     }
 
+    [Fact]
+    public async Task Occurrences_while_disabled_are_skipped_with_reason_disabled_from_the_revisions()
+    {
+        var created = await CreateAsync(host, new
+        {
+            name = "created disabled",
+            cron = "* * * * * *",
+            timeZone = "UTC",
+            enabled = false,
+            job = new { type = "simulated", phases = new[] { new { name = "a" } } },
+        });
+        var id = Id(created);
+        await Task.Delay(TimeSpan.FromSeconds(2.5), TestContext.Current.CancellationToken);
+        await host.SendAsync(HttpMethod.Post, $"/api/schedules/{id}/enable");
+        await host.SendAsync(HttpMethod.Post, $"/api/schedules/{id}/disable");
+        var revisions = (await host.GetJsonAsync($"/api/schedules/{id}/revisions")).GetProperty("items").EnumerateArray()
+            .Select(r => (Revision: r.GetProperty("revision").GetInt64(), From: r.GetProperty("effectiveFromUtc").GetDateTimeOffset(), Enabled: r.GetProperty("definition").GetProperty("enabled").GetBoolean()))
+            .ToArray();
+        Assert.Equal([(3L, false), (2L, true), (1L, false)], revisions.Select(r => (r.Revision, r.Enabled)));
+        var (createdAt, enabledAt) = (revisions[2].From, revisions[1].From);
+
+        var body = await host.GetJsonAsync($"/api/schedules/{id}/occurrences?from={Iso(createdAt.AddSeconds(-10))}&to={Iso(DateTimeOffset.UtcNow.AddSeconds(1))}");
+        await host.DeleteScheduleAsync(id);
+
+        var items = body.GetProperty("items").EnumerateArray()
+            .Select(i => (At: i.GetProperty("occurrenceUtc").GetDateTimeOffset(), Fate: i.GetProperty("fate").GetString(), Reason: i.GetProperty("reason").GetString(), Source: i.GetProperty("source").GetString()))
+            .ToList();
+        var whileDisabled = items.Where(i => i.At >= createdAt && i.At < enabledAt).ToList();
+        Assert.True(whileDisabled.Count >= 2, $"expected the seconds between create and enable: {body}");
+        Assert.All(whileDisabled, i => Assert.Equal(("skipped", "disabled", "definition"), (i.Fate, i.Reason, i.Source)));
+        Assert.DoesNotContain(items, i => i.At < createdAt);
+        Assert.DoesNotContain(items, i => i.Source == "ledger" && i.Reason == "disabled");
+    }
+
     [Theory]
     [InlineData("from=yesterday", "from")]
     [InlineData("from=0001-01-01T00:00:00Z", "from")]

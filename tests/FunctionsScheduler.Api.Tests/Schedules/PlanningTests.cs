@@ -52,6 +52,41 @@ public sealed partial class ScheduleApiTests
     }
 
     [Fact]
+    public async Task Preview_of_an_unsaved_definition_with_an_id_shows_the_jitter_that_schedule_would_get()
+    {
+        var definition = new
+        {
+            name = "jittered",
+            cron = "0 * * * *",
+            timeZone = "UTC",
+            jitter = "00:10:00",
+            job = new { type = "simulated", phases = new[] { new { name = "a" } } },
+        };
+        var created = await CreateAsync(host, definition);
+        var id = Id(created);
+
+        var (response, withId) = await host.PostJsonAsync($"/api/schedules/preview?count=5&id={id}", definition);
+        var (_, withoutId) = await host.PostJsonAsync("/api/schedules/preview?count=5", definition);
+        var saved = await host.GetJsonAsync($"/api/schedules/{id}/preview?count=5");
+        await host.DeleteScheduleAsync(id);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var items = withId.GetProperty("items").EnumerateArray().ToArray();
+        Assert.All(items, i => Assert.Equal(i.GetProperty("nominalUtc").GetDateTimeOffset() + TimeSpan.Parse(i.GetProperty("jitter").GetString()!, System.Globalization.CultureInfo.InvariantCulture), i.GetProperty("utc").GetDateTimeOffset()));
+        Assert.Contains(items, i => TimeSpan.Parse(i.GetProperty("jitter").GetString()!, System.Globalization.CultureInfo.InvariantCulture) > TimeSpan.Zero);
+        var savedStarts = saved.GetProperty("items").EnumerateArray().ToDictionary(i => i.GetProperty("nominalUtc").GetDateTimeOffset(), i => i.GetProperty("utc").GetDateTimeOffset());
+        Assert.All(items.Where(i => savedStarts.ContainsKey(i.GetProperty("nominalUtc").GetDateTimeOffset())), i => Assert.Equal(savedStarts[i.GetProperty("nominalUtc").GetDateTimeOffset()], i.GetProperty("utc").GetDateTimeOffset()));
+        Assert.All(withoutId.GetProperty("items").EnumerateArray(), i => Assert.False(i.TryGetProperty("jitter", out _)));
+    }
+
+    [Fact]
+    public async Task Preview_of_an_unsaved_definition_with_a_malformed_id_is_400_naming_id()
+    {
+        var (response, problem) = await host.PostJsonAsync("/api/schedules/preview?id=not%20an%20id", Definition());
+        AssertProblem(response, problem, HttpStatusCode.BadRequest, "id");
+    }
+
+    [Fact]
     public async Task Preview_of_an_unsaved_definition_shows_skipped_occurrences_with_the_reason_and_saves_nothing()
     {
         var before = (await host.GetJsonAsync("/api/schedules/export")).GetProperty("schedules").GetArrayLength();

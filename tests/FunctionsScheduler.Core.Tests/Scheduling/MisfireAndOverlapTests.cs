@@ -55,7 +55,9 @@ public class MisfireAndOverlapTests
     [InlineData(OverlapBehavior.Skip, 2, 1, 0, OverlapAction.Start)]
     [InlineData(OverlapBehavior.BufferOne, null, 1, 0, OverlapAction.Buffer)]
     [InlineData(OverlapBehavior.BufferOne, null, 1, 1, OverlapAction.Skip)]
-    [InlineData(OverlapBehavior.Allow, null, 50, 0, OverlapAction.Start)]
+    [InlineData(OverlapBehavior.Allow, null, 9, 0, OverlapAction.Start)]
+    [InlineData(OverlapBehavior.Allow, null, 10, 0, OverlapAction.Skip)]
+    [InlineData(OverlapBehavior.Allow, 100, 50, 0, OverlapAction.Start)]
     [InlineData(OverlapBehavior.Allow, 3, 3, 0, OverlapAction.Skip)]
     [InlineData(OverlapBehavior.CancelPrevious, null, 1, 0, OverlapAction.CancelPreviousThenStart)]
     [InlineData(OverlapBehavior.CancelPrevious, null, 0, 0, OverlapAction.Start)]
@@ -72,6 +74,17 @@ public class MisfireAndOverlapTests
     {
         Assert.Equal(OverlapAction.Skip, OverlapPolicy.Decide(null, 1, 0).Action);
         Assert.Equal("1 run(s) still going (maxConcurrent 1); skipped (overlap policy skip)", OverlapPolicy.Decide(null, 1, 0).Reason);
+    }
+
+    [Fact]
+    public void Allow_without_max_concurrent_is_bounded_at_ten_runs_and_says_so()
+    {
+        var allow = new OverlapSettings { Policy = OverlapBehavior.Allow };
+
+        Assert.Equal(OverlapSettings.AllowDefaultMaxConcurrent, allow.Limit());
+        Assert.Equal("10 run(s) still going (maxConcurrent 10); skipped (overlap policy allow)", OverlapPolicy.Decide(allow, 10, 0).Reason);
+        Assert.Equal(1, new OverlapSettings { Policy = OverlapBehavior.Skip }.Limit());
+        Assert.Equal(3, (allow with { MaxConcurrent = 3 }).Limit());
     }
 
     [Theory]

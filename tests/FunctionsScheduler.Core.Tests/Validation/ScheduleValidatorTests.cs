@@ -136,6 +136,7 @@ public class ScheduleValidatorTests
         ["misfire maxRunAll zero"] = (d => d with { Misfire = new MisfireSettings { MaxRunAll = 0 } }, "misfire.maxRunAll", "between 1 and 1000"),
         ["overlap policy undefined"] = (d => d with { Overlap = new OverlapSettings { Policy = (OverlapBehavior)9 } }, "overlap.policy", "Skip, BufferOne, Allow, CancelPrevious"),
         ["overlap maxConcurrent zero"] = (d => d with { Overlap = new OverlapSettings { MaxConcurrent = 0 } }, "overlap.maxConcurrent", "between 1 and 100"),
+        ["allow beyond the bound"] = (d => d with { Overlap = new OverlapSettings { Policy = OverlapBehavior.Allow, MaxConcurrent = 101 } }, "overlap.maxConcurrent", "between 1 and 100"),
         ["retry max delay below first"] = (d => WithRetry(d, r => r with { FirstDelay = TimeSpan.FromSeconds(10), MaxDelay = TimeSpan.FromSeconds(5) }), "job.phases[1].retry.maxDelay", "shorter than firstDelay"),
     };
 

@@ -121,6 +121,22 @@ public sealed class ScheduleStoreTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Delete_with_an_etag_removes_only_that_version_of_the_schedule()
+    {
+        var storage = await TestStorage.CreateAsync(azurite);
+        var next = TestStorage.Now.AddMinutes(5);
+        var created = await storage.Schedules.CreateAsync(NewSchedule("acme", "guarded", next), Ct);
+        var updated = await storage.Schedules.UpdateAsync(created with { ConsecutiveFailures = 1 }, Ct);
+
+        await Assert.ThrowsAsync<ConcurrencyException>(() => storage.Schedules.DeleteAsync("acme", "guarded", created.ETag, Ct));
+        Assert.NotNull(await storage.Schedules.GetAsync("acme", "guarded", Ct));
+
+        Assert.True(await storage.Schedules.DeleteAsync("acme", "guarded", updated!.ETag, Ct));
+        Assert.Empty(await storage.DueIndex.ReadDueAsync(next, Ct).ToListAsync(Ct));
+        Assert.False(await storage.Schedules.DeleteAsync("acme", "guarded", updated.ETag, Ct));
+    }
+
+    [Fact]
     public async Task List_pages_through_a_tenant_with_continuation_tokens()
     {
         var storage = await TestStorage.CreateAsync(azurite);
