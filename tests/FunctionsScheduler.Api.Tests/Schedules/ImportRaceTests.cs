@@ -114,8 +114,8 @@ internal sealed class IdTakenDuringImportStore(IScheduleStore inner) : ISchedule
 
     public Task<StoredSchedule?> UpdateRuntimeAsync(StoredSchedule schedule, CancellationToken cancellationToken = default) => inner.UpdateRuntimeAsync(schedule, cancellationToken);
 
-    public Task<StoredSchedule?> TryClaimAsync(StoredSchedule schedule, DateTimeOffset occurrenceUtc, DateTimeOffset? nextRunUtc, CancellationToken cancellationToken = default) =>
-        inner.TryClaimAsync(schedule, occurrenceUtc, nextRunUtc, cancellationToken);
+    public Task<StoredSchedule?> TryClaimAsync(StoredSchedule schedule, DateTimeOffset firstUtc, DateTimeOffset lastUtc, DateTimeOffset? nextRunUtc, CancellationToken cancellationToken = default) =>
+        inner.TryClaimAsync(schedule, firstUtc, lastUtc, nextRunUtc, cancellationToken);
 
     public Task<IReadOnlyList<ScheduleRevision>> ListRevisionsAsync(StoredSchedule schedule, CancellationToken cancellationToken = default) =>
         inner.ListRevisionsAsync(schedule, cancellationToken);
