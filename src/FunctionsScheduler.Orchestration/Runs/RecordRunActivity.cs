@@ -26,6 +26,9 @@ public sealed partial class RecordRunActivity(
     public const int DefaultAutoPauseAfterFailures = 5;
     private const int MaxConflictRetries = 5;
 
+    /// <summary>How stale a schedule's last-run summary may get while its runs keep ending the same way.</summary>
+    public static readonly TimeSpan LastRunRefresh = TimeSpan.FromSeconds(30);
+
     /// <summary>How many of a schedule's latest runs the adaptive planner learns from.</summary>
     public const int AdaptiveHistoryRuns = 50;
 
@@ -33,9 +36,10 @@ public sealed partial class RecordRunActivity(
     {
         ArgumentNullException.ThrowIfNull(input);
         await runs.UpsertAsync(input, cancellationToken).ConfigureAwait(false);
-        if (input is { Status: RunStatus.Running, OccurrenceUtc: { } occurrence, StartedUtc: { } started })
+        if (input is { OccurrenceUtc: { } occurrence, StartedUtc: { } started })
         {
-            // The run's first record is written as its first phases start: the moment a firing's lag is measured to.
+            // The moment the first phases started is what a firing's lag is measured to; a run is counted once, by
+            // whichever of its records comes first (a quick run has only its final one).
             await firingLag.RecordAsync(input.RunId, occurrence, started, cancellationToken).ConfigureAwait(false);
         }
 
@@ -102,6 +106,13 @@ public sealed partial class RecordRunActivity(
                 LogReplanned(run.Tenant, run.ScheduleId, run.RunId, updated.NextRunUtc, plan.Interval, plan.Reasoning);
             }
 
+            if (updated.NextRunUtc == schedule.NextRunUtc && OnlyRefreshesLastRun(schedule, updated, run))
+            {
+                // A frequent schedule doing the same as last time need not rewrite its row for every run (a write that also
+                // races the scanner's claims): the summary is refreshed when the outcome changes, or once it is stale.
+                return null;
+            }
+
             try
             {
                 // A re-planned schedule moves its due row (UpdateAsync); otherwise only runtime state changes: one write, no re-read.
@@ -122,6 +133,21 @@ public sealed partial class RecordRunActivity(
             }
         }
     }
+
+    /// <summary>
+    /// True when the only change the run makes to the schedule is a newer last-run summary of the same status, and the
+    /// stored summary is less than <see cref="LastRunRefresh"/> older than this run's end.
+    /// </summary>
+    private static bool OnlyRefreshesLastRun(StoredSchedule stored, StoredSchedule updated, RunRecord run) =>
+        stored.LastRun is { } last
+        && last.Status == run.Status
+        && last.EndedUtc is { } lastEnded
+        && run.EndedUtc is { } ended
+        && ended - lastEnded < LastRunRefresh
+        && updated.ConsecutiveFailures == stored.ConsecutiveFailures
+        && updated.Pause == stored.Pause
+        && updated.Adaptive == stored.Adaptive
+        && updated.ActiveRuns.SequenceEqual(stored.ActiveRuns, StringComparer.Ordinal);
 
     /// <summary>The outcomes of the schedule's latest runs that succeeded or failed (this one included: its row is written first).</summary>
     private async Task<IReadOnlyList<RunOutcome>> HistoryAsync(RunRecord run, CancellationToken cancellationToken)
