@@ -5,7 +5,8 @@ using FunctionsScheduler.Storage.Scheduling;
 namespace FunctionsScheduler.Orchestration.Runs;
 
 /// <summary>
-/// Applies the schedule's overlap policy when a scheduled run is due to start: registers it among the schedule's active
+/// Applies the schedule's overlap policy when a scheduled run is due to start: skips it when the schedule was deleted,
+/// disabled or paused after the scanner claimed the occurrence (claims run ahead of time), registers it among the schedule's active
 /// runs (ETag-guarded, so two runs due at once never both take the last slot), buffers it, skips it (recording the
 /// reason in the ledger), or cancels the oldest run first. A run a person asked for is always registered and started.
 /// Idempotent: a run already admitted or buffered is recognised.
@@ -24,6 +25,25 @@ public sealed class AdmitRunActivity(
         for (var attempt = 1; ; attempt++)
         {
             var schedule = await schedules.GetAsync(input.Tenant, input.ScheduleId, cancellationToken).ConfigureAwait(false);
+            if (!input.Requested && input.OccurrenceUtc is { } due && NoLongerWanted(schedule, due) is { } unwanted)
+            {
+                // The scanner claims occurrences ahead of time; a pause, a disable or a delete since then wins.
+                if (schedule is not null && schedule.BufferedRun == input.RunId)
+                {
+                    try
+                    {
+                        await schedules.UpdateRuntimeAsync(schedule with { BufferedRun = null }, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (ConcurrencyException) when (attempt < MaxConflictRetries)
+                    {
+                        continue;
+                    }
+                }
+
+                await RecordSkipAsync(input, due, unwanted, cancellationToken).ConfigureAwait(false);
+                return new Admission(OverlapAction.Skip, unwanted);
+            }
+
             if (schedule is null)
             {
                 return new Admission(OverlapAction.Start, "The schedule no longer exists; nothing to overlap with.");
@@ -81,22 +101,47 @@ public sealed class AdmitRunActivity(
 
             if (decision.Action == OverlapAction.Skip && input.OccurrenceUtc is { } occurrence)
             {
-                await ledger.RecordAsync(
-                    new OccurrenceRecord
-                    {
-                        Tenant = input.Tenant,
-                        ScheduleId = input.ScheduleId,
-                        OccurrenceUtc = occurrence,
-                        Fate = OccurrenceFate.Skipped,
-                        Reason = $"overlap: previous run {string.Join(", ", others)} still running; {decision.Reason}",
-                        RecordedUtc = timeProvider.GetUtcNow(),
-                    },
-                    cancellationToken).ConfigureAwait(false);
+                await RecordSkipAsync(input, occurrence, $"overlap: previous run {string.Join(", ", others)} still running; {decision.Reason}", cancellationToken).ConfigureAwait(false);
             }
 
             return new Admission(decision.Action, decision.Reason);
         }
     }
+
+    /// <summary>Why a claimed occurrence must not run after all: its schedule was deleted, disabled or paused since the claim.</summary>
+    private static string? NoLongerWanted(StoredSchedule? schedule, DateTimeOffset occurrenceUtc)
+    {
+        if (schedule is null)
+        {
+            return "The schedule was deleted after this occurrence was claimed; not run.";
+        }
+
+        if (!schedule.Definition.Enabled)
+        {
+            return "The schedule was disabled after this occurrence was claimed; not run.";
+        }
+
+        if (schedule.Pause is { } pause && pause.Covers(occurrenceUtc))
+        {
+            var until = pause.UntilUtc is { } u ? $" until {u:yyyy-MM-dd HH:mm:ss}Z" : "";
+            return $"Paused by {pause.By}{until} after this occurrence was claimed: {pause.Reason}";
+        }
+
+        return null;
+    }
+
+    private Task RecordSkipAsync(AdmitRunRequest input, DateTimeOffset occurrenceUtc, string reason, CancellationToken cancellationToken) =>
+        ledger.RecordAsync(
+            new OccurrenceRecord
+            {
+                Tenant = input.Tenant,
+                ScheduleId = input.ScheduleId,
+                OccurrenceUtc = occurrenceUtc,
+                Fate = OccurrenceFate.Skipped,
+                Reason = reason,
+                RecordedUtc = timeProvider.GetUtcNow(),
+            },
+            cancellationToken);
 
     private async Task<List<string>> EndedAsync(IEnumerable<string> runIds, CancellationToken cancellationToken)
     {

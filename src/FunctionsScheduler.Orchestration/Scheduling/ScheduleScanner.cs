@@ -330,7 +330,8 @@ public sealed partial class ScheduleScanner(
             {
                 NotBeforeUtc = occurrence.Utc + jitter,
                 ExpectedDuration = schedule.LastRun?.AverageDuration,
-                Overlap = schedule.Definition.Overlap,
+                // Always set, so every scheduled run passes admission (the default policy too, and a pause since the claim).
+                Overlap = schedule.Definition.Overlap ?? OverlapSettings.Default,
                 OnSuccess = schedule.Definition.OnSuccess,
                 OnFailure = schedule.Definition.OnFailure,
                 TakesSlot = concurrency.Value.Enabled,

@@ -35,6 +35,50 @@ public sealed partial class ScheduleApiTests
     }
 
     [Fact]
+    public async Task An_occurrence_claimed_ahead_of_time_is_skipped_when_the_schedule_is_paused_before_it_comes_due()
+    {
+        var id = Id(await CreateAsync(host, Definition("claimed ahead", "*/2 * * * * *", "UTC")));
+        // The scanner claims occurrences up to its lookahead before they are due and starts their runs waiting on a timer.
+        await LocalHostFixture.EventuallyAsync<JsonElement>(
+            async () =>
+            {
+                var schedule = await host.GetJsonAsync($"/api/schedules/{id}");
+                return schedule.TryGetProperty("lastClaimedUtc", out var claimed) && claimed.GetDateTimeOffset() > DateTimeOffset.UtcNow.AddSeconds(6) ? schedule : (JsonElement?)null;
+            },
+            TimeSpan.FromSeconds(20),
+            "occurrences claimed ahead of time");
+
+        var pausedAt = DateTimeOffset.UtcNow;
+        var (paused, after) = await host.SendAsync(HttpMethod.Post, $"/api/schedules/{id}/pause", new { reason = "claimed-ahead check", by = "ana" });
+        Assert.Equal(HttpStatusCode.OK, paused.StatusCode);
+        var claimedUntil = after.GetProperty("lastClaimedUtc").GetDateTimeOffset();
+        Assert.True(claimedUntil > pausedAt.AddSeconds(4), $"claimed until {claimedUntil:O}, paused at {pausedAt:O}");
+
+        // The first claimed occurrence safely after the pause comes due within a few seconds; its run must not start.
+        var watched = pausedAt.AddSeconds(2);
+        var skipped = await LocalHostFixture.EventuallyAsync<JsonElement>(
+            async () =>
+            {
+                var body = await host.GetJsonAsync($"/api/schedules/{id}/occurrences?from={Iso(watched)}&to={Iso(watched.AddSeconds(3))}");
+                return body.GetProperty("items").EnumerateArray()
+                    .Where(i => i.GetProperty("source").GetString() == "ledger" && i.GetProperty("fate").GetString() != "started")
+                    .Select(i => (JsonElement?)i)
+                    .FirstOrDefault();
+            },
+            TimeSpan.FromSeconds(20),
+            "a claimed occurrence after the pause recorded with its fate");
+
+        var runs = await host.GetJsonAsync($"/api/runs?scheduleId={id}");
+        await host.DeleteScheduleAsync(id);
+        Assert.Equal("skipped", skipped.GetProperty("fate").GetString());
+        Assert.Equal("Paused by ana after this occurrence was claimed: claimed-ahead check", skipped.GetProperty("reason").GetString());
+        var occurrenceUtc = skipped.GetProperty("occurrenceUtc").GetDateTimeOffset();
+        Assert.DoesNotContain(
+            runs.GetProperty("items").EnumerateArray(),
+            r => r.TryGetProperty("occurrenceUtc", out var o) && o.ValueKind == JsonValueKind.String && o.GetDateTimeOffset() == occurrenceUtc && r.GetProperty("status").GetString() != "skipped");
+    }
+
+    [Fact]
     public async Task Occurrences_include_the_ledgers_rows_such_as_those_skipped_while_paused()
     {
         var from = DateTimeOffset.UtcNow.AddSeconds(-1);

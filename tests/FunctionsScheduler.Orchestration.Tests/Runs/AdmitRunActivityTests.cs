@@ -61,6 +61,57 @@ public sealed class AdmitRunActivityTests(AzuriteFixture azurite) : IClassFixtur
         Assert.StartsWith($"overlap: previous run {Manual}, {another} still running; 2 run(s) still going", row.Reason, StringComparison.Ordinal);
     }
 
+    public static TheoryData<string> ChangesSinceTheClaim => ["pause", "disable", "delete"];
+
+    [Theory]
+    [MemberData(nameof(ChangesSinceTheClaim))]
+    public async Task An_occurrence_claimed_before_a_pause_disable_or_delete_is_skipped_with_the_reason_in_the_ledger(string change)
+    {
+        var (rig, admit) = await CreateAsync(OverlapSettings.Default);
+        var schedule = (await rig.Schedules.GetAsync("acme", "s1", Ct))!;
+        switch (change)
+        {
+            case "pause":
+                await rig.Schedules.UpdateAsync(schedule with { Pause = new SchedulePause("maintenance", "ops", ScannerRig.T0, null) }, Ct);
+                break;
+            case "disable":
+                await rig.Schedules.UpdateAsync(schedule with { Definition = schedule.Definition with { Enabled = false } }, Ct);
+                break;
+            default:
+                Assert.True(await rig.Schedules.DeleteAsync("acme", "s1", Ct));
+                break;
+        }
+
+        var scheduled = await admit.RunAsync(new AdmitRunRequest("acme", "s1", Scheduled, ScannerRig.T0.AddSeconds(10)), Ct);
+        var manual = await admit.RunAsync(new AdmitRunRequest("acme", "s1", Manual, null, Requested: true), Ct);
+
+        Assert.Equal(OverlapAction.Skip, scheduled.Action);
+        Assert.Equal(OverlapAction.Start, manual.Action);
+        var row = Assert.Single(await rig.Ledger.ListAsync("acme", "s1", ScannerRig.T0, ScannerRig.T0.AddMinutes(1), Ct));
+        Assert.Equal(OccurrenceFate.Skipped, row.Fate);
+        var expected = change switch
+        {
+            "pause" => "Paused by ops after this occurrence was claimed: maintenance",
+            "disable" => "The schedule was disabled after this occurrence was claimed; not run.",
+            _ => "The schedule was deleted after this occurrence was claimed; not run.",
+        };
+        Assert.Equal(expected, row.Reason);
+        Assert.Equal(expected, scheduled.Reason);
+    }
+
+    [Fact]
+    public async Task A_pause_that_ended_before_the_occurrence_does_not_skip_it()
+    {
+        var (rig, admit) = await CreateAsync(OverlapSettings.Default);
+        var schedule = (await rig.Schedules.GetAsync("acme", "s1", Ct))!;
+        await rig.Schedules.UpdateAsync(schedule with { Pause = new SchedulePause("short", "ops", ScannerRig.T0, ScannerRig.T0.AddSeconds(5)) }, Ct);
+
+        var scheduled = await admit.RunAsync(new AdmitRunRequest("acme", "s1", Scheduled, ScannerRig.T0.AddSeconds(10)), Ct);
+
+        Assert.Equal(OverlapAction.Start, scheduled.Action);
+        Assert.Equal([Scheduled], (await rig.Schedules.GetAsync("acme", "s1", Ct))!.ActiveRuns);
+    }
+
     private async Task<(ScannerRig Rig, AdmitRunActivity Admit)> CreateAsync(OverlapSettings overlap)
     {
         var rig = await ScannerRig.CreateAsync(azurite, ScannerRig.T0);
