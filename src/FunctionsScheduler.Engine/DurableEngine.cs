@@ -145,12 +145,28 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable, IDurableFu
 
     private async Task MaintainLeasesAsync(CancellationToken cancellationToken)
     {
+        // Fixed rate, not fixed delay: a renewal that is slow because storage is overloaded eats into the next
+        // interval instead of adding to it, so the lease's local validity (80% of its duration) outlasts two slow
+        // renewals in a row rather than one.
+        var next = _timeProvider.GetUtcNow() + _leases.RenewInterval;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
-                await Task.Delay(_leases.RenewInterval, _timeProvider, cancellationToken).ConfigureAwait(false);
+                var wait = next - _timeProvider.GetUtcNow();
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, _timeProvider, cancellationToken).ConfigureAwait(false);
+                }
+
+                var started = _timeProvider.GetUtcNow();
+                next = started + _leases.RenewInterval;
                 await _leases.MaintainAsync(cancellationToken).ConfigureAwait(false);
+                var took = _timeProvider.GetUtcNow() - started;
+                if (took > _leases.RenewInterval)
+                {
+                    Log.LeaseMaintenanceSlow(_logger, WorkerId, took.TotalMilliseconds);
+                }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {

@@ -20,6 +20,9 @@ internal static partial class Log
     [LoggerMessage(5, LogLevel.Warning, "Lease maintenance failed for worker {WorkerId}")]
     public static partial void LeaseMaintenanceFailed(ILogger logger, string workerId, Exception exception);
 
+    [LoggerMessage(6, LogLevel.Warning, "Lease maintenance for worker {WorkerId} took {ElapsedMs:F0} ms, longer than the renew interval: storage is overloaded and the leases are at risk")]
+    public static partial void LeaseMaintenanceSlow(ILogger logger, string workerId, double elapsedMs);
+
     [LoggerMessage(10, LogLevel.Debug, "Instance {InstanceId} stepped: {Status}, {NewEvents} new events")]
     public static partial void Stepped(ILogger logger, string instanceId, string status, int newEvents);
 

@@ -70,7 +70,7 @@ public sealed partial class AzuriteServer : IAsyncDisposable
             UseShellExecute = false,
         };
         psi.ArgumentList.Add(script);
-        foreach (var arg in new[] { "--skipApiVersionCheck", "--disableProductStyleUrl", "--loose", "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1", "--blobPort", "0", "--queuePort", "0", "--tablePort", "0" })
+        foreach (var arg in new[] { "--silent", "--skipApiVersionCheck", "--disableProductStyleUrl", "--loose", "--blobHost", "127.0.0.1", "--queueHost", "127.0.0.1", "--tableHost", "127.0.0.1", "--blobPort", "0", "--queuePort", "0", "--tablePort", "0" })
         {
             psi.ArgumentList.Add(arg);
         }
@@ -89,7 +89,10 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         var process = Process.Start(psi) ?? throw new InvalidOperationException("Could not start node for Azurite.");
         var ports = new Dictionary<string, int>(StringComparer.Ordinal);
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Only what explains a failed start is kept: --silent turns off the per-request access log, and whatever
+        // Azurite still prints later is dropped, so a long-running host's memory does not grow with its requests.
         var output = new System.Text.StringBuilder();
+        const int MaxOutput = 16 * 1024;
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is null)
@@ -100,7 +103,11 @@ public sealed partial class AzuriteServer : IAsyncDisposable
 
             lock (ports)
             {
-                output.AppendLine(e.Data);
+                if (output.Length < MaxOutput)
+                {
+                    output.AppendLine(e.Data);
+                }
+
                 var match = ListeningLine().Match(e.Data);
                 if (match.Success)
                 {
@@ -118,7 +125,10 @@ public sealed partial class AzuriteServer : IAsyncDisposable
             {
                 lock (ports)
                 {
-                    output.AppendLine(e.Data);
+                    if (output.Length < MaxOutput)
+                    {
+                        output.AppendLine(e.Data);
+                    }
                 }
             }
         };
