@@ -28,6 +28,7 @@ public static class ApiRoutes
     {
         services.TryAddSingleton<ITenantResolver, DevelopmentTenantResolver>();
         services.AddScoped<ScheduleWrites>();
+        services.AddSingleton<DefinitionChecks>();
         services.AddScoped<ScheduleEndpoints>();
         services.AddScoped<ScheduleStateEndpoints>();
         services.AddScoped<PlanningEndpoints>();

@@ -34,6 +34,14 @@ public static class LocalHostApp
 
         configure?.Invoke(builder);
         var settings = builder.Configuration.GetSection("Scheduler").Get<LocalHostSettings>() ?? new LocalHostSettings();
+        if (settings.ShutdownTimeout < LocalHostSettings.MinShutdownTimeout || settings.ShutdownTimeout > LocalHostSettings.MaxShutdownTimeout)
+        {
+            throw new OptionsValidationException(
+                "Scheduler",
+                typeof(LocalHostSettings),
+                [$"Scheduler:ShutdownTimeout must be between {LocalHostSettings.MinShutdownTimeout} and {LocalHostSettings.MaxShutdownTimeout}; got {settings.ShutdownTimeout}."]);
+        }
+
         var connectionString = builder.Configuration["STORAGE_CONNECTION_STRING"] ?? builder.Configuration["AzureWebJobsStorage"];
         AzuriteServer? azurite = null;
         if (string.IsNullOrWhiteSpace(connectionString) || connectionString == "UseDevelopmentStorage=true")
@@ -80,7 +88,9 @@ public static class LocalHostApp
         services.AddHostedService<MaintenanceService>();
         services.AddSingleton(new InProcessScanner(settings.ScanInterval, TimeProvider.System));
         services.AddSchedulerApi();
-        builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
+        // On SIGTERM or Ctrl+C the engine stops taking work and lets running activities finish for this long; the rest are
+        // abandoned (their work items made visible again, or re-sent from history by the next owner), so a restart retries them.
+        builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = settings.ShutdownTimeout);
 
         var app = builder.Build();
         app.UseExceptionHandler();
@@ -135,6 +145,17 @@ public sealed class LocalHostSettings
 
     /// <summary>How often the maintenance sweeps (stale targets, held notifications) run.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How long a stopping host (SIGTERM, Ctrl+C) lets activities in flight finish before abandoning them to be retried
+    /// by the next start; checked at start (<see cref="MinShutdownTimeout"/> to <see cref="MaxShutdownTimeout"/>).
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    public static readonly TimeSpan MinShutdownTimeout = TimeSpan.FromSeconds(1);
+
+    public static readonly TimeSpan MaxShutdownTimeout = TimeSpan.FromMinutes(10);
+
     /// <summary>Where the host keeps its own files (the development secrets key); default <c>.localhost/</c> in the repo.</summary>
     public string? DataFolder { get; set; }
 }

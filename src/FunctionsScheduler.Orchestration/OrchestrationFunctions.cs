@@ -54,6 +54,7 @@ public static class OrchestrationFunctions
         services.AddOptions<CommandExecutorOptions>().BindConfiguration(CommandExecutorOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<CommandExecutorOptions>, CommandExecutorOptionsValidator>());
         services.AddSingleton<IPhaseExecutor, CommandPhaseExecutor>();
+        services.TryAddSingleton<CommandWorkflows>();
         services.TryAddSingleton<IRunConfirmations, NotifyRunConfirmations>();
         services.AddSingleton<ScheduleScanner>();
         services.TryAddSingleton<StaleTargetSweep>();

@@ -36,7 +36,7 @@ public sealed record PreviewResponse(string? Description, string TimeZone, IRead
 public sealed record ConflictsResponse(DateTimeOffset FromUtc, DateTimeOffset ToUtc, IReadOnlyList<ScheduleConflict> Conflicts);
 
 /// <summary>Previews, conflicts, cron descriptions, presets and templates: what schedules would do, before or after saving them.</summary>
-public sealed class PlanningEndpoints(IScheduleStore schedules, ScheduleWrites writes, ITenantResolver tenants, TimeProvider timeProvider)
+public sealed class PlanningEndpoints(IScheduleStore schedules, ScheduleWrites writes, DefinitionChecks checks, ITenantResolver tenants, TimeProvider timeProvider)
 {
     public const int DefaultPreviewCount = 10;
     public const int MaxPreviewCount = 500;
@@ -101,7 +101,7 @@ public sealed class PlanningEndpoints(IScheduleStore schedules, ScheduleWrites w
             return Problems.Validation(errors);
         }
 
-        errors = ScheduleValidator.Validate(definition);
+        errors = checks.Validate(definition);
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);

@@ -1,6 +1,5 @@
 using FunctionsScheduler.Api.Http;
 using FunctionsScheduler.Core.Scheduling;
-using FunctionsScheduler.Core.Validation;
 using FunctionsScheduler.Durable;
 using FunctionsScheduler.Orchestration.Runs;
 using FunctionsScheduler.Orchestration.Scheduling;
@@ -14,6 +13,7 @@ namespace FunctionsScheduler.Api.Schedules;
 public sealed class ScheduleEndpoints(
     IScheduleStore schedules,
     ScheduleWrites writes,
+    DefinitionChecks checks,
     IOrchestrationClient orchestrations,
     ITenantResolver tenants,
     IScanSignal scanSignal,
@@ -30,7 +30,7 @@ public sealed class ScheduleEndpoints(
             return Problems.Validation(errors);
         }
 
-        errors = ScheduleValidator.Validate(definition);
+        errors = checks.Validate(definition);
         return errors.Count > 0 ? Problems.Validation(errors) : await CreateValidAsync(tenants.Resolve(request), definition, cancellationToken).ConfigureAwait(false);
     }
 
@@ -94,7 +94,7 @@ public sealed class ScheduleEndpoints(
             return Problems.Validation(errors);
         }
 
-        errors = ScheduleValidator.Validate(definition);
+        errors = checks.Validate(definition);
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);
@@ -248,7 +248,7 @@ public sealed class ScheduleEndpoints(
         }
 
         var copy = original.Definition with { Name = body.Name ?? $"{original.Definition.Name} (copy)" };
-        errors = ScheduleValidator.Validate(copy);
+        errors = checks.Validate(copy);
         return errors.Count > 0 ? Problems.Validation(errors) : await CreateValidAsync(tenant, copy, cancellationToken).ConfigureAwait(false);
     }
 
@@ -277,7 +277,7 @@ public sealed class ScheduleEndpoints(
         }
 
         var definition = trigger.ApplyTo(body.Definition);
-        errors = ScheduleValidator.Validate(definition);
+        errors = checks.Validate(definition);
         return errors.Count > 0 ? Problems.Validation(errors) : await CreateValidAsync(tenants.Resolve(request), definition, cancellationToken).ConfigureAwait(false);
     }
 

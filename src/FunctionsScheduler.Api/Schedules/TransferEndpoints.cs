@@ -31,6 +31,7 @@ public sealed record ImportResponse(IReadOnlyList<ImportItemResult> Results);
 public sealed partial class TransferEndpoints(
     IScheduleStore schedules,
     ScheduleWrites writes,
+    DefinitionChecks checks,
     ITenantResolver tenants,
     IScanSignal scanSignal,
     TimeProvider timeProvider,
@@ -137,7 +138,7 @@ public sealed partial class TransferEndpoints(
                 continue;
             }
 
-            problems.AddRange(ScheduleValidator.Validate(item.Definition).Select(e => e with { Field = e.Field == "$" ? $"{at}.definition" : $"{at}.definition.{e.Field}" }));
+            problems.AddRange(checks.Validate(item.Definition).Select(e => e with { Field = e.Field == "$" ? $"{at}.definition" : $"{at}.definition.{e.Field}" }));
             if (item.Id is null)
             {
                 continue;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using FunctionsScheduler.Core.Validation;
 
 namespace FunctionsScheduler.Orchestration.Phases;
 
@@ -15,18 +16,33 @@ internal static class CommandArguments
 
     public static IReadOnlyList<string> Render(string phaseName, string workflowName, CommandWorkflowOptions workflow, IReadOnlyDictionary<string, JsonElement>? values)
     {
-        var problems = new List<string>();
+        var arguments = Check(workflowName, workflow, values, out var problems);
+        return problems.Count == 0
+            ? arguments
+            : throw new PermanentPhaseException($"Phase '{phaseName}': {string.Join(" ", problems.Select(p => p.Message))}");
+    }
+
+    /// <summary>
+    /// The argument list, and every problem with <paramref name="values"/> (unknown, repeated, missing or badly typed
+    /// parameters), each on its field relative to the phase (<c>command.parameters.number</c>). Schedules are checked
+    /// with this when they are saved, and phases again when they run (the allowlist may have changed in between).
+    /// </summary>
+    public static IReadOnlyList<string> Check(string workflowName, CommandWorkflowOptions workflow, IReadOnlyDictionary<string, JsonElement>? values, out List<ValidationError> problems)
+    {
+        ArgumentNullException.ThrowIfNull(workflow);
+        problems = [];
         var given = new Dictionary<string, JsonElement>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, value) in values ?? new Dictionary<string, JsonElement>())
         {
+            var field = $"command.parameters.{name}";
             if (!workflow.Parameters.ContainsKey(name))
             {
                 var known = workflow.Parameters.Count == 0 ? "none" : string.Join(", ", workflow.Parameters.Keys.Order(StringComparer.Ordinal));
-                problems.Add($"command.parameters.{name} is not a parameter of workflow '{workflowName}' (its parameters: {known}).");
+                problems.Add(new(field, $"{field} is not a parameter of workflow '{workflowName}' (its parameters: {known})."));
             }
             else if (!given.TryAdd(name, value))
             {
-                problems.Add($"command.parameters.{name} is given more than once (parameter names ignore case).");
+                problems.Add(new(field, $"{field} is given more than once (parameter names ignore case)."));
             }
         }
 
@@ -44,16 +60,14 @@ internal static class CommandArguments
             }
             else if (parameter.Required)
             {
-                problems.Add($"{field} is required by workflow '{workflowName}'.");
+                problems.Add(new(field, $"{field} is required by workflow '{workflowName}'."));
             }
         }
 
-        return problems.Count == 0
-            ? arguments
-            : throw new PermanentPhaseException($"Phase '{phaseName}': {string.Join(" ", problems)}");
+        return arguments;
     }
 
-    private static void RenderValue(string field, CommandParameterOptions parameter, JsonElement value, List<string> arguments, List<string> problems)
+    private static void RenderValue(string field, CommandParameterOptions parameter, JsonElement value, List<string> arguments, List<ValidationError> problems)
     {
         switch (parameter.Type)
         {
@@ -63,7 +77,7 @@ internal static class CommandArguments
             case CommandParameterType.Int when value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var number):
                 if (number < (parameter.Min ?? long.MinValue) || number > (parameter.Max ?? long.MaxValue))
                 {
-                    problems.Add(string.Create(CultureInfo.InvariantCulture, $"{field} must be between {parameter.Min?.ToString(CultureInfo.InvariantCulture) ?? "any"} and {parameter.Max?.ToString(CultureInfo.InvariantCulture) ?? "any"}; got {number}."));
+                    problems.Add(new(field, string.Create(CultureInfo.InvariantCulture, $"{field} must be between {parameter.Min?.ToString(CultureInfo.InvariantCulture) ?? "any"} and {parameter.Max?.ToString(CultureInfo.InvariantCulture) ?? "any"}; got {number}.")));
                 }
                 else
                 {
@@ -89,7 +103,7 @@ internal static class CommandArguments
                     }
                     else
                     {
-                        problems.Add($"{field}[{index}] must be a string; got {Describe(item)}.");
+                        problems.Add(new($"{field}[{index}]", $"{field}[{index}] must be a string; got {Describe(item)}."));
                     }
 
                     index++;
@@ -101,7 +115,7 @@ internal static class CommandArguments
                 arguments.Add(value.GetString()!);
                 break;
             default:
-                problems.Add($"{field} must be {Expected(parameter)}; got {Describe(value)}.");
+                problems.Add(new(field, $"{field} must be {Expected(parameter)}; got {Describe(value)}."));
                 break;
         }
     }
@@ -119,16 +133,16 @@ internal static class CommandArguments
         }
     }
 
-    private static void AddText(string field, string flag, string text, List<string> arguments, List<string> problems)
+    private static void AddText(string field, string flag, string text, List<string> arguments, List<ValidationError> problems)
     {
         if (text.Length == 0 || text.Length > MaxValueLength || text.Contains('\0', StringComparison.Ordinal))
         {
-            problems.Add($"{field} must have 1 to {MaxValueLength} characters and no NUL.");
+            problems.Add(new(field, $"{field} must have 1 to {MaxValueLength} characters and no NUL."));
         }
         else if (text.StartsWith('-'))
         {
             // A value that looks like an option could be read as one; flags come only from the allowlist.
-            problems.Add($"{field} must not start with '-'; got \"{text}\".");
+            problems.Add(new(field, $"{field} must not start with '-'; got \"{text}\"."));
         }
         else
         {

@@ -41,13 +41,10 @@ public sealed class CommandPhaseExecutor(
         ArgumentNullException.ThrowIfNull(invocation);
         var phase = invocation.Phase;
         var settings = phase.Command
-            ?? throw new PermanentPhaseException($"Phase '{phase.Name}' has no command settings; a command phase names an allowlisted workflow: \"command\": {{ \"workflow\": \"evaluate\" }}.");
+            ?? throw new PermanentPhaseException($"Phase '{phase.Name}' has no command settings; {CommandWorkflows.MissingSettings}");
         var current = options.CurrentValue;
-        if (!current.Workflows.TryGetValue(settings.Workflow, out var workflow))
-        {
-            var known = current.Workflows.Count == 0 ? "none" : string.Join(", ", current.Workflows.Keys.Order(StringComparer.Ordinal));
-            throw new PermanentPhaseException($"Phase '{phase.Name}': command.workflow \"{settings.Workflow}\" is not allowlisted on this host (allowlisted: {known}).");
-        }
+        var workflow = CommandWorkflows.Find(current, settings.Workflow, out var unknown)
+            ?? throw new PermanentPhaseException($"Phase '{phase.Name}': {unknown!.Message}");
 
         var arguments = CommandArguments.Render(phase.Name, settings.Workflow, workflow, settings.Parameters);
         var attempt = _attempts.Next(invocation);

@@ -214,6 +214,46 @@ public sealed class RunScenarioTests(LocalHostFixture host) : IClassFixture<Loca
     }
 
     [Fact]
+    public async Task Five_failed_runs_in_a_row_auto_pause_by_default_with_a_schedule_auto_paused_notification()
+    {
+        var recipient = "ops-" + Guid.NewGuid().ToString("N")[..8];
+        var (_, schedule) = await host.PostJsonAsync("/api/schedules", new
+        {
+            name = "flaky by default",
+            cron = "0 3 * * *",
+            timeZone = "UTC",
+            job = new { type = "simulated", notify = new { recipients = new[] { recipient } }, phases = new object[] { new { name = "boom", failUntilAttempt = 99 } } },
+        });
+        var id = schedule.GetProperty("id").GetString()!;
+        var runIds = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            // Not paused before the fifth failure: a run now of a paused schedule would still run, so check it here.
+            var before = await host.GetJsonAsync($"/api/schedules/{id}");
+            Assert.False(before.TryGetProperty("paused", out var pause) && pause.ValueKind == JsonValueKind.Object, before.ToString());
+            var (_, started) = await host.PostJsonAsync($"/api/schedules/{id}/run", null);
+            runIds.Add(started.GetProperty("runId").GetString()!);
+            await host.RunEndedAsync(runIds[^1]);
+        }
+
+        var notification = await LocalHostFixture.EventuallyAsync<JsonElement>(
+            async () =>
+            {
+                var list = await host.GetJsonAsync($"/api/notifications?recipient={recipient}&type=scheduleAutoPaused");
+                return list.GetProperty("items").EnumerateArray().Select(n => (JsonElement?)n).FirstOrDefault();
+            },
+            Patience,
+            "the scheduleAutoPaused notification");
+        Assert.Equal(id, notification.GetProperty("context").GetProperty("scheduleId").GetString());
+        Assert.Equal(runIds[^1], notification.GetProperty("context").GetProperty("runId").GetString());
+        Assert.Contains("5 consecutive failed runs", notification.GetProperty("message").GetString(), StringComparison.Ordinal);
+        var paused = await host.GetJsonAsync($"/api/schedules/{id}");
+        Assert.Equal(5, paused.GetProperty("consecutiveFailures").GetInt32());
+        Assert.Equal("scheduler", paused.GetProperty("paused").GetProperty("by").GetString());
+        await host.DeleteScheduleAsync(id);
+    }
+
+    [Fact]
     public async Task A_run_of_a_target_updates_its_freshness_and_the_inbox_hears_of_new_data_and_failures()
     {
         var target = "orders-" + Guid.NewGuid().ToString("N")[..8];

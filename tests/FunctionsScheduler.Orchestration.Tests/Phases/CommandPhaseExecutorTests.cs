@@ -45,6 +45,22 @@ public sealed class CommandPhaseExecutorTests : IDisposable
             ["Executors:Command:Workflows:spawns:Executable"] = "/bin/sh",
             ["Executors:Command:Workflows:spawns:BaseArguments:0"] = spawns,
             ["Executors:Command:Workflows:spawns:BaseArguments:1"] = Path.Combine(_directory, "child.pid"),
+            ["Executors:Command:Workflows:defaults:Executable"] = "/bin/sh",
+            ["Executors:Command:Workflows:defaults:BaseArguments:0"] = printArgs,
+            ["Executors:Command:Workflows:defaults:Parameters:count:Flag"] = "-n",
+            ["Executors:Command:Workflows:defaults:Parameters:count:Type"] = "int",
+            ["Executors:Command:Workflows:defaults:Parameters:count:Default"] = "7",
+            ["Executors:Command:Workflows:defaults:Parameters:mode:Flag"] = "--mode",
+            ["Executors:Command:Workflows:defaults:Parameters:mode:Type"] = "enum",
+            ["Executors:Command:Workflows:defaults:Parameters:mode:Allowed:0"] = "fast",
+            ["Executors:Command:Workflows:defaults:Parameters:mode:Allowed:1"] = "full",
+            ["Executors:Command:Workflows:defaults:Parameters:mode:Default"] = "fast",
+            ["Executors:Command:Workflows:defaults:Parameters:purge:Flag"] = "--purge",
+            ["Executors:Command:Workflows:defaults:Parameters:purge:Type"] = "bool",
+            ["Executors:Command:Workflows:defaults:Parameters:purge:Default"] = "true",
+            ["Executors:Command:Workflows:defaults:Parameters:required:Flag"] = "--label",
+            ["Executors:Command:Workflows:defaults:Parameters:required:Required"] = "true",
+            ["Executors:Command:Workflows:defaults:Parameters:required:Default"] = "nightly",
         });
     }
 
@@ -124,6 +140,39 @@ public sealed class CommandPhaseExecutorTests : IDisposable
     }
 
     [Fact]
+    public async Task Defaults_fill_in_the_parameters_a_phase_leaves_out_and_a_given_value_wins()
+    {
+        var defaults = await Run("defaults");
+        var overridden = await Run("defaults", """{ "count": 2, "purge": false, "required": "adhoc" }""");
+
+        // A required parameter with a default is satisfied by the default; a bool default of true renders its flag.
+        Assert.Equal(["-n", "7", "--mode", "fast", "--purge", "--label", "nightly"], StdoutLines(defaults));
+        Assert.Equal(["-n", "2", "--mode", "fast", "--label", "adhoc"], StdoutLines(overridden));
+    }
+
+    [Fact]
+    public async Task Cancelling_a_running_phase_kills_its_whole_process_tree()
+    {
+        var pidFile = Path.Combine(_directory, "child.pid");
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var phase = new PhaseDefinition { Name = "evaluate", Type = ExecutorTypes.Command, Command = new CommandPhaseSettings { Workflow = "spawns" } };
+        var running = _host.Executor(ExecutorTypes.Command).ExecuteAsync(ExecutorHost.Invocation(phase), cancel.Token);
+        var child = await ChildPidAsync(pidFile);
+        Assert.True(IsRunning(child), $"The grandchild 'sleep 60' (pid {child}) should run before the cancel.");
+
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(5);
+        while (IsRunning(child) && DateTimeOffset.UtcNow < deadline)
+        {
+            await Task.Delay(50, Ct);
+        }
+
+        Assert.False(IsRunning(child), $"The grandchild 'sleep 60' (pid {child}) outlived the cancel.");
+    }
+
+    [Fact]
     public async Task Unknown_workflow_is_permanent()
     {
         var error = await Assert.ThrowsAsync<PermanentPhaseException>(() => Run("rm"));
@@ -180,6 +229,21 @@ public sealed class CommandPhaseExecutorTests : IDisposable
             },
         };
         return _host.Executor(ExecutorTypes.Command).ExecuteAsync(ExecutorHost.Invocation(phase), Ct);
+    }
+
+    private static async Task<int> ChildPidAsync(string pidFile)
+    {
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture, out var pid))
+            {
+                return pid;
+            }
+
+            Assert.True(DateTimeOffset.UtcNow < deadline, "The command did not write its child's pid within 10 s.");
+            await Task.Delay(20, Ct);
+        }
     }
 
     private static string[] StdoutLines(PhaseResult result) =>

@@ -1,0 +1,263 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+
+namespace FunctionsScheduler.Api.Tests.Recovery;
+
+/// <summary>What the tests that stop a child local host and start another need: a free port, polling that tolerates a host that is down, and waits that fail fast when a host exits.</summary>
+internal static class ChildHostScenario
+{
+    /// <summary>How long a step of a scenario (a host answering, a run finishing) may take.</summary>
+    public static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+
+    public static JsonElement Phase(JsonElement run, string name) =>
+        run.GetProperty("phases").EnumerateArray().First(p => p.GetProperty("name").GetString() == name);
+
+    public static async Task<JsonElement?> TryGetAsync(HttpClient http, string url)
+    {
+        try
+        {
+            using var response = await http.GetAsync(url, TestContext.Current.CancellationToken);
+            return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken) : null;
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+        catch (TaskCanceledException) when (!TestContext.Current.CancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    public static async Task WaitAsync(Func<Task<bool>> condition, string what, IEnumerable<ChildHost> hosts)
+    {
+        var deadline = DateTime.UtcNow + Bound;
+        while (!await condition())
+        {
+            var exited = hosts.FirstOrDefault(h => h.HasExited);
+            if (exited is not null)
+            {
+                Assert.Fail($"While waiting for {what}, the {exited.Name} host exited with code {exited.ExitCode}.");
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"Timed out after {Bound} waiting for {what}.");
+            }
+
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>The local host as a child process (<c>dotnet FunctionsScheduler.LocalHost.dll</c>); always killed on dispose.</summary>
+internal sealed class ChildHost : IAsyncDisposable
+{
+    private readonly StringBuilder _output = new();
+    private readonly string[] _args;
+    private Process? _process;
+    private bool _killed;
+
+    private ChildHost(string name, string[] args)
+    {
+        Name = name;
+        _args = args;
+    }
+
+    public string Name { get; }
+
+    public DateTimeOffset StartedUtc { get; private set; }
+
+    /// <summary>Exited without being killed by the test.</summary>
+    public bool HasExited => _process is { HasExited: true } && !_killed;
+
+    public int ExitCode => _process?.ExitCode ?? 0;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static ChildHost Start(string name, string[] args, bool startNow = true)
+    {
+        var host = new ChildHost(name, args);
+        if (startNow)
+        {
+            host.StartProcess();
+        }
+
+        return host;
+    }
+
+    public Task StartAsync()
+    {
+        StartProcess();
+        return Task.CompletedTask;
+    }
+
+    public async Task KillAsync()
+    {
+        _killed = true;
+        _process!.Kill(entireProcessTree: true);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        await _process.WaitForExitAsync(cts.Token);
+        Append($"[test] killed (SIGKILL) at {DateTimeOffset.UtcNow:O}");
+    }
+
+    /// <summary>
+    /// Sends SIGTERM (what a service manager or Ctrl+C sends) and waits up to <paramref name="patience"/> for the process to
+    /// exit by itself; returns its exit code and how long it took.
+    /// </summary>
+    public async Task<(int ExitCode, TimeSpan Took)> TerminateAsync(TimeSpan patience)
+    {
+        var sent = DateTimeOffset.UtcNow;
+        Append($"[test] SIGTERM at {sent:O}");
+        if (Kill(_process!.Id, SigTerm) != 0)
+        {
+            throw new InvalidOperationException($"kill(SIGTERM) of pid {_process.Id} failed with errno {Marshal.GetLastPInvokeError()}.");
+        }
+
+        using var cts = new CancellationTokenSource(patience);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"The {Name} host did not exit within {patience} of SIGTERM.{Environment.NewLine}{Output}");
+        }
+
+        // An exit the test asked for, not one to report while waiting.
+        _killed = true;
+        var took = DateTimeOffset.UtcNow - sent;
+        Append($"[test] exited with {_process.ExitCode} after {took.TotalMilliseconds:F0} ms");
+        return (_process.ExitCode, took);
+    }
+
+    private const int SigTerm = 15;
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is null)
+        {
+            return;
+        }
+
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _killed = true;
+                _process.Kill(entireProcessTree: true);
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+                await _process.WaitForExitAsync(cts.Token);
+            }
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or OperationCanceledException or System.ComponentModel.Win32Exception)
+        {
+            // Already gone, or could not be waited for: nothing more to do.
+        }
+        finally
+        {
+            _process.Dispose();
+        }
+    }
+
+    private void StartProcess()
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(LocalHostDll())!,
+        };
+        info.ArgumentList.Add(LocalHostDll());
+        foreach (var arg in _args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        // Only the command line decides the storage and settings.
+        info.Environment.Remove("STORAGE_CONNECTION_STRING");
+        info.Environment.Remove("AzureWebJobsStorage");
+        var process = new Process { StartInfo = info };
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        StartedUtc = DateTimeOffset.UtcNow;
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _process = process;
+        Append($"[test] started pid {process.Id} at {StartedUtc:O}");
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            // Keep the tail: a failure message needs the end, not megabytes.
+            if (_output.Length > 200_000)
+            {
+                _output.Remove(0, 100_000);
+            }
+
+            _output.AppendLine(line);
+        }
+    }
+
+    /// <summary>The local host's build output: copied beside the tests (project reference), else under its own bin folder.</summary>
+    private static string LocalHostDll()
+    {
+        const string Dll = "FunctionsScheduler.LocalHost.dll";
+        var beside = Path.Combine(AppContext.BaseDirectory, Dll);
+        if (File.Exists(beside) && File.Exists(Path.ChangeExtension(beside, ".runtimeconfig.json")))
+        {
+            return beside;
+        }
+
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var project = Path.Combine(dir.FullName, "src", "FunctionsScheduler.LocalHost", "bin");
+            if (Directory.Exists(project))
+            {
+                var found = Directory.GetFiles(project, Dll, SearchOption.AllDirectories)
+                    .Where(f => File.Exists(Path.ChangeExtension(f, ".runtimeconfig.json")))
+                    .OrderByDescending(File.GetLastWriteTimeUtc)
+                    .FirstOrDefault();
+                if (found is not null)
+                {
+                    return found;
+                }
+            }
+        }
+
+        throw new FileNotFoundException($"{Dll} with its runtimeconfig was found neither in {AppContext.BaseDirectory} nor under src/FunctionsScheduler.LocalHost/bin.");
+    }
+}
