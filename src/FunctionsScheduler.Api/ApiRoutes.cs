@@ -24,6 +24,9 @@ public static class ApiRoutes
     /// </summary>
     public const string ScheduleByIdRoute = "schedules/{id:regex(^(?!export$|conflicts$))}";
 
+    /// <summary>The route of GET /api/notifications/{id}, kept off the literal routes beside it for the same reason as <see cref="ScheduleByIdRoute"/>.</summary>
+    public const string NotificationByIdRoute = "notifications/{id:regex(^(?!preferences$|channels$))}";
+
     public static IServiceCollection AddSchedulerApi(this IServiceCollection services)
     {
         services.TryAddSingleton<ITenantResolver, DevelopmentTenantResolver>();
@@ -84,6 +87,8 @@ public static class ApiRoutes
         api.MapPost("/runs/{id}/resume", (HttpRequest r, string id, RunControlEndpoints h, CancellationToken ct) => h.ResumeAsync(r, id, ct));
         api.MapPost("/runs/{id}/retry", (HttpRequest r, string id, RunControlEndpoints h, CancellationToken ct) => h.RetryAsync(r, id, ct));
         api.MapGet("/notifications", (HttpRequest r, NotificationEndpoints h, CancellationToken ct) => h.ListAsync(r, ct));
+        api.MapGet("/notifications/channels", (NotificationEndpoints h) => h.ListChannels());
+        api.MapGet(NotificationByIdRoute, (HttpRequest r, string id, NotificationEndpoints h, CancellationToken ct) => h.GetAsync(r, id, ct));
         api.MapPost("/notifications/{id}/read", (HttpRequest r, string id, NotificationEndpoints h, CancellationToken ct) => h.MarkReadAsync(r, id, ct));
         api.MapPost("/notifications/{id}/dismiss", (HttpRequest r, string id, NotificationEndpoints h, CancellationToken ct) => h.DismissAsync(r, id, ct));
         api.MapPost("/notifications/{id}/snooze", (HttpRequest r, string id, NotificationEndpoints h, CancellationToken ct) => h.SnoozeAsync(r, id, ct));

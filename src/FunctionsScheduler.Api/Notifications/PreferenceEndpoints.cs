@@ -2,6 +2,7 @@ using FunctionsScheduler.Api.Http;
 using FunctionsScheduler.Core.Notifications;
 using FunctionsScheduler.Core.Scheduling;
 using FunctionsScheduler.Core.Validation;
+using FunctionsScheduler.Orchestration.Notifications;
 using FunctionsScheduler.Storage.Notifications;
 using Microsoft.AspNetCore.Http;
 
@@ -20,7 +21,7 @@ public sealed record PreferencesRequest
 }
 
 /// <summary>Preference routes: read (defaults when never saved) and replace one recipient's notification preferences.</summary>
-public sealed class PreferenceEndpoints(IPreferencesStore preferences, ITenantResolver tenants)
+public sealed class PreferenceEndpoints(IPreferencesStore preferences, IEnumerable<INotificationChannel> channels, ITenantResolver tenants)
 {
     /// <summary>The longest throttle window; a longer one would hide a target's trouble for good.</summary>
     public static readonly TimeSpan MaxThrottleWindow = TimeSpan.FromDays(7);
@@ -56,7 +57,7 @@ public sealed class PreferenceEndpoints(IPreferencesStore preferences, ITenantRe
             return Problems.Validation(errors);
         }
 
-        var invalid = Validate(body);
+        var invalid = Validate(body, NotificationEndpoints.KnownChannels(channels));
         if (invalid.Count > 0)
         {
             return Problems.Validation(invalid);
@@ -75,10 +76,14 @@ public sealed class PreferenceEndpoints(IPreferencesStore preferences, ITenantRe
         return Results.Json(saved, ApiJson.Response);
     }
 
-    /// <summary>Every problem with <paramref name="body"/>, each naming its field in the request's JSON notation.</summary>
-    public static IReadOnlyList<ValidationError> Validate(PreferencesRequest body)
+    /// <summary>
+    /// Every problem with <paramref name="body"/>, each naming its field in the request's JSON notation.
+    /// <paramref name="knownChannels"/> are the names a channel entry may take (the inbox and the host's registered channels).
+    /// </summary>
+    public static IReadOnlyList<ValidationError> Validate(PreferencesRequest body, IReadOnlyList<string> knownChannels)
     {
         ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(knownChannels);
         var errors = new List<ValidationError>();
         if (body.EnabledTypes is { } types)
         {
@@ -94,12 +99,12 @@ public sealed class PreferenceEndpoints(IPreferencesStore preferences, ITenantRe
 
         if (body.Channels is { } channels)
         {
-            string[] known = [NotificationChannels.Inbox, NotificationChannels.Webhook];
+            var known = knownChannels;
             for (var i = 0; i < channels.Count; i++)
             {
                 if (!known.Contains(channels[i], StringComparer.Ordinal))
                 {
-                    errors.Add(new($"channels[{i}]", $"Unknown channel '{channels[i]}'; channels are: {string.Join(", ", known)}."));
+                    errors.Add(new($"channels[{i}]", $"Unknown channel '{channels[i]}'; this host's channels are: {string.Join(", ", known)} (GET /api/notifications/channels)."));
                 }
                 else if (channels.Take(i).Contains(channels[i], StringComparer.Ordinal))
                 {

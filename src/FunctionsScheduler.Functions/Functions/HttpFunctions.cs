@@ -265,6 +265,21 @@ public sealed class HttpFunctions
         FunctionContext ctx) =>
         InvocationServices.Get<NotificationEndpoints>(ctx, client).ListAsync(req, ctx.CancellationToken);
 
+    [Function("GetNotification")]
+    public Task<IResult> GetNotification(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = ApiRoutes.NotificationByIdRoute)] HttpRequest req,
+        string id,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<NotificationEndpoints>(ctx, client).GetAsync(req, id, ctx.CancellationToken);
+
+    [Function("ListNotificationChannels")]
+    public IResult ListNotificationChannels(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "notifications/channels")] HttpRequest req,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.Get<NotificationEndpoints>(ctx, client).ListChannels();
+
     [Function("MarkNotificationRead")]
     public Task<IResult> MarkNotificationRead(
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "notifications/{id}/read")] HttpRequest req,

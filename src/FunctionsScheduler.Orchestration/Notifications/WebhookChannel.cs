@@ -53,6 +53,13 @@ public sealed class WebhookChannel : INotificationChannel
 
     public string Name => NotificationChannels.Webhook;
 
+    public string Description =>
+        $"POSTs each notification as JSON to {WebhookOptions.SectionName}:{nameof(WebhookOptions.Url)}, signed with HMAC-SHA256 over "
+        + $"\"{{timestamp}}.{{body}}\" ({WebhookSignature.SignatureHeader}, {WebhookSignature.TimestampHeader}), retried with exponential "
+        + $"backoff on 5xx, 408, 429, timeouts and network errors (up to {_options.MaxRetries} retries); every attempt is kept on the notification.";
+
+    public bool IsConfigured => _options.Url is not null;
+
     public async Task<ChannelResult> SendAsync(Notification notification, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(notification);

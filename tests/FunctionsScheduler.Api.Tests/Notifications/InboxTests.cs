@@ -82,6 +82,63 @@ public sealed class InboxTests(LocalHostFixture host) : IClassFixture<LocalHostF
         Assert.Equal(readUtc, again.GetProperty("readUtc").GetDateTimeOffset());
     }
 
+    [Fact]
+    public async Task One_notification_is_read_with_its_delivery_attempts_per_channel()
+    {
+        var user = AzuriteFixture.UniqueName("u");
+        var (put, _) = await host.SendAsync(HttpMethod.Put, "/api/notifications/preferences", new { channels = new[] { "webhook" } }, user: user);
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        var id = await NotifyAsync(user, NotificationType.Failed, minutesAgo: 1);
+
+        var (response, notification) = await host.SendAsync(HttpMethod.Get, $"/api/notifications/{id}", user: user);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(id, notification.GetProperty("id").GetString());
+        Assert.Equal("failed", notification.GetProperty("type").GetString());
+        Assert.Equal("deliverNow", notification.GetProperty("delivery").GetProperty("decision").GetString());
+        var byChannel = notification.GetProperty("deliveryByChannel").EnumerateArray().ToDictionary(c => c.GetProperty("channel").GetString()!);
+        Assert.Equal(["inbox", "webhook"], byChannel.Keys);
+        Assert.Equal("delivered", byChannel["inbox"].GetProperty("state").GetString());
+        Assert.Equal(1, byChannel["inbox"].GetProperty("attemptCount").GetInt32());
+
+        // This host has no webhook URL: the attempt is recorded as failed with the reason, not dropped.
+        var webhook = byChannel["webhook"];
+        Assert.Equal("failed", webhook.GetProperty("state").GetString());
+        Assert.Equal(1, webhook.GetProperty("attempts").GetArrayLength());
+        Assert.Contains("Notifications:Webhook:Url is not configured", webhook.GetProperty("lastError").GetString(), StringComparison.Ordinal);
+        Assert.False(webhook.GetProperty("attempts")[0].GetProperty("succeeded").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Reading_an_unknown_or_someone_elses_notification_is_404_and_a_bad_id_400()
+    {
+        var id = await NotifyAsync(AzuriteFixture.UniqueName("u"), NotificationType.Completed, minutesAgo: 1);
+
+        var (unknown, unknownProblem) = await host.SendAsync(HttpMethod.Get, "/api/notifications/nothing-here", user: AzuriteFixture.UniqueName("u"));
+        var (other, otherProblem) = await host.SendAsync(HttpMethod.Get, $"/api/notifications/{id}", user: AzuriteFixture.UniqueName("other"));
+        var (bad, badProblem) = await host.SendAsync(HttpMethod.Get, "/api/notifications/a%20b");
+
+        AssertProblem(unknown, unknownProblem, HttpStatusCode.NotFound);
+        AssertProblem(other, otherProblem, HttpStatusCode.NotFound);
+        AssertProblem(bad, badProblem, HttpStatusCode.BadRequest, "id");
+    }
+
+    [Fact]
+    public async Task Channels_lists_the_inbox_the_webhook_and_how_to_add_one()
+    {
+        var (response, body) = await host.SendAsync(HttpMethod.Get, "/api/notifications/channels");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var items = body.GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(["inbox", "webhook"], items.Select(c => c.GetProperty("name").GetString()));
+        Assert.True(items[0].GetProperty("alwaysOn").GetBoolean());
+        Assert.True(items[0].GetProperty("configured").GetBoolean());
+        Assert.False(items[1].GetProperty("alwaysOn").GetBoolean());
+        Assert.False(items[1].GetProperty("configured").GetBoolean());
+        Assert.Contains("HMAC-SHA256", items[1].GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.Contains("INotificationChannel", body.GetProperty("extensionPoint").GetString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("read")]
     [InlineData("dismiss")]
