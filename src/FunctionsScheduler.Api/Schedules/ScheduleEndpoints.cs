@@ -210,7 +210,7 @@ public sealed class ScheduleEndpoints(
         // Carrying the overlap policy makes the run hold a slot while it lasts (it is admitted whatever the policy says).
         var run = new RunRequest(tenant, id, schedule.Definition.Name, "manual", null, schedule.Definition.Job)
         {
-            Overlap = schedule.Definition.Overlap ?? OverlapSettings.Default,
+            Overlap = schedule.Definition.Overlap,
             OnSuccess = schedule.Definition.OnSuccess,
             OnFailure = schedule.Definition.OnFailure,
             TakesSlot = concurrency.Value.Enabled,

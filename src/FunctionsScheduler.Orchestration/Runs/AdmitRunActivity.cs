@@ -44,6 +44,11 @@ public sealed class AdmitRunActivity(
                 return new Admission(OverlapAction.Skip, unwanted);
             }
 
+            if (input.ChecksOnly)
+            {
+                return new Admission(OverlapAction.Start, "No overlap policy declared; the schedule still wants this occurrence.");
+            }
+
             if (schedule is null)
             {
                 return new Admission(OverlapAction.Start, "The schedule no longer exists; nothing to overlap with.");

@@ -163,8 +163,10 @@ public sealed record CloseIntervention(string Tenant, string InterventionId, Int
 /// <summary>
 /// Input of the <c>AdmitRun</c> activity: may this run start now, given the runs still going? A run a person asked for
 /// (<paramref name="Requested"/>: run now, retry) always may, and is registered so it counts against later occurrences.
+/// With <paramref name="ChecksOnly"/> (the schedule declares no overlap policy) only a pause, disable or delete since the
+/// claim is checked and no active-run bookkeeping is kept: two schedule writes per run saved on the firing path.
 /// </summary>
-public sealed record AdmitRunRequest(string Tenant, string ScheduleId, string RunId, DateTimeOffset? OccurrenceUtc, bool Requested = false);
+public sealed record AdmitRunRequest(string Tenant, string ScheduleId, string RunId, DateTimeOffset? OccurrenceUtc, bool Requested = false, bool ChecksOnly = false);
 
 /// <summary>Input of the <c>StartChainedRuns</c> activity: the run that ended, how, and the schedules its end starts.</summary>
 public sealed record StartChainedRuns(string Tenant, string SourceScheduleId, string SourceRunId, RunStatus Outcome, IReadOnlyList<string> Targets);

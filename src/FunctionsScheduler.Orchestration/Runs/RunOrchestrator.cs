@@ -27,6 +27,9 @@ public static class RunOrchestrator
     /// Every run starting or ending contends for the one slots row: an activity that lost too many ETag races (or hit a
     /// storage hiccup) is tried again after a pause rather than failing the run.
     /// </summary>
+    /// <summary>How long before its occurrence a run of a schedule without an overlap policy checks it is still wanted.</summary>
+    public static readonly TimeSpan AdmissionLead = TimeSpan.FromSeconds(1);
+
     private static readonly RetryPolicy SlotRetry = new(6, TimeSpan.FromSeconds(1), 2.0, TimeSpan.FromSeconds(30));
 
     /// <summary>Event name carrying the answer to intervention <paramref name="interventionId"/>.</summary>
@@ -39,9 +42,29 @@ public static class RunOrchestrator
         var run = new RunState(context, request);
         var cancel = context.WaitForExternalEvent<CancelRunRequest>(CancelEventName);
 
+        // A schedule without an overlap policy needs only "is this occurrence still wanted?" (no pause, disable or delete
+        // since the claim); asked a moment before the occurrence, so the check is not one more step on the firing path.
+        var checksOnly = request.Overlap is null && request.Trigger == RunRequest.ScheduledTrigger;
         if ((request.NotBeforeUtc ?? request.OccurrenceUtc) is { } notBefore)
         {
             run.Publish();
+            if (checksOnly && notBefore.UtcDateTime - context.CurrentUtcDateTime > AdmissionLead)
+            {
+                using var early = new CancellationTokenSource();
+                var timer = context.CreateTimer(notBefore.UtcDateTime - AdmissionLead, early.Token);
+                if (await Task.WhenAny(timer, cancel) == cancel)
+                {
+                    early.Cancel();
+                    return await StopAsync(context, request, run, (await cancel).Reason, RunStatus.Cancelled);
+                }
+
+                if (await AdmitAsync(context, request, run, cancel) is { } notWanted)
+                {
+                    return notWanted;
+                }
+
+                checksOnly = false;
+            }
 
             // Timers may fire early on some backends (Azure Storage truncates to whole seconds): never start before the occurrence.
             while (context.CurrentUtcDateTime < notBefore.UtcDateTime)
@@ -56,7 +79,9 @@ public static class RunOrchestrator
             }
         }
 
-        if (request.Overlap is not null && await AdmitAsync(context, request, run, cancel) is { } notAdmitted)
+        // Every scheduled occurrence is admitted when its timer fires (a pause since the claim wins); runs of schedules
+        // with an overlap policy, requested ones too, also hold a slot among the schedule's active runs.
+        if ((request.Overlap is not null || checksOnly) && await AdmitAsync(context, request, run, cancel) is { } notAdmitted)
         {
             return notAdmitted;
         }
@@ -221,7 +246,7 @@ public static class RunOrchestrator
     {
         var pause = TimeSpan.FromSeconds(1);
         // Only scheduled occurrences are judged by the policy; a person's "run now" or retry is admitted, and occupies a slot.
-        var admit = new AdmitRunRequest(request.Tenant, request.ScheduleId, context.InstanceId, request.OccurrenceUtc, Requested: request.Trigger != RunRequest.ScheduledTrigger);
+        var admit = new AdmitRunRequest(request.Tenant, request.ScheduleId, context.InstanceId, request.OccurrenceUtc, Requested: request.Trigger != RunRequest.ScheduledTrigger, ChecksOnly: request.Overlap is null);
         while (true)
         {
             var admission = await context.CallActivityAsync<Admission>(ActivityNames.AdmitRun, admit);

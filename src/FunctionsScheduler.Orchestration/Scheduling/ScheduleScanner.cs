@@ -330,8 +330,7 @@ public sealed partial class ScheduleScanner(
             {
                 NotBeforeUtc = occurrence.Utc + jitter,
                 ExpectedDuration = schedule.LastRun?.AverageDuration,
-                // Always set, so every scheduled run passes admission (the default policy too, and a pause since the claim).
-                Overlap = schedule.Definition.Overlap ?? OverlapSettings.Default,
+                Overlap = schedule.Definition.Overlap,
                 OnSuccess = schedule.Definition.OnSuccess,
                 OnFailure = schedule.Definition.OnFailure,
                 TakesSlot = concurrency.Value.Enabled,
