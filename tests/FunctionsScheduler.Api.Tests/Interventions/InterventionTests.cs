@@ -46,6 +46,24 @@ public sealed class InterventionTests(LocalHostFixture host) : IClassFixture<Loc
     }
 
     [Fact]
+    public async Task Two_answers_at_the_same_moment_take_one_and_conflict_the_other()
+    {
+        var (scheduleId, runId) = await StartAsync(new { name = "approve", intervention = new { kind = "approval", prompt = "Approve the export", deadline = "00:05:00", reminders = Array.Empty<double>() } });
+        var id = await host.PendingInterventionIdAsync(runId);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            host.PostJsonAsync($"/api/interventions/{id}/answer", new { answeredBy = $"person-{i}", fields = new { } })));
+        var statuses = answers.Select(a => a.Response.StatusCode).ToList();
+        Assert.Equal(1, statuses.Count(s => s == HttpStatusCode.OK));
+        Assert.Equal(7, statuses.Count(s => s == HttpStatusCode.Conflict));
+
+        var run = await host.RunEndedAsync(runId);
+        Assert.Equal("succeeded", run.GetProperty("status").GetString());
+        Assert.Equal(1, run.GetProperty("phases")[0].GetProperty("attempts").GetInt32());
+        await host.DeleteScheduleAsync(scheduleId);
+    }
+
+    [Fact]
     public async Task A_secret_answer_reaches_the_executor_but_never_the_run_history_status_or_tables()
     {
         var (scheduleId, runId) = await StartAsync(new { name = "login", intervention = new { kind = "login", prompt = "Log in to the shop", deadline = "00:05:00", reminders = Array.Empty<double>(), fields = LoginFields } });
