@@ -121,6 +121,26 @@ public sealed record PhaseRetry
     public double BackoffCoefficient { get; init; } = 2.0;
 
     public TimeSpan? MaxDelay { get; init; }
+
+    /// <summary>
+    /// Spread of the delays, as a fraction (0–1): the whole backoff sequence of one run's phase is scaled by a factor in
+    /// [1 − jitter, 1 + jitter] derived from the run id and phase name, so many runs failing against one target do not
+    /// retry in lockstep, while replays (and Durable's own retry machinery, which has no jitter) see fixed delays.
+    /// </summary>
+    public double Jitter { get; init; }
+
+    /// <summary>The first delay of the run and phase named by <paramref name="key"/>, with <see cref="Jitter"/> applied.</summary>
+    public TimeSpan FirstDelayFor(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (Jitter <= 0)
+        {
+            return FirstDelay;
+        }
+
+        var fraction = Scheduling.ScheduleJitter.Fraction(key);
+        return TimeSpan.FromTicks((long)(FirstDelay.Ticks * (1 + (Jitter * ((2 * fraction) - 1)))));
+    }
 }
 
 /// <summary>What a phase asks of a person: the kind, a prompt, and how long the run will wait.</summary>

@@ -23,6 +23,13 @@ public static class ScheduleJitter
         return TimeSpan.FromMilliseconds(Fnv1a64(Encoding.UTF8.GetBytes(key)) % range);
     }
 
+    /// <summary>A stable fraction in [0, 1] for <paramref name="key"/> (the same hash, scaled).</summary>
+    public static double Fraction(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return Fnv1a64(Encoding.UTF8.GetBytes(key)) / (double)ulong.MaxValue;
+    }
+
     private static ulong Fnv1a64(ReadOnlySpan<byte> bytes)
     {
         var hash = FnvOffsetBasis;

@@ -728,6 +728,11 @@ public static class ScheduleValidator
         {
             errors.Add(new($"{path}.maxDelay", Invariant($"maxDelay ({maxDelay}) cannot be shorter than firstDelay ({retry.FirstDelay}).")));
         }
+
+        if (!(retry.Jitter is >= 0 and <= 1))
+        {
+            errors.Add(new($"{path}.jitter", Invariant($"jitter is a fraction of the delay between 0 and 1; got {retry.Jitter}.")));
+        }
     }
 
     /// <summary>Longest <c>http.path</c> accepted.</summary>

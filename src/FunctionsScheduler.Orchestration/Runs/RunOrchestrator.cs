@@ -383,7 +383,7 @@ public static class RunOrchestrator
     {
         // A permanent failure (a 4xx, an unknown workflow, a bad parameter) is final: retrying cannot change it.
         var retry = phase.Retry is { } r
-            ? new RetryPolicy(r.MaxAttempts, r.FirstDelay, r.BackoffCoefficient, r.MaxDelay) { DoNotRetry = [PermanentPhaseException.ErrorType, PhaseStoppedException.ErrorType] }
+            ? new RetryPolicy(r.MaxAttempts, r.FirstDelayFor($"{context.InstanceId}|{phase.Name}"), r.BackoffCoefficient, r.MaxDelay) { DoNotRetry = [PermanentPhaseException.ErrorType, PhaseStoppedException.ErrorType] }
             : null;
         try
         {

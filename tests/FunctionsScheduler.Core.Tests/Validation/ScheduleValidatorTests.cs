@@ -138,6 +138,8 @@ public class ScheduleValidatorTests
         ["overlap maxConcurrent zero"] = (d => d with { Overlap = new OverlapSettings { MaxConcurrent = 0 } }, "overlap.maxConcurrent", "between 1 and 100"),
         ["allow beyond the bound"] = (d => d with { Overlap = new OverlapSettings { Policy = OverlapBehavior.Allow, MaxConcurrent = 101 } }, "overlap.maxConcurrent", "between 1 and 100"),
         ["retry max delay below first"] = (d => WithRetry(d, r => r with { FirstDelay = TimeSpan.FromSeconds(10), MaxDelay = TimeSpan.FromSeconds(5) }), "job.phases[1].retry.maxDelay", "shorter than firstDelay"),
+        ["retry jitter above 1"] = (d => WithRetry(d, r => r with { Jitter = 1.5 }), "job.phases[1].retry.jitter", "between 0 and 1"),
+        ["retry jitter negative"] = (d => WithRetry(d, r => r with { Jitter = -0.1 }), "job.phases[1].retry.jitter", "between 0 and 1"),
     };
 
     public static TheoryData<string> RuleNames() => new(Rules.Keys);
