@@ -142,6 +142,22 @@ public sealed class RunScenarioTests(LocalHostFixture host) : IClassFixture<Loca
         });
         var pending = await host.PendingInterventionIdAsync(runId);
 
+        // A first suspend/resume cycle, each asked twice (idempotent), leaves the run waiting for the person again.
+        for (var i = 0; i < 2; i++)
+        {
+            var (suspendedEarly, _) = await host.PostJsonAsync($"/api/runs/{runId}/suspend", new { reason = "a first pause" });
+            Assert.Equal(HttpStatusCode.Accepted, suspendedEarly.StatusCode);
+        }
+
+        await StatusAsync(runId, "suspended");
+        for (var i = 0; i < 2; i++)
+        {
+            var (resumedEarly, _) = await host.PostJsonAsync($"/api/runs/{runId}/resume", null);
+            Assert.Equal(HttpStatusCode.Accepted, resumedEarly.StatusCode);
+        }
+
+        await StatusAsync(runId, "waitingForIntervention");
+
         var (suspended, _) = await host.PostJsonAsync($"/api/runs/{runId}/suspend", new { reason = "maintenance" });
         Assert.Equal(HttpStatusCode.Accepted, suspended.StatusCode);
         await StatusAsync(runId, "suspended");
