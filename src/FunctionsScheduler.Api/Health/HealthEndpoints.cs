@@ -25,7 +25,16 @@ public sealed record HealthResponse(
 {
     /// <summary>Occurrence → run start over the latest firings of every process (p50/p95/max); null when storage could not be read.</summary>
     public FiringLagSummary? FiringLag { get; init; }
+
+    /// <summary>Occurrences due by now that no scanner has claimed yet (all tenants); null when storage could not be read.</summary>
+    public DueBacklog? DueBacklog { get; init; }
 }
+
+/// <summary>
+/// Due-index rows at or before now: the scanner claims ahead, so in a healthy host these are few and young. The read is
+/// the scanner's own (past due buckets only), capped at <see cref="HealthOptions.MaxCounted"/>.
+/// </summary>
+public sealed record DueBacklog(int Count, bool Capped, DateTimeOffset? OldestDueUtc, TimeSpan? OldestAge);
 
 /// <summary>
 /// The last scan this process ran (the heartbeat is per process) and, when the host runs its scanner in-process, its
@@ -53,6 +62,7 @@ public sealed record FailingSchedule(string ScheduleId, int ConsecutiveFailures)
 public sealed class HealthEndpoints(
     IScheduleStore schedules,
     IInterventionStore interventions,
+    IDueIndex dueIndex,
     StorageTables tables,
     ScannerHeartbeat heartbeat,
     FiringLagRecorder firingLag,
@@ -79,6 +89,7 @@ public sealed class HealthEndpoints(
         BoundedCount? pending = null;
         (BoundedCount Count, IReadOnlyList<FailingSchedule> Top)? failures = null;
         FiringLagSummary? lag = null;
+        DueBacklog? backlog = null;
         using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
             timeout.CancelAfter(settings.StorageTimeout);
@@ -88,7 +99,9 @@ public sealed class HealthEndpoints(
                 var pendingRead = CountPendingAsync(tenant, settings.MaxCounted, timeout.Token);
                 var failuresRead = ReadFailuresAsync(tenant, settings.MaxCounted, timeout.Token);
                 var lagRead = firingLag.SummarizeAsync(timeout.Token);
+                var backlogRead = ReadBacklogAsync(settings.MaxCounted, timeout.Token);
                 pending = await pendingRead.ConfigureAwait(false);
+                backlog = await backlogRead.ConfigureAwait(false);
                 failures = await failuresRead.ConfigureAwait(false);
                 lag = await lagRead.ConfigureAwait(false);
             }
@@ -115,6 +128,13 @@ public sealed class HealthEndpoints(
                 $"The scanner's heartbeat is {scanner.HeartbeatAge!.Value.TotalSeconds:0.#} s old; it scans every {scanner.Interval!.Value.TotalSeconds:0.#} s and is overdue after {settings.MissedScansTolerated} missed scans."));
         }
 
+        if (backlog is { OldestAge: { } oldest } && oldest > settings.MaxDueBacklogAge)
+        {
+            reasons.Add(string.Create(
+                CultureInfo.InvariantCulture,
+                $"{backlog.Count}{(backlog.Capped ? "+" : "")} due occurrences are not claimed yet; the oldest was due {oldest.TotalSeconds:0} s ago (more than {settings.MaxDueBacklogAge.TotalSeconds:0} s): the scanner is not keeping up."));
+        }
+
         var healthy = reasons.Count == 0;
         var body = new HealthResponse(
             healthy ? Healthy : Degraded,
@@ -127,6 +147,7 @@ public sealed class HealthEndpoints(
             failures?.Top ?? [])
         {
             FiringLag = lag,
+            DueBacklog = backlog,
         };
         return Results.Json(body, ApiJson.Response, statusCode: healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
@@ -144,6 +165,28 @@ public sealed class HealthEndpoints(
         var age = now - (lastBeatUtc ?? scanner.SinceUtc);
         var overdue = age > scanner.Interval * settings.MissedScansTolerated;
         return new ScannerHealth(true, scanner.Interval, last?.StartedUtc, age, last?.Duration, last?.DueEntries, overdue);
+    }
+
+    private async Task<DueBacklog> ReadBacklogAsync(int cap, CancellationToken cancellationToken)
+    {
+        var now = timeProvider.GetUtcNow();
+        var count = 0;
+        DateTimeOffset? oldest = null;
+        await foreach (var entry in dueIndex.ReadDueAsync(now, cancellationToken).ConfigureAwait(false))
+        {
+            if (count == cap)
+            {
+                return new DueBacklog(count, true, oldest, now - oldest);
+            }
+
+            count++;
+            if (oldest is null || entry.DueUtc < oldest)
+            {
+                oldest = entry.DueUtc;
+            }
+        }
+
+        return new DueBacklog(count, false, oldest, now - oldest);
     }
 
     private async Task<BoundedCount> CountPendingAsync(string tenant, int cap, CancellationToken cancellationToken)

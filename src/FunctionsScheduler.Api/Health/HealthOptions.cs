@@ -16,6 +16,9 @@ public sealed class HealthOptions
     /// <summary>How many multiples of the scan interval the heartbeat may age before the host is degraded.</summary>
     public int MissedScansTolerated { get; set; } = 3;
 
+    /// <summary>How late the oldest unclaimed due occurrence may be before the host is degraded (the scanner is not keeping up).</summary>
+    public TimeSpan MaxDueBacklogAge { get; set; } = TimeSpan.FromMinutes(2);
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
@@ -27,6 +30,11 @@ public sealed class HealthOptions
         if (MaxCounted is < 1 or > 1000)
         {
             errors.Add($"{SectionName}:{nameof(MaxCounted)} must be from 1 to 1000.");
+        }
+
+        if (MaxDueBacklogAge <= TimeSpan.Zero || MaxDueBacklogAge > TimeSpan.FromDays(1))
+        {
+            errors.Add($"{SectionName}:{nameof(MaxDueBacklogAge)} must be positive and at most one day.");
         }
 
         if (MissedScansTolerated < 1)

@@ -115,6 +115,31 @@ public sealed class HealthTests(LocalHostFixture host, AzuriteFixture azurite) :
         Assert.Contains("heartbeat", Assert.Single(body.GetProperty("reasons").EnumerateArray()).GetString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Due_occurrences_no_scanner_claimed_show_as_backlog_and_an_old_one_is_503()
+    {
+        // Built, never started, with a long scan interval: the heartbeat is not overdue, and nothing claims the rows.
+        await using var app = await BuildAsync(azurite.ConnectionString, "00:10:00");
+        await app.Services.EnsureSchedulerStorageCreatedAsync(Ct);
+        var due = app.Services.GetRequiredService<IDueIndex>();
+        var now = DateTimeOffset.UtcNow;
+        await due.AddAsync(new DueEntry("backlog-tenant", "young", now.AddSeconds(-5)), Ct);
+
+        var (youngStatus, young) = await GetHealthAsync(app);
+        Assert.Equal(StatusCodes.Status200OK, youngStatus);
+        Assert.Equal(1, young.GetProperty("dueBacklog").GetProperty("count").GetInt32());
+
+        await due.AddAsync(new DueEntry("backlog-tenant", "old", now.AddMinutes(-10)), Ct);
+        var (status, body) = await GetHealthAsync(app);
+
+        Assert.Equal(StatusCodes.Status503ServiceUnavailable, status);
+        var backlog = body.GetProperty("dueBacklog");
+        Assert.Equal(2, backlog.GetProperty("count").GetInt32());
+        Assert.False(backlog.GetProperty("capped").GetBoolean());
+        Assert.Equal(now.AddMinutes(-10), backlog.GetProperty("oldestDueUtc").GetDateTimeOffset(), TimeSpan.FromSeconds(1));
+        Assert.Contains("not keeping up", Assert.Single(body.GetProperty("reasons").EnumerateArray()).GetString(), StringComparison.Ordinal);
+    }
+
     private Task<WebApplication> BuildAsync(string connectionString, string scanInterval, params string[] extra) =>
         LocalHostApp.BuildAsync(
         [
