@@ -34,6 +34,26 @@ internal static class ChildHostScenario
         }
     }
 
+    /// <summary>The run once it has ended (succeeded, failed or cancelled) on the restarted host.</summary>
+    public static async Task<JsonElement> RunEndedAsync(HttpClient http, string runId, IEnumerable<ChildHost> hosts)
+    {
+        JsonElement ended = default;
+        await WaitAsync(
+            async () =>
+            {
+                if (await TryGetAsync(http, $"/api/runs/{runId}") is not { } run || run.GetProperty("status").GetString() is not ("succeeded" or "failed" or "cancelled"))
+                {
+                    return false;
+                }
+
+                ended = run;
+                return true;
+            },
+            "the run to finish on the restarted host",
+            hosts);
+        return ended;
+    }
+
     public static async Task WaitAsync(Func<Task<bool>> condition, string what, IEnumerable<ChildHost> hosts)
     {
         var deadline = DateTime.UtcNow + Bound;

@@ -142,20 +142,7 @@ public sealed class GracefulShutdownTests(AzuriteFixture azurite)
             Assert.True(exitCode == 0, $"exit code {exitCode}{Environment.NewLine}{first.Output}");
             await second.StartAsync();
 
-            JsonElement after = default;
-            await WaitAsync(
-                async () =>
-                {
-                    if (await TryGetAsync(http, $"/api/runs/{runId}") is not { } run || run.GetProperty("status").GetString() is not ("succeeded" or "failed" or "cancelled"))
-                    {
-                        return false;
-                    }
-
-                    after = run;
-                    return true;
-                },
-                "the run to finish on the restarted host",
-                hosts);
+            var after = await RunEndedAsync(http, runId, hosts);
 
             var diagnostics = $"before SIGTERM: {before}{Environment.NewLine}after: {after}";
             Assert.True(after.GetProperty("status").GetString() == "succeeded", diagnostics);

@@ -85,20 +85,7 @@ public sealed class KillRecoveryTests(AzuriteFixture azurite)
             await first.KillAsync();
             await second.StartAsync();
 
-            JsonElement after = default;
-            await WaitAsync(
-                async () =>
-                {
-                    if (await TryGetAsync(http, $"/api/runs/{runId}") is not { } run || run.GetProperty("status").GetString() is not ("succeeded" or "failed" or "cancelled"))
-                    {
-                        return false;
-                    }
-
-                    after = run;
-                    return true;
-                },
-                "the run to finish on the restarted host",
-                hosts);
+            var after = await RunEndedAsync(http, runId, hosts);
 
             var diagnostics = $"before the kill: {before}{Environment.NewLine}after: {after}{Environment.NewLine}{second.Output}";
             Assert.True(after.GetProperty("status").GetString() == "succeeded", diagnostics);
