@@ -1,3 +1,4 @@
+using System.Globalization;
 using FunctionsScheduler.Core.Scheduling;
 
 namespace FunctionsScheduler.Core.Adaptive;
@@ -45,7 +46,7 @@ public static class AdaptiveSchedule
     {
         ArgumentNullException.ThrowIfNull(definition);
         var trigger = definition.Adaptive ?? throw new ArgumentException("The schedule has no adaptive trigger.", nameof(definition));
-        return AdaptivePlanner.Next(trigger.ToSettings(definition.TimeZone), [], now);
+        return WithinWindows(definition, AdaptivePlanner.Next(trigger.ToSettings(definition.TimeZone), [], now));
     }
 
     /// <summary>
@@ -55,8 +56,38 @@ public static class AdaptiveSchedule
     {
         ArgumentNullException.ThrowIfNull(definition);
         var trigger = definition.Adaptive ?? throw new ArgumentException("The schedule has no adaptive trigger.", nameof(definition));
-        return AdaptivePlanner.Next(trigger.ToSettings(definition.TimeZone), history, now);
+        return WithinWindows(definition, AdaptivePlanner.Next(trigger.ToSettings(definition.TimeZone), history, now));
     }
+
+    /// <summary>
+    /// The plan with its check moved to where the schedule's active hours and blackouts next allow it, and the reasoning
+    /// saying so: the planner knows only the history and the bounds, and a plan that says "Saturday 03:00" while the
+    /// occurrence planner runs it on Monday 09:00 would explain a time that never comes.
+    /// </summary>
+    private static AdaptivePlan WithinWindows(ScheduleDefinition definition, AdaptivePlan plan)
+    {
+        if (definition.ActiveHours is not { Count: > 0 } && definition.Blackouts is not { Count: > 0 })
+        {
+            return plan;
+        }
+
+        var state = new PlanningState { Adaptive = new AdaptiveCadence(plan.NextUtc, plan.Interval) };
+        if (OccurrencePlanner.Explain(definition, plan.NextUtc, state) is not { } excluded
+            || OccurrencePlanner.NextAfter(definition, plan.NextUtc - TimeSpan.FromTicks(1), state) is not { } moved
+            || moved <= plan.NextUtc)
+        {
+            return plan;
+        }
+
+        var where = excluded.StartsWith("blackout", StringComparison.Ordinal) ? "in a " + excluded : excluded;
+        var reasoning = string.Create(
+            CultureInfo.InvariantCulture,
+            $"{plan.Reasoning}; moved to {Local(moved, definition.TimeZone)} because {Local(plan.NextUtc, definition.TimeZone)} is {where}");
+        return plan with { NextUtc = moved, Reasoning = reasoning };
+    }
+
+    private static string Local(DateTimeOffset utc, string timeZone) =>
+        ScheduleTimeZone.ToLocal(utc, timeZone).ToString("dddd HH:mm", CultureInfo.InvariantCulture);
 
     /// <summary>Whether a stored plan still fits the definition's bounds, so an edit that kept them need not forget it.</summary>
     public static bool Fits(ScheduleDefinition definition, AdaptivePlan plan)

@@ -110,4 +110,53 @@ public sealed class AdaptiveTriggerTests
         Assert.Contains(ScheduleValidator.Validate(valid with { Cron = "0 * * * *" }), e => e.Field == "cron" && e.Message.Contains("adaptive", StringComparison.Ordinal));
         Assert.Contains(ScheduleValidator.Validate(valid with { Jitter = TimeSpan.FromMinutes(10) }), e => e.Field == "jitter");
     }
+
+    [Fact]
+    public void A_plan_falling_outside_active_hours_moves_there_and_its_reasoning_says_why()
+    {
+        // Friday 2026-03-06 16:00 in New York plus 4 hours lands after hours: the check moves to Monday 09:00 EDT.
+        var definition = Adaptive(TimeSpan.FromHours(1), TimeSpan.FromHours(16), "America/New_York") with
+        {
+            ActiveHours = [new ActiveHoursWindow { Days = ["weekdays"], From = new TimeOnly(9, 0), To = new TimeOnly(17, 0) }],
+        };
+        var now = Utc("2026-03-06T21:00Z");
+
+        var plan = AdaptiveSchedule.First(definition, now);
+
+        Assert.Equal(Utc("2026-03-09T13:00Z"), plan.NextUtc);
+        Assert.Equal(
+            "no runs with item counts yet; starting from 4 h between the bounds; next check Friday 20:00, interval 4 h; "
+            + "moved to Monday 09:00 because Friday 20:00 is outside active hours (weekdays 09:00–17:00 America/New_York)",
+            plan.Reasoning);
+        var state = new PlanningState { Adaptive = new AdaptiveCadence(plan.NextUtc, plan.Interval) };
+        Assert.Equal(plan.NextUtc, OccurrencePlanner.NextAfter(definition, now, state));
+    }
+
+    [Fact]
+    public void A_plan_falling_in_a_blackout_moves_to_its_end_and_names_it()
+    {
+        var definition = Adaptive(TimeSpan.FromHours(1), TimeSpan.FromHours(4)) with
+        {
+            Blackouts = [new Blackout { From = Utc("2026-03-02T11:00Z"), To = Utc("2026-03-02T13:30Z"), Reason = "migration" }],
+        };
+
+        var plan = AdaptiveSchedule.First(definition, Utc("2026-03-02T10:00Z"));
+
+        Assert.Equal(Utc("2026-03-02T13:30Z"), plan.NextUtc);
+        Assert.EndsWith("; moved to Monday 13:30 because Monday 12:00 is in a blackout: migration", plan.Reasoning, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_plan_inside_the_windows_keeps_the_planner_reasoning()
+    {
+        var definition = Adaptive(TimeSpan.FromHours(1), TimeSpan.FromHours(4)) with
+        {
+            ActiveHours = [new ActiveHoursWindow { Days = ["weekdays"], From = new TimeOnly(9, 0), To = new TimeOnly(17, 0) }],
+        };
+        var now = Utc("2026-03-02T10:00Z");
+
+        var plan = AdaptiveSchedule.First(definition, now);
+
+        Assert.Equal(AdaptivePlanner.Next(definition.Adaptive!.ToSettings("UTC"), [], now), plan);
+    }
 }
