@@ -317,6 +317,49 @@ public sealed class RunScenarioTests(LocalHostFixture host) : IClassFixture<Loca
         Assert.DoesNotContain(inbox.GetProperty("items").EnumerateArray(), n => n.GetProperty("type").GetString() == "completed");
     }
 
+    [Fact]
+    public async Task A_run_finding_fewer_new_items_than_expected_marks_the_target_and_says_so_with_the_count()
+    {
+        var target = "listings-" + Guid.NewGuid().ToString("N")[..8];
+        var recipient = "ops-" + Guid.NewGuid().ToString("N")[..8];
+        var run = await RunJobToEndAsync(new
+        {
+            type = "simulated",
+            target,
+            freshness = new { maxDataAge = "1.00:00:00", minNewItemsExpected = 5 },
+            notify = new { recipients = new[] { recipient } },
+            phases = new object[] { new { name = "list", newItems = 2, itemCount = 40 }, new { name = "details", dependsOn = new[] { "list" }, newItems = 1 } },
+        });
+        Assert.Equal("succeeded", run.GetProperty("status").GetString());
+
+        var row = await LocalHostFixture.EventuallyAsync<JsonElement>(
+            async () =>
+            {
+                var list = await host.GetJsonAsync("/api/freshness?pageSize=500");
+                return list.GetProperty("items").EnumerateArray().Where(i => i.GetProperty("target").GetString() == target).Select(i => (JsonElement?)i).FirstOrDefault();
+            },
+            Patience,
+            "the freshness of the target");
+        // The phases' counts are summed: 2 + 1 new items in the run, below the 5 expected.
+        Assert.Equal(3, row.GetProperty("averageNewItems").GetDouble());
+        Assert.True(row.GetProperty("belowExpectedNewItems").GetBoolean());
+        Assert.False(row.GetProperty("isStale").GetBoolean());
+        Assert.Equal(1, row.GetProperty("successRate").GetDouble());
+
+        var notice = await LocalHostFixture.EventuallyAsync<JsonElement>(
+            async () =>
+            {
+                var list = await host.GetJsonAsync($"/api/notifications?recipient={recipient}&type=staleData");
+                return list.GetProperty("items").EnumerateArray().Select(n => (JsonElement?)n).FirstOrDefault();
+            },
+            Patience,
+            "the fewer-new-items notification");
+        Assert.Contains("fewer new items than expected", notice.GetProperty("title").GetString(), StringComparison.Ordinal);
+        Assert.Contains("found 3 new items; at least 5 were expected", notice.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(3, notice.GetProperty("context").GetProperty("newItems").GetInt32());
+        Assert.Equal(run.GetProperty("id").GetString(), notice.GetProperty("context").GetProperty("runId").GetString());
+    }
+
     private async Task<JsonElement> RunJobToEndAsync(object job)
     {
         var (created, schedule) = await host.PostJsonAsync("/api/schedules", new { name = "target run", cron = "0 3 1 1 *", timeZone = "UTC", job });
