@@ -184,6 +184,15 @@ public sealed record ForEachSpec
 
     /// <summary>How many items run at once.</summary>
     public int Parallelism { get; init; } = 4;
+
+    /// <summary>
+    /// The most items the phase fans out over; a source with more fails the phase (naming both counts) rather than
+    /// being cut short, since a silently truncated fan-out reads as a complete one.
+    /// </summary>
+    public int MaxItems { get; init; } = DefaultMaxItems;
+
+    /// <summary>The item cap when a phase declares none: every item becomes a few history events, so the cap keeps a run's history bounded.</summary>
+    public const int DefaultMaxItems = 1_000;
 }
 
 /// <summary>Which run events notify people. Defaults tell about what needs attention, not every success.</summary>

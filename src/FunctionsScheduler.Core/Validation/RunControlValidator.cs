@@ -55,6 +55,11 @@ internal static class RunControlValidator
                 {
                     errors.Add(new($"{path}.forEach.parallelism", Invariant($"parallelism must be between 1 and {MaxParallelism}; got {forEach.Parallelism}.")));
                 }
+
+                if (forEach.MaxItems is < 1 or > MaxItemCount)
+                {
+                    errors.Add(new($"{path}.forEach.maxItems", Invariant($"maxItems must be between 1 and {MaxItemCount}; got {forEach.MaxItems}.")));
+                }
             }
         }
     }

@@ -13,10 +13,16 @@ namespace FunctionsScheduler.Orchestration.Phases;
 /// Durable activities are not told their attempt number, so attempts are counted here per run, phase and answer.
 /// The count lives in this process: after a restart a phase starts counting again, which only makes a simulated
 /// failure repeat — acceptable for a simulation, and it keeps the executor free of storage calls.
+/// Items of a <c>forEach</c> phase also report <c>itemsInFlightPeak</c>: the most items of that phase of that run seen
+/// running at once in this process so far, so a demo (or a test) can see the parallelism cap hold.
 /// </remarks>
 public sealed class SimulatedPhaseExecutor(TimeProvider timeProvider) : IPhaseExecutor
 {
     private readonly ConcurrentDictionary<string, int> _attempts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, FanOut> _fanOuts = new(StringComparer.Ordinal);
+
+    /// <summary>How long a fan-out's in-flight count is kept after its last item ended.</summary>
+    private static readonly TimeSpan FanOutKept = TimeSpan.FromMinutes(10);
 
     private static readonly string RetrySuffix = RunIds.ForRetry("");
 
@@ -30,10 +36,17 @@ public sealed class SimulatedPhaseExecutor(TimeProvider timeProvider) : IPhaseEx
         var lineage = invocation.RunId.Replace(RetrySuffix, "", StringComparison.Ordinal);
         var key = $"{lineage}|{phase.Name}|{invocation.ItemIndex}|{invocation.Answer?.InterventionId}";
         var attempt = _attempts.AddOrUpdate(key, 1, (_, n) => n + 1);
-
-        if (phase.DurationMs is > 0 and var ms)
+        var fanOut = invocation.ItemIndex is null ? null : Enter($"{lineage}|{phase.Name}");
+        try
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(ms), timeProvider, cancellationToken).ConfigureAwait(false);
+            if (phase.DurationMs is > 0 and var ms)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(ms), timeProvider, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            fanOut?.Leave(timeProvider.GetUtcNow());
         }
 
         if (phase.FailUntilAttempt is { } succeedFrom && attempt < succeedFrom)
@@ -53,10 +66,63 @@ public sealed class SimulatedPhaseExecutor(TimeProvider timeProvider) : IPhaseEx
             {
                 ItemsFound = phase.NewItems is null ? null : phase.ItemCount ?? phase.NewItems,
                 NewItems = phase.NewItems,
+                ItemsInFlightPeak = fanOut?.Peak,
                 AnswerFields = invocation.Answer?.Fields?.Keys.Order(StringComparer.Ordinal).ToArray(),
             },
             DurableJson.Options);
         return new PhaseResult(output, null, attempt);
+    }
+
+    private FanOut Enter(string key)
+    {
+        var now = timeProvider.GetUtcNow();
+        foreach (var (old, stale) in _fanOuts)
+        {
+            if (stale.IdleSince(now) > FanOutKept)
+            {
+                _fanOuts.TryRemove(old, out _);
+            }
+        }
+
+        var fanOut = _fanOuts.GetOrAdd(key, _ => new FanOut());
+        fanOut.Enter();
+        return fanOut;
+    }
+
+    /// <summary>The items of one forEach phase running here now, and the most seen at once.</summary>
+    private sealed class FanOut
+    {
+        private readonly Lock _gate = new();
+        private int _running;
+        private DateTimeOffset? _lastLeft;
+
+        public int Peak { get; private set; }
+
+        public void Enter()
+        {
+            lock (_gate)
+            {
+                _running++;
+                Peak = Math.Max(Peak, _running);
+            }
+        }
+
+        public void Leave(DateTimeOffset now)
+        {
+            lock (_gate)
+            {
+                _running--;
+                _lastLeft = now;
+            }
+        }
+
+        public TimeSpan IdleSince(DateTimeOffset now)
+        {
+            lock (_gate)
+            {
+                return _running == 0 && _lastLeft is { } left ? now - left : TimeSpan.Zero;
+            }
+        }
     }
 
     private sealed record SimulatedOutput(string Phase, int Attempt, int DurationMs, string? AnsweredBy, string? Item, int[]? Items)
@@ -64,6 +130,9 @@ public sealed class SimulatedPhaseExecutor(TimeProvider timeProvider) : IPhaseEx
         public int? ItemsFound { get; init; }
 
         public int? NewItems { get; init; }
+
+        /// <summary>For a forEach item: the most items of its phase running at once here so far.</summary>
+        public int? ItemsInFlightPeak { get; init; }
 
         /// <summary>The names of the answer's fields this executor received; never their values, which may be secret.</summary>
         public string[]? AnswerFields { get; init; }

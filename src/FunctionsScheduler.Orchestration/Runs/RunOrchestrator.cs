@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using FunctionsScheduler.Core.Interventions;
 using FunctionsScheduler.Core.Runs;
@@ -340,7 +341,18 @@ public static class RunOrchestrator
             return await RunOnceAsync(context, request, run, phase, invocation);
         }
 
-        var items = ReadItems(outputs.GetValueOrDefault(forEach.From));
+        // Nothing runs when the items cannot be fanned out over; no attempt was made, so the phase reports none.
+        var source = outputs.GetValueOrDefault(forEach.From);
+        if (ReadItems(source) is not { } items)
+        {
+            return PhaseOutcome.Failure(phase.Name, $"'{forEach.From}' gave no items to fan out over: its output must be a JSON array or an object with an 'items' array (it starts with {Start(source)}).", 0);
+        }
+
+        if (items.Count > forEach.MaxItems)
+        {
+            return PhaseOutcome.Failure(phase.Name, string.Create(CultureInfo.InvariantCulture, $"'{forEach.From}' gave {items.Count} items, more than this phase's forEach.maxItems of {forEach.MaxItems}; none was run (raise maxItems, up to 10000, or page the source)."), 0);
+        }
+
         run.ItemsDiscovered(items.Count);
         var running = new List<Task<PhaseOutcome>>();
         var results = new List<PhaseOutcome>(items.Count);
@@ -523,20 +535,38 @@ public static class RunOrchestrator
     /// <summary>A reminder (<see cref="Reminder"/> is its index) or, when null, the escalation, due <see cref="After"/> the request.</summary>
     private sealed record Nudge(TimeSpan After, int? Reminder);
 
-    /// <summary>The items of a <c>forEach</c> source: a JSON array, or an object's <c>items</c> array; each item as JSON text.</summary>
-    private static List<string> ReadItems(string? output)
+    /// <summary>
+    /// The items of a <c>forEach</c> source: a JSON array, or an object's <c>items</c> array; each item as JSON text. Null
+    /// when the output is not JSON or holds no such array (a phase with no output at all has no items). Never throws:
+    /// an exception here would fail the orchestration instead of the phase.
+    /// </summary>
+    private static List<string>? ReadItems(string? output)
     {
         if (string.IsNullOrWhiteSpace(output))
         {
             return [];
         }
 
-        using var document = JsonDocument.Parse(output);
-        var root = document.RootElement;
-        var array = root.ValueKind == JsonValueKind.Array ? root
-            : root.ValueKind == JsonValueKind.Object && root.TryGetProperty("items", out var items) && items.ValueKind == JsonValueKind.Array ? items
-            : default;
-        return array.ValueKind == JsonValueKind.Array ? array.EnumerateArray().Select(e => e.GetRawText()).ToList() : [];
+        try
+        {
+            using var document = JsonDocument.Parse(output);
+            var root = document.RootElement;
+            var array = root.ValueKind == JsonValueKind.Array ? root
+                : root.ValueKind == JsonValueKind.Object && root.TryGetProperty("items", out var items) && items.ValueKind == JsonValueKind.Array ? items
+                : default;
+            return array.ValueKind == JsonValueKind.Array ? array.EnumerateArray().Select(e => e.GetRawText()).ToList() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The beginning of an output, quoted, for an error message.</summary>
+    private static string Start(string? output)
+    {
+        var text = (output ?? "").Trim();
+        return text.Length <= 40 ? $"'{text}'" : $"'{text[..40]}…'";
     }
 
     private const int ForEachOutputsKept = 5;

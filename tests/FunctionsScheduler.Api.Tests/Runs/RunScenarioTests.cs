@@ -54,7 +54,7 @@ public sealed class RunScenarioTests(LocalHostFixture host) : IClassFixture<Loca
         var run = await RunToEndAsync(new object[]
         {
             new { name = "list", itemCount = 50 },
-            new { name = "page", dependsOn = new[] { "list" }, forEach = new { from = "list", parallelism = 5 } },
+            new { name = "page", dependsOn = new[] { "list" }, durationMs = 150, forEach = new { from = "list", parallelism = 5 } },
         });
 
         Assert.Equal("succeeded", run.GetProperty("status").GetString());
@@ -62,6 +62,28 @@ public sealed class RunScenarioTests(LocalHostFixture host) : IClassFixture<Loca
         Assert.Equal(50, output.RootElement.GetProperty("items").GetInt32());
         Assert.Equal(50, output.RootElement.GetProperty("succeeded").GetInt32());
         Assert.Equal(0, output.RootElement.GetProperty("failed").GetInt32());
+
+        // The last item to end saw the most items of the phase that ever ran at once: the cap, reached and never passed.
+        using var last = JsonDocument.Parse(output.RootElement.GetProperty("lastResults").EnumerateArray().Last().GetString()!);
+        Assert.Equal(5, last.RootElement.GetProperty("itemsInFlightPeak").GetInt32());
+    }
+
+    [Theory]
+    [InlineData(3, 2, "'list' gave 3 items, more than this phase's forEach.maxItems of 2; none was run")]
+    [InlineData(null, 1000, "'list' gave no items to fan out over: its output must be a JSON array or an object with an 'items' array")]
+    public async Task A_forEach_without_an_items_array_or_over_its_cap_fails_the_phase_naming_why_and_runs_no_item(int? itemCount, int maxItems, string reason)
+    {
+        var run = await RunToEndAsync(new object[]
+        {
+            new { name = "list", itemCount },
+            new { name = "page", dependsOn = new[] { "list" }, forEach = new { from = "list", parallelism = 2, maxItems } },
+        });
+
+        Assert.Equal("failed", run.GetProperty("status").GetString());
+        var page = run.GetProperty("phases")[1];
+        Assert.Equal("failed", page.GetProperty("status").GetString());
+        Assert.Contains(reason, page.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, page.GetProperty("attempts").GetInt32());
     }
 
     [Fact]
