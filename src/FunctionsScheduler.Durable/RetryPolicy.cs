@@ -16,8 +16,15 @@ public sealed record RetryPolicy(
     /// <summary>Failure types (full exception type names) that are final: an attempt failing with one is not retried.</summary>
     public IReadOnlyList<string>? DoNotRetry { get; init; }
 
-    /// <summary>Whether a failure of <paramref name="errorType"/> may be retried (mirrors Durable's <c>HandleFailure</c>).</summary>
-    public bool ShouldRetry(string errorType) => DoNotRetry is null || !DoNotRetry.Contains(errorType, StringComparer.Ordinal);
+    /// <summary>
+    /// Asked, in orchestrator code, about each failure that <see cref="DoNotRetry"/> lets through (given its error type):
+    /// false makes it final. Mirrors Durable's <c>RetryPolicy.HandleFailure</c>; as there, it runs again on replay.
+    /// </summary>
+    public Func<string, bool>? HandleFailure { get; init; }
+
+    /// <summary>Whether a failure of <paramref name="errorType"/> may be retried (Durable's <c>HandleFailure</c> is bound to this).</summary>
+    public bool ShouldRetry(string errorType) =>
+        (DoNotRetry is null || !DoNotRetry.Contains(errorType, StringComparer.Ordinal)) && (HandleFailure?.Invoke(errorType) ?? true);
 
     /// <summary>The delay before attempt <paramref name="nextAttempt"/> (2 for the first retry).</summary>
     public TimeSpan DelayBefore(int nextAttempt)

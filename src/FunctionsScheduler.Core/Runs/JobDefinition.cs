@@ -57,6 +57,9 @@ public sealed record PhaseDefinition
     /// <summary>Simulated executor: how long the phase takes.</summary>
     public int? DurationMs { get; init; }
 
+    /// <summary>Simulated executor: only attempts before this number take <see cref="DurationMs"/>; later ones are instant (2 = a slow first attempt).</summary>
+    public int? SlowUntilAttempt { get; init; }
+
     /// <summary>Simulated executor: attempts before this number fail (3 = fail twice, then succeed).</summary>
     public int? FailUntilAttempt { get; init; }
 

@@ -500,6 +500,11 @@ public static class ScheduleValidator
             errors.Add(new($"{path}.durationMs", Invariant($"Duration must be between 0 and {MaxDurationMs} ms (one hour); got {duration}.")));
         }
 
+        if (phase.SlowUntilAttempt is < 1)
+        {
+            errors.Add(new($"{path}.slowUntilAttempt", Invariant($"slowUntilAttempt counts attempts from 1; got {phase.SlowUntilAttempt}.")));
+        }
+
         if (phase.FailUntilAttempt is < 1)
         {
             errors.Add(new($"{path}.failUntilAttempt", Invariant($"failUntilAttempt counts attempts from 1; got {phase.FailUntilAttempt}.")));

@@ -10,7 +10,12 @@ namespace FunctionsScheduler.Orchestration.Phases;
 /// is orchestration history) never holds them. They are forgotten once the phase succeeds or fails for good, and
 /// whatever is left when the run ends.
 /// </summary>
-public sealed class RunPhaseActivity(IEnumerable<IPhaseExecutor> executors, IInterventionSecretStore secrets, RunCancellations cancellations)
+/// <remarks>
+/// A phase's <c>timeout</c> bounds each attempt here: the executor's token fires when it runs out and the attempt fails
+/// with a <see cref="TransientPhaseException"/>, so the phase's retry policy (Durable's) decides whether another attempt
+/// follows. The orchestrator keeps a durable timer over all attempts only as a backstop for a worker that never answers.
+/// </remarks>
+public sealed class RunPhaseActivity(IEnumerable<IPhaseExecutor> executors, IInterventionSecretStore secrets, RunCancellations cancellations, TimeProvider timeProvider)
     : IActivity<PhaseInvocation, PhaseResult>
 {
     private readonly Dictionary<string, IPhaseExecutor> _executors = executors.ToDictionary(e => e.Type, StringComparer.OrdinalIgnoreCase);
@@ -29,15 +34,23 @@ public sealed class RunPhaseActivity(IEnumerable<IPhaseExecutor> executors, IInt
         }
 
         using var watch = cancellations.Watch(input.Tenant, input.RunId, cancellationToken);
+        using var attempt = input.Phase.Timeout is { } timeout
+            ? new CancellationTokenSource(timeout, timeProvider)
+            : new CancellationTokenSource();
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(watch.Token, attempt.Token);
         try
         {
-            return await RunAsync(executor, input, watch.Token).ConfigureAwait(false);
+            return await RunAsync(executor, input, either.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (watch.IsRunCancelled && !cancellationToken.IsCancellationRequested)
         {
             // Whatever the executor made of the cancelled token (a cancellation, a "timed out" transient failure), the
             // run's cancel is why it stopped.
             throw new PhaseStoppedException($"Phase '{input.Phase.Name}' was stopped because its run was cancelled.", ex);
+        }
+        catch (Exception ex) when (attempt.IsCancellationRequested && !cancellationToken.IsCancellationRequested && ex is not PermanentPhaseException)
+        {
+            throw new TransientPhaseException($"Timed out after {input.Phase.Timeout}, the phase's timeout per attempt.", ex);
         }
     }
 

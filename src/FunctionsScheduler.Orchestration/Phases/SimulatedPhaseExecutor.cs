@@ -6,7 +6,7 @@ using FunctionsScheduler.Orchestration.Runs;
 namespace FunctionsScheduler.Orchestration.Phases;
 
 /// <summary>
-/// The demo and test executor: takes <c>durationMs</c>, fails on attempts before <c>failUntilAttempt</c>, and asks for
+/// The demo and test executor: takes <c>durationMs</c> (on attempts before <c>slowUntilAttempt</c>, when given), fails on attempts before <c>failUntilAttempt</c>, and asks for
 /// a person when the phase declares an <c>intervention</c> and no answer came with the invocation.
 /// </summary>
 /// <remarks>
@@ -39,7 +39,7 @@ public sealed class SimulatedPhaseExecutor(TimeProvider timeProvider) : IPhaseEx
         var fanOut = invocation.ItemIndex is null ? null : Enter($"{lineage}|{phase.Name}");
         try
         {
-            if (phase.DurationMs is > 0 and var ms)
+            if (phase.DurationMs is > 0 and var ms && (phase.SlowUntilAttempt is not { } fastFrom || attempt < fastFrom))
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(ms), timeProvider, cancellationToken).ConfigureAwait(false);
             }

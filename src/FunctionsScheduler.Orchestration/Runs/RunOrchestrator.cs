@@ -393,16 +393,13 @@ public static class RunOrchestrator
     /// <summary>One activity call (with retry, timeout and any interventions it asks for).</summary>
     private static async Task<PhaseOutcome> RunOnceAsync(IOrchestrationContext context, RunRequest request, RunState run, PhaseDefinition phase, PhaseInvocation invocation)
     {
-        // A permanent failure (a 4xx, an unknown workflow, a bad parameter) is final: retrying cannot change it.
-        var retry = phase.Retry is { } r
-            ? new RetryPolicy(r.MaxAttempts, r.FirstDelayFor($"{context.InstanceId}|{phase.Name}"), r.BackoffCoefficient, r.MaxDelay) { DoNotRetry = [PermanentPhaseException.ErrorType, PhaseStoppedException.ErrorType] }
-            : null;
+        var attempts = new Attempts(phase.Retry?.MaxAttempts ?? 1);
         try
         {
-            var result = await CallWithTimeoutAsync(context, phase, invocation, retry);
+            var result = await CallWithTimeoutAsync(context, phase, invocation, attempts);
             if (result is null)
             {
-                return PhaseOutcome.Failure(phase.Name, $"Timed out after {phase.Timeout}.", phase.Retry?.MaxAttempts ?? 1);
+                return PhaseOutcome.Failure(phase.Name, BackstopReason(phase), attempts.Made);
             }
 
             while (result!.Intervention is { } ask)
@@ -412,46 +409,57 @@ public static class RunOrchestrator
                 {
                     var why = $"Nobody answered '{ask.Prompt}' ({ask.Kind}) within {ask.Deadline}.";
                     return ask.OnExpiry == InterventionExpiry.CancelRun
-                        ? PhaseOutcome.Failure(phase.Name, why, result.Attempt) with { StopsRunBecause = $"Cancelled because nobody answered '{ask.Prompt}' ({ask.Kind}) within {ask.Deadline}." }
-                        : PhaseOutcome.Failure(phase.Name, why, result.Attempt);
+                        ? PhaseOutcome.Failure(phase.Name, why, attempts.Made) with { StopsRunBecause = $"Cancelled because nobody answered '{ask.Prompt}' ({ask.Kind}) within {ask.Deadline}." }
+                        : PhaseOutcome.Failure(phase.Name, why, attempts.Made);
                 }
 
                 if (answer.Declined)
                 {
-                    return PhaseOutcome.Failure(phase.Name, $"'{ask.Prompt}' was declined by {answer.AnsweredBy}.", result.Attempt);
+                    return PhaseOutcome.Failure(phase.Name, $"'{ask.Prompt}' was declined by {answer.AnsweredBy}.", attempts.Made);
                 }
 
+                // The answered call is a new attempt with a fresh retry budget; the phase reports all it made.
                 run.PhaseResumed(phase.Name);
-                result = await CallWithTimeoutAsync(context, phase, invocation with { Answer = answer }, retry);
+                attempts = attempts.Continue();
+                result = await CallWithTimeoutAsync(context, phase, invocation with { Answer = answer }, attempts);
                 if (result is null)
                 {
-                    return PhaseOutcome.Failure(phase.Name, $"Timed out after {phase.Timeout}.", phase.Retry?.MaxAttempts ?? 1);
+                    return PhaseOutcome.Failure(phase.Name, BackstopReason(phase), attempts.Made);
                 }
             }
 
-            return PhaseOutcome.Success(phase.Name, result.Output, result.Attempt);
+            return PhaseOutcome.Success(phase.Name, result.Output, attempts.Made);
         }
         catch (ActivityFailedException ex) when (ex.ErrorType == PhaseStoppedException.ErrorType)
         {
-            return PhaseOutcome.Failure(phase.Name, ex.ErrorMessage, 1) with { StoppedByCancel = true };
+            return PhaseOutcome.Failure(phase.Name, ex.ErrorMessage, attempts.Made) with { StoppedByCancel = true };
         }
         catch (ActivityFailedException ex)
         {
-            return PhaseOutcome.Failure(phase.Name, ex.ErrorMessage, phase.Retry?.MaxAttempts ?? 1);
+            var error = attempts.Made == 1 ? ex.ErrorMessage : string.Create(CultureInfo.InvariantCulture, $"{ex.ErrorMessage.TrimEnd('.')}; {attempts.Made} attempts made.");
+            return PhaseOutcome.Failure(phase.Name, error, attempts.Made);
         }
     }
 
-    /// <summary>The activity raced against the phase's timeout (covering its retries); null when the timeout won.</summary>
-    private static async Task<PhaseResult?> CallWithTimeoutAsync(IOrchestrationContext context, PhaseDefinition phase, PhaseInvocation invocation, RetryPolicy? retry)
+    private static string BackstopReason(PhaseDefinition phase) =>
+        $"Timed out after {phase.Timeout} per attempt and got no answer from its worker within {AttemptBackstop(phase)} in all; the phase was given up.";
+
+    /// <summary>
+    /// The activity raced against a durable timer; null when the timer won. The phase's timeout is enforced per attempt by
+    /// the activity itself (a timed-out attempt is a transient failure the retry policy retries); this timer only bounds
+    /// a worker that never answers (crashed with its work item held, hung in code that ignores cancellation), so it covers
+    /// every attempt, the backoff between them and a grace per attempt.
+    /// </summary>
+    private static async Task<PhaseResult?> CallWithTimeoutAsync(IOrchestrationContext context, PhaseDefinition phase, PhaseInvocation invocation, Attempts attempts)
     {
-        var call = context.CallActivityAsync<PhaseResult>(ActivityNames.RunPhase, invocation, retry);
-        if (phase.Timeout is not { } timeout)
+        var call = context.CallActivityAsync<PhaseResult>(ActivityNames.RunPhase, invocation, RetryFor(context, phase, attempts));
+        if (phase.Timeout is null)
         {
             return await call;
         }
 
         using var timerCancel = new CancellationTokenSource();
-        var timer = context.CreateTimer(context.CurrentUtcDateTime + timeout, timerCancel.Token);
+        var timer = context.CreateTimer(context.CurrentUtcDateTime + AttemptBackstop(phase), timerCancel.Token);
         if (await Task.WhenAny(call, timer) == timer)
         {
             return null;
@@ -459,6 +467,61 @@ public static class RunOrchestrator
 
         timerCancel.Cancel();
         return await call;
+    }
+
+    /// <summary>How long the backstop waits for all attempts of a phase with a timeout.</summary>
+    private static TimeSpan AttemptBackstop(PhaseDefinition phase)
+    {
+        var timeout = phase.Timeout ?? TimeSpan.Zero;
+        var maxAttempts = phase.Retry?.MaxAttempts ?? 1;
+        var backoff = TimeSpan.Zero;
+        if (phase.Retry is { } r)
+        {
+            // The undelayed policy's delays, scaled by the most jitter can add.
+            var policy = new RetryPolicy(r.MaxAttempts, r.FirstDelay, r.BackoffCoefficient, r.MaxDelay);
+            for (var next = 2; next <= maxAttempts; next++)
+            {
+                backoff += policy.DelayBefore(next) * (1 + r.Jitter);
+            }
+        }
+
+        return (maxAttempts * (timeout + AttemptGrace)) + backoff;
+    }
+
+    /// <summary>What an attempt may take beyond its timeout before the backstop gives up on it (queueing, start-up, reporting).</summary>
+    private static readonly TimeSpan AttemptGrace = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The phase's retry policy for Durable's retry machinery, counting each retry it grants (its <c>HandleFailure</c>),
+    /// so the phase reports the attempts really made. A permanent failure (a 4xx, an unknown workflow, a bad parameter)
+    /// is final: retrying cannot change it.
+    /// </summary>
+    private static RetryPolicy? RetryFor(IOrchestrationContext context, PhaseDefinition phase, Attempts attempts) => phase.Retry is { } r
+        ? new RetryPolicy(r.MaxAttempts, r.FirstDelayFor($"{context.InstanceId}|{phase.Name}"), r.BackoffCoefficient, r.MaxDelay)
+        {
+            DoNotRetry = [PermanentPhaseException.ErrorType, PhaseStoppedException.ErrorType],
+            HandleFailure = _ =>
+            {
+                attempts.Retried();
+                return true;
+            },
+        }
+        : null;
+
+    /// <summary>
+    /// The attempts of one phase (item): one, plus each retry the policy granted, capped at the policy's maximum (a host
+    /// may ask the filter once more after the last attempt). Counted in orchestrator code, so replays count the same.
+    /// </summary>
+    private sealed class Attempts(int maxPerCall, int before = 0)
+    {
+        private int _retries;
+
+        public int Made => before + Math.Min(1 + _retries, maxPerCall);
+
+        public void Retried() => _retries++;
+
+        /// <summary>The count for a further call of the same phase (after an answer), continuing this one's total.</summary>
+        public Attempts Continue() => new(maxPerCall, Made);
     }
 
     /// <summary>

@@ -7,6 +7,7 @@ using FunctionsScheduler.Storage.Runs;
 using FunctionsScheduler.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace FunctionsScheduler.Orchestration.Tests.Phases;
 
@@ -32,7 +33,7 @@ public sealed class RunPhaseActivityTests(AzuriteFixture azurite) : IClassFixtur
     {
         var cancellations = new RunCancellations(_runs, TimeProvider.System);
         var running = new BlockingExecutor();
-        var phase = new RunPhaseActivity([running], new MemorySecrets(), cancellations).RunAsync(Invocation(null), Ct);
+        var phase = new RunPhaseActivity([running], new MemorySecrets(), cancellations, TimeProvider.System).RunAsync(Invocation(null), Ct);
         await running.Started.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
 
         Assert.Equal(1, cancellations.Cancel("run-1"));
@@ -42,7 +43,7 @@ public sealed class RunPhaseActivityTests(AzuriteFixture azurite) : IClassFixtur
         Assert.Equal(0, cancellations.Cancel("run-1"));
 
         // A phase of the cancelled run that starts only now (scheduled in the same step as the cancel) stops at once.
-        var late = new RunPhaseActivity([new BlockingExecutor()], new MemorySecrets(), cancellations).RunAsync(Invocation(null), Ct);
+        var late = new RunPhaseActivity([new BlockingExecutor()], new MemorySecrets(), cancellations, TimeProvider.System).RunAsync(Invocation(null), Ct);
         await Assert.ThrowsAsync<PhaseStoppedException>(() => late.WaitAsync(TimeSpan.FromSeconds(5), Ct));
     }
 
@@ -52,7 +53,7 @@ public sealed class RunPhaseActivityTests(AzuriteFixture azurite) : IClassFixtur
         var runId = "acme~nightly~" + Guid.NewGuid().ToString("N");
         await _runs.UpsertAsync(new RunRecord { Tenant = "acme", RunId = runId, ScheduleId = "nightly", ScheduleName = "n", Trigger = "manual", Status = RunStatus.Running, Phases = [] }, Ct);
         var running = new BlockingExecutor();
-        var phase = new RunPhaseActivity([running], new MemorySecrets(), new RunCancellations(_runs, TimeProvider.System))
+        var phase = new RunPhaseActivity([running], new MemorySecrets(), new RunCancellations(_runs, TimeProvider.System), TimeProvider.System)
             .RunAsync(Invocation(null) with { RunId = runId }, Ct);
         await running.Started.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
         await Task.Delay(1500, Ct);
@@ -73,7 +74,7 @@ public sealed class RunPhaseActivityTests(AzuriteFixture azurite) : IClassFixtur
         var executor = new RecordingExecutor();
         var input = Invocation(new InterventionAnswer("iv-1", "ana", false, new Dictionary<string, string> { ["user"] = "ana" }) { HasSecrets = true });
 
-        await new RunPhaseActivity([executor], secrets, new RunCancellations(_runs, TimeProvider.System)).RunAsync(input, Ct);
+        await new RunPhaseActivity([executor], secrets, new RunCancellations(_runs, TimeProvider.System), TimeProvider.System).RunAsync(input, Ct);
 
         Assert.Equal(new Dictionary<string, string> { ["user"] = "ana", ["password"] = "hunter2" }, executor.Seen!.Fields);
         Assert.Equal(new Dictionary<string, string> { ["user"] = "ana" }, input.Answer!.Fields);
@@ -85,9 +86,27 @@ public sealed class RunPhaseActivityTests(AzuriteFixture azurite) : IClassFixtur
     {
         var input = Invocation(new InterventionAnswer("iv-1", "ana", false, null) { HasSecrets = true });
 
-        var error = await Assert.ThrowsAsync<PermanentPhaseException>(() => new RunPhaseActivity([new RecordingExecutor()], new MemorySecrets(), new RunCancellations(_runs, TimeProvider.System)).RunAsync(input, Ct));
+        var error = await Assert.ThrowsAsync<PermanentPhaseException>(() => new RunPhaseActivity([new RecordingExecutor()], new MemorySecrets(), new RunCancellations(_runs, TimeProvider.System), TimeProvider.System).RunAsync(input, Ct));
 
         Assert.Contains("are gone", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_attempt_outliving_the_phase_timeout_is_stopped_and_fails_as_transient_so_the_retry_policy_decides()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var running = new BlockingExecutor();
+        var input = Invocation(null) with { Phase = new PhaseDefinition { Name = "login", Timeout = TimeSpan.FromMinutes(2) } };
+        var phase = new RunPhaseActivity([running], new MemorySecrets(), new RunCancellations(_runs, TimeProvider.System), time).RunAsync(input, Ct);
+        await running.Started.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+        time.Advance(TimeSpan.FromMinutes(1));
+        await Task.Delay(100, Ct);
+        Assert.False(phase.IsCompleted);
+        time.Advance(TimeSpan.FromMinutes(1));
+
+        var error = await Assert.ThrowsAsync<TransientPhaseException>(() => phase.WaitAsync(TimeSpan.FromSeconds(5), Ct));
+        Assert.Equal("Timed out after 00:02:00, the phase's timeout per attempt.", error.Message);
     }
 
     private static PhaseInvocation Invocation(InterventionAnswer? answer) =>
