@@ -105,6 +105,64 @@ public sealed class HeldNotificationSenderTests(AzuriteFixture azurite)
         }
     }
 
+    /// <summary>
+    /// Rows: the throttle (at most <paramref name="max"/> per <paramref name="windowMinutes"/>), when each notification is
+    /// raised (minutes after 12:00Z), the decision each gets (D deliver, F fold) and the digests that follow ("start
+    /// HH:mm×count" per window). The throttle and the digest use one window: a fold is always listed in the digest of the
+    /// window it was counted in, and a new window starts the count again.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 60, new[] { 5, 15, 25 }, "DFF", "12:00×2")]
+    [InlineData(2, 60, new[] { 5, 15, 25, 35 }, "DDFF", "12:00×2")]
+    [InlineData(1, 60, new[] { 50, 55, 65, 70 }, "DFDF", "12:00×1 13:00×1")]
+    [InlineData(1, 30, new[] { 0, 29, 30, 31, 59, 60 }, "DFDFFD", "12:00×1 12:30×2")]
+    [InlineData(3, 60, new[] { 1, 2, 3 }, "DDD", "")]
+    [InlineData(1, 1440, new[] { 0, 600, 700 }, "DFF", "00:00×2")]
+    public async Task Throttle_and_digest_count_in_the_same_window(int max, int windowMinutes, int[] minutes, string decisions, string digests)
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var noon = TestData.Now;
+        var clock = new FakeTimeProvider(noon);
+        using var services = await ServicesAsync(receiver.Url, clock);
+        await Prefs(services).PutAsync(NotificationPreferences.Default("acme", "alice") with
+        {
+            Throttles = [new NotificationThrottle(NotificationType.Failed, max, TimeSpan.FromMinutes(windowMinutes))],
+        }, Ct);
+
+        var seen = new List<char>();
+        for (var i = 0; i < minutes.Length; i++)
+        {
+            clock.SetUtcNow(noon.AddMinutes(minutes[i]));
+            var result = await Activity(services).RunAsync(
+                new NotifyRequest(TestData.Notification(id: $"n{i}", key: $"run:r{i}:failed") with { Title = $"Run {i} failed", CreatedUtc = clock.GetUtcNow() }), Ct);
+            seen.Add(result.Decision == DeliveryDecision.FoldIntoDigest ? 'F' : 'D');
+            if (result.Decision == DeliveryDecision.FoldIntoDigest)
+            {
+                var (start, end) = NotificationPolicy.ThrottleWindow(TimeSpan.FromMinutes(windowMinutes), clock.GetUtcNow());
+                var row = (await Store(services).GetAsync("acme", "alice", $"n{i}", Ct))!;
+                Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"already in the {(windowMinutes >= 60 && windowMinutes % 60 == 0 ? windowMinutes >= 1440 ? $"{windowMinutes / 1440} day(s)" : $"{windowMinutes / 60} hour(s)" : $"{windowMinutes} minute(s)")} window {start:yyyy-MM-dd HH:mm}Z–{end:HH:mm}Z (limit {max})"), row.Delivery!.Reason, StringComparison.Ordinal);
+            }
+        }
+
+        Assert.Equal(decisions, new string([.. seen]));
+
+        clock.SetUtcNow(noon.AddDays(2));
+        await Sender(services).SweepAsync(Ct);
+        var sent = (await Store(services).ListAsync("acme", "alice", null, NotificationType.Digest, 50, null, Ct)).Items;
+        var described = sent
+            .Select(d => (Start: Window(d.Message), Count: int.Parse(d.Title.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture)))
+            .OrderBy(d => d.Start, StringComparer.Ordinal)
+            .Select(d => $"{d.Start}×{d.Count}");
+        Assert.Equal(digests, string.Join(" ", described));
+
+        // Every folded notification is listed in exactly one digest.
+        var folded = Enumerable.Range(0, minutes.Length).Where(i => decisions[i] == 'F').Select(i => $"Run {i} failed").ToList();
+        Assert.All(folded, title => Assert.Single(sent, d => d.Message.Contains(title, StringComparison.Ordinal)));
+    }
+
+    /// <summary>The "HH:mm" a digest's window starts at, from "…between yyyy-MM-dd HH:mmZ and …".</summary>
+    private static string Window(string message) => message.Split("between ")[1].Split(' ')[1][..5];
+
     private async Task<ServiceProvider> ServicesAsync(Uri url, TimeProvider time)
     {
         var services = TestData.Services(

@@ -72,7 +72,7 @@ public sealed class NotifyActivityTests(AzuriteFixture azurite)
         Assert.Single(receiver.Calls);
         var row = (await Store(services).GetAsync("acme", "alice", "n2", Ct))!;
         Assert.Equal(NotificationStatus.Pending, row.Status);
-        Assert.Equal("Throttled: 1 Failed notifications about amazon-orders in the last 1 hour(s) (limit 1); folded into the digest.", row.Delivery!.Reason);
+        Assert.Equal("Throttled: 1 Failed notifications about amazon-orders already in the 1 hour(s) window 2026-03-29 12:00Z–13:00Z (limit 1); folded into the digest sent when the window ends.", row.Delivery!.Reason);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Globalization;
 using FunctionsScheduler.Core.Scheduling;
 using NodaTime;
 using NodaTime.TimeZones;
@@ -32,8 +33,8 @@ public static class NotificationPolicy
     /// <summary>
     /// Order of rules: a disabled type is suppressed; urgent goes out at once on every channel; a type over its throttle
     /// folds into the digest; inside quiet hours the push waits for their end (the inbox still shows it); otherwise now.
-    /// <c>recentSameTypeAndTargetCount</c> counts notifications of this type about this target delivered within the
-    /// throttle's window (see <see cref="ThrottleFor"/>).
+    /// <c>recentSameTypeAndTargetCount</c> counts notifications of this type about this target not folded in the
+    /// throttle's current window (<see cref="ThrottleWindow"/>; the throttle is <see cref="ThrottleFor"/>).
     /// </summary>
     public static Delivery Decide(Notification notification, NotificationPreferences preferences, int recentSameTypeAndTargetCount, DateTimeOffset now)
     {
@@ -56,10 +57,13 @@ public static class NotificationPolicy
         if (type != NotificationType.Digest && ThrottleFor(preferences, type) is { } throttle && recentSameTypeAndTargetCount >= throttle.MaxPerWindow)
         {
             var target = notification.Context.Target ?? "(no target)";
+            var (windowStart, windowEnd) = ThrottleWindow(throttle.Window, now);
             return new Delivery(
                 DeliveryDecision.FoldIntoDigest,
                 [NotificationChannels.Inbox],
-                $"Throttled: {recentSameTypeAndTargetCount} {type} notifications about {target} in the last {Describe(throttle.Window)} (limit {throttle.MaxPerWindow}); folded into the digest.");
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"Throttled: {recentSameTypeAndTargetCount} {type} notifications about {target} already in the {Describe(throttle.Window)} window {windowStart:yyyy-MM-dd HH:mm}Z–{windowEnd:HH:mm}Z (limit {throttle.MaxPerWindow}); folded into the digest sent when the window ends."));
         }
 
         if (preferences.QuietHours is { } quiet && QuietHoursEnd(quiet, now) is { } end)
@@ -128,6 +132,20 @@ public static class NotificationPolicy
 
     private static string[] AllChannels(NotificationPreferences preferences) =>
         [NotificationChannels.Inbox, .. preferences.Channels.Where(c => c != NotificationChannels.Inbox).Distinct(StringComparer.Ordinal)];
+
+    /// <summary>
+    /// The throttle window holding <paramref name="at"/>: fixed windows of <paramref name="length"/> aligned to the Unix
+    /// epoch (an hour window runs 12:00–13:00 UTC). The throttle counts within it and the digest gathers what it folded
+    /// in it, so "at most N per window" and "the rest in one digest per window" mean the same window; a sliding window
+    /// would fold notifications whose digest belongs to no single window.
+    /// </summary>
+    public static (DateTimeOffset Start, DateTimeOffset End) ThrottleWindow(TimeSpan length, DateTimeOffset at)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(length, TimeSpan.Zero);
+        var ticks = at.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
+        var start = DateTimeOffset.UnixEpoch.AddTicks(ticks - (((ticks % length.Ticks) + length.Ticks) % length.Ticks));
+        return (start, start + length);
+    }
 
     private static string Describe(TimeSpan window) =>
         window.TotalDays >= 1 && window.TotalDays == Math.Floor(window.TotalDays) ? $"{window.TotalDays:0} day(s)"

@@ -138,13 +138,9 @@ public sealed partial class HeldNotificationSender(
         LogDigest(tenant, recipient, folded.Count, type.ToString(), target);
     }
 
-    /// <summary>The throttle window (aligned to multiples of its length since the epoch) a folded notification was created in.</summary>
-    private static (DateTimeOffset Start, DateTimeOffset End) Window(NotificationPreferences prefs, Notification n)
-    {
-        var length = NotificationPolicy.ThrottleFor(prefs, n.Type)?.Window is { } w && w > TimeSpan.Zero ? w : DefaultDigestWindow;
-        var start = new DateTimeOffset(n.CreatedUtc.UtcTicks - (n.CreatedUtc.UtcTicks % length.Ticks), TimeSpan.Zero);
-        return (start, start + length);
-    }
+    /// <summary>The throttle window a folded notification was created in: the same one the throttle counted in (<see cref="NotificationPolicy.ThrottleWindow"/>).</summary>
+    private static (DateTimeOffset Start, DateTimeOffset End) Window(NotificationPreferences prefs, Notification n) =>
+        NotificationPolicy.ThrottleWindow(NotificationPolicy.ThrottleFor(prefs, n.Type)?.Window is { } w && w > TimeSpan.Zero ? w : DefaultDigestWindow, n.CreatedUtc);
 
     private static string Hash(string text) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)), 0, 16).ToLowerInvariant();
 

@@ -91,7 +91,7 @@ public sealed class NotifyActivity(
         var prefs = await preferences.GetAsync(requested.Tenant, requested.Recipient, cancellationToken).ConfigureAwait(false)
             ?? NotificationPreferences.Default(requested.Tenant, requested.Recipient);
         var recent = NotificationPolicy.ThrottleFor(prefs, requested.Type) is { } throttle
-            ? await notifications.CountRecentAsync(requested.Tenant, requested.Recipient, requested.Type, requested.Context.Target, now - throttle.Window, cancellationToken).ConfigureAwait(false)
+            ? await notifications.CountRecentAsync(requested.Tenant, requested.Recipient, requested.Type, requested.Context.Target, NotificationPolicy.ThrottleWindow(throttle.Window, now).Start, cancellationToken).ConfigureAwait(false)
             : 0;
         var delivery = NotificationPolicy.Decide(requested, prefs, recent, now);
 

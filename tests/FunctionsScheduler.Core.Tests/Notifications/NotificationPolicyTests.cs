@@ -7,6 +7,9 @@ public sealed class NotificationPolicyTests
 {
     private static readonly DateTimeOffset Noon = At("2026-07-01T12:00:00Z");
 
+    // Six-hour windows are aligned to the epoch: noon opens the 12:00–18:00 one.
+    private const string WindowText = "2026-07-01 12:00Z–18:00Z";
+
     [Theory]
     // zone, quiet from, to, now (UTC), expected end (UTC) or "" when outside the quiet hours
     [InlineData("America/New_York", "22:00", "07:00", "2026-03-08T06:30:00Z", "2026-03-08T11:00:00Z")] // 01:30 EST, ends 07:00 EDT
@@ -92,8 +95,23 @@ public sealed class NotificationPolicyTests
         if (expected == DeliveryDecision.FoldIntoDigest)
         {
             Assert.Equal([NotificationChannels.Inbox], delivery.Channels);
-            Assert.Equal($"Throttled: {recent} NewData notifications about amazon-orders in the last 6 hour(s) (limit 3); folded into the digest.", delivery.Reason);
+            Assert.Equal($"Throttled: {recent} NewData notifications about amazon-orders already in the 6 hour(s) window {WindowText} (limit 3); folded into the digest sent when the window ends.", delivery.Reason);
         }
+    }
+
+    [Theory]
+    [InlineData("2026-07-01T12:00:00Z", 60, "2026-07-01T12:00:00Z", "2026-07-01T13:00:00Z")]
+    [InlineData("2026-07-01T12:59:59.9999999Z", 60, "2026-07-01T12:00:00Z", "2026-07-01T13:00:00Z")]
+    [InlineData("2026-07-01T13:00:00Z", 60, "2026-07-01T13:00:00Z", "2026-07-01T14:00:00Z")]
+    [InlineData("2026-07-01T05:59:00Z", 360, "2026-07-01T00:00:00Z", "2026-07-01T06:00:00Z")]
+    [InlineData("2026-07-01T23:10:00Z", 1440, "2026-07-01T00:00:00Z", "2026-07-02T00:00:00Z")]
+    [InlineData("2026-07-01T12:07:00Z", 15, "2026-07-01T12:00:00Z", "2026-07-01T12:15:00Z")]
+    [InlineData("1969-12-31T23:30:00Z", 60, "1969-12-31T23:00:00Z", "1970-01-01T00:00:00Z")]
+    public void Throttle_windows_are_fixed_and_aligned_to_the_epoch(string at, int minutes, string start, string end)
+    {
+        var window = NotificationPolicy.ThrottleWindow(TimeSpan.FromMinutes(minutes), At(at));
+
+        Assert.Equal((At(start), At(end)), window);
     }
 
     [Fact]
