@@ -193,6 +193,16 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
         await notification.GetByRole(AriaRole.Button, new() { Name = "Dismiss" }).ClickAsync();
         await Expect(page.Locator($"#inbox article[data-notification-id='{notificationId}']")).ToHaveCountAsync(0);
 
+        // Another of its notifications is snoozed: out of the unread list, and the inbox row says until when.
+        var other = page.Locator("#inbox article", new() { HasText = name }).First;
+        await Expect(other).ToBeVisibleAsync();
+        var otherId = await other.GetAttributeAsync("data-notification-id");
+        await other.GetByRole(AriaRole.Button, new() { Name = "Snooze 1 h" }).ClickAsync();
+        await Expect(page.Locator("#flash")).ToContainTextAsync("Snoozed for an hour.");
+        await Expect(page.Locator($"#inbox article[data-notification-id='{otherId}']")).ToHaveCountAsync(0);
+        var snoozed = await _host.GetJsonAsync($"/api/notifications/{otherId}?recipient=default");
+        Assert.True(snoozed.GetProperty("snoozedUntilUtc").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(50));
+
         await failed.GetByRole(AriaRole.Button, new() { Name = "Retry" }).ClickAsync();
         await Expect(page.Locator("#flash")).ToContainTextAsync("Retry started as");
         Assert.Empty(dashboard.ConsoleErrors());

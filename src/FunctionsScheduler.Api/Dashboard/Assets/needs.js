@@ -51,7 +51,10 @@ export function createNeedsView(container, ui) {
     const autoPaused = pausedSchedules.items.filter((s) => s.paused?.by === 'scheduler');
     replaceKeepingFocus(paused, section('auto-paused', 'Paused by the scheduler', autoPaused.map((s) => pausedItem(s, ui)), 'No schedule was paused after repeated failures.', autoPaused.length));
 
-    const unread = notifications.items.filter((n) => n.status === 'pending' || n.status === 'sent');
+    // A snoozed notification stays out of the way until its snooze ends, then counts as unread again.
+    const now = Date.now();
+    const unread = notifications.items.filter((n) => (n.status === 'pending' || n.status === 'sent')
+      && !(n.snoozedUntilUtc && Date.parse(n.snoozedUntilUtc) > now));
     replaceKeepingFocus(inbox, section('inbox', `Unread notifications for ${user}`, unread.map((n) => notificationItem(n, user, ui)), 'No unread notifications.', unread.length));
   }
 
@@ -177,9 +180,12 @@ function notificationItem(n, user, ui) {
   const dismiss = h('button', { type: 'button', dataset: { key: `dismiss-${n.id}` } }, 'Dismiss');
   read.addEventListener('click', () => act(read, () => post(`/notifications/${seg(n.id)}/read${query}`), ui, 'Marked read.'));
   dismiss.addEventListener('click', () => act(dismiss, () => post(`/notifications/${seg(n.id)}/dismiss${query}`), ui, 'Dismissed.'));
+  const snooze = h('button', { type: 'button', dataset: { key: `snooze-${n.id}` } }, 'Snooze 1 h');
+  snooze.addEventListener('click', () => act(snooze,
+    () => post(`/notifications/${seg(n.id)}/snooze${query}`, { until: new Date(Date.now() + 3600_000).toISOString() }), ui, 'Snoozed for an hour.'));
   return h('article', { class: 'row-item', dataset: { notificationId: n.id } },
     h('div', {},
       h('strong', {}, n.title), ' ', badge(n.priority), ' ', h('span', { class: 'meta' }, time(n.createdUtc, relative(n.createdUtc))),
       h('p', {}, n.message)),
-    h('div', { class: 'actions' }, read, dismiss));
+    h('div', { class: 'actions' }, read, snooze, dismiss));
 }
