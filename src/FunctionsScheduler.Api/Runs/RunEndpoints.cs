@@ -29,6 +29,15 @@ public sealed record RunResponse(
 
     /// <summary>The runs this run's end started through <c>onSuccess</c>/<c>onFailure</c>, or why each was not started.</summary>
     public IReadOnlyList<ChainedRun>? Chained { get; init; }
+
+    /// <summary>Of the run's <c>forEach</c> items found so far, how many have finished (while the run is live).</summary>
+    public int ItemsDone { get; init; }
+
+    /// <summary>How many <c>forEach</c> items the run has found so far (while the run is live).</summary>
+    public int ItemsTotal { get; init; }
+
+    /// <summary>When a running run should end, from the schedule's average run duration; null without prior runs.</summary>
+    public DateTimeOffset? EtaUtc { get; init; }
 }
 
 /// <summary>Run routes.</summary>
@@ -103,6 +112,9 @@ public sealed class RunEndpoints(IRunStore runs, IOrchestrationClient orchestrat
                 state.FailureMessage ?? progress?.Error)
             {
                 TriggeredBy = input.TriggeredBy,
+                ItemsDone = progress?.ItemsDone ?? 0,
+                ItemsTotal = progress?.ItemsTotal ?? 0,
+                EtaUtc = progress?.EtaUtc,
             },
             ApiJson.Response);
     }
@@ -151,6 +163,9 @@ public sealed class RunEndpoints(IRunStore runs, IOrchestrationClient orchestrat
         {
             TriggeredBy = run.TriggeredBy,
             Chained = run.Chained,
+            ItemsDone = live?.ItemsDone ?? 0,
+            ItemsTotal = live?.ItemsTotal ?? 0,
+            EtaUtc = live?.EtaUtc,
         };
     }
 }

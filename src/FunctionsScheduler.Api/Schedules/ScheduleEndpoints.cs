@@ -214,6 +214,8 @@ public sealed class ScheduleEndpoints(
             OnSuccess = schedule.Definition.OnSuccess,
             OnFailure = schedule.Definition.OnFailure,
             TakesSlot = concurrency.Value.Enabled,
+            // As for scheduled runs, so a run started by hand shows an ETA too.
+            ExpectedDuration = schedule.LastRun?.AverageDuration,
         };
         var outcome = await orchestrations.StartNewAsync(RunOrchestrator.Name, runId, run, cancellationToken).ConfigureAwait(false);
         return Results.Json(

@@ -116,6 +116,71 @@ public sealed class RunScenarioTests(LocalHostFixture host) : IClassFixture<Loca
     }
 
     [Fact]
+    public async Task A_live_forEach_run_shows_its_items_phases_and_eta_rising_to_the_end()
+    {
+        var (created, schedule) = await host.PostJsonAsync("/api/schedules", new
+        {
+            name = "progress",
+            cron = "0 3 1 1 *",
+            timeZone = "UTC",
+            job = new
+            {
+                type = "simulated",
+                phases = new object[]
+                {
+                    new { name = "list", itemCount = 20 },
+                    new { name = "page", dependsOn = new[] { "list" }, durationMs = 150, forEach = new { from = "list", parallelism = 2 } },
+                },
+            },
+        });
+        Assert.True(created.StatusCode == HttpStatusCode.Created, schedule.ToString());
+        var id = schedule.GetProperty("id").GetString()!;
+        // A first run gives the schedule a duration to estimate the next one's end from.
+        var (_, first) = await host.PostJsonAsync($"/api/schedules/{id}/run", null);
+        await host.RunEndedAsync(first.GetProperty("runId").GetString()!);
+        await LocalHostFixture.EventuallyAsync<JsonElement>(
+            async () =>
+            {
+                var s = await host.GetJsonAsync($"/api/schedules/{id}");
+                return s.TryGetProperty("lastRun", out var last) && last.ValueKind == JsonValueKind.Object ? s : null;
+            },
+            Patience,
+            "the first run to be recorded on the schedule");
+
+        var (_, second) = await host.PostJsonAsync($"/api/schedules/{id}/run", null);
+        var runId = second.GetProperty("runId").GetString()!;
+        var seen = new List<JsonElement>();
+        var ended = await LocalHostFixture.EventuallyAsync<JsonElement>(
+            async () =>
+            {
+                var run = await host.GetJsonAsync($"/api/runs/{runId}");
+                seen.Add(run);
+                return run.GetProperty("status").GetString() is "succeeded" or "failed" or "cancelled" ? run : null;
+            },
+            Patience,
+            "the second run to end");
+
+        Assert.Equal("succeeded", ended.GetProperty("status").GetString());
+        Assert.Equal(2, ended.GetProperty("phasesDone").GetInt32());
+        var fanningOut = seen.Where(r => r.GetProperty("status").GetString() == "running" && r.GetProperty("itemsTotal").GetInt32() > 0).ToList();
+        Assert.True(fanningOut.Count >= 2, $"expected to see the fan-out at least twice; saw {seen.Count} polls");
+        var done = fanningOut.Select(r => r.GetProperty("itemsDone").GetInt32()).ToList();
+        Assert.Equal(done.Order(), done);
+        Assert.True(done[^1] > done[0], $"itemsDone never rose: {string.Join(",", done)}");
+        Assert.All(fanningOut, r =>
+        {
+            Assert.Equal(20, r.GetProperty("itemsTotal").GetInt32());
+            Assert.Equal(2, r.GetProperty("phasesTotal").GetInt32());
+            Assert.Equal(1, r.GetProperty("phasesDone").GetInt32());
+            Assert.Equal("page", r.GetProperty("currentPhase").GetString());
+            Assert.Equal(JsonValueKind.String, r.GetProperty("etaUtc").ValueKind);
+        });
+        var last = seen.Last(r => r.GetProperty("status").GetString() == "running");
+        Assert.True(last.GetProperty("itemsDone").GetInt32() <= 20);
+        await host.DeleteScheduleAsync(id);
+    }
+
+    [Fact]
     public async Task An_intervention_nobody_answers_expires_and_fails_the_phase_with_the_reason()
     {
         var run = await RunToEndAsync(new object[]
