@@ -45,6 +45,46 @@ public sealed class HeldNotificationSenderTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_snoozed_notification_is_not_pushed_while_snoozed_and_pushed_once_after()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var clock = new FakeTimeProvider(TestData.Now);
+        using var services = await ServicesAsync(receiver.Url, clock);
+        await Prefs(services).PutAsync(NotificationPreferences.Default("acme", "alice") with { Channels = [NotificationChannels.Webhook] }, Ct);
+        await Activity(services).RunAsync(new NotifyRequest(TestData.Notification() with { CreatedUtc = clock.GetUtcNow() }), Ct);
+        Assert.Single(receiver.Calls);
+        await Store(services).SnoozeAsync("acme", "alice", "n1", clock.GetUtcNow().AddHours(2), Ct);
+
+        clock.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(new HeldSweepReport(0, 0, 0), await Sender(services).SweepAsync(Ct));
+        Assert.Single(receiver.Calls);
+
+        clock.Advance(TimeSpan.FromHours(1));
+        Assert.Equal(new HeldSweepReport(1, 0, 0), await Sender(services).SweepAsync(Ct));
+        Assert.Equal(2, receiver.Calls.Count);
+        Assert.Equal(new HeldSweepReport(0, 0, 0), await Sender(services).SweepAsync(Ct));
+        Assert.Equal(2, receiver.Calls.Count);
+        var row = (await Store(services).GetAsync("acme", "alice", "n1", Ct))!;
+        Assert.Equal((NotificationStatus.Sent, clock.GetUtcNow()), (row.Status, row.ReleasedUtc));
+    }
+
+    [Fact]
+    public async Task A_snoozed_notification_read_before_the_snooze_ends_is_not_pushed()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var clock = new FakeTimeProvider(TestData.Now);
+        using var services = await ServicesAsync(receiver.Url, clock);
+        await Prefs(services).PutAsync(NotificationPreferences.Default("acme", "alice") with { Channels = [NotificationChannels.Webhook] }, Ct);
+        await Activity(services).RunAsync(new NotifyRequest(TestData.Notification() with { CreatedUtc = clock.GetUtcNow() }), Ct);
+        await Store(services).SnoozeAsync("acme", "alice", "n1", clock.GetUtcNow().AddHours(2), Ct);
+        await Store(services).MarkReadAsync("acme", "alice", "n1", clock.GetUtcNow(), Ct);
+
+        clock.Advance(TimeSpan.FromHours(3));
+        Assert.Equal(new HeldSweepReport(0, 0, 0), await Sender(services).SweepAsync(Ct));
+        Assert.Single(receiver.Calls);
+    }
+
+    [Fact]
     public async Task A_held_notification_already_read_is_released_without_a_push()
     {
         await using var receiver = await WebhookReceiver.StartAsync();

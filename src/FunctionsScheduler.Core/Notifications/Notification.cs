@@ -111,9 +111,19 @@ public sealed record Notification
     /// </summary>
     public DateTimeOffset? ReleasedUtc { get; init; }
 
-    /// <summary>Held for quiet hours or folded into a digest, and not released yet: what the held-notification sweep looks for.</summary>
+    /// <summary>
+    /// Held for quiet hours, folded into a digest, or snoozed while unread, and not released yet: what the held-notification
+    /// sweep looks for. Snoozing clears <see cref="ReleasedUtc"/>, so each snooze ends in one push.
+    /// </summary>
     public bool AwaitsRelease =>
-        ReleasedUtc is null && Delivery?.Decision is DeliveryDecision.HoldUntilQuietHoursEnd or DeliveryDecision.FoldIntoDigest;
+        ReleasedUtc is null
+        && (Delivery?.Decision is DeliveryDecision.HoldUntilQuietHoursEnd or DeliveryDecision.FoldIntoDigest || IsSnoozedUnread);
+
+    /// <summary>Snoozed and still pending or sent: the sweep pushes it when the snooze ends instead of when it was held or folded.</summary>
+    public bool IsSnoozedUnread => SnoozedUntilUtc is not null && Status is NotificationStatus.Pending or NotificationStatus.Sent;
+
+    /// <summary>Whether a snooze hides the notification from the "needs me" inbox and holds its pushes at <paramref name="now"/>.</summary>
+    public bool IsSnoozedAt(DateTimeOffset now) => SnoozedUntilUtc is { } until && now < until;
 
     /// <summary>Records compare by value, lists included, so a stored and a re-read notification are equal.</summary>
     public bool Equals(Notification? other) =>

@@ -47,16 +47,28 @@ public sealed partial class HeldNotificationSender(
             var prefs = await preferences.GetAsync(recipient.Key.Tenant, recipient.Key.Recipient, cancellationToken).ConfigureAwait(false)
                 ?? NotificationPreferences.Default(recipient.Key.Tenant, recipient.Key.Recipient);
             var quiet = prefs.QuietHours is { } q && NotificationPolicy.QuietHoursEnd(q, now) is not null;
-            foreach (var held in recipient.Where(n => n.Delivery!.Decision == DeliveryDecision.HoldUntilQuietHoursEnd))
+
+            // A snooze takes over from the hold or fold: nothing is pushed while it lasts, then the notification is pushed
+            // once on its own (quiet hours still apply unless urgent), even if it went out before it was snoozed.
+            foreach (var snoozed in recipient.Where(n => n.IsSnoozedUnread))
             {
-                if (!quiet && now >= (held.Delivery!.HoldUntilUtc ?? now))
+                if (!snoozed.IsSnoozedAt(now) && (!quiet || snoozed.Priority == NotificationPriority.Urgent))
                 {
-                    await ReleaseAsync(held, prefs, now, cancellationToken).ConfigureAwait(false);
+                    await ReleaseAsync(snoozed, prefs, now, pushAgain: true, cancellationToken).ConfigureAwait(false);
                     released++;
                 }
             }
 
-            var folded = recipient.Where(n => n.Delivery!.Decision == DeliveryDecision.FoldIntoDigest)
+            foreach (var held in recipient.Where(n => !n.IsSnoozedUnread && n.Delivery!.Decision == DeliveryDecision.HoldUntilQuietHoursEnd))
+            {
+                if (!quiet && now >= (held.Delivery!.HoldUntilUtc ?? now))
+                {
+                    await ReleaseAsync(held, prefs, now, pushAgain: false, cancellationToken).ConfigureAwait(false);
+                    released++;
+                }
+            }
+
+            var folded = recipient.Where(n => !n.IsSnoozedUnread && n.Delivery!.Decision == DeliveryDecision.FoldIntoDigest)
                 .GroupBy(n => (n.Type, Target: n.Context.Target ?? "", Window: Window(prefs, n)));
             foreach (var group in folded)
             {
@@ -72,17 +84,21 @@ public sealed partial class HeldNotificationSender(
         return new HeldSweepReport(released, digests, digested);
     }
 
-    private async Task ReleaseAsync(Notification held, NotificationPreferences prefs, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Pushes on the recipient's channels and marks the notification released. A held one goes only where no push has
+    /// succeeded yet; a snooze ending (<paramref name="pushAgain"/>) is a reminder, so it goes everywhere once more.
+    /// </summary>
+    private async Task ReleaseAsync(Notification held, NotificationPreferences prefs, DateTimeOffset now, bool pushAgain, CancellationToken cancellationToken)
     {
         // The person has seen it in the inbox already: a push now would only repeat it.
-        if (held.Status is NotificationStatus.Pending)
+        if (held.Status is NotificationStatus.Pending || (pushAgain && held.Status is NotificationStatus.Sent))
         {
             var channels = services.GetServices<INotificationChannel>().ToList();
             var attempts = new List<DeliveryAttempt>();
             foreach (var name in prefs.Channels.Where(c => c != NotificationChannels.Inbox).Distinct(StringComparer.Ordinal))
             {
                 var previous = held.DeliveryAttempts.Where(a => a.Channel == name).ToList();
-                if (previous.Any(a => a.Succeeded))
+                if (!pushAgain && previous.Any(a => a.Succeeded))
                 {
                     continue;
                 }

@@ -23,7 +23,10 @@ public interface INotificationStore
 
     Task<Notification?> FindByIdempotencyKeyAsync(string tenant, string recipient, string idempotencyKey, CancellationToken cancellationToken = default);
 
-    /// <summary>The recipient's notifications, newest first, optionally only those with a status and/or a type.</summary>
+    /// <summary>
+    /// The recipient's notifications, newest first, optionally only those with a status and/or a type; status pending leaves
+    /// out those snoozed until later.
+    /// </summary>
     Task<Page<Notification>> ListAsync(string tenant, string recipient, NotificationStatus? status, NotificationType? type, int pageSize, string? continuationToken, CancellationToken cancellationToken = default);
 
     /// <summary>
@@ -37,7 +40,10 @@ public interface INotificationStore
 
     Task<Notification?> DismissAsync(string tenant, string recipient, string id, CancellationToken cancellationToken = default);
 
-    /// <summary>Hides the notification until <paramref name="untilUtc"/>; the dashboard shows it again after that.</summary>
+    /// <summary>
+    /// Hides the notification from the pending inbox until <paramref name="untilUtc"/> and holds its pushes; the
+    /// held-notification sweep pushes it once after that if it is still unread (clears <see cref="Notification.ReleasedUtc"/>).
+    /// </summary>
     Task<Notification?> SnoozeAsync(string tenant, string recipient, string id, DateTimeOffset untilUtc, CancellationToken cancellationToken = default);
 
     /// <summary>

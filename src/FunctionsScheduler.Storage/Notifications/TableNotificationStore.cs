@@ -31,11 +31,14 @@ public sealed class TableNotificationStore : INotificationStore
     private const string AwaitsReleaseColumn = "AwaitsRelease";
 
     private readonly TableClient _table;
+    private readonly TimeProvider _time;
 
-    public TableNotificationStore(StorageTables tables)
+    public TableNotificationStore(StorageTables tables, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(tables);
+        ArgumentNullException.ThrowIfNull(time);
         _table = tables.Notifications;
+        _time = time;
     }
 
     public async Task<NotificationCreateResult> CreateAsync(Notification notification, CancellationToken cancellationToken = default)
@@ -82,6 +85,13 @@ public sealed class TableNotificationStore : INotificationStore
         if (status is { } s)
         {
             filter += " and " + TableClient.CreateQueryFilter($"Status eq {s.ToString()}");
+
+            // "Pending" is the needs-me inbox: a snooze hides the row until it ends. The comparison is false on rows never
+            // snoozed (no column), so "not" keeps them; filtered on the server, so pages stay full.
+            if (s == NotificationStatus.Pending)
+            {
+                filter += " and " + TableClient.CreateQueryFilter($"not (SnoozedUntilUtc gt {_time.GetUtcNow()})");
+            }
         }
 
         if (type is { } t)
@@ -119,7 +129,7 @@ public sealed class TableNotificationStore : INotificationStore
         UpdateAsync(tenant, recipient, id, n => n with { Status = NotificationStatus.Dismissed }, cancellationToken);
 
     public Task<Notification?> SnoozeAsync(string tenant, string recipient, string id, DateTimeOffset untilUtc, CancellationToken cancellationToken = default) =>
-        UpdateAsync(tenant, recipient, id, n => n with { SnoozedUntilUtc = untilUtc }, cancellationToken);
+        UpdateAsync(tenant, recipient, id, n => n with { SnoozedUntilUtc = untilUtc, ReleasedUtc = null }, cancellationToken);
 
     public Task<Notification?> RecordDeliveryAsync(string tenant, string recipient, string id, IReadOnlyList<DeliveryAttempt> attempts, CancellationToken cancellationToken = default)
     {

@@ -113,6 +113,23 @@ public sealed class NotificationStoreTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_snoozed_notification_leaves_the_pending_inbox_until_the_snooze_ends()
+    {
+        var clock = new SettableClock { Now = T0 };
+        var store = await CreateStoreAsync(clock);
+        await store.CreateAsync(New("plain", T0, key: "plain"), Ct);
+        await store.CreateAsync(New("snoozed", T0.AddMinutes(1), key: "snoozed"), Ct);
+        var snoozed = await store.SnoozeAsync("acme", "alice", "snoozed", T0.AddHours(1), Ct);
+
+        Assert.True(snoozed!.AwaitsRelease);
+        Assert.Equal(["plain"], (await store.ListAsync("acme", "alice", NotificationStatus.Pending, null, 10, null, Ct)).Items.Select(n => n.Id));
+        Assert.Equal(["snoozed", "plain"], (await store.ListAsync("acme", "alice", null, null, 10, null, Ct)).Items.Select(n => n.Id));
+
+        clock.Now = T0.AddHours(1);
+        Assert.Equal(["snoozed", "plain"], (await store.ListAsync("acme", "alice", NotificationStatus.Pending, null, 10, null, Ct)).Items.Select(n => n.Id));
+    }
+
+    [Fact]
     public async Task Read_dismiss_and_snooze_change_the_row_and_missing_ids_return_null()
     {
         var store = await CreateStoreAsync();
@@ -219,7 +236,7 @@ public sealed class NotificationStoreTests(AzuriteFixture azurite)
         await Assert.ThrowsAsync<ArgumentException>(() => store.ListAsync("acme", "al#ice", null, null, 10, null, Ct));
     }
 
-    private async Task<TableNotificationStore> CreateStoreAsync() => new(await CreateTablesAsync());
+    private async Task<TableNotificationStore> CreateStoreAsync(TimeProvider? time = null) => new(await CreateTablesAsync(), time ?? TimeProvider.System);
 
     private async Task<StorageTables> CreateTablesAsync()
     {
@@ -243,4 +260,12 @@ public sealed class NotificationStoreTests(AzuriteFixture azurite)
         CreatedUtc = created,
         IdempotencyKey = key ?? $"key:{id}",
     };
+}
+
+/// <summary>A clock the test moves by hand.</summary>
+internal sealed class SettableClock : TimeProvider
+{
+    public DateTimeOffset Now { get; set; }
+
+    public override DateTimeOffset GetUtcNow() => Now;
 }
