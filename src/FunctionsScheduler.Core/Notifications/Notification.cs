@@ -91,6 +91,9 @@ public sealed record Notification
 
     public DateTimeOffset? SnoozedUntilUtc { get; init; }
 
+    /// <summary>When an unread (pending or sent) notification stops being worth attention and the expiry sweep marks it expired; null never.</summary>
+    public DateTimeOffset? ExpiresUtc { get; init; }
+
     public DateTimeOffset? ReadUtc { get; init; }
 
     /// <summary>
@@ -131,7 +134,7 @@ public sealed record Notification
         && Tenant == other.Tenant && Id == other.Id && Recipient == other.Recipient && Type == other.Type
         && Priority == other.Priority && Title == other.Title && Message == other.Message && Context == other.Context
         && Actions.SequenceEqual(other.Actions) && Status == other.Status && CreatedUtc == other.CreatedUtc
-        && SnoozedUntilUtc == other.SnoozedUntilUtc && ReadUtc == other.ReadUtc && IdempotencyKey == other.IdempotencyKey
+        && SnoozedUntilUtc == other.SnoozedUntilUtc && ExpiresUtc == other.ExpiresUtc && ReadUtc == other.ReadUtc && IdempotencyKey == other.IdempotencyKey
         && Equals(Delivery, other.Delivery) && DeliveryAttempts.SequenceEqual(other.DeliveryAttempts) && ReleasedUtc == other.ReleasedUtc;
 
     public override int GetHashCode() => HashCode.Combine(Tenant, Recipient, Id, IdempotencyKey);

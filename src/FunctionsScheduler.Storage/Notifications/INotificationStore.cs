@@ -58,6 +58,12 @@ public interface INotificationStore
     /// </summary>
     Task<Notification?> MarkReleasedAsync(string tenant, string recipient, string id, DateTimeOffset releasedUtc, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Marks every tenant's unread (pending or sent) notifications whose <see cref="Notification.ExpiresUtc"/> is at or before
+    /// <paramref name="nowUtc"/> expired (read and dismissed ones stay as they are); returns how many it changed.
+    /// </summary>
+    Task<int> ExpireDueAsync(DateTimeOffset nowUtc, CancellationToken cancellationToken = default);
+
     /// <summary>Every tenant's and recipient's notifications that <see cref="Notification.AwaitsRelease"/>, in no particular order.</summary>
     IAsyncEnumerable<Notification> ListAwaitingReleaseAsync(CancellationToken cancellationToken = default);
 }

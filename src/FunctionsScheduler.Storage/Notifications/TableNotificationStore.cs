@@ -153,6 +153,33 @@ public sealed class TableNotificationStore : INotificationStore
             Status = n.Status == NotificationStatus.Pending ? NotificationStatus.Sent : n.Status,
         }, cancellationToken);
 
+    public async Task<int> ExpireDueAsync(DateTimeOffset nowUtc, CancellationToken cancellationToken = default)
+    {
+        // One cross-partition query filtered on the server: only unread rows already past ExpiresUtc come back (the
+        // column is written only when set), so a tick reads what it changes rather than every inbox. Table Storage has
+        // no secondary index, so the service still walks the table; an expiry-bucket index partition would avoid that
+        // at the cost of a second row per notification kept in step, not worth it while inboxes are this small.
+        var filter = TableClient.CreateQueryFilter(
+            $"ExpiresUtc le {nowUtc} and (Status eq {nameof(NotificationStatus.Pending)} or Status eq {nameof(NotificationStatus.Sent)})");
+        var expired = 0;
+        await foreach (var entity in _table.QueryAsync<TableEntity>(filter, select: [nameof(Notification.Tenant), nameof(Notification.Recipient), nameof(Notification.Id)], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            // Re-checked on the fresh row: a "mark read" between the query and the write wins.
+            var changed = await UpdateAsync(
+                entity.RequiredString(nameof(Notification.Tenant)),
+                entity.RequiredString(nameof(Notification.Recipient)),
+                entity.RequiredString(nameof(Notification.Id)),
+                n => n.Status is NotificationStatus.Pending or NotificationStatus.Sent && n.ExpiresUtc <= nowUtc ? n with { Status = NotificationStatus.Expired } : n,
+                cancellationToken).ConfigureAwait(false);
+            if (changed?.Status == NotificationStatus.Expired)
+            {
+                expired++;
+            }
+        }
+
+        return expired;
+    }
+
     public async IAsyncEnumerable<Notification> ListAwaitingReleaseAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         // Across partitions: the column is true only while a notification waits, so the sweep reads the few that do.
@@ -272,6 +299,7 @@ public sealed class TableNotificationStore : INotificationStore
         };
         entity.SetUtc(nameof(Notification.SnoozedUntilUtc), n.SnoozedUntilUtc);
         entity.SetUtc(nameof(Notification.ReadUtc), n.ReadUtc);
+        entity.SetUtc(nameof(Notification.ExpiresUtc), n.ExpiresUtc);
         entity.SetUtc(nameof(Notification.ReleasedUtc), n.ReleasedUtc);
         entity[AwaitsReleaseColumn] = n.AwaitsRelease;
         if (n.Delivery is { } delivery)
@@ -298,6 +326,7 @@ public sealed class TableNotificationStore : INotificationStore
         CreatedUtc = e.RequiredDateTimeOffset(nameof(Notification.CreatedUtc)),
         SnoozedUntilUtc = e.GetDateTimeOffset(nameof(Notification.SnoozedUntilUtc)),
         ReadUtc = e.GetDateTimeOffset(nameof(Notification.ReadUtc)),
+        ExpiresUtc = e.GetDateTimeOffset(nameof(Notification.ExpiresUtc)),
         ReleasedUtc = e.GetDateTimeOffset(nameof(Notification.ReleasedUtc)),
         IdempotencyKey = e.RequiredString(nameof(Notification.IdempotencyKey)),
         Delivery = e.GetString(nameof(Notification.Delivery)) is { } d ? JsonSerializer.Deserialize<Delivery>(d, StorageJson.Options) : null,

@@ -113,6 +113,31 @@ public sealed class NotificationStoreTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task The_expiry_sweep_marks_unread_notifications_past_expiry_expired_and_leaves_the_rest()
+    {
+        var store = await CreateStoreAsync();
+        await store.CreateAsync(New("due", T0, key: "due") with { ExpiresUtc = T0.AddHours(1) }, Ct);
+        await store.CreateAsync(New("sent", T0, key: "sent") with { ExpiresUtc = T0.AddHours(1), Status = NotificationStatus.Sent }, Ct);
+        await store.CreateAsync(New("later", T0, key: "later") with { ExpiresUtc = T0.AddHours(3) }, Ct);
+        await store.CreateAsync(New("never", T0, key: "never"), Ct);
+        await store.CreateAsync(New("read", T0, key: "read") with { ExpiresUtc = T0.AddHours(1) }, Ct);
+        await store.MarkReadAsync("acme", "alice", "read", T0, Ct);
+        await store.CreateAsync(New("dismissed", T0, key: "dismissed") with { ExpiresUtc = T0.AddHours(1), Status = NotificationStatus.Dismissed }, Ct);
+
+        Assert.Equal(0, await store.ExpireDueAsync(T0.AddMinutes(59), Ct));
+        Assert.Equal(2, await store.ExpireDueAsync(T0.AddHours(2), Ct));
+        Assert.Equal(0, await store.ExpireDueAsync(T0.AddHours(2), Ct));
+
+        var expired = (await store.ListAsync("acme", "alice", NotificationStatus.Expired, null, 10, null, Ct)).Items.Select(n => n.Id).Order(StringComparer.Ordinal);
+        Assert.Equal(["due", "sent"], expired);
+        Assert.Equal(NotificationStatus.Pending, (await store.GetAsync("acme", "alice", "later", Ct))!.Status);
+        Assert.Equal(NotificationStatus.Pending, (await store.GetAsync("acme", "alice", "never", Ct))!.Status);
+        Assert.Equal(NotificationStatus.Read, (await store.GetAsync("acme", "alice", "read", Ct))!.Status);
+        Assert.Equal(NotificationStatus.Dismissed, (await store.GetAsync("acme", "alice", "dismissed", Ct))!.Status);
+        Assert.False((await store.GetAsync("acme", "alice", "due", Ct))!.AwaitsRelease);
+    }
+
+    [Fact]
     public async Task A_snoozed_notification_leaves_the_pending_inbox_until_the_snooze_ends()
     {
         var clock = new SettableClock { Now = T0 };
