@@ -1,18 +1,21 @@
 using FunctionsScheduler.Orchestration.Freshness;
 using FunctionsScheduler.Orchestration.Notifications;
 using FunctionsScheduler.Orchestration.Runs;
+using FunctionsScheduler.Storage.Notifications;
 using Microsoft.Extensions.Options;
 
 namespace FunctionsScheduler.LocalHost;
 
 /// <summary>
 /// The local host's periodic sweeps, every <see cref="LocalHostSettings.SweepInterval"/>: targets gone stale without a run,
-/// notifications held for quiet hours or folded into digests, and this process's firing-lag samples.
+/// notifications held for quiet hours or folded into digests, notifications past their expiry, and this process's
+/// firing-lag samples.
 /// On Azure the same sweeps are timer functions.
 /// </summary>
 internal sealed partial class MaintenanceService(
     StaleTargetSweep staleTargets,
     HeldNotificationSender heldNotifications,
+    INotificationStore notifications,
     FiringLagRecorder firingLag,
     IOptions<LocalHostSettings> settings,
     TimeProvider time,
@@ -38,6 +41,15 @@ internal sealed partial class MaintenanceService(
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 LogSweepFailed(ex, "held notifications");
+            }
+
+            try
+            {
+                await notifications.ExpireDueAsync(time.GetUtcNow(), stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogSweepFailed(ex, "expired notifications");
             }
 
             try

@@ -1,5 +1,6 @@
 using FunctionsScheduler.Orchestration.Freshness;
 using FunctionsScheduler.Orchestration.Notifications;
+using FunctionsScheduler.Storage.Notifications;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -15,4 +16,10 @@ public sealed class SweepFunctions
     [Function("SendHeldNotifications")]
     public Task<HeldSweepReport> SendHeldNotifications([TimerTrigger("%SWEEP_SCHEDULE%")] TimerInfo timer, FunctionContext context) =>
         context.InstanceServices.GetRequiredService<HeldNotificationSender>().SweepAsync(context.CancellationToken);
+
+    /// <summary>Marks unread notifications past their <c>expiresUtc</c> expired (an intervention request after its deadline).</summary>
+    [Function("ExpireNotifications")]
+    public Task<int> ExpireNotifications([TimerTrigger("%SWEEP_SCHEDULE%")] TimerInfo timer, FunctionContext context) =>
+        context.InstanceServices.GetRequiredService<INotificationStore>()
+            .ExpireDueAsync(context.InstanceServices.GetRequiredService<TimeProvider>().GetUtcNow(), context.CancellationToken);
 }

@@ -14,20 +14,20 @@ internal static class RunNotifications
     public static Task InterventionRequiredAsync(IOrchestrationContext context, RunRequest request, string phase, PendingIntervention pending) =>
         SendAsync(context, request, request.Job.Notify?.OnIntervention ?? true, $"intervention:{pending.InterventionId}", NotificationType.InterventionRequired, NotificationPriority.High,
             $"{request.ScheduleName}: {pending.Kind} needed",
-            $"Phase '{phase}' waits for a person: {pending.Prompt} (answer by {pending.DeadlineUtc:yyyy-MM-dd HH:mm}Z).");
+            $"Phase '{phase}' waits for a person: {pending.Prompt} (answer by {pending.DeadlineUtc:yyyy-MM-dd HH:mm}Z).", expiresUtc: pending.DeadlineUtc);
 
     /// <summary>The <paramref name="index"/>-th reminder of a request nobody has answered yet.</summary>
     public static Task InterventionReminderAsync(IOrchestrationContext context, RunRequest request, PendingIntervention pending, int index) =>
         SendAsync(context, request, request.Job.Notify?.OnIntervention ?? true, $"intervention:{pending.InterventionId}:reminder:{index}", NotificationType.InterventionRequired, NotificationPriority.High,
             $"Reminder — {request.ScheduleName}: {pending.Kind} needed",
-            $"Phase '{pending.PhaseName}' still waits for a person: {pending.Prompt} (answer by {pending.DeadlineUtc:yyyy-MM-dd HH:mm:ss}Z).");
+            $"Phase '{pending.PhaseName}' still waits for a person: {pending.Prompt} (answer by {pending.DeadlineUtc:yyyy-MM-dd HH:mm:ss}Z).", expiresUtc: pending.DeadlineUtc);
 
     /// <summary>Tells <paramref name="recipient"/> that nobody has answered; sent whatever the job's notify settings, since the intervention asked for it.</summary>
     public static Task InterventionEscalatedAsync(IOrchestrationContext context, RunRequest request, PendingIntervention pending, string recipient) =>
         SendAsync(context, request, wanted: true, $"intervention:{pending.InterventionId}:escalation", NotificationType.InterventionRequired, NotificationPriority.Urgent,
             $"Escalated — {request.ScheduleName}: {pending.Kind} unanswered",
             $"Nobody has answered phase '{pending.PhaseName}': {pending.Prompt} (answer by {pending.DeadlineUtc:yyyy-MM-dd HH:mm:ss}Z, then it expires).",
-            recipients: [recipient]);
+            recipients: [recipient], expiresUtc: pending.DeadlineUtc);
 
     public static Task OutcomeAsync(IOrchestrationContext context, RunRequest request, RunStatus status, string? error)
     {
@@ -62,7 +62,8 @@ internal static class RunNotifications
         string message,
         TimeSpan? dataAge = null,
         int? newItems = null,
-        IReadOnlyList<string>? recipients = null)
+        IReadOnlyList<string>? recipients = null,
+        DateTimeOffset? expiresUtc = null)
     {
         if (!wanted)
         {
@@ -84,6 +85,7 @@ internal static class RunNotifications
                 Actions = Notification.DefaultActions(type),
                 CreatedUtc = new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero),
                 IdempotencyKey = $"run:{context.InstanceId}:{eventKey}:{recipient}",
+                ExpiresUtc = expiresUtc,
             };
             await context.CallActivityAsync<NotifyResult>(NotifyActivity.Name, new NotifyRequest(notification));
         }

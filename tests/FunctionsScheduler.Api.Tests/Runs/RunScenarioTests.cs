@@ -478,6 +478,25 @@ public sealed class RunScenarioTests(LocalHostFixture host) : IClassFixture<Loca
         Assert.Equal(run.GetProperty("id").GetString(), notice.GetProperty("context").GetProperty("runId").GetString());
     }
 
+    [Fact]
+    public async Task An_intervention_request_notification_expires_with_the_intervention()
+    {
+        var recipient = "ops-" + Guid.NewGuid().ToString("N")[..8];
+        var run = await RunJobToEndAsync(new
+        {
+            type = "simulated",
+            notify = new { recipients = new[] { recipient } },
+            phases = new object[] { new { name = "captcha", intervention = new { kind = "captcha", prompt = "Solve it", deadline = "00:00:01", reminders = Array.Empty<double>() } } },
+        });
+        Assert.Equal("failed", run.GetProperty("status").GetString());
+
+        var list = await host.GetJsonAsync($"/api/notifications?recipient={recipient}&type=interventionRequired");
+        var asked = Assert.Single(list.GetProperty("items").EnumerateArray());
+        var expired = await host.GetJsonAsync("/api/interventions?status=expired&pageSize=500");
+        var intervention = expired.GetProperty("items").EnumerateArray().Single(i => i.GetProperty("runId").GetString() == run.GetProperty("id").GetString());
+        Assert.Equal(intervention.GetProperty("deadlineUtc").GetDateTimeOffset(), asked.GetProperty("expiresUtc").GetDateTimeOffset());
+    }
+
     private async Task<JsonElement> RunJobToEndAsync(object job)
     {
         var (created, schedule) = await host.PostJsonAsync("/api/schedules", new { name = "target run", cron = "0 3 1 1 *", timeZone = "UTC", job });
