@@ -418,7 +418,7 @@ public static class RunOrchestrator
                     return PhaseOutcome.Failure(phase.Name, $"'{ask.Prompt}' was declined by {answer.AnsweredBy}.", attempts.Made);
                 }
 
-                // The answered call is a new attempt with a fresh retry budget; the phase reports all it made.
+                // The answered call continues the attempt that asked, with a fresh retry budget.
                 run.PhaseResumed(phase.Name);
                 attempts = attempts.Continue();
                 result = await CallWithTimeoutAsync(context, phase, invocation with { Answer = answer }, attempts);
@@ -520,8 +520,11 @@ public static class RunOrchestrator
 
         public void Retried() => _retries++;
 
-        /// <summary>The count for a further call of the same phase (after an answer), continuing this one's total.</summary>
-        public Attempts Continue() => new(maxPerCall, Made);
+        /// <summary>
+        /// The count for the call that carries a person's answer: it continues the attempt that asked (an answer is not a
+        /// retry), so only the retries it needs add to the total.
+        /// </summary>
+        public Attempts Continue() => new(maxPerCall, Made - 1);
     }
 
     /// <summary>
