@@ -38,9 +38,16 @@ public class LocalHostFixture(AzuriteFixture azurite) : IAsyncLifetime
     {
     }
 
+    /// <summary>How many activities the host's durable engine runs at once (caps what a fan-out can reach).</summary>
+    public virtual int ActivityConcurrency => int.MaxValue;
+
+    /// <summary>Builds the host under test: the local host on the embedded engine here; a derived fixture swaps the engine.</summary>
+    protected virtual Task<WebApplication> BuildAppAsync(string[] args, Action<WebApplicationBuilder> configure) =>
+        LocalHostApp.BuildAsync(args, configure);
+
     public async ValueTask InitializeAsync()
     {
-        _app = await LocalHostApp.BuildAsync(
+        _app = await BuildAppAsync(
         [
             "--urls", "http://127.0.0.1:0",
             "--STORAGE_CONNECTION_STRING", azurite.ConnectionString,
@@ -111,9 +118,14 @@ public class LocalHostFixture(AzuriteFixture azurite) : IAsyncLifetime
         return (response, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
     }
 
-    /// <summary>Waits until a run has ended (succeeded, failed or cancelled) and returns it.</summary>
-    public Task<JsonElement> RunEndedAsync(string runId) =>
-        EventuallyAsync<JsonElement>(
+    /// <summary>
+    /// Waits until a run has ended (succeeded, failed or cancelled) and its orchestration instance has completed, and
+    /// returns the run. A run row that says it ended while its instance stays Running would leave the run holding its
+    /// place forever (the Durable SDK did this once for a run cancelled while it waited for a person).
+    /// </summary>
+    public async Task<JsonElement> RunEndedAsync(string runId)
+    {
+        var ended = await EventuallyAsync<JsonElement>(
             async () =>
             {
                 var run = await GetJsonAsync($"/api/runs/{runId}");
@@ -121,6 +133,33 @@ public class LocalHostFixture(AzuriteFixture azurite) : IAsyncLifetime
             },
             Patience,
             $"run {runId} to end");
+        var instance = await InstanceEndedAsync(runId);
+        Assert.Equal(OrchestrationStatus.Completed, instance.RuntimeStatus);
+        return ended;
+    }
+
+    /// <summary>Waits until the orchestration instance <paramref name="instanceId"/> can make no further progress.</summary>
+    public async Task<OrchestrationState> InstanceEndedAsync(string instanceId)
+    {
+        var client = Services.GetRequiredService<IOrchestrationClient>();
+        OrchestrationState? last = null;
+        var deadline = DateTime.UtcNow + Patience;
+        while (true)
+        {
+            last = await client.GetStatusAsync(instanceId, cancellationToken: TestContext.Current.CancellationToken);
+            if (last is { IsTerminal: true })
+            {
+                return last;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"Timed out after {Patience} waiting for instance {instanceId} to end; it is {last?.RuntimeStatus.ToString() ?? "missing"} with status {last?.SerializedCustomStatus}.");
+            }
+
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+    }
 
     /// <summary>
     /// Waits until a run shows <paramref name="status"/> and returns it. The run's status is committed with the step after

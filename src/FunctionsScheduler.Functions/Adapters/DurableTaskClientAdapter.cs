@@ -24,18 +24,31 @@ internal sealed class DurableTaskClientAdapter(DurableTaskClient client) : IOrch
             await client.ScheduleNewOrchestrationInstanceAsync(orchestratorName, input, new StartOrchestrationOptions(InstanceId: instanceId), cancellationToken);
             return StartOutcome.Started;
         }
-        catch (Exception) when (await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken) is not null)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Lost a race with another starter of the same id: it exists, which is all the caller asked for.
-            return StartOutcome.AlreadyExists;
+            if (await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken) is not null)
+            {
+                return StartOutcome.AlreadyExists;
+            }
+
+            throw;
         }
     }
 
     public Task RaiseEventAsync(string instanceId, string eventName, object? payload, CancellationToken cancellationToken = default) =>
         client.RaiseEventAsync(instanceId, eventName, payload, cancellationToken);
 
-    public async Task<OrchestrationState?> GetStatusAsync(string instanceId, bool includeInputsAndOutputs = false, CancellationToken cancellationToken = default) =>
-        Map(await client.GetInstanceAsync(instanceId, includeInputsAndOutputs, cancellationToken));
+    /// <remarks>
+    /// The Durable client returns custom status (a run's live progress) and failure details only together with inputs and
+    /// outputs, while the embedded engine always returns them; so status is always fetched whole and the input and output
+    /// are dropped when not asked for, and both hosts show the same live progress.
+    /// </remarks>
+    public async Task<OrchestrationState?> GetStatusAsync(string instanceId, bool includeInputsAndOutputs = false, CancellationToken cancellationToken = default)
+    {
+        var state = Map(await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken));
+        return state is null || includeInputsAndOutputs ? state : state with { SerializedInput = null, SerializedOutput = null };
+    }
 
     public async Task<OrchestrationState> WaitForCompletionAsync(string instanceId, CancellationToken cancellationToken = default) =>
         Map(await client.WaitForInstanceCompletionAsync(instanceId, getInputsAndOutputs: true, cancellationToken))!;
@@ -60,7 +73,7 @@ internal sealed class DurableTaskClientAdapter(DurableTaskClient client) : IOrch
             m.RuntimeStatus switch
             {
                 OrchestrationRuntimeStatus.Pending => OrchestrationStatus.Pending,
-                OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.ContinuedAsNew => OrchestrationStatus.Running,
+                OrchestrationRuntimeStatus.Running => OrchestrationStatus.Running,
                 OrchestrationRuntimeStatus.Suspended => OrchestrationStatus.Suspended,
                 OrchestrationRuntimeStatus.Completed => OrchestrationStatus.Completed,
                 OrchestrationRuntimeStatus.Failed => OrchestrationStatus.Failed,

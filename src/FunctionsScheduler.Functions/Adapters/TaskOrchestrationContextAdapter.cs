@@ -1,3 +1,4 @@
+using System.Text.Json;
 using FunctionsScheduler.Durable;
 using Microsoft.DurableTask;
 using DurableRetryPolicy = Microsoft.DurableTask.RetryPolicy;
@@ -14,7 +15,18 @@ internal sealed class TaskOrchestrationContextAdapter(TaskOrchestrationContext c
 
     public bool IsReplaying => context.IsReplaying;
 
-    public T GetInput<T>() => context.GetInput<T>()!;
+    /// <remarks>
+    /// The SDK deserializes an input as the type its orchestrator was registered with; one registered without an input
+    /// type (a plain function, as on Durable Task workers outside Functions) gets a <see cref="JsonElement"/>, which a
+    /// direct cast to <typeparamref name="T"/> would fail on. Converting here with the one JSON shape serves both.
+    /// </remarks>
+    public T GetInput<T>() => context.GetInput<object>() switch
+    {
+        null => default!,
+        T typed => typed,
+        JsonElement json => json.Deserialize<T>(DurableJson.Options)!,
+        var other => throw new InvalidCastException($"The orchestration input is a {other.GetType().Name}, not a {typeof(T).Name}."),
+    };
 
     public async Task<TResult> CallActivityAsync<TResult>(string name, object? input = null, RetryPolicy? retryPolicy = null)
     {
