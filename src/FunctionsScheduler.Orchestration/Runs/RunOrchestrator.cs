@@ -300,7 +300,7 @@ public static class RunOrchestrator
             }
 
             // One wait for the event at a time: a second would be handed the next event while the first stays pending.
-            freed ??= context.WaitForExternalEvent<SlotFreed>(SlotEventName);
+            freed ??= context.WaitForExternalEvent<SlotFreed>(SlotEventName, run.Stopping.Token);
             using var recheck = new CancellationTokenSource();
             var timer = context.CreateTimer(context.CurrentUtcDateTime + grant.RecheckAfter, recheck.Token);
             var woke = await Task.WhenAny(freed, timer, cancel);
@@ -324,7 +324,14 @@ public static class RunOrchestrator
     /// <summary>Ends the run early: unfinished phases are cancelled, open interventions closed, the outcome recorded.</summary>
     private static async Task<RunResult> StopAsync(IOrchestrationContext context, RunRequest request, RunState run, string reason, RunStatus status)
     {
-        foreach (var pending in run.Stop(reason, status))
+        var open = run.Stop(reason, status).ToList();
+
+        // Nothing may stay pending when the orchestrator returns: the Durable SDK then sends no completion and the
+        // instance stays Running (seen for a run cancelled while it waited for a person). Cancel the waits for answers
+        // and their reminder timers (after the open interventions were taken, since a cancelled wait forgets its own);
+        // they end without recording an expiry or sending a reminder.
+        run.Stopping.Cancel();
+        foreach (var pending in open)
         {
             await context.CallActivityAsync<Recorded>(ActivityNames.CloseIntervention, new CloseIntervention(run.Tenant, pending.InterventionId, InterventionStatus.Cancelled));
         }
@@ -396,7 +403,7 @@ public static class RunOrchestrator
         var attempts = new Attempts(phase.Retry?.MaxAttempts ?? 1);
         try
         {
-            var result = await CallWithTimeoutAsync(context, phase, invocation, attempts);
+            var result = await CallWithTimeoutAsync(context, run, phase, invocation, attempts);
             if (result is null)
             {
                 return PhaseOutcome.Failure(phase.Name, BackstopReason(phase), attempts.Made);
@@ -421,7 +428,7 @@ public static class RunOrchestrator
                 // The answered call continues the attempt that asked, with a fresh retry budget.
                 run.PhaseResumed(phase.Name);
                 attempts = attempts.Continue();
-                result = await CallWithTimeoutAsync(context, phase, invocation with { Answer = answer }, attempts);
+                result = await CallWithTimeoutAsync(context, run, phase, invocation with { Answer = answer }, attempts);
                 if (result is null)
                 {
                     return PhaseOutcome.Failure(phase.Name, BackstopReason(phase), attempts.Made);
@@ -450,7 +457,7 @@ public static class RunOrchestrator
     /// a worker that never answers (crashed with its work item held, hung in code that ignores cancellation), so it covers
     /// every attempt, the backoff between them and a grace per attempt.
     /// </summary>
-    private static async Task<PhaseResult?> CallWithTimeoutAsync(IOrchestrationContext context, PhaseDefinition phase, PhaseInvocation invocation, Attempts attempts)
+    private static async Task<PhaseResult?> CallWithTimeoutAsync(IOrchestrationContext context, RunState run, PhaseDefinition phase, PhaseInvocation invocation, Attempts attempts)
     {
         var call = context.CallActivityAsync<PhaseResult>(ActivityNames.RunPhase, invocation, RetryFor(context, phase, attempts));
         if (phase.Timeout is null)
@@ -458,10 +465,11 @@ public static class RunOrchestrator
             return await call;
         }
 
-        using var timerCancel = new CancellationTokenSource();
+        using var timerCancel = CancellationTokenSource.CreateLinkedTokenSource(run.Stopping.Token);
         var timer = context.CreateTimer(context.CurrentUtcDateTime + AttemptBackstop(phase), timerCancel.Token);
         if (await Task.WhenAny(call, timer) == timer)
         {
+            run.Stopping.Token.ThrowIfCancellationRequested();
             return null;
         }
 
@@ -555,18 +563,21 @@ public static class RunOrchestrator
         run.PhaseWaiting(phaseName, pending);
         await context.CallActivityAsync<Recorded>(ActivityNames.RequestIntervention, record);
         await RunNotifications.InterventionRequiredAsync(context, request, phaseName, pending);
-        var answer = context.WaitForExternalEvent<InterventionAnswer>(InterventionEventName(id), ask.Deadline);
+        var answer = context.WaitForExternalEvent<InterventionAnswer>(InterventionEventName(id), ask.Deadline, run.Stopping.Token);
         try
         {
             foreach (var nudge in Nudges(ask))
             {
-                using var nudgeTimer = new CancellationTokenSource();
+                using var nudgeTimer = CancellationTokenSource.CreateLinkedTokenSource(run.Stopping.Token);
                 var due = context.CreateTimer(requestedUtc.UtcDateTime + nudge.After, nudgeTimer.Token);
                 if (await Task.WhenAny(answer, due) == answer)
                 {
                     nudgeTimer.Cancel();
                     break;
                 }
+
+                // A stopped run sends no reminder: the wait ends here, and the phase with it (nobody awaits it any more).
+                run.Stopping.Token.ThrowIfCancellationRequested();
 
                 await (nudge.Reminder is { } index
                     ? RunNotifications.InterventionReminderAsync(context, request, pending, index)
@@ -575,7 +586,7 @@ public static class RunOrchestrator
 
             return await answer;
         }
-        catch (TaskCanceledException)
+        catch (TaskCanceledException) when (!run.Stopping.IsCancellationRequested)
         {
             await context.CallActivityAsync<Recorded>(ActivityNames.CloseIntervention, new CloseIntervention(request.Tenant, id, InterventionStatus.Expired));
             return null;

@@ -19,6 +19,9 @@ internal sealed class RunState
     private int _itemsTotal;
     private IReadOnlyList<ChainedRun>? _chained;
 
+    /// <summary>Cancelled when the run stops early, so waits for people and their timers end before the orchestrator returns.</summary>
+    public CancellationTokenSource Stopping { get; } = new();
+
     public RunState(IOrchestrationContext context, RunRequest request)
     {
         _context = context;
