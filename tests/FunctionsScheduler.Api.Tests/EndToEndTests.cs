@@ -1,9 +1,16 @@
 using System.Net;
 using System.Text.Json;
+using FunctionsScheduler.Api.Tests.DurableSdk;
 
 namespace FunctionsScheduler.Api.Tests;
 
-public sealed class EndToEndTests(LocalHostFixture host) : IClassFixture<LocalHostFixture>
+/// <summary>On the embedded engine (the local host).</summary>
+public sealed class EndToEndTests(LocalHostFixture host) : EndToEndScenarios(host), IClassFixture<LocalHostFixture>;
+
+/// <summary>The same on the real Durable Task SDK through the Functions adapters.</summary>
+public sealed class EndToEndTestsOnDurableSdk(DurableSdkHostFixture host) : EndToEndScenarios(host), IClassFixture<DurableSdkHostFixture>;
+
+public abstract class EndToEndScenarios(LocalHostFixture host)
 {
     private static object Job(object[] phases) => new { type = "simulated", phases };
 

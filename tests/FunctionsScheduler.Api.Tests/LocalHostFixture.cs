@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using FunctionsScheduler.Api.Tests.DurableSdk;
 using FunctionsScheduler.Durable;
 using FunctionsScheduler.LocalHost;
 using FunctionsScheduler.Testing;
@@ -38,12 +39,15 @@ public class LocalHostFixture(AzuriteFixture azurite) : IAsyncLifetime
     {
     }
 
-    /// <summary>How many activities the host's durable engine runs at once (caps what a fan-out can reach).</summary>
-    public virtual int ActivityConcurrency => int.MaxValue;
+    /// <summary>The durable engine under the host: the embedded one (the local host), or the real Durable Task SDK.</summary>
+    public virtual HostEngine Engine => HostEngine.Embedded;
 
-    /// <summary>Builds the host under test: the local host on the embedded engine here; a derived fixture swaps the engine.</summary>
-    protected virtual Task<WebApplication> BuildAppAsync(string[] args, Action<WebApplicationBuilder> configure) =>
-        LocalHostApp.BuildAsync(args, configure);
+    /// <summary>How many activities the host's durable engine runs at once (caps what a fan-out can reach).</summary>
+    public int ActivityConcurrency => Engine == HostEngine.DurableSdk ? DurableSdkApp.ActivityConcurrency : int.MaxValue;
+
+    private Task<WebApplication> BuildAppAsync(string[] args, Action<WebApplicationBuilder> configure) => Engine == HostEngine.DurableSdk
+        ? DurableSdkApp.BuildAsync(args, configure)
+        : LocalHostApp.BuildAsync(args, configure);
 
     public async ValueTask InitializeAsync()
     {
@@ -211,4 +215,14 @@ public class LocalHostFixture(AzuriteFixture azurite) : IAsyncLifetime
             await Task.Delay(100);
         }
     }
+}
+
+/// <summary>Which durable engine a test host runs on; scenario classes run once on each.</summary>
+public enum HostEngine
+{
+    /// <summary>The project's embedded engine, as the local host runs it.</summary>
+    Embedded,
+
+    /// <summary>The real Durable Task SDK in-process, through the Functions app's adapters.</summary>
+    DurableSdk,
 }

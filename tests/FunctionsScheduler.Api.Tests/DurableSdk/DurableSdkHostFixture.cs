@@ -24,12 +24,12 @@ namespace FunctionsScheduler.Api.Tests.DurableSdk;
 /// is the Functions host process itself (which cannot run here): triggers are the SDK's own dispatch, and the timer
 /// scanner is a loop calling the same <see cref="ScheduleScanner.ScanAsync"/> the Azure timer function calls.
 /// </summary>
-public class DurableSdkHostFixture(AzuriteFixture azurite) : LocalHostFixture(azurite)
+public static class DurableSdkApp
 {
     /// <summary>The in-memory sidecar runs as many activities at once as the machine has cores.</summary>
-    public override int ActivityConcurrency => Environment.ProcessorCount;
+    public static int ActivityConcurrency => Environment.ProcessorCount;
 
-    protected override async Task<WebApplication> BuildAppAsync(string[] args, Action<WebApplicationBuilder> configure)
+    public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder> configure)
     {
         var builder = WebApplication.CreateBuilder(args);
         configure(builder);
@@ -93,4 +93,10 @@ public class DurableSdkHostFixture(AzuriteFixture azurite) : LocalHostFixture(az
             while (await timer.WaitForNextTickAsync(stoppingToken));
         }
     }
+}
+
+/// <summary>A test host on the real Durable Task SDK (see <see cref="DurableSdkApp"/>).</summary>
+public class DurableSdkHostFixture(AzuriteFixture azurite) : LocalHostFixture(azurite)
+{
+    public override HostEngine Engine => HostEngine.DurableSdk;
 }

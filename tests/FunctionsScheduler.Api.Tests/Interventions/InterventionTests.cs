@@ -1,11 +1,18 @@
 using System.Net;
 using System.Text.Json;
 using Azure.Data.Tables;
+using FunctionsScheduler.Api.Tests.DurableSdk;
 
 namespace FunctionsScheduler.Api.Tests.Interventions;
 
+/// <summary>On the embedded engine (the local host).</summary>
+public sealed class InterventionTests(LocalHostFixture host) : InterventionScenarios(host), IClassFixture<LocalHostFixture>;
+
+/// <summary>The same on the real Durable Task SDK through the Functions adapters.</summary>
+public sealed class InterventionTestsOnDurableSdk(DurableSdkHostFixture host) : InterventionScenarios(host), IClassFixture<DurableSdkHostFixture>;
+
 /// <summary>Interventions through the real local host: declared fields, secrets kept out of history, reminders, escalation, expiry.</summary>
-public sealed class InterventionTests(LocalHostFixture host) : IClassFixture<LocalHostFixture>
+public abstract class InterventionScenarios(LocalHostFixture host)
 {
     private const string Password = "s3cret-Pa55word-7f1c";
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(45);

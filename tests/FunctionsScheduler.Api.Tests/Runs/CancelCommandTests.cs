@@ -4,7 +4,7 @@ using FunctionsScheduler.Testing;
 namespace FunctionsScheduler.Api.Tests.Runs;
 
 /// <summary>A host that allowlists a workflow which writes its process id to a file and then sleeps for a minute.</summary>
-public sealed class SleeperHostFixture(AzuriteFixture azurite) : LocalHostFixture(azurite)
+public class SleeperHostFixture(AzuriteFixture azurite) : LocalHostFixture(azurite)
 {
     /// <summary>Where the sleeping process writes its id.</summary>
     public string PidFile { get; } = Path.Combine(Path.GetTempPath(), AzuriteFixture.UniqueName("sleeper") + ".pid");
@@ -20,8 +20,20 @@ public sealed class SleeperHostFixture(AzuriteFixture azurite) : LocalHostFixtur
     ];
 }
 
+/// <summary>The sleeper host on the real Durable Task SDK.</summary>
+public sealed class SleeperOnDurableSdkFixture(AzuriteFixture azurite) : SleeperHostFixture(azurite)
+{
+    public override HostEngine Engine => HostEngine.DurableSdk;
+}
+
+/// <summary>On the embedded engine (the local host).</summary>
+public sealed class CancelCommandTests(SleeperHostFixture host) : CancelCommandScenarios(host), IClassFixture<SleeperHostFixture>;
+
+/// <summary>The same on the real Durable Task SDK: a phase's cancellation reaches it through the run, not an SDK token.</summary>
+public sealed class CancelCommandTestsOnDurableSdk(SleeperOnDurableSdkFixture host) : CancelCommandScenarios(host), IClassFixture<SleeperOnDurableSdkFixture>;
+
 /// <summary>Cancelling a run reaches a command it is running: the process is killed, not left to finish.</summary>
-public sealed class CancelCommandTests(SleeperHostFixture host) : IClassFixture<SleeperHostFixture>
+public abstract class CancelCommandScenarios(SleeperHostFixture host)
 {
     [Fact]
     public async Task Cancelling_a_run_kills_the_command_it_is_running_within_seconds()

@@ -3,11 +3,18 @@ using System.Text.Json;
 using FunctionsScheduler.Core.Runs;
 using FunctionsScheduler.Orchestration.Runs;
 using static FunctionsScheduler.Api.Tests.Schedules.ScheduleSamples;
+using FunctionsScheduler.Api.Tests.DurableSdk;
 
 namespace FunctionsScheduler.Api.Tests.Runs;
 
+/// <summary>On the embedded engine (the local host).</summary>
+public sealed class ChainTests(LocalHostFixture host) : ChainScenarios(host), IClassFixture<LocalHostFixture>;
+
+/// <summary>The same on the real Durable Task SDK through the Functions adapters.</summary>
+public sealed class ChainTestsOnDurableSdk(DurableSdkHostFixture host) : ChainScenarios(host), IClassFixture<DurableSdkHostFixture>;
+
 /// <summary>onSuccess/onFailure chains: checked when saved (targets exist, no cycles), and run end to end.</summary>
-public sealed class ChainTests(LocalHostFixture host) : IClassFixture<LocalHostFixture>
+public abstract class ChainScenarios(LocalHostFixture host)
 {
     [Fact]
     public async Task A_self_chain_or_a_loop_is_400_naming_the_field_and_the_cycle_path_and_nothing_is_stored()

@@ -8,10 +8,16 @@ using FunctionsScheduler.Testing;
 namespace FunctionsScheduler.Api.Tests.Runs;
 
 /// <summary>A host that lets one run run at a time, and re-checks queued runs every 2 seconds.</summary>
-public sealed class OneRunAtATimeHostFixture(AzuriteFixture azurite) : LocalHostFixture(azurite)
+public class OneRunAtATimeHostFixture(AzuriteFixture azurite) : LocalHostFixture(azurite)
 {
     protected override IReadOnlyList<string> ExtraArguments =>
         ["--Scheduler:Concurrency:MaxRunningRuns", "1", "--Scheduler:Concurrency:RecheckInterval", "00:00:02"];
+}
+
+/// <summary>The same cap on the real Durable Task SDK.</summary>
+public sealed class OneRunAtATimeOnDurableSdkFixture(AzuriteFixture azurite) : OneRunAtATimeHostFixture(azurite)
+{
+    public override HostEngine Engine => HostEngine.DurableSdk;
 }
 
 /// <summary>A host that lets each tenant run one run at a time.</summary>
@@ -21,8 +27,14 @@ public sealed class OneRunPerTenantHostFixture(AzuriteFixture azurite) : LocalHo
         ["--Scheduler:Concurrency:MaxRunningRunsPerTenant", "1", "--Scheduler:Concurrency:RecheckInterval", "00:00:02"];
 }
 
+/// <summary>On the embedded engine (the local host).</summary>
+public sealed class GlobalConcurrencyCapTests(OneRunAtATimeHostFixture host) : GlobalConcurrencyCaps(host), IClassFixture<OneRunAtATimeHostFixture>;
+
+/// <summary>The same on the real Durable Task SDK through the Functions adapters.</summary>
+public sealed class GlobalConcurrencyCapTestsOnDurableSdk(OneRunAtATimeOnDurableSdkFixture host) : GlobalConcurrencyCaps(host), IClassFixture<OneRunAtATimeOnDurableSdkFixture>;
+
 /// <summary>Runs beyond the global cap wait, visibly queued, and start in arrival order as slots free up.</summary>
-public sealed class GlobalConcurrencyCapTests(OneRunAtATimeHostFixture host) : IClassFixture<OneRunAtATimeHostFixture>
+public abstract class GlobalConcurrencyCaps(OneRunAtATimeHostFixture host)
 {
     [Fact]
     public async Task Runs_beyond_the_cap_are_queued_and_start_in_order_when_the_run_ahead_ends()

@@ -1,11 +1,18 @@
 using System.Net;
 using System.Text.Json;
 using FunctionsScheduler.Storage.Scheduling;
+using FunctionsScheduler.Api.Tests.DurableSdk;
 
 namespace FunctionsScheduler.Api.Tests.Runs;
 
+/// <summary>On the embedded engine (the local host).</summary>
+public sealed class OverlapTests(LocalHostFixture host) : OverlapScenarios(host), IClassFixture<LocalHostFixture>;
+
+/// <summary>The same on the real Durable Task SDK through the Functions adapters.</summary>
+public sealed class OverlapTestsOnDurableSdk(DurableSdkHostFixture host) : OverlapScenarios(host), IClassFixture<DurableSdkHostFixture>;
+
 /// <summary>The overlap policy through the real local host: runs of one schedule never overlap beyond its limit.</summary>
-public sealed class OverlapTests(LocalHostFixture host) : IClassFixture<LocalHostFixture>
+public abstract class OverlapScenarios(LocalHostFixture host)
 {
     [Theory]
     [InlineData("skip")]
