@@ -1,16 +1,22 @@
 using Azure.Core.Serialization;
+using Azure.Monitor.OpenTelemetry.Exporter;
 using Azure.Identity;
 using FunctionsScheduler.Api;
 using FunctionsScheduler.Durable;
 using FunctionsScheduler.Functions.Adapters;
 using FunctionsScheduler.Orchestration;
 using FunctionsScheduler.Orchestration.Notifications;
+using FunctionsScheduler.Orchestration.Telemetry;
 using FunctionsScheduler.Storage;
 using FunctionsScheduler.Storage.Interventions;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
@@ -54,6 +60,26 @@ builder.Services.AddSchedulerOrchestration(o =>
     }
 });
 builder.Services.AddSchedulerNotificationChannels();
+
+// Telemetry through OpenTelemetry (host.json telemetryMode): the worker's invocation spans, and the product's own traces
+// and metrics (SchedulerTelemetry, the same the local host exports), to the Application Insights the Bicep creates;
+// its ingestion is Entra-only, so the exporter authenticates with the app's user-assigned identity.
+var telemetry = builder.Services.AddOpenTelemetry()
+    .UseFunctionsWorkerDefaults()
+    .WithTracing(t => t.AddSource(SchedulerTelemetry.Name))
+    .WithMetrics(m => m.AddMeter(SchedulerTelemetry.Name));
+if (!string.IsNullOrWhiteSpace(builder.Configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"]))
+{
+    var telemetryClientId = builder.Configuration["AZURE_CLIENT_ID"];
+    telemetry.UseAzureMonitorExporter(o =>
+    {
+        if (!string.IsNullOrWhiteSpace(telemetryClientId))
+        {
+            o.Credential = new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(telemetryClientId));
+        }
+    });
+}
+
 builder.Services.AddSchedulerApi();
 builder.Services.AddScoped<DurableClientScope>();
 builder.Services.AddScoped<IOrchestrationClient>(sp => sp.GetRequiredService<DurableClientScope>().Client);

@@ -5,10 +5,15 @@ using FunctionsScheduler.Engine;
 using FunctionsScheduler.Orchestration;
 using FunctionsScheduler.Orchestration.Notifications;
 using FunctionsScheduler.Orchestration.Scheduling;
+using FunctionsScheduler.Orchestration.Telemetry;
 using FunctionsScheduler.Storage;
 using FunctionsScheduler.Storage.Development;
 using FunctionsScheduler.Storage.Interventions;
 using Microsoft.Extensions.Options;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 
 namespace FunctionsScheduler.LocalHost;
 
@@ -88,6 +93,17 @@ public static class LocalHostApp
         services.AddHostedService<MaintenanceService>();
         services.AddSingleton(new InProcessScanner(settings.ScanInterval, TimeProvider.System));
         services.AddSchedulerApi();
+        // The product's traces and metrics (SchedulerTelemetry), exported over OTLP when an endpoint is configured
+        // (OTEL_EXPORTER_OTLP_ENDPOINT, the standard variable); without one nothing listens, so nothing is paid.
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            services.AddOpenTelemetry()
+                .ConfigureResource(r => r.AddService("FunctionsScheduler.LocalHost"))
+                .WithTracing(t => t.AddSource(SchedulerTelemetry.Name))
+                .WithMetrics(m => m.AddMeter(SchedulerTelemetry.Name))
+                .UseOtlpExporter();
+        }
+
         // On SIGTERM or Ctrl+C the engine stops taking work and lets running activities finish for this long; the rest are
         // abandoned (their work items made visible again, or re-sent from history by the next owner), so a restart retries them.
         builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = settings.ShutdownTimeout);

@@ -1,3 +1,4 @@
+using FunctionsScheduler.Orchestration.Telemetry;
 using FunctionsScheduler.Durable;
 using FunctionsScheduler.Orchestration.Runs;
 using FunctionsScheduler.Storage.Interventions;
@@ -33,6 +34,13 @@ public sealed class RunPhaseActivity(IEnumerable<IPhaseExecutor> executors, IInt
             throw new NotSupportedException($"No executor for phase type '{type}' is configured on this host.");
         }
 
+        using var span = SchedulerTelemetry.Source.StartActivity($"phase {input.Phase.Name}");
+        span?.SetTag(SchedulerTelemetry.TenantTag, input.Tenant);
+        span?.SetTag(SchedulerTelemetry.ScheduleTag, input.ScheduleId);
+        span?.SetTag(SchedulerTelemetry.RunTag, input.RunId);
+        span?.SetTag(SchedulerTelemetry.PhaseTag, input.Phase.Name);
+        var started = timeProvider.GetTimestamp();
+        var status = "failed";
         using var watch = cancellations.Watch(input.Tenant, input.RunId, cancellationToken);
         using var attempt = input.Phase.Timeout is { } timeout
             ? new CancellationTokenSource(timeout, timeProvider)
@@ -40,17 +48,29 @@ public sealed class RunPhaseActivity(IEnumerable<IPhaseExecutor> executors, IInt
         using var either = CancellationTokenSource.CreateLinkedTokenSource(watch.Token, attempt.Token);
         try
         {
-            return await RunAsync(executor, input, either.Token).ConfigureAwait(false);
+            var result = await RunAsync(executor, input, either.Token).ConfigureAwait(false);
+            status = result.Intervention is null ? "succeeded" : "waiting";
+            return result;
         }
         catch (Exception ex) when (watch.IsRunCancelled && !cancellationToken.IsCancellationRequested)
         {
             // Whatever the executor made of the cancelled token (a cancellation, a "timed out" transient failure), the
             // run's cancel is why it stopped.
+            status = "stopped";
             throw new PhaseStoppedException($"Phase '{input.Phase.Name}' was stopped because its run was cancelled.", ex);
         }
         catch (Exception ex) when (attempt.IsCancellationRequested && !cancellationToken.IsCancellationRequested && ex is not PermanentPhaseException)
         {
+            status = "timedOut";
             throw new TransientPhaseException($"Timed out after {input.Phase.Timeout}, the phase's timeout per attempt.", ex);
+        }
+        finally
+        {
+            span?.SetTag(SchedulerTelemetry.StatusTag, status);
+            SchedulerTelemetry.PhaseDuration.Record(
+                timeProvider.GetElapsedTime(started).TotalSeconds,
+                new KeyValuePair<string, object?>(SchedulerTelemetry.TenantTag, input.Tenant),
+                new KeyValuePair<string, object?>(SchedulerTelemetry.StatusTag, status));
         }
     }
 

@@ -1,3 +1,4 @@
+using FunctionsScheduler.Orchestration.Telemetry;
 using System.Text.Json;
 using Azure.Data.Tables;
 using FunctionsScheduler.Storage;
@@ -65,6 +66,7 @@ public sealed class FiringLagRecorder(StorageTables tables, TimeProvider time)
             }
 
             _samples.Enqueue((runId, new FiringLagSample(occurrenceUtc, startedUtc - occurrenceUtc)));
+            SchedulerTelemetry.FiringLag.Record((startedUtc - occurrenceUtc).TotalMilliseconds);
             while (_samples.Count > Window)
             {
                 _samples.Dequeue();

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using FunctionsScheduler.Orchestration.Telemetry;
 using FunctionsScheduler.Core.Adaptive;
 using FunctionsScheduler.Core.Freshness;
 using FunctionsScheduler.Core.Runs;
@@ -36,6 +38,7 @@ public sealed partial class RecordRunActivity(
     {
         ArgumentNullException.ThrowIfNull(input);
         await runs.UpsertAsync(input, cancellationToken).ConfigureAwait(false);
+        CountRun(input);
         if (input is { OccurrenceUtc: { } occurrence, StartedUtc: { } started })
         {
             // The moment the first phases started is what a firing's lag is measured to; a run is counted once, by
@@ -54,6 +57,24 @@ public sealed partial class RecordRunActivity(
             ? await RecordOutcomeOnScheduleAsync(input, cancellationToken).ConfigureAwait(false)
             : null;
         return new RunRecorded(input.RunId, pausedBecause);
+    }
+
+    /// <summary>
+    /// The run's start is its one record written as it starts (status running); its end is the record with the final
+    /// status. An activity may run twice (at least once), so these counts may rarely count a run twice; the run rows do not.
+    /// </summary>
+    private static void CountRun(RunRecord run)
+    {
+        var tags = new TagList { { SchedulerTelemetry.TenantTag, run.Tenant } };
+        if (run.Status == RunStatus.Running)
+        {
+            SchedulerTelemetry.RunsStarted.Add(1, tags);
+        }
+        else if (run.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled or RunStatus.Skipped)
+        {
+            tags.Add(SchedulerTelemetry.StatusTag, run.Status.ToString().ToLowerInvariant());
+            SchedulerTelemetry.RunsEnded.Add(1, tags);
+        }
     }
 
     /// <summary>Applies the outcome to the schedule; returns the pause reason when this outcome paused it.</summary>

@@ -1,0 +1,40 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace FunctionsScheduler.Orchestration.Telemetry;
+
+/// <summary>
+/// The product's traces and metrics, the same on both hosts: each host's OpenTelemetry set-up listens to
+/// <see cref="Name"/> (the local host exports over OTLP, the Functions app to Application Insights). Recorded in
+/// activities and the scanner, never in orchestrator code, so replays do not count twice. No attribute carries a
+/// secret: ids, names and statuses only.
+/// </summary>
+public static class SchedulerTelemetry
+{
+    /// <summary>The activity source and meter name.</summary>
+    public const string Name = "FunctionsScheduler";
+
+    public const string TenantTag = "scheduler.tenant";
+    public const string ScheduleTag = "scheduler.schedule_id";
+    public const string RunTag = "scheduler.run_id";
+    public const string PhaseTag = "scheduler.phase";
+    public const string OccurrenceTag = "scheduler.occurrence";
+    public const string StatusTag = "scheduler.status";
+
+    public static readonly ActivitySource Source = new(Name);
+
+    private static readonly Meter Meter = new(Name);
+
+    /// <summary>Occurrence → first phase started, per scheduled run.</summary>
+    public static readonly Histogram<double> FiringLag = Meter.CreateHistogram<double>(
+        "scheduler.firing.lag", "ms", "How late a scheduled run's first phase started after its occurrence.");
+
+    public static readonly Counter<long> RunsStarted = Meter.CreateCounter<long>("scheduler.runs.started", "{run}", "Runs whose first phases started.");
+
+    /// <summary>Runs that ended, by <see cref="StatusTag"/> (succeeded, failed, cancelled, skipped).</summary>
+    public static readonly Counter<long> RunsEnded = Meter.CreateCounter<long>("scheduler.runs.ended", "{run}", "Runs that ended, by status.");
+
+    /// <summary>One phase attempt's duration, by <see cref="StatusTag"/> (succeeded, failed, stopped).</summary>
+    public static readonly Histogram<double> PhaseDuration = Meter.CreateHistogram<double>(
+        "scheduler.phase.duration", "s", "How long one attempt of a phase ran.");
+}
