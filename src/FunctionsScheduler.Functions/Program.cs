@@ -81,6 +81,8 @@ if (!string.IsNullOrWhiteSpace(builder.Configuration["APPLICATIONINSIGHTS_CONNEC
 }
 
 builder.Services.AddSchedulerApi();
+// The handlers' problem results go through this as on the local host, so both answer with the same problem details (traceId included).
+builder.Services.AddProblemDetails();
 builder.Services.AddScoped<DurableClientScope>();
 builder.Services.AddScoped<IOrchestrationClient>(sp => sp.GetRequiredService<DurableClientScope>().Client);
 

@@ -8,9 +8,11 @@ namespace FunctionsScheduler.Functions.Adapters;
 internal sealed class DurableTaskClientAdapter(DurableTaskClient client) : IOrchestrationClient
 {
     /// <remarks>
-    /// This Durable version has no dedupe option and by default a start with an existing id restarts the instance; so
-    /// check first, and host.json keeps <c>overridableExistingInstanceStates</c> at <c>NonRunningStates</c>. Exactly-once
-    /// per occurrence rests on the scanner's ETag claim, not on this check.
+    /// The check first answers a late scanner without an exception. Two starters can both pass it; the start then asks the
+    /// backend to refuse the id in every status it may refuse (dedupe statuses), so the loser fails and reports
+    /// AlreadyExists instead of replacing the winner's instance (without them the SDK's in-process backend accepted both
+    /// starts, each reporting Started). host.json also keeps <c>overridableExistingInstanceStates</c> at
+    /// <c>NonRunningStates</c>. Exactly-once per occurrence still rests on the scanner's ETag claim, not on this.
     /// </remarks>
     public async Task<StartOutcome> StartNewAsync(string orchestratorName, string instanceId, object? input, CancellationToken cancellationToken = default)
     {
@@ -21,7 +23,7 @@ internal sealed class DurableTaskClientAdapter(DurableTaskClient client) : IOrch
 
         try
         {
-            await client.ScheduleNewOrchestrationInstanceAsync(orchestratorName, input, new StartOrchestrationOptions(InstanceId: instanceId), cancellationToken);
+            await client.ScheduleNewOrchestrationInstanceAsync(orchestratorName, input, new StartOrchestrationOptions(InstanceId: instanceId).WithDedupeStatuses([.. StartOrchestrationOptionsExtensions.ValidDedupeStatuses]), cancellationToken);
             return StartOutcome.Started;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
