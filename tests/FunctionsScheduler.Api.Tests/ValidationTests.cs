@@ -20,6 +20,48 @@ public sealed class ValidationTests(LocalHostFixture host) : IClassFixture<Local
     };
 
     [Theory]
+    [InlineData("[]", "body", "a JSON object")]
+    [InlineData("""{"name":5,"cron":"0 * * * *","timeZone":"UTC","job":{"type":"simulated","phases":[{"name":"a"}]}}""", "name", "a string")]
+    [InlineData("""{"name":"x","cron":"0 * * * *","timeZone":"UTC","job":{"type":"simulated","phases":[{"name":"a","durationMs":"long"}]}}""", "job.phases[0].durationMs", "a whole number")]
+    [InlineData("""{"name":"x","cron":"0 * * * *","timeZone":"UTC","job":{"type":"simulated","phases":{"name":"a"}}}""", "job.phases", "an array")]
+    public async Task A_value_of_the_wrong_shape_names_the_JSON_shape_expected_and_no_dotnet_type(string json, string field, string expected)
+    {
+        var (response, body) = await host.SendAsync(HttpMethod.Post, "/api/schedules", json);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var message = body.GetProperty("errors").GetProperty(field)[0].GetString()!;
+        Assert.Contains("expected " + expected, message, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("FunctionsScheduler.", body.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_body_that_is_not_JSON_is_415_problem_details_and_stores_nothing()
+    {
+        using var content = new StringContent("""{"name":"x"}""", Encoding.UTF8, "text/plain");
+        using var response = await host.Http.PostAsync("/api/schedules", content, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.Contains("text/plain", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_body_over_the_servers_limit_is_413_problem_details_not_a_500()
+    {
+        // Kestrel's default limit is 30,000,000 bytes; 31 MB of a JSON string is over it.
+        var json = "{\"name\":\"" + new string('x', 31_000_000) + "\"}";
+        // As curl sends a large body: Expect: 100-continue, so the refusal arrives before the body is sent.
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/schedules") { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        request.Headers.ExpectContinue = true;
+        using var response = await host.Http.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Theory]
     [MemberData(nameof(BadSchedules))]
     public async Task Bad_input_answers_400_naming_the_field_and_stores_nothing(string json, string field)
     {

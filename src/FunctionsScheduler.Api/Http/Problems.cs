@@ -10,6 +10,14 @@ public static class Problems
     public static IResult Validation(IReadOnlyList<ValidationError> errors)
     {
         ArgumentNullException.ThrowIfNull(errors);
+        if (errors is BodyRefusal refused)
+        {
+            return Results.Problem(
+                statusCode: refused.Status,
+                title: refused.Status == StatusCodes.Status413PayloadTooLarge ? "The body is too large." : "The body is not JSON.",
+                detail: refused[0].Message);
+        }
+
         var byField = errors
             .GroupBy(e => e.Field, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray(), StringComparer.Ordinal);
