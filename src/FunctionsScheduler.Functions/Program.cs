@@ -1,6 +1,6 @@
 using Azure.Core.Serialization;
-using Azure.Monitor.OpenTelemetry.Exporter;
 using Azure.Identity;
+using Azure.Monitor.OpenTelemetry.Exporter;
 using FunctionsScheduler.Api;
 using FunctionsScheduler.Durable;
 using FunctionsScheduler.Functions.Adapters;
@@ -11,9 +11,9 @@ using FunctionsScheduler.Storage;
 using FunctionsScheduler.Storage.Interventions;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;

@@ -1,6 +1,6 @@
-using FunctionsScheduler.Orchestration.Telemetry;
 using FunctionsScheduler.Durable;
 using FunctionsScheduler.Orchestration.Runs;
+using FunctionsScheduler.Orchestration.Telemetry;
 using FunctionsScheduler.Storage.Interventions;
 
 namespace FunctionsScheduler.Orchestration.Phases;

@@ -1,6 +1,6 @@
-using FunctionsScheduler.Orchestration.Telemetry;
 using System.Text.Json;
 using Azure.Data.Tables;
+using FunctionsScheduler.Orchestration.Telemetry;
 using FunctionsScheduler.Storage;
 
 namespace FunctionsScheduler.Orchestration.Runs;

@@ -1,10 +1,10 @@
 using System.Diagnostics;
-using FunctionsScheduler.Orchestration.Telemetry;
 using FunctionsScheduler.Core.Adaptive;
 using FunctionsScheduler.Core.Freshness;
 using FunctionsScheduler.Core.Runs;
 using FunctionsScheduler.Core.Scheduling;
 using FunctionsScheduler.Durable;
+using FunctionsScheduler.Orchestration.Telemetry;
 using FunctionsScheduler.Storage.Runs;
 using FunctionsScheduler.Storage.Scheduling;
 using Microsoft.Extensions.Logging;

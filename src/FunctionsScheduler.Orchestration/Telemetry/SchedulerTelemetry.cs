@@ -18,7 +18,6 @@ public static class SchedulerTelemetry
     public const string ScheduleTag = "scheduler.schedule_id";
     public const string RunTag = "scheduler.run_id";
     public const string PhaseTag = "scheduler.phase";
-    public const string OccurrenceTag = "scheduler.occurrence";
     public const string StatusTag = "scheduler.status";
 
     public static readonly ActivitySource Source = new(Name);
@@ -34,7 +33,7 @@ public static class SchedulerTelemetry
     /// <summary>Runs that ended, by <see cref="StatusTag"/> (succeeded, failed, cancelled, skipped).</summary>
     public static readonly Counter<long> RunsEnded = Meter.CreateCounter<long>("scheduler.runs.ended", "{run}", "Runs that ended, by status.");
 
-    /// <summary>One phase attempt's duration, by <see cref="StatusTag"/> (succeeded, failed, stopped).</summary>
+    /// <summary>One phase attempt's duration, by <see cref="StatusTag"/> (succeeded, waiting for a person, failed, timedOut, stopped).</summary>
     public static readonly Histogram<double> PhaseDuration = Meter.CreateHistogram<double>(
         "scheduler.phase.duration", "s", "How long one attempt of a phase ran.");
 }
