@@ -133,29 +133,13 @@ internal sealed class ReplayContext : IOrchestrationContext
         return tcs.Task;
     }
 
-    public async Task<T> WaitForExternalEvent<T>(string eventName, TimeSpan timeout, CancellationToken cancellationToken = default)
-    {
-        using var waitCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var eventTask = WaitForExternalEvent<T>(eventName, waitCts.Token);
-        if (eventTask.IsCompleted)
-        {
-            return await eventTask;
-        }
-
-        using var timerCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var timerTask = CreateTimer(CurrentUtcDateTime + timeout, timerCts.Token);
-        var winner = await Task.WhenAny(eventTask, timerTask);
-        if (winner == eventTask)
-        {
-            // Synchronous Cancel: the cancellation must run on the replay thread, not the thread pool.
-            timerCts.Cancel();
-            return await eventTask;
-        }
-
-        waitCts.Cancel();
-        cancellationToken.ThrowIfCancellationRequested();
-        throw new TaskCanceledException($"Timed out after {timeout} waiting for external event '{eventName}'.");
-    }
+    public Task<T> WaitForExternalEvent<T>(string eventName, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        TimedEventWait.WaitAsync(
+            token => WaitForExternalEvent<T>(eventName, token),
+            token => CreateTimer(CurrentUtcDateTime + timeout, token),
+            eventName,
+            timeout,
+            cancellationToken);
 
     public void SetCustomStatus(object? customStatus)
     {

@@ -58,26 +58,15 @@ internal sealed class TaskOrchestrationContextAdapter(TaskOrchestrationContext c
 
     /// <remarks>
     /// Durable's timeout overload takes no token, and a run that ends while a person has not answered must cancel this
-    /// wait (and its timer) before it returns: so the race is made here from the two cancellable primitives, as the
-    /// embedded engine makes it. Cancelled by <paramref name="cancellationToken"/>, it throws
-    /// <see cref="OperationCanceledException"/> for that token; timed out, a <see cref="TaskCanceledException"/>.
+    /// wait (and its timer) before it returns; so the wait is made from the two cancellable primitives, as on the embedded engine.
     /// </remarks>
-    public async Task<T> WaitForExternalEvent<T>(string eventName, TimeSpan timeout, CancellationToken cancellationToken = default)
-    {
-        using var waitCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var timerCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var eventTask = context.WaitForExternalEvent<T>(eventName, waitCts.Token);
-        var timerTask = context.CreateTimer(context.CurrentUtcDateTime + timeout, timerCts.Token);
-        if (await Task.WhenAny(eventTask, timerTask) == eventTask)
-        {
-            timerCts.Cancel();
-            return await eventTask;
-        }
-
-        waitCts.Cancel();
-        cancellationToken.ThrowIfCancellationRequested();
-        throw new TaskCanceledException($"Timed out after {timeout} waiting for external event '{eventName}'.");
-    }
+    public Task<T> WaitForExternalEvent<T>(string eventName, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        TimedEventWait.WaitAsync(
+            token => context.WaitForExternalEvent<T>(eventName, token),
+            token => context.CreateTimer(context.CurrentUtcDateTime + timeout, token),
+            eventName,
+            timeout,
+            cancellationToken);
 
     public void SetCustomStatus(object? customStatus) => context.SetCustomStatus(customStatus);
 
