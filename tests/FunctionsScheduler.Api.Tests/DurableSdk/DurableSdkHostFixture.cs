@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using FunctionsScheduler.Durable;
 using FunctionsScheduler.Functions.Adapters;
@@ -49,7 +47,7 @@ public static class DurableSdkApp
 
         services.AddInMemoryDurableTask(
             registry => OrchestrationFunctions.Register(new DurableTaskRegistryBridge(registry)),
-            new InMemoryDurableTaskOptions { Port = FreeLoopbackPort() });
+            new InMemoryDurableTaskOptions { Port = LoopbackPorts.Free() });
         // The Functions app sets this serializer on the worker (WorkerOptions.Serializer); the SDK's converter takes the same options.
         var converter = new JsonDataConverter(DurableJson.Options);
         services.ConfigureAll<DurableTaskWorkerOptions>(o => o.DataConverter = converter);
@@ -63,14 +61,6 @@ public static class DurableSdkApp
         app.UseStatusCodePages();
         app.MapSchedulerApi();
         return app;
-    }
-
-    /// <summary>The sidecar binds a random port in 30000-40000 without retrying a taken one; give it one that is free now.</summary>
-    private static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>What the <c>ScanDueSchedules</c> timer function does on <c>%SCAN_SCHEDULE%</c>, every second here.</summary>

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using FunctionsScheduler.Api.Health;
 using FunctionsScheduler.Api.Tests.Notifications;
@@ -166,10 +165,7 @@ public sealed class HealthTests(LocalHostFixture host, AzuriteFixture azurite) :
 
     private static string ClosedPortConnectionString()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        var port = LoopbackPorts.Free();
         const string key = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
         return $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={key};"
             + $"BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{port}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{port}/devstoreaccount1;";

@@ -74,7 +74,7 @@ public sealed class GracefulShutdownTests(AzuriteFixture azurite)
     private async Task<(ChildHost First, ChildHost Second, string RunId, TimeSpan Took)> TerminateDuringPhaseTwoAsync(int phaseTwoMs, string? shutdownTimeout, TimeSpan patience)
     {
         var ct = TestContext.Current.CancellationToken;
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         var tablePrefix = AzuriteFixture.UniqueName("t");
         string[] args =
         [

@@ -16,7 +16,7 @@ public sealed class KillRecoveryTests(AzuriteFixture azurite)
     public async Task A_run_killed_during_phase_2_completes_after_a_restart_without_running_phase_1_again()
     {
         var ct = TestContext.Current.CancellationToken;
-        var port = FreePort();
+        var port = LoopbackPorts.Free();
         string[] args =
         [
             "--urls", $"http://127.0.0.1:{port}",

@@ -1,5 +1,6 @@
 using FunctionsScheduler.Durable;
 using FunctionsScheduler.Functions.Adapters;
+using FunctionsScheduler.Testing;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;

@@ -1,10 +1,10 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using FunctionsScheduler.Core.Interventions;
 using FunctionsScheduler.Core.Runs;
 using FunctionsScheduler.Orchestration.Phases;
 using FunctionsScheduler.Orchestration.Runs;
+using FunctionsScheduler.Testing;
 using Microsoft.Extensions.Options;
 
 namespace FunctionsScheduler.Orchestration.Tests.Phases;
@@ -18,7 +18,7 @@ public sealed class HttpPhaseExecutorTests(WebhookServer server) : IClassFixture
         ["Executors:Http:DefaultTimeout"] = "00:00:10",
         ["Executors:Http:Endpoints:orders-webhook:BaseUrl"] = server.BaseUrl.ToString(),
         ["Executors:Http:Endpoints:orders-webhook:Headers:X-Api-Key"] = ApiKey,
-        ["Executors:Http:Endpoints:nobody-home:BaseUrl"] = $"http://127.0.0.1:{ClosedPort()}/",
+        ["Executors:Http:Endpoints:nobody-home:BaseUrl"] = $"http://127.0.0.1:{LoopbackPorts.Free()}/",
     });
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -172,11 +172,4 @@ public sealed class HttpPhaseExecutorTests(WebhookServer server) : IClassFixture
         Type = ExecutorTypes.Http,
         Http = new HttpPhaseSettings { Endpoint = "orders-webhook", Method = "POST", Path = path, Body = body },
     };
-
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
