@@ -1,13 +1,9 @@
 using System.Reflection;
 using System.Security.Cryptography;
-using FunctionsScheduler.Api;
 using System.Text.Json;
 using FunctionsScheduler.Durable;
-using FunctionsScheduler.Functions.Adapters;
 using FunctionsScheduler.Functions.Functions;
 using FunctionsScheduler.Functions.Tests.Surface;
-using FunctionsScheduler.Orchestration;
-using FunctionsScheduler.Orchestration.Notifications;
 using FunctionsScheduler.Storage;
 using FunctionsScheduler.Storage.Interventions;
 using FunctionsScheduler.Testing;
@@ -20,6 +16,7 @@ using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Converters;
 using Microsoft.DurableTask.Testing;
 using Microsoft.DurableTask.Worker;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -44,19 +41,14 @@ public sealed class FunctionsAppFixture(AzuriteFixture azurite) : IAsyncLifetime
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var services = builder.Services;
 
-        // As src/FunctionsScheduler.Functions/Program.cs registers them (storage by connection string, as with Azurite).
-        services.AddSchedulerStorage(o =>
+        // The app's own registrations (FunctionsAppServices, which Program.cs calls), from app settings as on Azure.
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            o.TablePrefix = TablePrefix;
-            o.ConnectionString = azurite.ConnectionString;
+            ["STORAGE_CONNECTION_STRING"] = azurite.ConnectionString,
+            ["TABLE_PREFIX"] = TablePrefix,
+            [$"{InterventionSecretOptions.SectionName}:Key"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
         });
-        services.Configure<InterventionSecretOptions>(o => o.Key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
-        services.AddSchedulerOrchestration();
-        services.AddSchedulerNotificationChannels();
-        services.AddSchedulerApi();
-        services.AddProblemDetails();
-        services.AddScoped<DurableClientScope>();
-        services.AddScoped<IOrchestrationClient>(sp => sp.GetRequiredService<DurableClientScope>().Client);
+        services.AddFunctionsApp(builder.Configuration);
 
         services.AddInMemoryDurableTask(RegisterDurableFunctions, new InMemoryDurableTaskOptions { Port = LoopbackPorts.Free() });
         // The app sets this serializer on the worker (WorkerOptions.Serializer), which the Durable extension uses.
