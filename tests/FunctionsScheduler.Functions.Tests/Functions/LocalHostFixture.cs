@@ -15,18 +15,24 @@ public sealed class LocalHostFixture(AzuriteFixture azurite) : IAsyncLifetime
     private WebApplication _app = null!;
     private HttpClient _http = null!;
 
+    /// <summary>
+    /// The local host, built (not started) on its own tables and task hub in <paramref name="azurite"/>, with a secrets key
+    /// of its own so the build does not create the development key file in the repo's <c>.localhost/</c>.
+    /// </summary>
+    public static Task<WebApplication> BuildAsync(AzuriteFixture azurite) => LocalHostApp.BuildAsync(
+    [
+        "--urls", "http://127.0.0.1:0",
+        "--STORAGE_CONNECTION_STRING", azurite.ConnectionString,
+        "--Scheduler:TablePrefix", AzuriteFixture.UniqueName("l"),
+        "--Scheduler:TaskHub", AzuriteFixture.UniqueName("hub"),
+        "--Scheduler:ScanInterval", "00:00:01",
+        "--Scheduler:Secrets:Key", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+        "--Logging:LogLevel:Default", "Warning",
+    ]);
+
     public async ValueTask InitializeAsync()
     {
-        _app = await LocalHostApp.BuildAsync(
-        [
-            "--urls", "http://127.0.0.1:0",
-            "--STORAGE_CONNECTION_STRING", azurite.ConnectionString,
-            "--Scheduler:TablePrefix", AzuriteFixture.UniqueName("l"),
-            "--Scheduler:TaskHub", AzuriteFixture.UniqueName("hub"),
-            "--Scheduler:ScanInterval", "00:00:01",
-            "--Scheduler:Secrets:Key", Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-            "--Logging:LogLevel:Default", "Warning",
-        ]);
+        _app = await BuildAsync(azurite);
         await _app.StartAsync(TestContext.Current.CancellationToken);
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         _http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(30) };

@@ -1,5 +1,5 @@
 using System.Reflection;
-using FunctionsScheduler.LocalHost;
+using FunctionsScheduler.Functions.Tests.Functions;
 using FunctionsScheduler.Testing;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -26,15 +26,7 @@ public sealed class HttpRouteParityTests(AzuriteFixture azurite) : IAsyncLifetim
 
     public async ValueTask InitializeAsync()
     {
-        _app = await LocalHostApp.BuildAsync(
-        [
-            "--urls", "http://127.0.0.1:0",
-            "--STORAGE_CONNECTION_STRING", azurite.ConnectionString,
-            "--Scheduler:TablePrefix", AzuriteFixture.UniqueName("t"),
-            "--Scheduler:TaskHub", AzuriteFixture.UniqueName("hub"),
-            // A key of its own so the build does not create the development key file in the repo's .localhost/.
-            "--Scheduler:Secrets:Key", Convert.ToBase64String(new byte[32]),
-        ]);
+        _app = await LocalHostFixture.BuildAsync(azurite);
         // The app's own data sources: the composite one in DI is filled in only when the pipeline is built at start.
         _local = ((IEndpointRouteBuilder)_app).DataSources
             .SelectMany(d => d.Endpoints)
