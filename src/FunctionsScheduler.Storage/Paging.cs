@@ -3,7 +3,7 @@ using Azure.Data.Tables;
 
 namespace FunctionsScheduler.Storage;
 
-/// <summary>Turns a table query into one <see cref="Scheduling.Page{T}"/> using the service's own continuation tokens.</summary>
+/// <summary>Turns a table query into one <see cref="Scheduling.Page{T}"/> using the service's own continuation tokens, wrapped by <see cref="PageTokens"/>.</summary>
 internal static class Paging
 {
     /// <summary>The service caps a page at 1,000 entities.</summary>
@@ -21,11 +21,11 @@ internal static class Paging
     /// </summary>
     public static async Task<Scheduling.Page<T>> ReadPageAsync<T>(AsyncPageable<TableEntity> query, string? continuationToken, int pageSize, Func<TableEntity, T> map)
     {
-        await foreach (var page in query.AsPages(string.IsNullOrEmpty(continuationToken) ? null : continuationToken, pageSize).ConfigureAwait(false))
+        await foreach (var page in query.AsPages(PageTokens.Decode(continuationToken, nameof(continuationToken)), pageSize).ConfigureAwait(false))
         {
             if (page.Values.Count > 0 || page.ContinuationToken is null)
             {
-                return new Scheduling.Page<T>(page.Values.Select(map).ToList(), page.ContinuationToken);
+                return new Scheduling.Page<T>(page.Values.Select(map).ToList(), PageTokens.Encode(page.ContinuationToken));
             }
         }
 

@@ -93,6 +93,25 @@ public sealed class ValidationTests(LocalHostFixture host) : IClassFixture<Local
         Assert.True(body.GetProperty("errors").TryGetProperty("pageSize", out _));
     }
 
+    [Theory]
+    [InlineData("/api/schedules?continuationToken=garbage")]
+    [InlineData("/api/schedules?paused=true&continuationToken=garbage")]
+    [InlineData("/api/runs?continuationToken=garbage")]
+    [InlineData("/api/runs?continuationToken=1%20!r_x")]
+    [InlineData("/api/interventions?continuationToken=garbage")]
+    [InlineData("/api/notifications?recipient=someone&continuationToken=garbage")]
+    [InlineData("/api/freshness?continuationToken=garbage")]
+    [InlineData("/api/schedules?continuationToken=cDE6")]
+    public async Task A_continuation_token_no_page_returned_is_400_naming_it(string url)
+    {
+        using var response = await host.Http.GetAsync(url, TestContext.Current.CancellationToken);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.True(body.GetProperty("errors").TryGetProperty("continuationToken", out _), body.GetRawText());
+    }
+
     [Fact]
     public async Task Health_is_200_when_storage_answers()
     {

@@ -129,21 +129,12 @@ public sealed class OccurrenceEndpoints(IScheduleStore schedules, IOccurrenceLed
             return Problems.Validation("id", Ids.Rule);
         }
 
-        if (!Paging.TryRead(request, out var pageSize, out var token, out var problem))
+        if (!Paging.TryRead(request, out var pageSize, out var token, out var problem, IsRevisionToken))
         {
             return problem!;
         }
 
-        long? below = null;
-        if (token is not null)
-        {
-            if (!long.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out var next) || next < 1)
-            {
-                return Problems.Validation("continuationToken", "continuationToken is the value a previous page returned.");
-            }
-
-            below = next + 1;
-        }
+        long? below = token is null ? null : long.Parse(token, NumberStyles.None, CultureInfo.InvariantCulture) + 1;
 
         var schedule = await schedules.GetAsync(tenants.Resolve(request), id, cancellationToken).ConfigureAwait(false);
         if (schedule is null)
@@ -219,4 +210,8 @@ public sealed class OccurrenceEndpoints(IScheduleStore schedules, IOccurrenceLed
         value = parsed;
         return true;
     }
+
+    /// <summary>A revisions token is the revision number to continue from.</summary>
+    private static bool IsRevisionToken(string token) =>
+        long.TryParse(token, NumberStyles.None, CultureInfo.InvariantCulture, out var next) && next >= 1;
 }
