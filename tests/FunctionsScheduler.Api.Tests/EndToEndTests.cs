@@ -110,6 +110,6 @@ public abstract class EndToEndScenarios(LocalHostFixture host)
             "the answered run to finish");
         Assert.True(done.GetProperty("status").GetString() == "succeeded", done.ToString());
         Assert.Equal("manual", done.GetProperty("trigger").GetString());
-        Assert.Contains("ana", done.GetProperty("phases")[0].GetProperty("output").GetString(), StringComparison.Ordinal);
+        Assert.Contains("ana", done.GetProperty("phases")[0].GetProperty("output").GetRawText(), StringComparison.Ordinal);
     }
 }

@@ -20,7 +20,7 @@ public sealed record RunResponse(
     int PhasesDone,
     int PhasesTotal,
     string? CurrentPhase,
-    IReadOnlyList<PhaseRecord> Phases,
+    IReadOnlyList<PhaseResponse> Phases,
     PendingIntervention? WaitingFor,
     string? Error)
 {
@@ -107,7 +107,7 @@ public sealed class RunEndpoints(IRunStore runs, IOrchestrationClient orchestrat
                 progress?.PhasesDone ?? 0,
                 progress?.PhasesTotal ?? input.Job.Phases.Count,
                 progress?.CurrentPhase,
-                progress?.Phases ?? input.Job.Phases.Select(p => new PhaseRecord { Name = p.Name, Status = PhaseStatus.Pending }).ToArray(),
+                PhaseResponse.From(progress?.Phases ?? input.Job.Phases.Select(p => new PhaseRecord { Name = p.Name, Status = PhaseStatus.Pending })),
                 progress?.WaitingFor,
                 state.FailureMessage ?? progress?.Error)
             {
@@ -157,7 +157,7 @@ public sealed class RunEndpoints(IRunStore runs, IOrchestrationClient orchestrat
             live?.PhasesDone ?? phases.Count(p => p.Status is PhaseStatus.Succeeded or PhaseStatus.Failed or PhaseStatus.Skipped),
             phases.Count,
             live?.CurrentPhase,
-            phases,
+            PhaseResponse.From(phases),
             live?.WaitingFor,
             failure ?? live?.Error ?? run.Error)
         {

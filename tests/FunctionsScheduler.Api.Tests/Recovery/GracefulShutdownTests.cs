@@ -152,7 +152,7 @@ public sealed class GracefulShutdownTests(AzuriteFixture azurite)
             var (one, oneAfter) = (Phase(before, "one"), Phase(after, "one"));
             Assert.True(
                 one.GetProperty("endedUtc").GetDateTimeOffset() == oneAfter.GetProperty("endedUtc").GetDateTimeOffset()
-                && one.GetProperty("output").GetString() == oneAfter.GetProperty("output").GetString(),
+                && one.GetProperty("output").GetRawText() == oneAfter.GetProperty("output").GetRawText(),
                 diagnostics);
 
             // One run in the Runs table: its own row and one index copy per listing (tenant, schedule), nothing more.

@@ -99,9 +99,9 @@ public sealed class KillRecoveryTests(AzuriteFixture azurite)
             Assert.True(
                 phaseOne.GetProperty("endedUtc").GetDateTimeOffset() == oneAfter.GetProperty("endedUtc").GetDateTimeOffset()
                 && phaseOne.GetProperty("attempts").GetInt32() == oneAfter.GetProperty("attempts").GetInt32()
-                && phaseOne.GetProperty("output").GetString() == oneAfter.GetProperty("output").GetString(),
+                && phaseOne.GetProperty("output").GetRawText() == oneAfter.GetProperty("output").GetRawText(),
                 diagnostics);
-            Assert.Equal(1, JsonDocument.Parse(oneAfter.GetProperty("output").GetString()!).RootElement.GetProperty("attempt").GetInt32());
+            Assert.Equal(1, JsonDocument.Parse(oneAfter.GetProperty("output").GetRawText()).RootElement.GetProperty("attempt").GetInt32());
 
             // Phase 2 ran again after the restart (activities are at least once) and ended after the kill.
             Assert.True(Phase(after, "two").GetProperty("endedUtc").GetDateTimeOffset() > second.StartedUtc, diagnostics);

@@ -114,7 +114,7 @@ public sealed class CommandValidationTests(EvaluateHostFixture host) : IClassFix
         var run = await host.RunEndedAsync(started.GetProperty("runId").GetString()!);
 
         Assert.True(run.GetProperty("status").GetString() == "succeeded", run.ToString());
-        var output = JsonDocument.Parse(run.GetProperty("phases")[0].GetProperty("output").GetString()!).RootElement;
+        var output = JsonDocument.Parse(run.GetProperty("phases")[0].GetProperty("output").GetRawText()).RootElement;
         Assert.Equal(0, output.GetProperty("exitCode").GetInt32());
 
         // count as given; mode and verbose from their defaults (full, true), in name order.

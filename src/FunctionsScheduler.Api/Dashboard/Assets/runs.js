@@ -77,7 +77,7 @@ function row(run, open, ui, focused) {
       p.attempts > 1 ? h('span', { class: 'meta' }, ` ${p.attempts} attempts`) : null,
       p.startedUtc ? h('span', { class: 'meta' }, ` ${duration(p.startedUtc, p.endedUtc)}`) : null,
       p.error ? h('p', { class: 'error-text' }, p.error) : null,
-      p.output ? h('pre', { class: 'output' }, p.output) : null))));
+      p.output != null ? h('pre', { class: 'output' }, typeof p.output === 'string' ? p.output : JSON.stringify(p.output, null, 2)) : null))));
   details.addEventListener('toggle', () => (details.open ? open.add(run.id) : open.delete(run.id)));
 
   return h('tr', { class: focused ? 'focused' : null, dataset: { runId: run.id, status: run.status } },
