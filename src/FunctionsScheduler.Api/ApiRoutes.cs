@@ -44,6 +44,8 @@ public static class ApiRoutes
         services.AddScoped<PreferenceEndpoints>();
         services.AddScoped<FreshnessEndpoints>();
         services.AddScoped<HealthEndpoints>();
+        services.TryAddSingleton<SchedulerGauges>();
+        services.AddHostedService(sp => sp.GetRequiredService<SchedulerGauges>());
         services.AddOptions<HealthOptions>()
             .BindConfiguration(HealthOptions.SectionName)
             .ValidateOnStart();

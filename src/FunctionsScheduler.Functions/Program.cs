@@ -25,8 +25,8 @@ builder.Services.AddFunctionsApp(builder.Configuration);
 // its ingestion is Entra-only, so the exporter authenticates with the app's user-assigned identity.
 var telemetry = builder.Services.AddOpenTelemetry()
     .UseFunctionsWorkerDefaults()
-    .WithTracing(t => t.AddSource(SchedulerTelemetry.Name))
-    .WithMetrics(m => m.AddMeter(SchedulerTelemetry.Name));
+    .WithTracing(t => t.AddSource(SchedulerTelemetry.Name).AddHttpClientInstrumentation())
+    .WithMetrics(m => m.AddMeter(SchedulerTelemetry.Name).SetExemplarFilter(ExemplarFilterType.TraceBased));
 if (!string.IsNullOrWhiteSpace(builder.Configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"]))
 {
     telemetry.UseAzureMonitorExporter(o =>

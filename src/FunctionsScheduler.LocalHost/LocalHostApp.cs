@@ -97,10 +97,14 @@ public static class LocalHostApp
         // (OTEL_EXPORTER_OTLP_ENDPOINT, the standard variable); without one nothing listens, so nothing is paid.
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
+            // One trace per run: the HTTP request (or the scanner's claim) → the run's records → each phase and notification,
+            // with outgoing HTTP calls (webhooks, http phases) under their phase; histograms carry exemplars of those traces;
+            // logs go out beside them with the trace and span ids of the work that wrote them.
             services.AddOpenTelemetry()
                 .ConfigureResource(r => r.AddService("FunctionsScheduler.LocalHost"))
-                .WithTracing(t => t.AddSource(SchedulerTelemetry.Name))
-                .WithMetrics(m => m.AddMeter(SchedulerTelemetry.Name))
+                .WithTracing(t => t.AddSource(SchedulerTelemetry.Name).AddAspNetCoreInstrumentation().AddHttpClientInstrumentation())
+                .WithMetrics(m => m.AddMeter(SchedulerTelemetry.Name).SetExemplarFilter(ExemplarFilterType.TraceBased))
+                .WithLogging()
                 .UseOtlpExporter();
         }
 

@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using FunctionsScheduler.Durable.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -26,8 +27,8 @@ public sealed class StorageTables
         _logger = logger;
         _prefix = value.TablePrefix;
         Service = string.IsNullOrWhiteSpace(value.ConnectionString)
-            ? new TableServiceClient(value.ServiceUri!, value.Credential!)
-            : new TableServiceClient(value.ConnectionString);
+            ? new TableServiceClient(value.ServiceUri!, value.Credential!, StorageCallTelemetry.Tables.AddTo(new TableClientOptions()))
+            : new TableServiceClient(value.ConnectionString, StorageCallTelemetry.Tables.AddTo(new TableClientOptions()));
         Schedules = Service.GetTableClient(_prefix + "Schedules");
         ScheduleRevisions = Service.GetTableClient(_prefix + "ScheduleRevisions");
         ScheduleTargets = Service.GetTableClient(_prefix + "ScheduleTargets");

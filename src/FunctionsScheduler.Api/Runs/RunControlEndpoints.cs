@@ -2,6 +2,7 @@ using FunctionsScheduler.Api.Http;
 using FunctionsScheduler.Core.Runs;
 using FunctionsScheduler.Durable;
 using FunctionsScheduler.Orchestration.Runs;
+using FunctionsScheduler.Orchestration.Telemetry;
 using FunctionsScheduler.Storage.Runs;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
@@ -134,8 +135,11 @@ public sealed class RunControlEndpoints(
         var original = state.ReadInputAs<RunRequest>() ?? throw new InvalidOperationException($"Run {id} has no input to retry from.");
         var kept = recorded?.Phases.Where(p => p.Status == PhaseStatus.Succeeded).ToArray() ?? [];
         var retryId = RunIds.ForRetry(id);
+        using var span = SchedulerTelemetry.StartRunSpan("retry run", null, tenant, original.ScheduleId, retryId);
+        span?.SetTag(SchedulerTelemetry.TriggerTag, "retry");
         var retry = original with
         {
+            TraceParent = SchedulerTelemetry.CurrentTraceParent(),
             Trigger = "retry",
             OccurrenceUtc = null,
             NotBeforeUtc = null,

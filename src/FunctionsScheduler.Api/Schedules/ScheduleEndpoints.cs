@@ -3,6 +3,7 @@ using FunctionsScheduler.Core.Scheduling;
 using FunctionsScheduler.Durable;
 using FunctionsScheduler.Orchestration.Runs;
 using FunctionsScheduler.Orchestration.Scheduling;
+using FunctionsScheduler.Orchestration.Telemetry;
 using FunctionsScheduler.Storage.Scheduling;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
@@ -207,9 +208,14 @@ public sealed class ScheduleEndpoints(
         var runId = key is null
             ? RunIds.ForManualRun(tenant, id, timeProvider.GetUtcNow(), Guid.NewGuid().ToString("N")[..8])
             : RunIds.ForIdempotentManualRun(tenant, id, key);
+        // The run's trace starts here (under the HTTP request's span when the host traces requests).
+        using var span = SchedulerTelemetry.StartRunSpan("run now", null, tenant, id, runId);
+        span?.SetTag(SchedulerTelemetry.TriggerTag, "manual");
+
         // Carrying the overlap policy makes the run hold a slot while it lasts (it is admitted whatever the policy says).
         var run = new RunRequest(tenant, id, schedule.Definition.Name, "manual", null, schedule.Definition.Job)
         {
+            TraceParent = SchedulerTelemetry.CurrentTraceParent(),
             Overlap = schedule.Definition.Overlap,
             OnSuccess = schedule.Definition.OnSuccess,
             OnFailure = schedule.Definition.OnFailure,

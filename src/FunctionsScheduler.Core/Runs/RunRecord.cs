@@ -36,6 +36,9 @@ public sealed record RunRecord
 
     /// <summary>The runs this run's end started through its schedule's <c>onSuccess</c>/<c>onFailure</c>, or why each did not start.</summary>
     public IReadOnlyList<ChainedRun>? Chained { get; init; }
+
+    /// <summary>The W3C trace context the run was started in, carried to the activity that records it; not stored.</summary>
+    public string? TraceParent { get; init; }
 }
 
 /// <summary>The run whose end started a chained run, and how that run ended.</summary>

@@ -41,8 +41,12 @@ internal static partial class Log
     [LoggerMessage(15, LogLevel.Error, "Partition {Partition}: polling failed")]
     public static partial void PollFailed(ILogger logger, int partition, Exception exception);
 
-    [LoggerMessage(16, LogLevel.Information, "Instance {InstanceId} finished as {Status}: {Failure}")]
-    public static partial void InstanceFinished(ILogger logger, string instanceId, string status, string? failure);
+    // Debug: the application logs its own line as a run ends; a failed orchestration (its code threw) is a warning.
+    [LoggerMessage(16, LogLevel.Debug, "Instance {InstanceId} finished as {Status}")]
+    public static partial void InstanceFinished(ILogger logger, string instanceId, string status);
+
+    [LoggerMessage(17, LogLevel.Warning, "Instance {InstanceId} failed: {Failure}")]
+    public static partial void InstanceFailed(ILogger logger, string instanceId, string? failure);
 
     [LoggerMessage(20, LogLevel.Debug, "Activity {Activity} (task {TaskId}) of {InstanceId} finished: {Outcome}")]
     public static partial void ActivityFinished(ILogger logger, string activity, int taskId, string instanceId, string outcome);

@@ -278,7 +278,14 @@ internal sealed class OrchestrationStepper
         {
             _cache.Remove(instanceId);
             _timers.CancelInstance(instanceId);
-            Log.InstanceFinished(_logger, instanceId, status.ToString(), failure);
+            if (failure is null)
+            {
+                Log.InstanceFinished(_logger, instanceId, status.ToString());
+            }
+            else
+            {
+                Log.InstanceFailed(_logger, instanceId, failure);
+            }
         }
         else
         {

@@ -5,6 +5,7 @@ using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
+using FunctionsScheduler.Durable.Diagnostics;
 using FunctionsScheduler.Engine.History;
 using FunctionsScheduler.Engine.Orchestrations;
 using FunctionsScheduler.Engine.Queues;
@@ -42,16 +43,16 @@ internal sealed class TaskHubStorage
         Metrics = metrics;
         var hub = options.TaskHubName;
         var lower = hub.ToLowerInvariant();
-        var tables = new TableServiceClient(options.ConnectionString);
+        var tables = new TableServiceClient(options.ConnectionString, StorageCallTelemetry.Tables.AddTo(new TableClientOptions()));
         // One table for both (see the class comment); named apart from the two-table layout of earlier builds, whose
         // instances this layout cannot continue.
         Instances = tables.GetTableClient(hub + "InstanceHistory");
         History = Instances;
         Leases = tables.GetTableClient(hub + "Leases");
-        var queues = new QueueServiceClient(options.ConnectionString);
+        var queues = new QueueServiceClient(options.ConnectionString, StorageCallTelemetry.Queues.AddTo(new QueueClientOptions()));
         Control = Enumerable.Range(0, options.PartitionCount).Select(i => queues.GetQueueClient($"{lower}-control-{i}")).ToArray();
         WorkItems = queues.GetQueueClient($"{lower}-workitems");
-        Large = new BlobServiceClient(options.ConnectionString).GetBlobContainerClient($"{lower}-large");
+        Large = new BlobServiceClient(options.ConnectionString, StorageCallTelemetry.Blobs.AddTo(new BlobClientOptions())).GetBlobContainerClient($"{lower}-large");
         HubKey = $"{Instances.AccountName}/{hub}".ToLowerInvariant();
     }
 

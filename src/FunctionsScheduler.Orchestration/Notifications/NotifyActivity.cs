@@ -1,5 +1,6 @@
 using FunctionsScheduler.Core.Notifications;
 using FunctionsScheduler.Durable;
+using FunctionsScheduler.Orchestration.Telemetry;
 using FunctionsScheduler.Storage.Notifications;
 using Microsoft.Extensions.Logging;
 
@@ -9,7 +10,11 @@ namespace FunctionsScheduler.Orchestration.Notifications;
 /// Asks for one notification. The orchestrator fills <see cref="Notification.Id"/> (from <c>NewGuid</c>),
 /// <see cref="Notification.CreatedUtc"/> (from <c>CurrentUtcDateTime</c>) and a key naming the event, so replays agree.
 /// </summary>
-public sealed record NotifyRequest(Notification Notification);
+public sealed record NotifyRequest(Notification Notification)
+{
+    /// <summary>The trace of the run the notification is about (<see cref="Runs.RunRequest.TraceParent"/>).</summary>
+    public string? TraceParent { get; init; }
+}
 
 /// <summary>What became of a notification: the inbox row, the policy's decision and each push channel's outcome.</summary>
 public sealed record NotifyResult(string NotificationId, bool Created, DeliveryDecision Decision, string Reason, IReadOnlyList<ChannelOutcome> Channels);
@@ -37,6 +42,9 @@ public sealed class NotifyActivity(
     {
         ArgumentNullException.ThrowIfNull(input);
         var requested = input.Notification;
+        using var span = SchedulerTelemetry.StartRunSpan(
+            $"notify {requested.Type}", input.TraceParent, requested.Tenant, requested.Context.ScheduleId, requested.Context.RunId);
+        span?.SetTag(SchedulerTelemetry.NotificationTypeTag, requested.Type.ToString());
         var stored = await notifications.FindByIdempotencyKeyAsync(requested.Tenant, requested.Recipient, requested.IdempotencyKey, cancellationToken).ConfigureAwait(false);
         var created = false;
         if (stored is null)
@@ -48,6 +56,10 @@ public sealed class NotifyActivity(
             {
                 var d = decided.Delivery!;
                 NotificationLog.Decided(logger, stored.Tenant, stored.Recipient, stored.Id, stored.Type.ToString(), d.Decision.ToString(), d.Reason);
+                SchedulerTelemetry.NotificationsDecided.Add(
+                    1,
+                    new KeyValuePair<string, object?>(SchedulerTelemetry.NotificationTypeTag, stored.Type.ToString()),
+                    new KeyValuePair<string, object?>(SchedulerTelemetry.StatusTag, d.Decision.ToString()));
             }
         }
 

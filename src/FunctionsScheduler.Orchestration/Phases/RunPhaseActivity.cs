@@ -34,10 +34,7 @@ public sealed class RunPhaseActivity(IEnumerable<IPhaseExecutor> executors, IInt
             throw new NotSupportedException($"No executor for phase type '{type}' is configured on this host.");
         }
 
-        using var span = SchedulerTelemetry.Source.StartActivity($"phase {input.Phase.Name}");
-        span?.SetTag(SchedulerTelemetry.TenantTag, input.Tenant);
-        span?.SetTag(SchedulerTelemetry.ScheduleTag, input.ScheduleId);
-        span?.SetTag(SchedulerTelemetry.RunTag, input.RunId);
+        using var span = SchedulerTelemetry.StartRunSpan($"phase {input.Phase.Name}", input.TraceParent, input.Tenant, input.ScheduleId, input.RunId);
         span?.SetTag(SchedulerTelemetry.PhaseTag, input.Phase.Name);
         var started = timeProvider.GetTimestamp();
         var status = "failed";

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using FunctionsScheduler.Core.Adaptive;
 using FunctionsScheduler.Core.Freshness;
 using FunctionsScheduler.Core.Runs;
@@ -37,8 +38,17 @@ public sealed partial class RecordRunActivity(
     public async Task<RunRecorded> RunAsync(RunRecord input, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(input);
+        using var span = SchedulerTelemetry.StartRunSpan($"run {input.Status.ToString().ToLowerInvariant()}", input.TraceParent, input.Tenant, input.ScheduleId, input.RunId);
+        span?.SetTag(SchedulerTelemetry.TriggerTag, input.Trigger);
+        span?.SetTag(SchedulerTelemetry.StatusTag, input.Status.ToString().ToLowerInvariant());
+        if (input.OccurrenceUtc is { } planned)
+        {
+            span?.SetTag(SchedulerTelemetry.OccurrenceTag, planned.ToString("O", CultureInfo.InvariantCulture));
+        }
+
         await runs.UpsertAsync(input, cancellationToken).ConfigureAwait(false);
         CountRun(input);
+        LogRun(input);
         if (input is { OccurrenceUtc: { } occurrence, StartedUtc: { } started })
         {
             // The moment the first phases started is what a firing's lag is measured to; a run is counted once, by
@@ -74,6 +84,21 @@ public sealed partial class RecordRunActivity(
         {
             tags.Add(SchedulerTelemetry.StatusTag, run.Status.ToString().ToLowerInvariant());
             SchedulerTelemetry.RunsEnded.Add(1, tags);
+        }
+    }
+
+    /// <summary>One line per run as it starts and one as it ends, for people reading the console.</summary>
+    private void LogRun(RunRecord run)
+    {
+        var occurrence = run.OccurrenceUtc is { } o ? o.ToString("O", CultureInfo.InvariantCulture) : "none";
+        if (run.Status == RunStatus.Running)
+        {
+            LogRunStarted(run.ScheduleName, run.Tenant, run.ScheduleId, run.RunId, run.Trigger, occurrence);
+        }
+        else if (run.Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled or RunStatus.Skipped)
+        {
+            var took = run is { StartedUtc: { } s, EndedUtc: { } e } ? $"{(e - s).TotalSeconds:0.###} s" : "no time";
+            LogRunEnded(run.ScheduleName, run.Tenant, run.ScheduleId, run.RunId, run.Status.ToString().ToLowerInvariant(), took, run.Error ?? "");
         }
     }
 
@@ -191,6 +216,12 @@ public sealed partial class RecordRunActivity(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Adaptive schedule {Tenant}/{ScheduleId} re-planned after run {RunId}: next {Next:O}, interval {Interval}: {Reasoning}")]
     private partial void LogReplanned(string tenant, string scheduleId, string runId, DateTimeOffset? next, TimeSpan interval, string reasoning);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run of '{ScheduleName}' started ({Tenant}/{ScheduleId}, run {RunId}, trigger {Trigger}, occurrence {Occurrence})")]
+    private partial void LogRunStarted(string scheduleName, string tenant, string scheduleId, string runId, string trigger, string occurrence);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run of '{ScheduleName}' {Status} after {Took} ({Tenant}/{ScheduleId}, run {RunId}) {Error}")]
+    private partial void LogRunEnded(string scheduleName, string tenant, string scheduleId, string runId, string status, string took, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Schedule {Tenant}/{ScheduleId} paused after {Failures} consecutive failed runs")]
     private partial void LogAutoPaused(string tenant, string scheduleId, int failures);

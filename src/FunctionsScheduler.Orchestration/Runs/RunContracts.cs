@@ -31,6 +31,12 @@ public sealed record RunRequest(
     /// <summary>For a retry: the run it retries.</summary>
     public string? RetryOf { get; init; }
 
+    /// <summary>
+    /// The W3C trace context of what started the run (the run-now request, the scanner's claim, the ending run that chained
+    /// it); the run's phases, records and notifications are traced under it. Null when nothing was tracing.
+    /// </summary>
+    public string? TraceParent { get; init; }
+
     /// <summary>For a retry: phases that already succeeded in the retried run; they are kept, not run again.</summary>
     public IReadOnlyList<PhaseRecord>? CompletedPhases { get; init; }
 
@@ -96,6 +102,9 @@ public sealed record PhaseInvocation(
 {
     /// <summary>For a <c>forEach</c> phase: the item (JSON) this invocation works on.</summary>
     public string? Item { get; init; }
+
+    /// <summary>The run's <see cref="RunRequest.TraceParent"/>: the phase's span joins the run's trace.</summary>
+    public string? TraceParent { get; init; }
 
     /// <summary>For a <c>forEach</c> phase: the item's position, from 0.</summary>
     public int? ItemIndex { get; init; }

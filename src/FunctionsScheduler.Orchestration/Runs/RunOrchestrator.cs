@@ -342,7 +342,7 @@ public static class RunOrchestrator
     private static async Task<PhaseOutcome> RunPhaseAsync(
         IOrchestrationContext context, RunRequest request, RunState run, PhaseDefinition phase, IReadOnlyDictionary<string, string?> outputs)
     {
-        var invocation = new PhaseInvocation(request.Tenant, context.InstanceId, request.ScheduleId, request.Job.Type, phase, Answer: null);
+        var invocation = new PhaseInvocation(request.Tenant, context.InstanceId, request.ScheduleId, request.Job.Type, phase, Answer: null) { TraceParent = request.TraceParent };
         if (phase.ForEach is not { } forEach)
         {
             return await RunOnceAsync(context, request, run, phase, invocation);

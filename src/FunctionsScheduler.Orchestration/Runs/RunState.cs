@@ -180,6 +180,7 @@ internal sealed class RunState
         Error = Error,
         TriggeredBy = _request.TriggeredBy,
         Chained = _chained,
+        TraceParent = _request.TraceParent,
     };
 
     private void Update(string name, Func<PhaseRecord, PhaseRecord> change)

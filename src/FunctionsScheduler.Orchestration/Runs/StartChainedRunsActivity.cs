@@ -1,5 +1,6 @@
 using FunctionsScheduler.Core.Runs;
 using FunctionsScheduler.Durable;
+using FunctionsScheduler.Orchestration.Telemetry;
 using FunctionsScheduler.Storage.Scheduling;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -69,8 +70,11 @@ public sealed partial class StartChainedRunsActivity(
         }
 
         var definition = schedule.Definition;
+        using var span = SchedulerTelemetry.StartRunSpan("chain run", null, input.Tenant, target, runId);
+        span?.SetTag(SchedulerTelemetry.TriggerTag, "chain");
         var request = new RunRequest(input.Tenant, target, definition.Name, "chain", null, definition.Job)
         {
+            TraceParent = SchedulerTelemetry.CurrentTraceParent(),
             ExpectedDuration = schedule.LastRun?.AverageDuration,
             OnSuccess = definition.OnSuccess,
             OnFailure = definition.OnFailure,

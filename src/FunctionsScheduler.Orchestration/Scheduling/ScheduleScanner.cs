@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using FunctionsScheduler.Core.Scheduling;
 using FunctionsScheduler.Durable;
 using FunctionsScheduler.Orchestration.Runs;
+using FunctionsScheduler.Orchestration.Telemetry;
 using FunctionsScheduler.Storage.Scheduling;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -77,9 +79,14 @@ public sealed partial class ScheduleScanner(
             tally.GetValueOrDefault(EntryOutcome.Stale),
             tally.GetValueOrDefault(EntryOutcome.Failed));
         heartbeat.Beat(report);
-        if (report.Started + report.Skipped + report.Failed > 0)
+        if (report.Skipped + report.Failed > 0)
         {
+            // Worth a person's attention; a scan that only started runs is a debug line (each run logs its own start and end).
             LogScan(report.DueEntries, report.Started, report.AlreadyStarted, report.Skipped, report.Stale, report.Failed, report.Duration.TotalMilliseconds);
+        }
+        else if (report.Started > 0)
+        {
+            LogScanStarted(report.DueEntries, report.Started, report.AlreadyStarted, report.Duration.TotalMilliseconds);
         }
 
         return report;
@@ -326,8 +333,14 @@ public sealed partial class ScheduleScanner(
         {
             runId = RunIds.ForOccurrence(schedule.Tenant, schedule.Id, occurrence.Utc);
             var jitter = schedule.Definition.Jitter is { } max ? ScheduleJitter.For(schedule.Id, occurrence.Utc, max) : TimeSpan.Zero;
+
+            // A scheduled run's trace starts at the scanner's claim of its occurrence.
+            using var span = SchedulerTelemetry.StartRunSpan("claim", null, schedule.Tenant, schedule.Id, runId);
+            span?.SetTag(SchedulerTelemetry.TriggerTag, RunRequest.ScheduledTrigger);
+            span?.SetTag(SchedulerTelemetry.OccurrenceTag, occurrence.Utc.ToString("O", CultureInfo.InvariantCulture));
             var request = new RunRequest(schedule.Tenant, schedule.Id, schedule.Definition.Name, RunRequest.ScheduledTrigger, occurrence.Utc, schedule.Definition.Job)
             {
+                TraceParent = SchedulerTelemetry.CurrentTraceParent(),
                 NotBeforeUtc = occurrence.Utc + jitter,
                 ExpectedDuration = schedule.LastRun?.AverageDuration,
                 Overlap = schedule.Definition.Overlap,
@@ -388,6 +401,9 @@ public sealed partial class ScheduleScanner(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Scan: {Due} due, {Started} started, {AlreadyStarted} already started, {Skipped} skipped, {Stale} stale, {Failed} failed in {ElapsedMs:F1} ms")]
     private partial void LogScan(int due, int started, int alreadyStarted, int skipped, int stale, int failed, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Scan: {Due} due, {Started} started, {AlreadyStarted} already started in {ElapsedMs:F1} ms")]
+    private partial void LogScanStarted(int due, int started, int alreadyStarted, double elapsedMs);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Started run {RunId} for {Tenant}/{ScheduleId} occurrence {Occurrence:O}")]
     private partial void LogStarted(string tenant, string scheduleId, DateTimeOffset occurrence, string runId);
