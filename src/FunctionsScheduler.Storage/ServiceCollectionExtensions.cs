@@ -1,3 +1,4 @@
+using FunctionsScheduler.Storage.Access;
 using FunctionsScheduler.Storage.Freshness;
 using FunctionsScheduler.Storage.Interventions;
 using FunctionsScheduler.Storage.Notifications;
@@ -40,6 +41,8 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<INotificationStore, TableNotificationStore>();
         services.TryAddSingleton<IPreferencesStore, TablePreferencesStore>();
         services.TryAddSingleton<IFreshnessStore, TableFreshnessStore>();
+        services.TryAddSingleton<IApiKeyStore, TableApiKeyStore>();
+        services.TryAddSingleton<IAuditStore, TableAuditStore>();
         return services;
     }
 

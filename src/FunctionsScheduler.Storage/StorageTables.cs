@@ -42,6 +42,8 @@ public sealed class StorageTables
         InterventionSecrets = Service.GetTableClient(_prefix + "InterventionSecrets");
         Metrics = Service.GetTableClient(_prefix + "Metrics");
         RunSlots = Service.GetTableClient(_prefix + "RunSlots");
+        ApiKeys = Service.GetTableClient(_prefix + "ApiKeys");
+        Audit = Service.GetTableClient(_prefix + "Audit");
     }
 
     public TableServiceClient Service { get; }
@@ -76,6 +78,12 @@ public sealed class StorageTables
     /// <summary>Who holds a run slot under the concurrency caps, and who waits; see <c>TableRunSlotStore</c>.</summary>
     public TableClient RunSlots { get; }
 
+    /// <summary>API keys (hashes only); see <c>TableApiKeyStore</c>.</summary>
+    public TableClient ApiKeys { get; }
+
+    /// <summary>Who did what and how it ended, per tenant; see <c>TableAuditStore</c>.</summary>
+    public TableClient Audit { get; }
+
     /// <summary>
     /// Creates every table that does not exist yet. Called once at start-up (the stores never call it, so a request
     /// costs no extra round trip); concurrent callers share one attempt and a failed attempt can be retried.
@@ -95,7 +103,7 @@ public sealed class StorageTables
 
     private async Task CreateAllAsync(CancellationToken cancellationToken)
     {
-        foreach (var table in new[] { Schedules, ScheduleRevisions, ScheduleTargets, DueIndex, Occurrences, Runs, Interventions, Notifications, Preferences, Freshness, InterventionSecrets, Metrics, RunSlots })
+        foreach (var table in new[] { Schedules, ScheduleRevisions, ScheduleTargets, DueIndex, Occurrences, Runs, Interventions, Notifications, Preferences, Freshness, InterventionSecrets, Metrics, RunSlots, ApiKeys, Audit })
         {
             await table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
         }
