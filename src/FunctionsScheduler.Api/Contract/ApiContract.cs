@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using FunctionsScheduler.Api.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -115,8 +116,14 @@ public static class ApiContract
         using var stream = new MemoryStream();
         await document.SerializeAsJsonAsync(stream, OpenApiSpecVersion.OpenApi3_1, cancellationToken).ConfigureAwait(false);
 
-        // The descriptions copied from XML doc comments are tidied last, when every one of them is in place.
+        // Finished on the written document, where every schema is in its final form: the generator wraps a nullable
+        // property in its oneOf-with-null and copies XML doc comments into descriptions after the schema transformers run.
         var json = JsonNode.Parse(stream.ToArray())!;
+        if (ApiJson.Response.DefaultIgnoreCondition == JsonIgnoreCondition.WhenWritingNull)
+        {
+            NullMeansAbsent(json);
+        }
+
         ContractText.CleanDescriptions(json);
         return JsonSerializer.SerializeToUtf8Bytes(json, IndentedJson);
     }
@@ -136,6 +143,57 @@ public static class ApiContract
         {
         }
     }
+
+    /// <summary>
+    /// The API writes no nulls (<see cref="ApiJson.Response"/> leaves them out), so a property that may be null is not
+    /// required, whatever the generator inferred from a record's constructor: each schema's <c>required</c> loses them.
+    /// </summary>
+    private static void NullMeansAbsent(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                if (obj["required"] is JsonArray required && obj["properties"] is JsonObject properties)
+                {
+                    foreach (var name in required.Where(n => n is JsonValue v && properties[v.GetValue<string>()] is { } p && AllowsNull(p)).ToList())
+                    {
+                        required.Remove(name);
+                    }
+
+                    if (required.Count == 0)
+                    {
+                        obj.Remove("required");
+                    }
+                }
+
+                foreach (var (name, value) in obj.ToList())
+                {
+                    if (name is not ("example" or "examples"))
+                    {
+                        NullMeansAbsent(value);
+                    }
+                }
+
+                break;
+            case JsonArray array:
+                foreach (var item in array)
+                {
+                    NullMeansAbsent(item);
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>A schema that admits null: <c>"type"</c> with <c>"null"</c> among its types, or a oneOf/anyOf branch that is <c>{"type":"null"}</c>.</summary>
+    private static bool AllowsNull(JsonNode schema) =>
+        schema["type"] switch
+        {
+            JsonValue single => single.GetValue<string>() == "null",
+            JsonArray types => types.Any(t => t?.GetValue<string>() == "null"),
+            _ => false,
+        }
+        || new[] { "oneOf", "anyOf" }.Any(k => schema[k] is JsonArray branches && branches.Any(b => b is not null && AllowsNull(b) && b["$ref"] is null));
 
     private static void CopyResponseOptions(JsonSerializerOptions target)
     {

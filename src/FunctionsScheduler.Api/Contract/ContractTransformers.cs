@@ -155,23 +155,8 @@ internal static class ContractTransformers
         }
     }
 
-    private static bool AllowsNull(IOpenApiSchema schema) =>
-        (schema.Type is { } type && type.HasFlag(JsonSchemaType.Null))
-        || (schema.OneOf?.Any(s => s.Type == JsonSchemaType.Null) ?? false)
-        || (schema.AnyOf?.Any(s => s.Type == JsonSchemaType.Null) ?? false);
-
     private static async Task DescribeSchemaAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
     {
-        // The API writes no nulls (ApiJson.Response ignores them), so a property that may be null may also be absent.
-        if (ApiJson.Response.DefaultIgnoreCondition == System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull
-            && schema is { Required.Count: > 0, Properties: { } properties })
-        {
-            foreach (var name in schema.Required.Where(name => properties.TryGetValue(name, out var property) && AllowsNull(property)).ToList())
-            {
-                schema.Required.Remove(name);
-            }
-        }
-
         if (context.JsonTypeInfo.Type == typeof(FromTemplateRequest))
         {
             // Read by a converter (one flat object), so the generator sees no properties: they are the template's beside the
