@@ -23,6 +23,19 @@ internal static class ContractTransformers
         ("Health", "Whether the host can do its work."),
     ];
 
+    /// <summary>What each problem status means on this API (the generator would say only its reason phrase).</summary>
+    private static readonly Dictionary<string, string> ProblemMeanings = new(StringComparer.Ordinal)
+    {
+        ["400"] = "The request is invalid: problem details whose errors name each bad field (or query parameter) by its JSON path, with what is wrong.",
+        ["404"] = "No such resource for this tenant.",
+        ["409"] = "The resource's state does not allow it (already finished, already answered, still referred to, or it kept changing); detail says which.",
+        ["410"] = "The intervention has expired; the run no longer waits for it.",
+        ["412"] = "The If-Match ETag is not the resource's current one: read it again and reapply the change.",
+        ["413"] = "The body is larger than the server accepts.",
+        ["415"] = "The body is not JSON (send Content-Type: application/json).",
+        ["428"] = "The operation needs an If-Match header.",
+    };
+
     public static void AddTo(OpenApiOptions options)
     {
         options.AddDocumentTransformer(DescribeDocumentAsync);
@@ -96,6 +109,25 @@ internal static class ContractTransformers
                 Description = declared.Description,
                 Schema = schema,
             });
+        }
+
+        if (operation.Responses is { Count: > 1 } unordered)
+        {
+            // In status order, successes first, as a reader looks for them (they come in the order the metadata was declared).
+            var ordered = unordered.OrderBy(r => r.Key, StringComparer.Ordinal).ToList();
+            unordered.Clear();
+            foreach (var (status, response) in ordered)
+            {
+                unordered[status] = response;
+            }
+        }
+
+        foreach (var (status, response) in operation.Responses ?? [])
+        {
+            if (response is OpenApiResponse problem && ProblemMeanings.TryGetValue(status, out var meaning))
+            {
+                problem.Description = meaning;
+            }
         }
 
         if (metadata.OfType<ETagResponseMetadata>().Any() && operation.Responses is { } responses)
