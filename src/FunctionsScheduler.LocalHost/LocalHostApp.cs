@@ -133,14 +133,18 @@ public static class LocalHostApp
     /// <summary>
     /// The interactive reference (Scalar) at <see cref="ApiReferencePath"/>, reading the contract at /openapi/v1.json. Its
     /// script comes from the package (served beside the page); the default web fonts, which Scalar loads from its CDN,
-    /// and its telemetry are turned off, so the page makes no request outside this host.
+    /// its telemetry, its AI chat and MCP links and its developer toolbar (deploy and SDK offers) are turned off, so the
+    /// page makes no request outside this host.
     /// </summary>
     private static void MapApiReference(this WebApplication app) =>
         app.MapScalarApiReference(ApiReferencePath, options => options
             .WithTitle("FunctionsScheduler API")
             .WithOpenApiRoutePattern("/" + ApiContract.DocumentRoute)
             .DisableDefaultFonts()
-            .DisableTelemetry());
+            .DisableTelemetry()
+            .DisableAgent()
+            .DisableMcp()
+            .HideDeveloperTools());
 
     /// <summary>The repo's <c>.localhost/</c> when run from a checkout, else beside the app.</summary>
     private static string DefaultDataFolder()

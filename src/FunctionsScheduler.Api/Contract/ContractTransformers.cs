@@ -51,7 +51,7 @@ internal static class ContractTransformers
             Version = ApiContract.DocumentName,
             Description =
                 "The scheduler's HTTP API, the same on the local host and on Azure Functions. Paths are from the host's root "
-                + "(both hosts serve the API under /api). Every error is RFC 9457 problem details; a 400 lists the bad fields "
+                + "(both hosts serve the API under /api). Every error is RFC 7807 problem details; a 400 lists the bad fields "
                 + "in errors, keyed by their JSON path in the request (job.phases[0].name). On Azure every route but "
                 + "/api/health needs a function key (the code query parameter or the x-functions-key header); the local host needs none.",
         };
