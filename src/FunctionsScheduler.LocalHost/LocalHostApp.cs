@@ -1,4 +1,5 @@
 using FunctionsScheduler.Api;
+using FunctionsScheduler.Api.Contract;
 using FunctionsScheduler.Api.Dashboard;
 using FunctionsScheduler.Api.Health;
 using FunctionsScheduler.Engine;
@@ -14,11 +15,12 @@ using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using Scalar.AspNetCore;
 
 namespace FunctionsScheduler.LocalHost;
 
 /// <summary>
-/// The embedded host: the HTTP API (and its dashboard at /dashboard/), the scanner and the durable engine in one ASP.NET Core process. Tests build it
+/// The embedded host: the HTTP API (with its OpenAPI document at /openapi/v1.json, its reference at /api/docs and its dashboard at /dashboard/), the scanner and the durable engine in one ASP.NET Core process. Tests build it
 /// in-process with their own settings; <c>Program</c> runs it on http://127.0.0.1:7071.
 /// </summary>
 public static class LocalHostApp
@@ -116,6 +118,8 @@ public static class LocalHostApp
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.MapSchedulerApi();
+        app.MapApiContract();
+        app.MapApiReference();
         app.MapDashboard();
         app.MapGet("/", () => Results.Redirect("/dashboard/"));
         if (azurite is not null)
@@ -126,6 +130,25 @@ public static class LocalHostApp
 
         return app;
     }
+
+    /// <summary>Where the interactive API reference is served.</summary>
+    public const string ApiReferencePath = "/api/docs";
+
+    /// <summary>
+    /// The interactive reference (Scalar) at <see cref="ApiReferencePath"/>, reading the contract at /openapi/v1.json. Its
+    /// script comes from the package (served beside the page); the default web fonts, which Scalar loads from its CDN,
+    /// its telemetry, its AI chat and MCP links and its developer toolbar (deploy and SDK offers) are turned off, so the
+    /// page makes no request outside this host.
+    /// </summary>
+    private static void MapApiReference(this WebApplication app) =>
+        app.MapScalarApiReference(ApiReferencePath, options => options
+            .WithTitle("FunctionsScheduler API")
+            .WithOpenApiRoutePattern("/" + ApiContract.DocumentRoute)
+            .DisableDefaultFonts()
+            .DisableTelemetry()
+            .DisableAgent()
+            .DisableMcp()
+            .HideDeveloperTools());
 
     /// <summary>The repo's <c>.localhost/</c> when run from a checkout, else beside the app.</summary>
     private static string DefaultDataFolder()

@@ -1,4 +1,5 @@
 using FunctionsScheduler.Api;
+using FunctionsScheduler.Api.Contract;
 using FunctionsScheduler.Api.Dashboard;
 using FunctionsScheduler.Api.Freshness;
 using FunctionsScheduler.Api.Health;
@@ -331,6 +332,16 @@ public sealed class HttpFunctions
         [DurableClient] DurableTaskClient client,
         FunctionContext ctx) =>
         InvocationServices.Get<HealthEndpoints>(ctx, client).GetAsync(req, ctx.CancellationToken);
+
+    /// <summary>
+    /// The API's OpenAPI document at /api/openapi/v1.json (the host's route prefix; the local host serves the same bytes at
+    /// /openapi/v1.json). Generated once per process from the same endpoint metadata as the local host's. Anonymous like the
+    /// dashboard: it describes the API, and every route it describes still needs a function key.
+    /// </summary>
+    [Function("GetOpenApiDocument")]
+    public Task<IResult> GetOpenApiDocument(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ApiContract.DocumentRoute)] HttpRequest req) =>
+        ApiContract.ServeAsync(req.HttpContext.RequestAborted);
 
     /// <summary>
     /// The dashboard's page and files at /api/dashboard/ (the host's route prefix). Anonymous because it is only static

@@ -45,6 +45,9 @@ public sealed class LocalHostFixture(AzuriteFixture azurite) : IAsyncLifetime
         await _app.DisposeAsync();
     }
 
+    /// <summary>A client of the running host, for routes outside /api (the OpenAPI document at /openapi/v1.json).</summary>
+    public HttpClient Http => _http;
+
     public async Task<(int Status, JsonElement Body)> SendAsync(string method, string pathAndQuery, object? body = null)
     {
         using var message = new HttpRequestMessage(new HttpMethod(method), "/api/" + pathAndQuery);

@@ -1,0 +1,217 @@
+using System.Globalization;
+using FunctionsScheduler.Api.Http;
+using FunctionsScheduler.Api.Schedules;
+using FunctionsScheduler.Core.Scheduling;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace FunctionsScheduler.Api.Contract;
+
+/// <summary>What the document says beyond the endpoints' own metadata: its title, tags, parameters read from the raw request, headers and examples.</summary>
+internal static class ContractTransformers
+{
+    public const string FunctionKeyScheme = "functionKey";
+
+    private static readonly (string Name, string Description)[] Tags =
+    [
+        ("Schedules", "Schedule definitions and their state: create, read, replace, delete, pause, enable, clone, bulk changes, import and export."),
+        ("Planning", "What schedules would do before or after saving them: previews, conflicts, cron descriptions, presets and templates."),
+        ("Runs", "Runs of schedules: list, read, and control (cancel, suspend, resume, retry)."),
+        ("Interventions", "Questions runs ask a person, and their answers."),
+        ("Notifications", "A recipient's inbox, its deliveries, and notification preferences."),
+        ("Freshness", "How fresh each data target's data is."),
+        ("Health", "Whether the host can do its work."),
+    ];
+
+    /// <summary>What each problem status means on this API (the generator would say only its reason phrase).</summary>
+    private static readonly Dictionary<string, string> ProblemMeanings = new(StringComparer.Ordinal)
+    {
+        ["400"] = "The request is invalid: problem details whose errors name each bad field (or query parameter) by its JSON path, with what is wrong.",
+        ["404"] = "No such resource for this tenant.",
+        ["409"] = "The resource's state does not allow it (already finished, already answered, still referred to, or it kept changing); detail says which.",
+        ["410"] = "The intervention has expired; the run no longer waits for it.",
+        ["412"] = "The If-Match ETag is not the resource's current one: read it again and reapply the change.",
+        ["413"] = "The body is larger than the server accepts.",
+        ["415"] = "The body is not JSON (send Content-Type: application/json).",
+        ["428"] = "The operation needs an If-Match header.",
+    };
+
+    public static void AddTo(OpenApiOptions options)
+    {
+        options.AddDocumentTransformer(DescribeDocumentAsync);
+        options.AddOperationTransformer(DescribeOperationAsync);
+        options.AddSchemaTransformer(DescribeSchemaAsync);
+    }
+
+    private static Task DescribeDocumentAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
+    {
+        document.Info = new OpenApiInfo
+        {
+            Title = "FunctionsScheduler API",
+            Version = ApiContract.DocumentName,
+            Description =
+                "The scheduler's HTTP API, the same on the local host and on Azure Functions. Paths are from the host's root "
+                + "(both hosts serve the API under /api). Every error is RFC 7807 problem details; a 400 lists the bad fields "
+                + "in errors, keyed by their JSON path in the request (job.phases[0].name). On Azure every route but "
+                + "/api/health needs a function key (the code query parameter or the x-functions-key header); the local host needs none.",
+        };
+
+        // No servers: the paths resolve against the host the document was read from, whichever host that is.
+        document.Servers = [];
+        document.Tags = new HashSet<OpenApiTag>(Tags.Select(t => new OpenApiTag { Name = t.Name, Description = t.Description }));
+        document.Components ??= new OpenApiComponents();
+        document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+        document.Components.SecuritySchemes[FunctionKeyScheme] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.ApiKey,
+            In = ParameterLocation.Header,
+            Name = "x-functions-key",
+            Description = "Azure Functions only: a function or host key (or the code query parameter). The local host and /api/health take none.",
+        };
+        return Task.CompletedTask;
+    }
+
+    private static async Task DescribeOperationAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+        operation.Parameters ??= [];
+        foreach (var parameter in operation.Parameters.OfType<OpenApiParameter>().Where(p => p is { In: ParameterLocation.Path, Name: "id" }))
+        {
+            parameter.Description ??= Ids.Rule;
+        }
+
+        foreach (var declared in metadata.OfType<ContractParameter>())
+        {
+            if (operation.Parameters.Any(p => p.Name == declared.Name && p.In == declared.In))
+            {
+                continue;
+            }
+
+            var schema = new OpenApiSchema
+            {
+                Type = declared.Type,
+                Format = declared.Format,
+                Minimum = declared.Minimum?.ToString(CultureInfo.InvariantCulture),
+                Maximum = declared.Maximum?.ToString(CultureInfo.InvariantCulture),
+                MaxLength = declared.MaxLength,
+                Pattern = declared.Pattern,
+            };
+            if (declared.Enum is { } values)
+            {
+                schema.Enum = [.. values.Select(v => (System.Text.Json.Nodes.JsonNode)System.Text.Json.Nodes.JsonValue.Create(v))];
+            }
+
+            operation.Parameters.Add(new OpenApiParameter
+            {
+                Name = declared.Name,
+                In = declared.In,
+                Required = declared.Required,
+                Description = declared.Description,
+                Schema = schema,
+            });
+        }
+
+        if (operation.Responses is { Count: > 1 } unordered)
+        {
+            // In status order, successes first, as a reader looks for them (they come in the order the metadata was declared).
+            var ordered = unordered.OrderBy(r => r.Key, StringComparer.Ordinal).ToList();
+            unordered.Clear();
+            foreach (var (status, response) in ordered)
+            {
+                unordered[status] = response;
+            }
+        }
+
+        foreach (var (status, response) in operation.Responses ?? [])
+        {
+            if (response is OpenApiResponse problem && ProblemMeanings.TryGetValue(status, out var meaning))
+            {
+                problem.Description = meaning;
+            }
+        }
+
+        if (metadata.OfType<ETagResponseMetadata>().Any() && operation.Responses is { } responses)
+        {
+            foreach (var (status, response) in responses.Where(r => r.Key.StartsWith('2')))
+            {
+                if (response is OpenApiResponse concrete)
+                {
+                    concrete.Headers ??= new Dictionary<string, IOpenApiHeader>();
+                    concrete.Headers["ETag"] = new OpenApiHeader
+                    {
+                        Description = "The schedule's ETag, for If-Match on a later write.",
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                    };
+                }
+            }
+        }
+
+        if (metadata.OfType<RequestExampleMetadata>().LastOrDefault() is { } example
+            && operation.RequestBody?.Content is { } content
+            && content.TryGetValue("application/json", out var mediaType))
+        {
+            mediaType.Example = example.Value();
+        }
+
+        if (metadata.OfType<Microsoft.AspNetCore.Routing.IEndpointNameMetadata>().FirstOrDefault() is { EndpointName: "Health" })
+        {
+            // The one anonymous route on Azure.
+            operation.Security = [];
+        }
+        else
+        {
+            operation.Security = [new OpenApiSecurityRequirement(), new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(FunctionKeyScheme, context.Document)] = [] }];
+        }
+
+        foreach (var extra in metadata.OfType<ExtraPropertiesMetadata>())
+        {
+            if (operation.Responses is { } answers && answers.TryGetValue("200", out var ok) && ok.Content is { } okContent
+                && okContent.TryGetValue("application/json", out var body) && body.Schema is { } baseSchema)
+            {
+                var propertySchema = await context.GetOrCreateSchemaAsync(extra.PropertyType, null, cancellationToken).ConfigureAwait(false);
+                propertySchema.Description = extra.Description;
+                body.Schema = new OpenApiSchema
+                {
+                    AllOf =
+                    [
+                        baseSchema,
+                        new OpenApiSchema
+                        {
+                            Type = JsonSchemaType.Object,
+                            Required = new HashSet<string> { extra.Name },
+                            Properties = new Dictionary<string, IOpenApiSchema> { [extra.Name] = propertySchema },
+                        },
+                    ],
+                };
+            }
+        }
+    }
+
+    private static async Task DescribeSchemaAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
+    {
+        if (context.JsonTypeInfo.Type == typeof(FromTemplateRequest))
+        {
+            // Read by a converter (one flat object), so the generator sees no properties: they are the template's beside the
+            // definition's, less the trigger fields the template makes.
+            var definition = await context.GetOrCreateSchemaAsync(typeof(ScheduleDefinition), null, cancellationToken).ConfigureAwait(false);
+            var parameters = await context.GetOrCreateSchemaAsync(typeof(TemplateParameters), null, cancellationToken).ConfigureAwait(false);
+            schema.Type = JsonSchemaType.Object;
+            schema.Description = "A template and its parameters make the trigger (and time zone); the other fields are those of a schedule definition, less its trigger fields (" + string.Join(", ", FromTemplateRequest.TriggerFields) + ").";
+            schema.Properties = new Dictionary<string, IOpenApiSchema>
+            {
+                ["template"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "A template id from GET /api/templates.", Enum = [.. ScheduleTemplates.All.Select(t => (System.Text.Json.Nodes.JsonNode)System.Text.Json.Nodes.JsonValue.Create(t.Id))] },
+                ["parameters"] = parameters,
+            };
+            foreach (var (name, property) in definition.Properties ?? new Dictionary<string, IOpenApiSchema>())
+            {
+                if (!FromTemplateRequest.TriggerFields.Contains(name, StringComparer.Ordinal))
+                {
+                    schema.Properties[name] = property;
+                }
+            }
+
+            schema.Required = new HashSet<string>(["template", "parameters", .. (definition.Required ?? new HashSet<string>()).Where(r => !FromTemplateRequest.TriggerFields.Contains(r, StringComparer.Ordinal))]);
+            schema.AdditionalPropertiesAllowed = false;
+        }
+    }
+}
