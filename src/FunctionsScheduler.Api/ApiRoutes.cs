@@ -1,3 +1,4 @@
+using FunctionsScheduler.Api.Access;
 using FunctionsScheduler.Api.Contract;
 using FunctionsScheduler.Api.Freshness;
 using FunctionsScheduler.Api.Health;
@@ -9,8 +10,11 @@ using FunctionsScheduler.Api.Schedules;
 using FunctionsScheduler.Core.Interventions;
 using FunctionsScheduler.Core.Notifications;
 using FunctionsScheduler.Core.Scheduling;
+using FunctionsScheduler.Storage.Access;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -34,7 +38,9 @@ public static class ApiRoutes
 
     public static IServiceCollection AddSchedulerApi(this IServiceCollection services)
     {
-        services.TryAddSingleton<ITenantResolver, DevelopmentTenantResolver>();
+        // Every request acts for the tenant of the principal the gate admitted (an API key, an Entra ID token, or local development).
+        services.TryAddSingleton<ITenantResolver, PrincipalTenantResolver>();
+        services.AddSchedulerAccess();
         services.AddScoped<ScheduleWrites>();
         services.AddSingleton<DefinitionChecks>();
         services.AddScoped<ScheduleEndpoints>();
@@ -66,7 +72,14 @@ public static class ApiRoutes
     /// </summary>
     public static IEndpointRouteBuilder MapSchedulerApi(this IEndpointRouteBuilder endpoints)
     {
-        var api = endpoints.MapGroup("/api");
+        // Every route passes the gate: credential, role, rate limit, audit (ApiGate; the Functions app calls the same gate).
+        var api = endpoints.MapGroup("/api")
+            .AddEndpointFilter(GateAsync)
+            .WithMetadata(
+                new ProducesResponseTypeMetadata(StatusCodes.Status401Unauthorized, typeof(ProblemDetails), ["application/problem+json"]),
+                new ProducesResponseTypeMetadata(StatusCodes.Status403Forbidden, typeof(ProblemDetails), ["application/problem+json"]),
+                new ProducesResponseTypeMetadata(StatusCodes.Status429TooManyRequests, typeof(ProblemDetails), ["application/problem+json"]));
+        MapAccess(api.MapGroup("").WithTags("Access"));
         MapSchedules(api.MapGroup("").WithTags("Schedules"));
         MapPlanning(api.MapGroup("").WithTags("Planning"));
         MapRuns(api.MapGroup("").WithTags("Runs"));
@@ -87,6 +100,54 @@ public static class ApiRoutes
             .Produces<HealthResponse>()
             .Produces<HealthResponse>(StatusCodes.Status503ServiceUnavailable);
         return endpoints;
+    }
+
+    /// <summary>Judges a call by its operation id (the endpoint's name) before its handler runs.</summary>
+    private static async ValueTask<object?> GateAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var operation = http.GetEndpoint()?.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName ?? "";
+        var id = http.Request.RouteValues.TryGetValue("id", out var value) ? value as string : null;
+        return await http.RequestServices.GetRequiredService<ApiGate>().RunAsync(http, operation, id, () => next(context).AsTask()).ConfigureAwait(false);
+    }
+
+    private static void MapAccess(RouteGroupBuilder api)
+    {
+        api.MapGet("/me", (HttpRequest r, AccessEndpoints h) => h.GetIdentity(r))
+            .WithName("GetIdentity")
+            .WithSummary("Who am I")
+            .WithDescription("The tenant, role and actor this request acts as (the dashboard shows them and hides what the role cannot do).")
+            .Produces<IdentityResponse>();
+        api.MapPost("/keys", (HttpRequest r, AccessEndpoints h, CancellationToken ct) => h.CreateAsync(r, ct))
+            .WithName("CreateApiKey")
+            .WithSummary("Create an API key")
+            .WithDescription("A key of the caller's tenant with one role. 201 with the key itself, which is shown only in this answer (only its SHA-256 is stored).")
+            .AcceptsJson<CreateApiKeyRequest>()
+            .Produces<CreatedApiKeyResponse>(StatusCodes.Status201Created)
+            .ProducesInvalid();
+        api.MapGet("/keys", (HttpRequest r, AccessEndpoints h, CancellationToken ct) => h.ListAsync(r, ct))
+            .WithName("ListApiKeys")
+            .WithSummary("List API keys")
+            .WithDescription("The tenant's keys: name, role, creation, expiry, last use, revocation; never the key or its hash.")
+            .Produces<PageResponse<ApiKeyResponse>>();
+        api.MapDelete("/keys/{id}", (HttpRequest r, string id, AccessEndpoints h, CancellationToken ct) => h.RevokeAsync(r, id, ct))
+            .WithName("RevokeApiKey")
+            .WithSummary("Revoke an API key")
+            .WithDescription("Every host refuses the key within seconds (401). Revoking again keeps the first revocation time.")
+            .Produces<ApiKeyResponse>()
+            .ProducesInvalid()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/audit", (HttpRequest r, AccessEndpoints h, CancellationToken ct) => h.ListAuditAsync(r, ct))
+            .WithName("ListAudit")
+            .WithSummary("Read the audit trail")
+            .WithDescription("Every call that changed something (or tried to): who, what, when and how it ended; newest first.")
+            .WithPaging()
+            .WithQuery("from", JsonSchemaType.String, "Only calls at or after this time (ISO 8601).", "date-time")
+            .WithQuery("to", JsonSchemaType.String, "Only calls at or before this time (ISO 8601).", "date-time")
+            .WithQuery("actor", JsonSchemaType.String, "Only this actor's calls: key:{keyId}, user:{objectId} or local.")
+            .WithQuery(new ContractParameter("scheduleId", ParameterLocation.Query, JsonSchemaType.String, "Only calls about this schedule. " + Ids.Rule) { MaxLength = 200 })
+            .Produces<PageResponse<AuditRecord>>()
+            .ProducesInvalid();
     }
 
     private static void MapSchedules(RouteGroupBuilder api)

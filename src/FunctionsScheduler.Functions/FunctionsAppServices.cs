@@ -2,6 +2,7 @@ using System.Globalization;
 using Azure.Core;
 using Azure.Identity;
 using FunctionsScheduler.Api;
+using FunctionsScheduler.Api.Access;
 using FunctionsScheduler.Durable;
 using FunctionsScheduler.Functions.Adapters;
 using FunctionsScheduler.Orchestration;
@@ -55,6 +56,13 @@ internal static class FunctionsAppServices
         });
         services.AddSchedulerNotificationChannels();
         services.AddSchedulerApi();
+        // On Azure nothing is "local": every call needs an API key or an Entra ID token (the host's proxy even makes every
+        // request arrive from loopback).
+        services.PostConfigure<AccessOptions>(o =>
+        {
+            o.LocalDevelopment = false;
+            o.BoundToLoopbackOnly = false;
+        });
         // The handlers' problem results go through this as on the local host, so both answer with the same problem details (traceId included).
         services.AddProblemDetails();
         services.AddScoped<DurableClientScope>();

@@ -1,4 +1,5 @@
 using FunctionsScheduler.Api;
+using FunctionsScheduler.Api.Access;
 using FunctionsScheduler.Api.Contract;
 using FunctionsScheduler.Api.Dashboard;
 using FunctionsScheduler.Api.Health;
@@ -40,6 +41,16 @@ public static class LocalHostApp
         }
 
         configure?.Invoke(builder);
+
+        // Loopback requests go without a key only while nothing beyond this machine can reach the host.
+        var urls = builder.Configuration["urls"] ?? builder.Configuration["ASPNETCORE_URLS"] ?? DefaultUrl;
+        var access = builder.Configuration.GetSection(AccessOptions.SectionName).Get<AccessOptions>() ?? new AccessOptions();
+        if (LocalBinding.Refusal(urls, access) is { } refusal)
+        {
+            throw new OptionsValidationException(AccessOptions.SectionName, typeof(AccessOptions), [refusal]);
+        }
+
+        builder.Services.PostConfigure<AccessOptions>(o => o.BoundToLoopbackOnly = LocalBinding.IsLoopbackOnly(urls));
         var settings = builder.Configuration.GetSection("Scheduler").Get<LocalHostSettings>() ?? new LocalHostSettings();
         if (settings.ShutdownTimeout < LocalHostSettings.MinShutdownTimeout || settings.ShutdownTimeout > LocalHostSettings.MaxShutdownTimeout)
         {

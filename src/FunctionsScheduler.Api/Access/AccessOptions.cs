@@ -11,6 +11,12 @@ public sealed class AccessOptions
     /// </summary>
     public bool LocalDevelopment { get; set; } = true;
 
+    /// <summary>
+    /// Every request needs an API key or an Entra ID token, local development off. A local host bound to any address
+    /// beyond loopback refuses to start without this (or Entra ID) configured.
+    /// </summary>
+    public bool RequireCredentials { get; set; }
+
     /// <summary>Set by the host: every address it listens on is a loopback address.</summary>
     public bool BoundToLoopbackOnly { get; set; }
 

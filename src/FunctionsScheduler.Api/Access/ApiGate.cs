@@ -61,6 +61,12 @@ public sealed partial class ApiGate : IDisposable
         ArgumentNullException.ThrowIfNull(handler);
         if (ApiOperations.Anonymous.Contains(operation))
         {
+            // Open to anyone; a caller who is recognised still acts as themselves (health then shows their tenant's figures).
+            if (await AuthenticateAsync(context).ConfigureAwait(false) is ({ } known, _))
+            {
+                context.Items[typeof(ApiPrincipal)] = known;
+            }
+
             return await handler().ConfigureAwait(false);
         }
 
@@ -140,7 +146,7 @@ public sealed partial class ApiGate : IDisposable
 
         if (string.IsNullOrEmpty(credential))
         {
-            return _options.LocalDevelopment && _options.BoundToLoopbackOnly && IsLoopback(context.Connection.RemoteIpAddress)
+            return _options.LocalDevelopment && !_options.RequireCredentials && _options.BoundToLoopbackOnly && IsLoopback(context.Connection.RemoteIpAddress)
                 ? (ApiPrincipal.Development, null)
                 : (null, "Send an API key ('Authorization: Bearer <key>' or 'X-Api-Key: <key>')" + (_options.EntraEnabled ? " or an Entra ID token." : "."));
         }

@@ -10,7 +10,8 @@ namespace FunctionsScheduler.Api.Contract;
 /// <summary>What the document says beyond the endpoints' own metadata: its title, tags, parameters read from the raw request, headers and examples.</summary>
 internal static class ContractTransformers
 {
-    public const string FunctionKeyScheme = "functionKey";
+    public const string ApiKeyScheme = "apiKey";
+    public const string BearerScheme = "bearer";
 
     private static readonly (string Name, string Description)[] Tags =
     [
@@ -21,6 +22,7 @@ internal static class ContractTransformers
         ("Notifications", "A recipient's inbox, its deliveries, and notification preferences."),
         ("Freshness", "How fresh each data target's data is."),
         ("Health", "Whether the host can do its work."),
+        ("Access", "Who is calling: API keys, the caller's identity, and the audit trail of every change."),
     ];
 
     /// <summary>What each problem status means on this API (the generator would say only its reason phrase).</summary>
@@ -34,6 +36,9 @@ internal static class ContractTransformers
         ["413"] = "The body is larger than the server accepts.",
         ["415"] = "The body is not JSON (send Content-Type: application/json).",
         ["428"] = "The operation needs an If-Match header.",
+        ["401"] = "No valid credential: send an API key (Authorization: Bearer <key> or X-Api-Key) or an Entra ID token. Also for a revoked or expired key.",
+        ["403"] = "The caller's role does not allow this operation; detail names the role needed.",
+        ["429"] = "The caller's rate limit is used up; retry after the Retry-After header's seconds.",
     };
 
     public static void AddTo(OpenApiOptions options)
@@ -61,12 +66,18 @@ internal static class ContractTransformers
         document.Tags = new HashSet<OpenApiTag>(Tags.Select(t => new OpenApiTag { Name = t.Name, Description = t.Description }));
         document.Components ??= new OpenApiComponents();
         document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
-        document.Components.SecuritySchemes[FunctionKeyScheme] = new OpenApiSecurityScheme
+        document.Components.SecuritySchemes[ApiKeyScheme] = new OpenApiSecurityScheme
         {
             Type = SecuritySchemeType.ApiKey,
             In = ParameterLocation.Header,
-            Name = "x-functions-key",
-            Description = "Azure Functions only: a function or host key (or the code query parameter). The local host and /api/health take none.",
+            Name = "X-Api-Key",
+            Description = "An API key (fsk_…) of one tenant and one role, created with POST /api/keys or the local host's keys command.",
+        };
+        document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.Http,
+            Scheme = "bearer",
+            Description = "Authorization: Bearer with an API key, or an Entra ID access token for the API (tenant and role from its claims) where Entra ID is configured.",
         };
         return Task.CompletedTask;
     }
@@ -153,14 +164,29 @@ internal static class ContractTransformers
             mediaType.Example = example.Value();
         }
 
-        if (metadata.OfType<Microsoft.AspNetCore.Routing.IEndpointNameMetadata>().FirstOrDefault() is { EndpointName: "Health" })
+        var name = metadata.OfType<Microsoft.AspNetCore.Routing.IEndpointNameMetadata>().FirstOrDefault()?.EndpointName ?? "";
+        if (Access.ApiOperations.Anonymous.Contains(name))
         {
-            // The one anonymous route on Azure.
             operation.Security = [];
+            foreach (var status in new[] { "401", "403", "429" })
+            {
+                operation.Responses?.Remove(status);
+            }
         }
         else
         {
-            operation.Security = [new OpenApiSecurityRequirement(), new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(FunctionKeyScheme, context.Document)] = [] }];
+            operation.Security =
+            [
+                new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyScheme, context.Document)] = [] },
+                new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] },
+            ];
+            if (Access.ApiOperations.TryGetRole(name, out var role))
+            {
+                var roleName = Access.ApiPrincipal.NameOf(role);
+                operation.Description = $"{operation.Description} Needs the {roleName} role (or a higher one).".Trim();
+                operation.Extensions ??= new Dictionary<string, IOpenApiExtension>();
+                operation.Extensions["x-required-role"] = new JsonNodeExtension(System.Text.Json.Nodes.JsonValue.Create(roleName));
+            }
         }
 
         foreach (var extra in metadata.OfType<ExtraPropertiesMetadata>())

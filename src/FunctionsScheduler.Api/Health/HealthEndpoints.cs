@@ -82,7 +82,9 @@ public sealed class HealthEndpoints(
     {
         ArgumentNullException.ThrowIfNull(request);
         var settings = options.Value;
-        var tenant = tenants.Resolve(request);
+        // Health is open to anyone (probes need no key); the tenant's own figures (pending interventions, failing
+        // schedules) only for a caller the gate authenticated.
+        var tenant = Access.ApiGate.PrincipalOf(request.HttpContext) is null ? null : tenants.Resolve(request);
         var reasons = new List<string>();
 
         string? storageError = null;
@@ -95,14 +97,14 @@ public sealed class HealthEndpoints(
             timeout.CancelAfter(settings.StorageTimeout);
             try
             {
-                await schedules.ListAsync(tenant, 1, null, timeout.Token).ConfigureAwait(false);
-                var pendingRead = CountPendingAsync(tenant, settings.MaxCounted, timeout.Token);
-                var failuresRead = ReadFailuresAsync(tenant, settings.MaxCounted, timeout.Token);
+                await schedules.ListAsync(tenant ?? Access.ApiPrincipal.DevelopmentTenant, 1, null, timeout.Token).ConfigureAwait(false);
+                var pendingRead = tenant is null ? Task.FromResult(new BoundedCount(0, false)) : CountPendingAsync(tenant, settings.MaxCounted, timeout.Token);
+                var failuresRead = tenant is null ? Task.FromResult((new BoundedCount(0, false), (IReadOnlyList<FailingSchedule>)[])) : ReadFailuresAsync(tenant, settings.MaxCounted, timeout.Token);
                 var lagRead = firingLag.SummarizeAsync(timeout.Token);
                 var backlogRead = ReadBacklogAsync(settings.MaxCounted, timeout.Token);
-                pending = await pendingRead.ConfigureAwait(false);
+                pending = tenant is null ? null : await pendingRead.ConfigureAwait(false);
                 backlog = await backlogRead.ConfigureAwait(false);
-                failures = await failuresRead.ConfigureAwait(false);
+                failures = tenant is null ? null : await failuresRead.ConfigureAwait(false);
                 lag = await lagRead.ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using FunctionsScheduler.Api.Access;
 using FunctionsScheduler.Durable;
 using FunctionsScheduler.Functions.Adapters;
 using FunctionsScheduler.Orchestration;
@@ -44,6 +45,8 @@ public static class DurableSdkApp
         services.AddSchedulerOrchestration(o => o.Lookahead = TimeSpan.FromSeconds(30));
         services.AddSchedulerNotificationChannels();
         services.AddSchedulerApi();
+        // Bound to a loopback port, as the local host: requests without a credential act as local development.
+        services.PostConfigure<AccessOptions>(o => o.BoundToLoopbackOnly = true);
 
         services.AddInMemoryDurableTask(
             registry => OrchestrationFunctions.Register(new DurableTaskRegistryBridge(registry)),
