@@ -1,6 +1,7 @@
 using FunctionsScheduler.Api.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.OpenApi;
 
 namespace FunctionsScheduler.Api.Contract;
@@ -43,6 +44,22 @@ public sealed record ContractParameter(string Name, ParameterLocation In, JsonSc
 /// </summary>
 public sealed record ExtraPropertiesMetadata(Type BaseType, string Name, Type PropertyType, string Description);
 
+/// <summary>
+/// The request body a route reads, for the document only. <c>Accepts&lt;T&gt;("application/json")</c> would also make
+/// routing refuse any other content type with a bare 415 before the handler runs; with no content types listed, routing
+/// ignores this metadata (its content-type policy applies only to endpoints that list some), so the handler's
+/// <see cref="RequestBody"/> stays the one place that refuses a body, with the same problem details on both hosts. The
+/// document still shows the body as <c>application/json</c>, the generator's default for a JSON body.
+/// </summary>
+public sealed class JsonBodyMetadata(Type requestType, bool isOptional) : IAcceptsMetadata
+{
+    public IReadOnlyList<string> ContentTypes { get; } = [];
+
+    public Type? RequestType { get; } = requestType;
+
+    public bool IsOptional { get; } = isOptional;
+}
+
 /// <summary>The route's successful responses carry the resource's <c>ETag</c> header (for a later <c>If-Match</c>).</summary>
 public sealed record ETagResponseMetadata;
 
@@ -52,11 +69,14 @@ public sealed record RequestExampleMetadata(string Summary, Func<System.Text.Jso
 /// <summary>Declares in endpoint metadata what the OpenAPI document says about a route that the handler's signature cannot show.</summary>
 public static class ContractConventions
 {
-    /// <summary>The problem statuses of every route that reads a JSON body: 400 (invalid), 413 (too large), 415 (not JSON).</summary>
+    /// <summary>
+    /// The route reads a JSON body of <typeparamref name="T"/> (with <see cref="RequestBody"/>), and so may answer 413 (too
+    /// large) and 415 (not JSON) besides its 400s. Declared with <see cref="JsonBodyMetadata"/>, not <c>Accepts&lt;T&gt;</c>.
+    /// </summary>
     public static RouteHandlerBuilder AcceptsJson<T>(this RouteHandlerBuilder builder, bool optional = false)
         where T : notnull =>
         builder
-            .Accepts<T>(optional, "application/json")
+            .WithMetadata(new JsonBodyMetadata(typeof(T), optional))
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
