@@ -85,6 +85,11 @@ public sealed partial class ApiGate : IDisposable
 
         if (principal.Role < needed)
         {
+            if (ApiOperations.IsAudited(operation, context.Request.Method))
+            {
+                await AuditAsync(context, principal, operation, id, null, StatusCodes.Status403Forbidden).ConfigureAwait(false);
+            }
+
             return Refuse(
                 StatusCodes.Status403Forbidden,
                 $"The {ApiPrincipal.NameOf(needed)} role is needed.",
@@ -109,15 +114,16 @@ public sealed partial class ApiGate : IDisposable
         }
 
         var status = StatusCodes.Status500InternalServerError;
+        object? answer = null;
         try
         {
-            var result = await handler().ConfigureAwait(false);
-            status = result is IStatusCodeHttpResult { StatusCode: { } code } ? code : StatusCodes.Status200OK;
-            return result;
+            answer = await handler().ConfigureAwait(false);
+            status = answer is IStatusCodeHttpResult { StatusCode: { } code } ? code : StatusCodes.Status200OK;
+            return answer;
         }
         finally
         {
-            await AuditAsync(context, principal, operation, id, status).ConfigureAwait(false);
+            await AuditAsync(context, principal, operation, id, answer, status).ConfigureAwait(false);
         }
     }
 
@@ -195,8 +201,12 @@ public sealed partial class ApiGate : IDisposable
         return (new ApiPrincipal(tenant, role, "user:" + objectId, name), null);
     }
 
-    private async Task AuditAsync(HttpContext context, ApiPrincipal principal, string operation, string? id, int status)
+    private async Task AuditAsync(HttpContext context, ApiPrincipal principal, string operation, string? id, object? answer, int status)
     {
+        // A create has no id in its route: the schedule or run it made is in its answer.
+        var created = answer is IValueHttpResult { Value: { } value } ? value : null;
+        var scheduleId = operation.Contains("Schedule", StringComparison.Ordinal) ? id ?? ReadString(created, "Id") : null;
+        var runId = operation.EndsWith("Run", StringComparison.Ordinal) ? id : ReadString(created, "RunId");
         var record = new AuditRecord
         {
             Tenant = principal.Tenant,
@@ -206,8 +216,8 @@ public sealed partial class ApiGate : IDisposable
             Action = operation,
             Method = context.Request.Method,
             Path = context.Request.Path.Value ?? "",
-            ScheduleId = operation.Contains("Schedule", StringComparison.Ordinal) ? id : null,
-            RunId = operation.EndsWith("Run", StringComparison.Ordinal) ? id : null,
+            ScheduleId = scheduleId,
+            RunId = runId,
             Status = status,
             Outcome = status switch { < 400 => "succeeded", < 500 => "refused", _ => "failed" },
         };
@@ -221,6 +231,9 @@ public sealed partial class ApiGate : IDisposable
             LogAuditLost(ex, record.Tenant, record.Actor, record.Action, record.Path, record.Status);
         }
     }
+
+    private static string? ReadString(object? value, string property) =>
+        value?.GetType().GetProperty(property)?.GetValue(value) as string;
 
     private static bool IsLoopback(IPAddress? address) => address is not null && IPAddress.IsLoopback(address);
 

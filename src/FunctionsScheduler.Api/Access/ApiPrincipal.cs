@@ -43,3 +43,17 @@ public sealed record ApiPrincipal(string Tenant, ApiRole Role, string Actor, str
         return role != 0;
     }
 }
+
+/// <summary>Who a "by" field (paused by, answered by, cancelled by) names.</summary>
+public static class Acting
+{
+    /// <summary>
+    /// The authenticated caller's name; in local development (no credential, nobody to name) what the body says.
+    /// A body cannot speak for someone else.
+    /// </summary>
+    public static string? By(Microsoft.AspNetCore.Http.HttpRequest request, string? claimed)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return ApiGate.PrincipalOf(request.HttpContext) is { LocalDevelopment: false } caller ? caller.Name : claimed;
+    }
+}

@@ -1,4 +1,5 @@
 using System.Text;
+using FunctionsScheduler.Api.Access;
 using FunctionsScheduler.Api.Http;
 using FunctionsScheduler.Api.Schedules;
 using FunctionsScheduler.Core.Interventions;
@@ -11,10 +12,11 @@ using Microsoft.AspNetCore.Http;
 
 namespace FunctionsScheduler.Api.Interventions;
 
-/// <summary>The body of an answer: who answers, and the fields the request asked for.</summary>
+/// <summary>The body of an answer: the fields the request asked for (and, in local development only, who answers).</summary>
 public sealed record AnswerInterventionRequest
 {
-    public required string AnsweredBy { get; init; }
+    /// <summary>Who answers; ignored for an authenticated caller, who is named instead.</summary>
+    public string? AnsweredBy { get; init; }
 
     public IReadOnlyDictionary<string, string>? Fields { get; init; }
 }
@@ -79,7 +81,8 @@ public sealed class InterventionEndpoints(
             return Problems.Validation(errors);
         }
 
-        if (string.IsNullOrWhiteSpace(body.AnsweredBy) || body.AnsweredBy.Length > 200)
+        var answeredBy = Acting.By(request, body.AnsweredBy);
+        if (string.IsNullOrWhiteSpace(answeredBy) || answeredBy.Length > 200)
         {
             return Problems.Validation("answeredBy", "answeredBy names who answers (1 to 200 characters).");
         }
@@ -119,7 +122,7 @@ public sealed class InterventionEndpoints(
         }
 
         // Raise first: an event nobody waits for any more is harmless, a record marked answered whose run never heard is not.
-        var answer = new InterventionAnswer(id, body.AnsweredBy, declined, declined ? null : publicValues) { HasSecrets = secretValues.Count > 0 };
+        var answer = new InterventionAnswer(id, answeredBy, declined, declined ? null : publicValues) { HasSecrets = secretValues.Count > 0 };
         try
         {
             await orchestrations.RaiseEventAsync(current.RunId, RunOrchestrator.InterventionEventName(id), answer, cancellationToken).ConfigureAwait(false);
@@ -134,7 +137,7 @@ public sealed class InterventionEndpoints(
         try
         {
             var answered = await interventions.TryCompleteAsync(
-                current with { Status = declined ? InterventionStatus.Declined : InterventionStatus.Answered, AnsweredBy = body.AnsweredBy, AnsweredUtc = now },
+                current with { Status = declined ? InterventionStatus.Declined : InterventionStatus.Answered, AnsweredBy = answeredBy, AnsweredUtc = now },
                 cancellationToken).ConfigureAwait(false);
             return answered is null ? Problems.NotFound("Intervention", id) : Results.Json(answered, ApiJson.Response);
         }

@@ -1,3 +1,4 @@
+using FunctionsScheduler.Api.Access;
 using FunctionsScheduler.Api.Http;
 using FunctionsScheduler.Core.Runs;
 using FunctionsScheduler.Durable;
@@ -62,7 +63,7 @@ public sealed class RunControlEndpoints(
             await orchestrations.ResumeAsync(id, "resumed to be cancelled", cancellationToken).ConfigureAwait(false);
         }
 
-        var cancel = new CancelRunRequest(body!.Reason ?? "no reason given", body.By ?? "unknown");
+        var cancel = new CancelRunRequest(body!.Reason ?? "no reason given", Acting.By(request, body.By) ?? "unknown");
         await orchestrations.RaiseEventAsync(id, RunOrchestrator.CancelEventName, cancel, cancellationToken).ConfigureAwait(false);
         await cancellations.RequestAsync(tenants.Resolve(request), id, cancellationToken).ConfigureAwait(false);
         return Accepted(id, "cancel", "cancelling");

@@ -5,7 +5,7 @@ using FunctionsScheduler.Storage.Scheduling;
 namespace FunctionsScheduler.Api.Schedules;
 
 /// <summary>Body of POST /api/schedules/{id}/pause; without <see cref="Until"/> it lasts until someone resumes it.</summary>
-public sealed record PauseScheduleRequest(string Reason, string By, DateTimeOffset? Until = null);
+public sealed record PauseScheduleRequest(string Reason, string? By = null, DateTimeOffset? Until = null);
 
 /// <summary>Body of POST /api/schedules/{id}/resume (optional).</summary>
 public sealed record ResumeScheduleRequest(string? Reason = null, string? By = null);

@@ -1,3 +1,4 @@
+using FunctionsScheduler.Api.Access;
 using FunctionsScheduler.Api.Http;
 using FunctionsScheduler.Core.Scheduling;
 using FunctionsScheduler.Core.Validation;
@@ -48,8 +49,9 @@ public sealed partial class ScheduleStateEndpoints(
         }
 
         var problems = new List<ValidationError>();
+        var by = Acting.By(request, body.By);
         RequireText(problems, "reason", body.Reason);
-        RequireText(problems, "by", body.By);
+        RequireText(problems, "by", by);
         if (body.Until is { } until && until <= timeProvider.GetUtcNow())
         {
             problems.Add(new("until", "until must be in the future; leave it out to pause until someone resumes."));
@@ -61,7 +63,7 @@ public sealed partial class ScheduleStateEndpoints(
         }
 
         var ifMatch = IfMatch.Read(request);
-        return Answer(id, ifMatch, await ApplyAsync(tenants.Resolve(request), id, BulkAction.Pause, body.Reason.Trim(), body.By.Trim(), body.Until, ifMatch, cancellationToken).ConfigureAwait(false));
+        return Answer(id, ifMatch, await ApplyAsync(tenants.Resolve(request), id, BulkAction.Pause, body.Reason.Trim(), by!.Trim(), body.Until, ifMatch, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>POST /api/schedules/{id}/resume <c>{ "reason"?, "by"? }</c> — clears the pause and plans from now: occurrences missed while paused were recorded as skipped and do not run late; 200 also when it was not paused.</summary>
@@ -88,7 +90,7 @@ public sealed partial class ScheduleStateEndpoints(
         }
 
         var ifMatch = IfMatch.Read(request);
-        return Answer(id, ifMatch, await ApplyAsync(tenants.Resolve(request), id, BulkAction.Resume, body.Reason, body.By, null, ifMatch, cancellationToken).ConfigureAwait(false));
+        return Answer(id, ifMatch, await ApplyAsync(tenants.Resolve(request), id, BulkAction.Resume, body.Reason, Acting.By(request, body.By), null, ifMatch, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>POST /api/schedules/{id}/enable — plans the next run from now; 200 with the schedule.</summary>
@@ -182,7 +184,7 @@ public sealed partial class ScheduleStateEndpoints(
         var results = new List<BulkItemResult>(ids!.Count);
         foreach (var id in ids)
         {
-            results.Add(await BulkOneAsync(tenant, id, body, cancellationToken).ConfigureAwait(false));
+            results.Add(await BulkOneAsync(tenant, id, body with { By = Acting.By(request, body.By) }, cancellationToken).ConfigureAwait(false));
         }
 
         scanSignal.Nudge();

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text.Json;
+using FunctionsScheduler.Api.Access;
 using FunctionsScheduler.Durable;
 using FunctionsScheduler.Functions.Functions;
 using FunctionsScheduler.Functions.Tests.Surface;
@@ -59,7 +60,20 @@ public sealed class FunctionsAppFixture(AzuriteFixture azurite) : IAsyncLifetime
         _host = builder.Build();
         await _host.Services.EnsureSchedulerStorageCreatedAsync();
         await _host.StartAsync(TestContext.Current.CancellationToken);
+
+        // On Azure every call needs a credential: the tests call as an admin of the tenant the local host's development
+        // requests act for, so both hosts answer for the same tenant and role.
+        var created = await _host.Services.GetRequiredService<ApiKeys>().CreateAsync(
+            ApiPrincipal.DevelopmentTenant, ApiRole.Admin, "functions tests", null, "test", TestContext.Current.CancellationToken);
+        AdminKey = created.Key;
     }
+
+    /// <summary>An admin key of the <c>dev</c> tenant, sent by <see cref="SendAsync(string, string, object?)"/> unless told otherwise.</summary>
+    public string AdminKey { get; private set; } = "";
+
+    /// <summary>Creates a key of <paramref name="tenant"/> with <paramref name="role"/>.</summary>
+    public async Task<string> CreateKeyAsync(string tenant, ApiRole role) =>
+        (await _host.Services.GetRequiredService<ApiKeys>().CreateAsync(tenant, role, "test " + role, null, "test", TestContext.Current.CancellationToken)).Key;
 
     public async ValueTask DisposeAsync()
     {
@@ -68,7 +82,11 @@ public sealed class FunctionsAppFixture(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     /// <summary>Runs the HTTP function whose route and method match, as the Functions host would route the request.</summary>
-    public async Task<(int Status, JsonElement Body)> SendAsync(string method, string pathAndQuery, object? body = null)
+    public Task<(int Status, JsonElement Body)> SendAsync(string method, string pathAndQuery, object? body = null) =>
+        SendAsync(method, pathAndQuery, body, AdminKey);
+
+    /// <summary>As <see cref="SendAsync(string, string, object?)"/> with <paramref name="key"/> as the bearer credential (none when null).</summary>
+    public async Task<(int Status, JsonElement Body)> SendAsync(string method, string pathAndQuery, object? body, string? key)
     {
         var (path, query) = pathAndQuery.Split('?', 2) is [var p, var q] ? (p, "?" + q) : (pathAndQuery, "");
         var (function, routeValues) = Route(method, path);
@@ -80,6 +98,12 @@ public sealed class FunctionsAppFixture(AzuriteFixture azurite) : IAsyncLifetime
         http.Request.Path = $"/{FunctionsSurface.RoutePrefix}/{path}";
         http.Request.QueryString = new QueryString(query);
         http.Request.RouteValues = routeValues;
+        http.Connection.RemoteIpAddress = System.Net.IPAddress.Loopback;
+        if (key is not null)
+        {
+            http.Request.Headers.Authorization = "Bearer " + key;
+        }
+
         if (body is not null)
         {
             var bytes = JsonSerializer.SerializeToUtf8Bytes(body, DurableJson.Options);
