@@ -10,6 +10,7 @@ public sealed class StorageTables
     private readonly ILogger<StorageTables> _logger;
     private readonly Lock _gate = new();
     private readonly string _prefix;
+    private readonly TableClient _probe;
     private Task? _created;
 
     public StorageTables(IOptions<StorageOptions> options, ILogger<StorageTables> logger)
@@ -28,6 +29,14 @@ public sealed class StorageTables
         Service = string.IsNullOrWhiteSpace(value.ConnectionString)
             ? new TableServiceClient(value.ServiceUri!, value.Credential!)
             : new TableServiceClient(value.ConnectionString);
+
+        // One try, no retries: the SDK's retries (about 6 s against a refused connection) are what a probe must not wait for.
+        var probeOptions = new TableClientOptions();
+        probeOptions.Retry.MaxRetries = 0;
+        var probeService = string.IsNullOrWhiteSpace(value.ConnectionString)
+            ? new TableServiceClient(value.ServiceUri!, value.Credential!, probeOptions)
+            : new TableServiceClient(value.ConnectionString, probeOptions);
+        _probe = probeService.GetTableClient(_prefix + "Schedules");
         Schedules = Service.GetTableClient(_prefix + "Schedules");
         ScheduleRevisions = Service.GetTableClient(_prefix + "ScheduleRevisions");
         ScheduleTargets = Service.GetTableClient(_prefix + "ScheduleTargets");
@@ -74,6 +83,27 @@ public sealed class StorageTables
     public TableClient Metrics { get; }
     /// <summary>Who holds a run slot under the concurrency caps, and who waits; see <c>TableRunSlotStore</c>.</summary>
     public TableClient RunSlots { get; }
+
+    /// <summary>
+    /// Whether storage answers at all: one request (a one-row read of the schedules table), never retried, so a storage
+    /// that refuses connections fails it at once and one that hangs fails it when <paramref name="cancellationToken"/>
+    /// fires. Any answer counts, an error status included (the table missing, access denied): those are for the real reads
+    /// to report. Throws what the transport threw when there was no answer.
+    /// </summary>
+    public async Task ProbeAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var _ in _probe.QueryAsync<TableEntity>(maxPerPage: 1, select: ["RowKey"], cancellationToken: cancellationToken).AsPages(pageSizeHint: 1).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+        catch (Azure.RequestFailedException e) when (e.Status != 0)
+        {
+            // Storage answered.
+        }
+    }
 
     /// <summary>
     /// Creates every table that does not exist yet. Called once at start-up (the stores never call it, so a request
