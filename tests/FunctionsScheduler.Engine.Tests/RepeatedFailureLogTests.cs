@@ -55,6 +55,10 @@ public sealed class RepeatedFailureLogTests
         Assert.False(log.Failed("Scan", new InvalidOperationException("bad row")));
         Assert.True(log.Failed("Scan", new InvalidOperationException("another row")));
 
+        // Storage's messages differ by request id and time: its status and error code say whether it is the same.
+        Assert.True(log.Failed("Receive", NotFound("1")));
+        Assert.False(log.Failed("Receive", NotFound("2")));
+
         // Another loop's failures are its own.
         Assert.True(log.Failed("Sweep", new InvalidOperationException("bad row")));
 
@@ -73,6 +77,9 @@ public sealed class RepeatedFailureLogTests
         Assert.Null(RepeatedFailureLog.Unreachable(new AggregateException(Transport(), new RequestFailedException(503, "Server busy"))));
         Assert.Null(RepeatedFailureLog.Unreachable(new InvalidOperationException("Connection refused")));
     }
+
+    private static RequestFailedException NotFound(string requestId) =>
+        new(404, $"The specified queue does not exist.\nRequestId:{requestId}", "QueueNotFound", null);
 
     private static AggregateException Refused() => new("Retry failed after 4 tries.", Transport(), Transport(), Transport(), Transport());
 

@@ -42,7 +42,7 @@ public sealed partial class RepeatedFailureLog
         ArgumentNullException.ThrowIfNull(what);
         ArgumentNullException.ThrowIfNull(error);
         var unreachable = Unreachable(error);
-        var signature = unreachable ?? $"{error.GetType().FullName}: {error.Message}";
+        var signature = unreachable ?? Signature(error);
         var now = _timeProvider.GetUtcNow();
         lock (_gate)
         {
@@ -132,6 +132,19 @@ public sealed partial class RepeatedFailureLog
             _ => null,
         };
     }
+
+    /// <summary>
+    /// What makes two failures "the same": storage's status and error code (its messages carry a request id and a time),
+    /// else the type and message; for an <see cref="AggregateException"/>, those of its inner exceptions.
+    /// </summary>
+    private static string Signature(Exception error) => error switch
+    {
+        AggregateException aggregate => string.Join("; ", aggregate.InnerExceptions.Select(Signature).Distinct(StringComparer.Ordinal)),
+        RequestFailedException { Status: not 0 } e => $"{e.Status} {e.ErrorCode}: {FirstLine(e.Message)}",
+        _ => $"{error.GetType().FullName}: {error.Message}",
+    };
+
+    private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
 
     private static string Shorten(string text) => text.Length <= 300 ? text : string.Concat(text.AsSpan(0, 300), "…");
 
