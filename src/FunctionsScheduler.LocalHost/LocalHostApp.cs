@@ -52,7 +52,7 @@ public static class LocalHostApp
         if (string.IsNullOrWhiteSpace(connectionString) || connectionString == "UseDevelopmentStorage=true")
         {
             var root = AzuriteServer.FindRepoRoot();
-            azurite = await AzuriteServer.StartAsync(Path.Combine(root, ".azurite"), root, cancellationToken).ConfigureAwait(false);
+            azurite = await AzuriteServer.StartAsync(Path.Combine(root, ".azurite"), root, cancellationToken: cancellationToken).ConfigureAwait(false);
             connectionString = azurite.ConnectionString;
         }
 
