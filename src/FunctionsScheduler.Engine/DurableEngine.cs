@@ -109,6 +109,12 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable, IDurableFu
     }
 
     /// <summary>
+    /// Creates the task hub's tables, queues and container that are missing, as a start does: for a host that knows its
+    /// storage lost them while the engine ran (an emulator restarted without the data of its last seconds).
+    /// </summary>
+    public Task CreateMissingStorageAsync(CancellationToken cancellationToken) => _storage.CreateIfNotExistsAsync(cancellationToken);
+
+    /// <summary>
     /// Stops dequeuing, lets running activities finish until <paramref name="cancellationToken"/> fires (then abandons
     /// them so their work items reappear), and releases the partition leases.
     /// </summary>

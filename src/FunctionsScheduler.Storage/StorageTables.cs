@@ -122,6 +122,19 @@ public sealed class StorageTables
         }
     }
 
+    /// <summary>
+    /// Creates every table that does not exist, whether or not that was done before: for a host that knows its storage
+    /// lost tables while it ran (an emulator restarted without the data of its last seconds).
+    /// </summary>
+    public Task CreateMissingAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            _created = CreateAllAsync(cancellationToken);
+            return _created;
+        }
+    }
+
     private async Task CreateAllAsync(CancellationToken cancellationToken)
     {
         foreach (var table in new[] { Schedules, ScheduleRevisions, ScheduleTargets, DueIndex, Occurrences, Runs, Interventions, Notifications, Preferences, Freshness, InterventionSecrets, Metrics, RunSlots })
