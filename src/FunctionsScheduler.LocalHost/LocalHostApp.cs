@@ -33,7 +33,6 @@ public static class LocalHostApp
     /// </summary>
     private static readonly Dictionary<string, string?> LoggingDefaults = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
     {
-        ["Logging:LogLevel:Default"] = "Information",
         ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
     };
 
