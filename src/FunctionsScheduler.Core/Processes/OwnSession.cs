@@ -10,9 +10,12 @@ namespace FunctionsScheduler.Core.Processes;
 /// </summary>
 public static class OwnSession
 {
-    private static readonly Lazy<string?> SetsidPath = new(() => OperatingSystem.IsWindows() ? null : FindOnPath("setsid"));
+    private static readonly Lazy<string?> SetsidPath = new(() => OperatingSystem.IsWindows() ? null : Usable(FindOnPath("setsid")));
 
-    /// <summary>Where <c>setsid</c> is; null when processes cannot be given a session of their own here.</summary>
+    /// <summary>
+    /// Where <c>setsid</c> is (one that knows <c>--wait</c>, as util-linux's does; busybox's does not); null when processes
+    /// cannot be given a session of their own here.
+    /// </summary>
     public static string? Setsid => SetsidPath.Value;
 
     /// <summary>
@@ -34,6 +37,39 @@ public static class OwnSession
         startInfo.ArgumentList.Insert(0, "--wait");
         startInfo.ArgumentList.Insert(1, program);
         return true;
+    }
+
+    /// <summary><paramref name="setsid"/> when <c>setsid --wait true</c> works there, else null: checked once, in milliseconds.</summary>
+    private static string? Usable(string? setsid)
+    {
+        if (setsid is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            var check = new ProcessStartInfo(setsid) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            check.ArgumentList.Add("--wait");
+            check.ArgumentList.Add("true");
+            using var process = Process.Start(check);
+            if (process is null)
+            {
+                return null;
+            }
+
+            if (!process.WaitForExit(5000))
+            {
+                process.Kill(entireProcessTree: true);
+                return null;
+            }
+
+            return process.ExitCode == 0 ? setsid : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
     }
 
     private static string? FindOnPath(string name)

@@ -19,6 +19,7 @@ public sealed class CtrlCTests
     public async Task Ctrl_C_to_the_terminal_exits_0_keeps_the_phase_in_flight_and_leaves_no_Azurite_behind()
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "Process groups, setsid and /proc: Linux only.");
+        Assert.SkipWhen(FunctionsScheduler.Core.Processes.OwnSession.Setsid is null, "No setsid with --wait (util-linux) to keep Azurite and commands out of the terminal's group.");
         var sleep = new[] { "/usr/bin/sleep", "/bin/sleep" }.FirstOrDefault(File.Exists);
         Assert.SkipWhen(sleep is null, "No sleep executable.");
         var ct = TestContext.Current.CancellationToken;
