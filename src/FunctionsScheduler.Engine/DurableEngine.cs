@@ -28,9 +28,21 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable, IDurableFu
     private readonly SemaphoreSlim _stepSlots;
     private readonly CancellationTokenSource _stopDequeuing = new();
     private readonly CancellationTokenSource _abortActivities = new();
+    private readonly CancellationTokenSource _abandonReceives = new();
     private readonly List<Task> _loops = [];
+    private readonly RepeatedFailureLog _failures;
     private Task? _activityLoop;
     private int _state; // 0 new, 1 started, 2 stopped
+
+    /// <summary>How long a stop tries to hand its partition leases back before leaving them to lapse.</summary>
+    private static readonly TimeSpan ReleaseTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a stop waits for receives in flight, which are not cancelled by the stop itself (a receive cut off after the
+    /// server dequeued hides its messages for their lease). Against storage that is gone they would run out the SDK's
+    /// retries, about 25 s for a queue; past this, hidden messages are the lesser evil.
+    /// </summary>
+    private static readonly TimeSpan ReceiveGrace = TimeSpan.FromSeconds(5);
 
     public DurableEngine(DurableEngineOptions options, IServiceProvider services, ILoggerFactory loggerFactory, TimeProvider timeProvider)
     {
@@ -42,13 +54,14 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable, IDurableFu
         var settings = options.Clone();
         _timeProvider = timeProvider;
         _logger = loggerFactory.CreateLogger<DurableEngine>();
+        _failures = new RepeatedFailureLog(_logger, timeProvider);
         _storage = new TaskHubStorage(settings, Metrics);
         _leases = new PartitionLeases(_storage, timeProvider, _logger);
         _timers = new InMemoryTimers(timeProvider, FireTimer);
         _stepSlots = new SemaphoreSlim(settings.MaxConcurrentOrchestrationSteps, settings.MaxConcurrentOrchestrationSteps);
-        _activities = new ActivityWorker(_storage, _registry, services, timeProvider, _logger, _abortActivities.Token, DeliverResultLocally);
+        _activities = new ActivityWorker(_storage, _registry, services, timeProvider, _logger, _failures, _abortActivities.Token, _abandonReceives.Token, DeliverResultLocally);
         var stepper = new OrchestrationStepper(_storage, _registry, timeProvider, _logger, _timers, _activities.DispatchAsync);
-        _pollers = [.. _leases.Partitions.Select(p => new ControlQueuePoller(p, _storage, stepper, _stepSlots, timeProvider, _logger, _activities.IsRunningHere))];
+        _pollers = [.. _leases.Partitions.Select(p => new ControlQueuePoller(p, _storage, stepper, _stepSlots, timeProvider, _logger, _failures, _abandonReceives.Token, _activities.IsRunningHere))];
     }
 
     /// <summary>Counters of this engine's storage calls, steps and activities.</summary>
@@ -96,6 +109,12 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable, IDurableFu
     }
 
     /// <summary>
+    /// Creates the task hub's tables, queues and container that are missing, as a start does: for a host that knows its
+    /// storage lost them while the engine ran (an emulator restarted without the data of its last seconds).
+    /// </summary>
+    public Task CreateMissingStorageAsync(CancellationToken cancellationToken) => _storage.CreateIfNotExistsAsync(cancellationToken);
+
+    /// <summary>
     /// Stops dequeuing, lets running activities finish until <paramref name="cancellationToken"/> fires (then abandons
     /// them so their work items reappear), and releases the partition leases.
     /// </summary>
@@ -109,6 +128,7 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable, IDurableFu
         LocalSignals.Unlisten(_storage.HubKey, this);
         _activities.RunLocally = false;
         await _stopDequeuing.CancelAsync().ConfigureAwait(false);
+        _abandonReceives.CancelAfter(ReceiveGrace);
         await Task.WhenAll(_loops).ConfigureAwait(false);
         await _activityLoop!.ConfigureAwait(false);
 
@@ -129,7 +149,24 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable, IDurableFu
         }
 
         _timers.Dispose();
-        await _leases.ReleaseAllAsync(CancellationToken.None).ConfigureAwait(false);
+
+        // Storage may be gone already (an emulator stopped before us, a network down): the leases then lapse by
+        // themselves, so releasing them is not worth more than a few seconds of a stop.
+        using (var release = new CancellationTokenSource(ReleaseTimeout, _timeProvider))
+        {
+            try
+            {
+                await _leases.ReleaseAllAsync(release.Token).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                var error = release.IsCancellationRequested
+                    ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"storage did not answer within {ReleaseTimeout.TotalSeconds:F0} s")
+                    : RepeatedFailureLog.Unreachable(e) ?? e.Message;
+                Log.LeaseReleaseFailed(_logger, WorkerId, error, _storage.Options.PartitionLeaseDuration.TotalSeconds);
+            }
+        }
+
         Log.EngineStopped(_logger, WorkerId);
     }
 
@@ -140,8 +177,11 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable, IDurableFu
         _timers.Dispose();
         _stopDequeuing.Dispose();
         _abortActivities.Dispose();
+        _abandonReceives.Dispose();
         _stepSlots.Dispose();
     }
+
+    private const string LeaseRenewal = "Partition lease renewal";
 
     private async Task MaintainLeasesAsync(CancellationToken cancellationToken)
     {
@@ -162,6 +202,7 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable, IDurableFu
                 var started = _timeProvider.GetUtcNow();
                 next = started + _leases.RenewInterval;
                 await _leases.MaintainAsync(cancellationToken).ConfigureAwait(false);
+                _failures.Succeeded(LeaseRenewal);
                 var took = _timeProvider.GetUtcNow() - started;
                 if (took > _leases.RenewInterval)
                 {
@@ -174,7 +215,10 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable, IDurableFu
             }
             catch (Exception e)
             {
-                Log.LeaseMaintenanceFailed(_logger, WorkerId, e);
+                if (_failures.Failed(LeaseRenewal, e))
+                {
+                    Log.LeaseMaintenanceFailed(_logger, WorkerId, e);
+                }
             }
         }
     }

@@ -45,7 +45,7 @@ public static class KeysCommand
         if (string.IsNullOrWhiteSpace(connectionString) || connectionString == "UseDevelopmentStorage=true")
         {
             var root = AzuriteServer.FindRepoRoot();
-            azurite = await AzuriteServer.StartAsync(Path.Combine(root, ".azurite"), root, cancellationToken).ConfigureAwait(false);
+            azurite = await AzuriteServer.StartAsync(Path.Combine(root, ".azurite"), root, cancellationToken: cancellationToken).ConfigureAwait(false);
             connectionString = azurite.ConnectionString;
         }
 

@@ -29,12 +29,35 @@ public static class LocalHostApp
     public const string DefaultUrl = "http://127.0.0.1:7071";
 
     /// <summary>
-    /// Builds the app. Storage comes from <c>STORAGE_CONNECTION_STRING</c> (or <c>AzureWebJobsStorage</c>); without one,
-    /// Azurite is started from the repo's pinned npm package with its data in <c>.azurite/</c>, and stopped with the app.
+    /// Logging defaults under every other source (appsettings, environment, command line), so any of them can change
+    /// them: ASP.NET Core's per-request lines (request started and finished, endpoint executed, result written) are off;
+    /// <c>Logging__LogLevel__Microsoft.AspNetCore=Information</c> (or <c>--Logging:LogLevel:Microsoft.AspNetCore Information</c>)
+    /// brings them back.
     /// </summary>
-    public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
+    private static readonly Dictionary<string, string?> LoggingDefaults = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+    };
+
+    /// <summary>
+    /// Builds the app. Storage comes from <c>STORAGE_CONNECTION_STRING</c> (or <c>AzureWebJobsStorage</c>); without one,
+    /// Azurite is started from the repo's pinned npm package with its data in <c>.azurite/</c> (or
+    /// <c>Scheduler:AzuriteFolder</c>), restarted if it dies while the app runs, and stopped after everything else has
+    /// stopped. With <paramref name="console"/> (the program gives its console; tests give none) the app tells people
+    /// there what it is doing while it starts, where it is once ready, and when it stops.
+    /// </summary>
+    public static async Task<WebApplication> BuildAsync(
+        string[] args, Action<WebApplicationBuilder>? configure = null, TextWriter? console = null, CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateBuilder(args);
+        var defaults = new Dictionary<string, string?>(LoggingDefaults, StringComparer.OrdinalIgnoreCase);
+        if (console is not null)
+        {
+            // The ready message says what these lines did (listening address, Ctrl+C); its stop lines say the rest.
+            defaults["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning";
+        }
+
+        ((IConfigurationBuilder)builder.Configuration).Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = defaults });
         if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
         {
             builder.WebHost.UseUrls(DefaultUrl);
@@ -60,16 +83,30 @@ public static class LocalHostApp
                 [$"Scheduler:ShutdownTimeout must be between {LocalHostSettings.MinShutdownTimeout} and {LocalHostSettings.MaxShutdownTimeout}; got {settings.ShutdownTimeout}."]);
         }
 
+        if (settings.AzuriteRestartDelay < TimeSpan.Zero || settings.AzuriteRestartDelay > LocalHostSettings.MaxAzuriteRestartDelay)
+        {
+            throw new OptionsValidationException(
+                "Scheduler",
+                typeof(LocalHostSettings),
+                [$"Scheduler:AzuriteRestartDelay must be between 00:00:00 and {LocalHostSettings.MaxAzuriteRestartDelay}; got {settings.AzuriteRestartDelay}."]);
+        }
+
         var connectionString = builder.Configuration["STORAGE_CONNECTION_STRING"] ?? builder.Configuration["AzureWebJobsStorage"];
+        var services = builder.Services;
         AzuriteServer? azurite = null;
         if (string.IsNullOrWhiteSpace(connectionString) || connectionString == "UseDevelopmentStorage=true")
         {
             var root = AzuriteServer.FindRepoRoot();
-            azurite = await AzuriteServer.StartAsync(Path.Combine(root, ".azurite"), root, cancellationToken).ConfigureAwait(false);
+            var folder = Path.GetFullPath(settings.AzuriteFolder ?? Path.Combine(root, ".azurite"));
+            azurite = await AzuriteServer.StartAsync(folder, root, console is null ? null : console.WriteLine, cancellationToken).ConfigureAwait(false);
             connectionString = azurite.ConnectionString;
+
+            // Registered before every other hosted service, so it is stopped after them: the emulator that dies while the
+            // engine still drains is restarted too.
+            services.AddSingleton(azurite);
+            services.AddHostedService<StorageEmulatorSupervisor>();
         }
 
-        var services = builder.Services;
         services.AddProblemDetails();
         services.AddSingleton(TimeProvider.System);
         services.AddSchedulerStorage(o =>
@@ -78,8 +115,9 @@ public static class LocalHostApp
             o.TablePrefix = settings.TablePrefix;
         });
         services.AddHostedService<StorageInitializer>();
-        var secretKey = builder.Configuration[$"{InterventionSecretOptions.SectionName}:Key"]
-            ?? DevelopmentSecretKey.LoadOrCreate(settings.DataFolder ?? DefaultDataFolder());
+        var dataFolder = Path.GetFullPath(settings.DataFolder ?? DefaultDataFolder());
+        var configuredKey = builder.Configuration[$"{InterventionSecretOptions.SectionName}:Key"];
+        var secretKey = configuredKey ?? DevelopmentSecretKey.LoadOrCreate(dataFolder);
         services.Configure<InterventionSecretOptions>(o => o.Key = secretKey);
         services.AddSchedulerOrchestration(o => o.Lookahead = settings.Lookahead);
         services.AddSchedulerNotificationChannels();
@@ -133,11 +171,20 @@ public static class LocalHostApp
         app.MapApiReference();
         app.MapDashboard();
         app.MapGet("/", () => Results.Redirect("/dashboard/"));
-        if (azurite is not null)
+        if (console is not null)
         {
-            // After every hosted service (the engine included) has stopped, so nothing writes to a dead emulator.
-            app.Lifetime.ApplicationStopped.Register(() => azurite.DisposeAsync().AsTask().GetAwaiter().GetResult());
+            var ready = new ReadyMessage(console, app, settings, azurite?.Location, configuredKey is null ? dataFolder : null);
+            app.Lifetime.ApplicationStarted.Register(ready.Started);
+            app.Lifetime.ApplicationStopping.Register(ready.Stopping);
         }
+
+        // After every hosted service (the engine included) has stopped, so nothing writes to a dead emulator; Azurite
+        // closes gracefully, saving its data. One callback, as callbacks of a token run last registered first.
+        app.Lifetime.ApplicationStopped.Register(() =>
+        {
+            azurite?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            console?.WriteLine("Stopped.");
+        });
 
         return app;
     }
@@ -212,4 +259,12 @@ public sealed class LocalHostSettings
 
     /// <summary>Where the host keeps its own files (the development secrets key); default <c>.localhost/</c> in the repo.</summary>
     public string? DataFolder { get; set; }
+
+    /// <summary>Where the Azurite this host starts (when no storage is configured) keeps its data; default <c>.azurite/</c> in the repo.</summary>
+    public string? AzuriteFolder { get; set; }
+
+    /// <summary>How long the host waits before restarting an Azurite it started that exited; doubled after each failed restart, up to 30 s.</summary>
+    public TimeSpan AzuriteRestartDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    public static readonly TimeSpan MaxAzuriteRestartDelay = TimeSpan.FromMinutes(5);
 }

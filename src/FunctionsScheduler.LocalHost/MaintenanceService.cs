@@ -1,3 +1,4 @@
+using FunctionsScheduler.Engine.Diagnostics;
 using FunctionsScheduler.Orchestration.Freshness;
 using FunctionsScheduler.Orchestration.Notifications;
 using FunctionsScheduler.Orchestration.Runs;
@@ -23,42 +24,59 @@ internal sealed partial class MaintenanceService(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var failures = new RepeatedFailureLog(logger, time);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await staleTargets.SweepAsync(stoppingToken).ConfigureAwait(false);
+                failures.Succeeded("Sweep of stale targets");
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                LogSweepFailed(ex, "stale targets");
+                if (failures.Failed("Sweep of stale targets", ex))
+                {
+                    LogSweepFailed(ex, "stale targets");
+                }
             }
 
             try
             {
                 await heldNotifications.SweepAsync(stoppingToken).ConfigureAwait(false);
+                failures.Succeeded("Sweep of held notifications");
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                LogSweepFailed(ex, "held notifications");
+                if (failures.Failed("Sweep of held notifications", ex))
+                {
+                    LogSweepFailed(ex, "held notifications");
+                }
             }
 
             try
             {
                 await notifications.ExpireDueAsync(time.GetUtcNow(), stoppingToken).ConfigureAwait(false);
+                failures.Succeeded("Sweep of expired notifications");
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                LogSweepFailed(ex, "expired notifications");
+                if (failures.Failed("Sweep of expired notifications", ex))
+                {
+                    LogSweepFailed(ex, "expired notifications");
+                }
             }
 
             try
             {
                 await firingLag.PersistAsync(stoppingToken).ConfigureAwait(false);
+                failures.Succeeded("Sweep of firing lag");
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                LogSweepFailed(ex, "firing lag");
+                if (failures.Failed("Sweep of firing lag", ex))
+                {
+                    LogSweepFailed(ex, "firing lag");
+                }
             }
 
             try

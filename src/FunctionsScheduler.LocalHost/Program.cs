@@ -6,6 +6,6 @@ if (await KeysCommand.TryRunAsync(args, Console.Out, Console.Error) is { } exitC
     return exitCode;
 }
 
-await using var app = await LocalHostApp.BuildAsync(args);
+await using var app = await LocalHostApp.BuildAsync(args, console: Console.Out);
 await app.RunAsync();
 return 0;

@@ -1,3 +1,4 @@
+using FunctionsScheduler.Engine.Diagnostics;
 using FunctionsScheduler.Orchestration.Scheduling;
 using Microsoft.Extensions.Options;
 
@@ -28,19 +29,28 @@ internal sealed partial class ScannerService(
     ScheduleScanner scanner,
     ScanLoopSignal signal,
     IOptions<LocalHostSettings> settings,
+    TimeProvider time,
     ILogger<ScannerService> logger) : BackgroundService
 {
+    private const string Scan = "The schedule scan";
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // A scan every few seconds against storage that is down must not write a stack trace every few seconds.
+        var failures = new RepeatedFailureLog(logger, time);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await scanner.ScanAsync(stoppingToken).ConfigureAwait(false);
+                failures.Succeeded(Scan);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                LogScanFailed(ex);
+                if (failures.Failed(Scan, ex))
+                {
+                    LogScanFailed(ex);
+                }
             }
 
             try

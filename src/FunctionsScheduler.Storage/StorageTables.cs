@@ -11,6 +11,7 @@ public sealed class StorageTables
     private readonly ILogger<StorageTables> _logger;
     private readonly Lock _gate = new();
     private readonly string _prefix;
+    private readonly TableClient _probe;
     private Task? _created;
 
     public StorageTables(IOptions<StorageOptions> options, ILogger<StorageTables> logger)
@@ -29,6 +30,14 @@ public sealed class StorageTables
         Service = string.IsNullOrWhiteSpace(value.ConnectionString)
             ? new TableServiceClient(value.ServiceUri!, value.Credential!, StorageCallTelemetry.Tables.AddTo(new TableClientOptions()))
             : new TableServiceClient(value.ConnectionString, StorageCallTelemetry.Tables.AddTo(new TableClientOptions()));
+
+        // One try, no retries: the SDK's retries (about 6 s against a refused connection) are what a probe must not wait for.
+        var probeOptions = StorageCallTelemetry.Tables.AddTo(new TableClientOptions());
+        probeOptions.Retry.MaxRetries = 0;
+        var probeService = string.IsNullOrWhiteSpace(value.ConnectionString)
+            ? new TableServiceClient(value.ServiceUri!, value.Credential!, probeOptions)
+            : new TableServiceClient(value.ConnectionString, probeOptions);
+        _probe = probeService.GetTableClient(_prefix + "Schedules");
         Schedules = Service.GetTableClient(_prefix + "Schedules");
         ScheduleRevisions = Service.GetTableClient(_prefix + "ScheduleRevisions");
         ScheduleTargets = Service.GetTableClient(_prefix + "ScheduleTargets");
@@ -85,6 +94,27 @@ public sealed class StorageTables
     public TableClient Audit { get; }
 
     /// <summary>
+    /// Whether storage answers at all: one request (a one-row read of the schedules table), never retried, so a storage
+    /// that refuses connections fails it at once and one that hangs fails it when <paramref name="cancellationToken"/>
+    /// fires. Any answer counts, an error status included (the table missing, access denied): those are for the real reads
+    /// to report. Throws what the transport threw when there was no answer.
+    /// </summary>
+    public async Task ProbeAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var _ in _probe.QueryAsync<TableEntity>(maxPerPage: 1, select: ["RowKey"], cancellationToken: cancellationToken).AsPages(pageSizeHint: 1).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+        catch (Azure.RequestFailedException e) when (e.Status != 0)
+        {
+            // Storage answered.
+        }
+    }
+
+    /// <summary>
     /// Creates every table that does not exist yet. Called once at start-up (the stores never call it, so a request
     /// costs no extra round trip); concurrent callers share one attempt and a failed attempt can be retried.
     /// </summary>
@@ -97,6 +127,19 @@ public sealed class StorageTables
                 _created = CreateAllAsync(cancellationToken);
             }
 
+            return _created;
+        }
+    }
+
+    /// <summary>
+    /// Creates every table that does not exist, whether or not that was done before: for a host that knows its storage
+    /// lost tables while it ran (an emulator restarted without the data of its last seconds).
+    /// </summary>
+    public Task CreateMissingAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            _created = CreateAllAsync(cancellationToken);
             return _created;
         }
     }

@@ -62,7 +62,7 @@ internal sealed class BenchmarkHost : IAsyncDisposable
                 builder.Services.AddSingleton<PhaseProbe>();
                 builder.Services.AddSingleton<IPhaseExecutor>(sp => sp.GetRequiredService<PhaseProbe>());
             },
-            cancellationToken);
+            cancellationToken: cancellationToken);
         await app.StartAsync(cancellationToken);
         return new BenchmarkHost(app, prefix, hub);
     }

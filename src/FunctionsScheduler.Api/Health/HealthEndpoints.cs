@@ -92,8 +92,29 @@ public sealed class HealthEndpoints(
         (BoundedCount Count, IReadOnlyList<FailingSchedule> Top)? failures = null;
         FiringLagSummary? lag = null;
         DueBacklog? backlog = null;
-        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        using (var probe = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
+            // First one request without retries: storage that refuses connections (an emulator that died) is reported at
+            // once rather than after the SDK's retries, and one that hangs after ProbeTimeout.
+            var probeTimeout = settings.ProbeTimeout < settings.StorageTimeout ? settings.ProbeTimeout : settings.StorageTimeout;
+            probe.CancelAfter(probeTimeout);
+            try
+            {
+                await tables.ProbeAsync(probe.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                storageError = string.Create(CultureInfo.InvariantCulture, $"Storage did not answer within {probeTimeout.TotalSeconds:0.###} s.");
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                storageError = ex.Message;
+            }
+        }
+
+        if (storageError is null)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(settings.StorageTimeout);
             try
             {

@@ -10,6 +10,12 @@ public sealed class HealthOptions
     /// <summary>How long the storage reads may take together before storage counts as unreachable.</summary>
     public TimeSpan StorageTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long the first request to storage (one try, no retries) may take before storage counts as unreachable; a
+    /// refused connection fails it at once. <see cref="StorageTimeout"/> when that is shorter.
+    /// </summary>
+    public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>At most this many pending interventions and failing schedules are read and counted; more shows as capped.</summary>
     public int MaxCounted { get; set; } = 100;
 
@@ -25,6 +31,11 @@ public sealed class HealthOptions
         if (StorageTimeout <= TimeSpan.Zero || StorageTimeout > TimeSpan.FromMinutes(1))
         {
             errors.Add($"{SectionName}:{nameof(StorageTimeout)} must be positive and at most one minute.");
+        }
+
+        if (ProbeTimeout <= TimeSpan.Zero || ProbeTimeout > TimeSpan.FromMinutes(1))
+        {
+            errors.Add($"{SectionName}:{nameof(ProbeTimeout)} must be positive and at most one minute.");
         }
 
         if (MaxCounted is < 1 or > 1000)

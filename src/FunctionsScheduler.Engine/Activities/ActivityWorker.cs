@@ -24,13 +24,21 @@ internal sealed class ActivityWorker
     private readonly IServiceProvider _services;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly RepeatedFailureLog _failures;
     private readonly SemaphoreSlim _slots;
     private readonly List<Task> _running = [];
     private readonly Lock _runningLock = new();
     private readonly CancellationToken _abort;
+    private readonly CancellationToken _abandonReceives;
+
+    /// <summary>How long handing a work item back may take: it reappears by itself when its visibility ends anyway.</summary>
+    private static readonly TimeSpan AbandonTimeout = TimeSpan.FromSeconds(5);
     private readonly Func<ControlMessage, QueueMessage?, Action, bool> _deliverLocally;
     private readonly ConcurrentDictionary<(string InstanceId, string ExecutionId, int TaskId), byte> _runningHere = new();
     private volatile bool _runLocally;
+
+    private const string Polling = "Work-item polling";
+    private const string Results = "Sending activity results";
 
     /// <summary>
     /// <paramref name="deliverLocally"/> hands an activity's result straight to this process's poller of the instance's
@@ -38,9 +46,11 @@ internal sealed class ActivityWorker
     /// commits, and a callback for when the result has left the poller's hands; it returns false when that partition is not
     /// polled here (then the result goes through the control queue).
     /// </summary>
-    public ActivityWorker(TaskHubStorage storage, FunctionRegistry registry, IServiceProvider services, TimeProvider timeProvider, ILogger logger, CancellationToken abortActivities,
-        Func<ControlMessage, QueueMessage?, Action, bool> deliverLocally)
+    public ActivityWorker(TaskHubStorage storage, FunctionRegistry registry, IServiceProvider services, TimeProvider timeProvider, ILogger logger, RepeatedFailureLog failures,
+        CancellationToken abortActivities, CancellationToken abandonReceives, Func<ControlMessage, QueueMessage?, Action, bool> deliverLocally)
     {
+        _abandonReceives = abandonReceives;
+        _failures = failures;
         _abort = abortActivities;
         _deliverLocally = deliverLocally;
         _storage = storage;
@@ -74,7 +84,8 @@ internal sealed class ActivityWorker
                 _slots.Release();
                 var want = Math.Clamp(_slots.CurrentCount, 1, Math.Min(max, 32));
                 _storage.Metrics.StorageCall();
-                var messages = (await _storage.WorkItems.ReceiveMessagesAsync(want, _storage.Options.ActivityVisibilityTimeout, CancellationToken.None).ConfigureAwait(false)).Value;
+                var messages = (await _storage.WorkItems.ReceiveMessagesAsync(want, _storage.Options.ActivityVisibilityTimeout, _abandonReceives).ConfigureAwait(false)).Value;
+                _failures.Succeeded(Polling);
                 for (var i = 0; i < messages.Length; i++)
                 {
                     try
@@ -84,8 +95,9 @@ internal sealed class ActivityWorker
                     catch (OperationCanceledException)
                     {
                         // Stopping: hand the items we cannot start back at once.
+                        using var handBack = new CancellationTokenSource(AbandonTimeout, _timeProvider);
                         await Task.WhenAll(messages.Skip(i).Select(m =>
-                            _storage.AbandonMessageAsync(_storage.WorkItems, m.MessageId, m.PopReceipt, TimeSpan.Zero, CancellationToken.None))).ConfigureAwait(false);
+                            _storage.AbandonMessageAsync(_storage.WorkItems, m.MessageId, m.PopReceipt, TimeSpan.Zero, handBack.Token))).ConfigureAwait(false);
                         throw;
                     }
 
@@ -109,7 +121,11 @@ internal sealed class ActivityWorker
             }
             catch (Exception e)
             {
-                Log.WorkItemPollFailed(_logger, e);
+                if (_failures.Failed(Polling, e))
+                {
+                    Log.WorkItemPollFailed(_logger, e);
+                }
+
                 await Task.Delay(_storage.Options.MaxPollDelay, _timeProvider, stopDequeuing).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
             }
         }
@@ -231,14 +247,17 @@ internal sealed class ActivityWorker
             }
             else
             {
-                await _storage.SendControlAsync(result, null, CancellationToken.None).ConfigureAwait(false);
+                // Given up only when the stop gives up on activities too (its timeout ran out): the result is then not sent,
+                // and the activity runs again, like one abandoned while it ran.
+                await _storage.SendControlAsync(result, null, abort).ConfigureAwait(false);
                 if (message is not null)
                 {
-                    await _storage.DeleteMessageAsync(_storage.WorkItems, message.MessageId, popReceipt!, CancellationToken.None).ConfigureAwait(false);
+                    await _storage.DeleteMessageAsync(_storage.WorkItems, message.MessageId, popReceipt!, abort).ConfigureAwait(false);
                 }
             }
 
             Log.ActivityFinished(_logger, item.Name, item.TaskId, item.InstanceId, result.GetType().Name);
+            _failures.Succeeded(Results);
         }
         catch (OperationCanceledException) when (abort.IsCancellationRequested)
         {
@@ -247,7 +266,19 @@ internal sealed class ActivityWorker
             Log.ActivityAbandoned(_logger, item?.Name ?? "?", item?.TaskId ?? -1, item?.InstanceId ?? "?");
             if (message is not null)
             {
-                await _storage.AbandonMessageAsync(_storage.WorkItems, message.MessageId, popReceipt!, TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+                try
+                {
+                    using var handBack = new CancellationTokenSource(AbandonTimeout, _timeProvider);
+                    await _storage.AbandonMessageAsync(_storage.WorkItems, message.MessageId, popReceipt!, TimeSpan.Zero, handBack.Token).ConfigureAwait(false);
+                }
+                catch (Exception e)
+                {
+                    // Storage is gone too: the item reappears when its visibility timeout ends.
+                    if (_failures.Failed(Results, e))
+                    {
+                        Log.WorkItemPollFailed(_logger, e);
+                    }
+                }
             }
         }
         catch (Exception e) when (item is null && e is System.Text.Json.JsonException or InvalidDataException or NotSupportedException)
@@ -260,7 +291,10 @@ internal sealed class ActivityWorker
         {
             // Storage trouble: a received item reappears after its visibility timeout and runs again (at least once); a
             // result of one dispatched here that could not be sent is recovered by the partition's next owner.
-            Log.WorkItemPollFailed(_logger, e);
+            if (_failures.Failed(Results, e))
+            {
+                Log.WorkItemPollFailed(_logger, e);
+            }
         }
         finally
         {

@@ -23,6 +23,9 @@ internal static partial class Log
     [LoggerMessage(6, LogLevel.Warning, "Lease maintenance for worker {WorkerId} took {ElapsedMs:F0} ms, longer than the renew interval: storage is overloaded and the leases are at risk")]
     public static partial void LeaseMaintenanceSlow(ILogger logger, string workerId, double elapsedMs);
 
+    [LoggerMessage(7, LogLevel.Warning, "Worker {WorkerId} could not release its partition leases at shutdown ({Error}); they lapse by themselves within {LeaseSeconds:F0} s")]
+    public static partial void LeaseReleaseFailed(ILogger logger, string workerId, string error, double leaseSeconds);
+
     [LoggerMessage(10, LogLevel.Debug, "Instance {InstanceId} stepped: {Status}, {NewEvents} new events")]
     public static partial void Stepped(ILogger logger, string instanceId, string status, int newEvents);
 

@@ -28,6 +28,9 @@ internal sealed class ControlQueuePoller
     private readonly SemaphoreSlim _stepSlots;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly RepeatedFailureLog _failures;
+    private readonly CancellationToken _abandonReceives;
+    private readonly string _polling;
     private readonly Func<string, string, int, bool> _activityRunningHere;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Mailbox> _mailboxes = new(StringComparer.Ordinal);
@@ -37,9 +40,15 @@ internal sealed class ControlQueuePoller
     private TaskCompletionSource _idle = Completed();
     private bool _stopped;
 
+    /// <summary>What repeated failures of every partition's steps are counted under, when storage cannot be reached.</summary>
+    private const string Steps = "Orchestration steps";
+
     public ControlQueuePoller(Partition partition, TaskHubStorage storage, OrchestrationStepper stepper, SemaphoreSlim stepSlots, TimeProvider timeProvider, ILogger logger,
-        Func<string, string, int, bool> activityRunningHere)
+        RepeatedFailureLog failures, CancellationToken abandonReceives, Func<string, string, int, bool> activityRunningHere)
     {
+        _abandonReceives = abandonReceives;
+        _failures = failures;
+        _polling = $"Polling of partition {partition.Index}";
         _activityRunningHere = activityRunningHere;
         _partition = partition;
         _storage = storage;
@@ -101,6 +110,7 @@ internal sealed class ControlQueuePoller
                 }
 
                 var received = await ReceiveOnceAsync(cancellationToken).ConfigureAwait(false);
+                _failures.Succeeded(_polling);
                 if (received == BatchSize)
                 {
                     delay = MinPollDelay;
@@ -122,7 +132,11 @@ internal sealed class ControlQueuePoller
             }
             catch (Exception e)
             {
-                Log.PollFailed(_logger, _partition.Index, e);
+                if (_failures.Failed(_polling, e))
+                {
+                    Log.PollFailed(_logger, _partition.Index, e);
+                }
+
                 await Task.Delay(_storage.Options.MaxPollDelay, _timeProvider, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
             }
         }
@@ -149,8 +163,9 @@ internal sealed class ControlQueuePoller
 
             var queue = _storage.Control[_partition.Index];
             _storage.Metrics.StorageCall();
-            // Not cancelled by shutdown: a receive cut off after the server dequeued would hide messages for their lease.
-            var received = await queue.ReceiveMessagesAsync(BatchSize, MessageLease, CancellationToken.None).ConfigureAwait(false);
+            // Not cancelled by shutdown: a receive cut off after the server dequeued would hide messages for their lease. Only
+            // one that outlasts the stop's grace (storage gone) is given up.
+            var received = await queue.ReceiveMessagesAsync(BatchSize, MessageLease, _abandonReceives).ConfigureAwait(false);
             foreach (var message in received.Value)
             {
                 try
@@ -315,12 +330,18 @@ internal sealed class ControlQueuePoller
                     return more(limit);
                 });
             await _stepper.StepAsync(instanceId, messages, feed, CancellationToken.None).ConfigureAwait(false);
+            _failures.Succeeded(Steps);
         }
         catch (Exception e)
         {
             // Let the messages (those folded in too) come back soon rather than after their whole lease; in-memory ones go to
-            // the control queue.
-            Log.StepFailed(_logger, instanceId, e);
+            // the control queue. A step failing for a reason of its own is logged each time; storage that cannot be reached
+            // fails every step, and is said once.
+            if (RepeatedFailureLog.Unreachable(e) is null || _failures.Failed(Steps, e))
+            {
+                Log.StepFailed(_logger, instanceId, e);
+            }
+
             await AbandonAsync(taken, StepRetryDelay).ConfigureAwait(false);
         }
         finally
@@ -338,9 +359,13 @@ internal sealed class ControlQueuePoller
         {
             await Task.WhenAll(messages.Select(m => _storage.ReturnAsync(m, delay, CancellationToken.None))).ConfigureAwait(false);
         }
-        catch (Azure.RequestFailedException e)
+        catch (Exception e)
         {
-            Log.PollFailed(_logger, _partition.Index, e);
+            // They come back anyway when their lease ends (in-memory ones are re-sent from history by the next owner).
+            if (_failures.Failed(_polling, e))
+            {
+                Log.PollFailed(_logger, _partition.Index, e);
+            }
         }
     }
 

@@ -175,29 +175,28 @@ internal sealed class PartitionLeases
 
     private static string Key(Partition partition) => partition.Index.ToString("D2", System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>Gives up every held lease (expiry in the past) so another worker can take it at once.</summary>
+    /// <summary>
+    /// Gives up every held lease (expiry in the past) so another worker can take it at once, and deletes this worker's
+    /// heartbeat, all at once. A lease or heartbeat that storage refuses (taken meanwhile, already gone) lapses by itself;
+    /// storage that cannot be reached throws, after every release was tried.
+    /// </summary>
     public async Task ReleaseAllAsync(CancellationToken cancellationToken)
     {
-        foreach (var partition in Partitions.Where(p => p.Held))
+        var releases = Partitions.Where(p => p.Held).Select(p => Tolerant(ReleaseAsync(p, cancellationToken))).ToList();
+        _storage.Metrics.StorageCall();
+        releases.Add(Tolerant(_storage.Leases.DeleteEntityAsync(WorkerPartition, _workerId, ETag.All, cancellationToken)));
+        await Task.WhenAll(releases).ConfigureAwait(false);
+
+        static async Task Tolerant(Task release)
         {
             try
             {
-                await ReleaseAsync(partition, cancellationToken).ConfigureAwait(false);
+                await release.ConfigureAwait(false);
             }
-            catch (RequestFailedException)
+            catch (RequestFailedException e) when (e.Status != 0)
             {
-                // The lease expires by itself.
+                // Storage answered no: the lease expires by itself.
             }
-        }
-
-        try
-        {
-            _storage.Metrics.StorageCall();
-            await _storage.Leases.DeleteEntityAsync(WorkerPartition, _workerId, ETag.All, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RequestFailedException)
-        {
-            // The heartbeat expires by itself.
         }
     }
 

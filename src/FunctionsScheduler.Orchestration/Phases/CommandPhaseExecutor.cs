@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using FunctionsScheduler.Core.Processes;
 using FunctionsScheduler.Core.Runs;
 using FunctionsScheduler.Durable;
 using FunctionsScheduler.Orchestration.Runs;
@@ -125,6 +126,14 @@ public sealed class CommandPhaseExecutor(
             startInfo.ArgumentList.Add(argument);
         }
 
+        // Out of the host's process group, so a terminal's Ctrl+C stops the host, which lets the phase finish within its
+        // shutdown timeout (or kills it then), instead of killing the phase's process on the spot. Only for an executable
+        // that can run: what cannot start must still fail to start here, not in setsid.
+        if (CanExecute(workflow.Executable))
+        {
+            OwnSession.Apply(startInfo);
+        }
+
         var environment = startInfo.Environment;
         var inherited = InheritedVariables.Where(environment.ContainsKey).ToDictionary(v => v, v => environment[v], StringComparer.Ordinal);
         environment.Clear();
@@ -144,6 +153,17 @@ public sealed class CommandPhaseExecutor(
         environment["SCHEDULER_PHASE"] = invocation.Phase.Name;
         environment["SCHEDULER_ATTEMPT"] = attempt.ToString(CultureInfo.InvariantCulture);
         return startInfo;
+    }
+
+    private static bool CanExecute(string path)
+    {
+        if (OperatingSystem.IsWindows() || !Path.IsPathFullyQualified(path) || !File.Exists(path))
+        {
+            return false;
+        }
+
+        const UnixFileMode Execute = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+        return (File.GetUnixFileMode(path) & Execute) != 0;
     }
 
     private async Task KillTreeAsync(Process process)

@@ -13,6 +13,57 @@ internal static class ChildHostScenario
     /// <summary>How long a step of a scenario (a host answering, a run finishing) may take.</summary>
     public static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Ids of the running Azurite processes (Linux: read from <c>/proc</c>) whose command line names <paramref name="folder"/>:
+    /// the Azurite a host started with its data there. A process that exited and was not reaped yet has no command line.
+    /// </summary>
+    public static IReadOnlyList<int> AzuriteProcesses(string folder)
+    {
+        var found = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == Environment.ProcessId)
+            {
+                continue;
+            }
+
+            try
+            {
+                var commandLine = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+                if (commandLine.Contains(folder, StringComparison.Ordinal) && commandLine.Contains("azurite.js", StringComparison.Ordinal))
+                {
+                    found.Add(pid);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Gone meanwhile.
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>A new empty folder under the temp folder, for one host's Azurite data and keys.</summary>
+    public static string NewFolder(string prefix)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), $"{prefix}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        return folder;
+    }
+
+    public static void DeleteQuietly(string folder)
+    {
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A temp folder: left for the OS.
+        }
+    }
+
     public static JsonElement Phase(JsonElement run, string name) =>
         run.GetProperty("phases").EnumerateArray().First(p => p.GetProperty("name").GetString() == name);
 
@@ -74,18 +125,26 @@ internal static class ChildHostScenario
     }
 }
 
-/// <summary>The local host as a child process (<c>dotnet FunctionsScheduler.LocalHost.dll</c>); always killed on dispose.</summary>
-internal sealed class ChildHost : IAsyncDisposable
+/// <summary>
+/// The local host as a child process (<c>dotnet FunctionsScheduler.LocalHost.dll</c>); always killed on dispose. Started
+/// <see cref="StartInTerminal">as a terminal's foreground job</see>, it leads a process group of its own, the one a terminal's
+/// Ctrl+C signals, and everything it starts in that group gets the signal with it.
+/// </summary>
+internal sealed partial class ChildHost : IAsyncDisposable
 {
     private readonly StringBuilder _output = new();
     private readonly string[] _args;
+    private readonly bool _terminal;
+    private readonly TaskCompletionSource<int> _processGroup = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Process? _process;
     private bool _killed;
+    private int _lines;
 
-    private ChildHost(string name, string[] args)
+    private ChildHost(string name, string[] args, bool terminal = false)
     {
         Name = name;
         _args = args;
+        _terminal = terminal;
     }
 
     public string Name { get; }
@@ -96,6 +155,18 @@ internal sealed class ChildHost : IAsyncDisposable
     public bool HasExited => _process is { HasExited: true } && !_killed;
 
     public int ExitCode => _process?.ExitCode ?? 0;
+
+    /// <summary>Lines the host has written so far (standard output and error), the test's own notes included.</summary>
+    public int LineCount
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _lines;
+            }
+        }
+    }
 
     public string Output
     {
@@ -111,6 +182,22 @@ internal sealed class ChildHost : IAsyncDisposable
     public static ChildHost Start(string name, string[] args, bool startNow = true)
     {
         var host = new ChildHost(name, args);
+        if (startNow)
+        {
+            host.StartProcess();
+        }
+
+        return host;
+    }
+
+    /// <summary>
+    /// Starts the host the way a shell runs a foreground job: <c>setsid</c> gives it a session and process group of its own
+    /// (the shell's job control does the same), with SIGINT at its default (a test runner started in the background may
+    /// ignore it, and children inherit that), through <c>bash -c 'exec dotnet …'</c>.
+    /// </summary>
+    public static ChildHost StartInTerminal(string name, string[] args, bool startNow = true)
+    {
+        var host = new ChildHost(name, args, terminal: true);
         if (startNow)
         {
             host.StartProcess();
@@ -164,6 +251,44 @@ internal sealed class ChildHost : IAsyncDisposable
         return (_process.ExitCode, took);
     }
 
+    /// <summary>
+    /// What a terminal does on Ctrl+C: SIGINT to the whole foreground process group (<c>kill -INT -- -PGID</c>), the host and
+    /// whatever it started in its group. Waits up to <paramref name="patience"/> for the host to exit by itself; returns its
+    /// exit code and how long it took.
+    /// </summary>
+    public async Task<(int ExitCode, TimeSpan Took)> InterruptGroupAsync(TimeSpan patience)
+    {
+        if (!_terminal)
+        {
+            throw new InvalidOperationException("Only a host started in a terminal leads a process group of its own.");
+        }
+
+        using var known = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var group = await _processGroup.Task.WaitAsync(known.Token);
+        var sent = DateTimeOffset.UtcNow;
+        Append($"[test] SIGINT to process group {group} at {sent:O}");
+        if (Kill(-group, SigInt) != 0)
+        {
+            throw new InvalidOperationException($"kill(-{group}, SIGINT) failed with errno {Marshal.GetLastPInvokeError()}.");
+        }
+
+        using var cts = new CancellationTokenSource(patience);
+        try
+        {
+            await _process!.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"The {Name} host did not exit within {patience} of SIGINT to its process group.{Environment.NewLine}{Output}");
+        }
+
+        _killed = true;
+        var took = DateTimeOffset.UtcNow - sent;
+        Append($"[test] exited with {_process.ExitCode} after {took.TotalMilliseconds:F0} ms");
+        return (_process.ExitCode, took);
+    }
+
+    private const int SigInt = 2;
     private const int SigTerm = 15;
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
@@ -198,13 +323,22 @@ internal sealed class ChildHost : IAsyncDisposable
 
     private void StartProcess()
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(_terminal ? "setsid" : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = Path.GetDirectoryName(LocalHostDll())!,
         };
+        if (_terminal)
+        {
+            // bash's $$ is the new group's id whether or not setsid had to fork; exec keeps it for dotnet.
+            foreach (var arg in new[] { "env", "--default-signal=INT", "bash", "-c", "echo \"[test] process group $$\"; exec dotnet \"$@\"", "bash" })
+            {
+                info.ArgumentList.Add(arg);
+            }
+        }
+
         info.ArgumentList.Add(LocalHostDll());
         foreach (var arg in _args)
         {
@@ -232,6 +366,11 @@ internal sealed class ChildHost : IAsyncDisposable
             return;
         }
 
+        if (_terminal && ProcessGroupLine().Match(line) is { Success: true } match)
+        {
+            _processGroup.TrySetResult(int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         lock (_output)
         {
             // Keep the tail: a failure message needs the end, not megabytes.
@@ -241,8 +380,12 @@ internal sealed class ChildHost : IAsyncDisposable
             }
 
             _output.AppendLine(line);
+            _lines++;
         }
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\[test\] process group (\d+)$")]
+    private static partial System.Text.RegularExpressions.Regex ProcessGroupLine();
 
     /// <summary>The local host's build output: copied beside the tests (project reference), else under its own bin folder.</summary>
     private static string LocalHostDll()

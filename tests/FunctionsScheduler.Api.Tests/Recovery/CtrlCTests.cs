@@ -1,0 +1,126 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using FunctionsScheduler.Testing;
+using static FunctionsScheduler.Api.Tests.Recovery.ChildHostScenario;
+
+namespace FunctionsScheduler.Api.Tests.Recovery;
+
+/// <summary>
+/// Ctrl+C in the terminal that runs the local host, as the README tells people to stop it: the terminal sends SIGINT to its
+/// whole foreground process group. The host, with the Azurite it started and a command phase in flight, exits with 0; the
+/// phase finishes and its result is kept (the emulator and the command's process get no Ctrl+C of their own); a restart
+/// completes the run; and no Azurite is left running.
+/// </summary>
+public sealed class CtrlCTests
+{
+    [Fact]
+    public async Task Ctrl_C_to_the_terminal_exits_0_keeps_the_phase_in_flight_and_leaves_no_Azurite_behind()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "Process groups, setsid and /proc: Linux only.");
+        Assert.SkipWhen(FunctionsScheduler.Core.Processes.OwnSession.Setsid is null, "No setsid with --wait (util-linux) to keep Azurite and commands out of the terminal's group.");
+        var sleep = new[] { "/usr/bin/sleep", "/bin/sleep" }.FirstOrDefault(File.Exists);
+        Assert.SkipWhen(sleep is null, "No sleep executable.");
+        var ct = TestContext.Current.CancellationToken;
+        var folder = NewFolder("ctrlc");
+        var azuriteFolder = Path.Combine(folder, "azurite");
+        var port = LoopbackPorts.Free();
+        string[] args =
+        [
+            "--urls", $"http://127.0.0.1:{port}",
+
+            // No STORAGE_CONNECTION_STRING: the host starts its own Azurite, as on a developer's machine, with its data here.
+            "--Scheduler:AzuriteFolder", azuriteFolder,
+            "--Scheduler:DataFolder", Path.Combine(folder, "data"),
+            "--Scheduler:ScanInterval", "00:00:01",
+            "--Scheduler:Engine:ActivityVisibilityTimeout", "00:00:06",
+            "--Scheduler:Engine:PartitionLeaseDuration", "00:00:04",
+            "--Executors:Command:Workflows:pause:Executable", sleep!,
+            "--Executors:Command:Workflows:pause:BaseArguments:0", "4",
+
+            // Says which activities finished in which process.
+            "--Logging:LogLevel:FunctionsScheduler.Engine", "Debug",
+        ];
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(15) };
+        await using var first = ChildHost.StartInTerminal("first", args);
+        await using var second = ChildHost.StartInTerminal("second", args, startNow: false);
+        var hosts = new[] { first, second };
+        try
+        {
+            await WaitAsync(async () => await TryGetAsync(http, "/api/health") is not null, "the first host to answer", hosts);
+            Assert.Contains("FunctionsScheduler is ready.", first.Output, StringComparison.Ordinal);
+            using var created = await http.PostAsJsonAsync(
+                "/api/schedules",
+                new
+                {
+                    name = "ctrl-c",
+                    cron = "0 3 1 1 *",
+                    timeZone = "UTC",
+                    job = new
+                    {
+                        type = "simulated",
+                        phases = new object[]
+                        {
+                            new { name = "one", durationMs = 100 },
+                            new { name = "two", type = "command", dependsOn = new[] { "one" }, command = new { workflow = "pause" } },
+                            new { name = "three", dependsOn = new[] { "two" }, durationMs = 100 },
+                        },
+                    },
+                },
+                ct);
+            Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync(ct));
+            var scheduleId = (await created.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("id").GetString()!;
+            using var triggered = await http.PostAsync($"/api/schedules/{scheduleId}/run", null, ct);
+            Assert.True(triggered.StatusCode == HttpStatusCode.Accepted, await triggered.Content.ReadAsStringAsync(ct));
+            var runId = (await triggered.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("runId").GetString()!;
+
+            // The command's process is running (it has 4 s to go) when the terminal's Ctrl+C comes.
+            await WaitAsync(() => Task.FromResult(first.Output.Contains("started workflow pause as process", StringComparison.Ordinal)), "phase two's command to start", hosts);
+            Assert.Single(AzuriteProcesses(azuriteFolder));
+
+            var (exitCode, took) = await first.InterruptGroupAsync(TimeSpan.FromSeconds(40));
+
+            Assert.True(exitCode == 0, $"exit code {exitCode}{Environment.NewLine}{first.Output}");
+            Assert.DoesNotContain("Unhandled exception", first.Output, StringComparison.Ordinal);
+            Assert.True(took < TimeSpan.FromSeconds(25), $"{took}{Environment.NewLine}{first.Output}");
+
+            // The host stops its Azurite last and waits for it: none is left once the host is gone.
+            Assert.Empty(AzuriteProcesses(azuriteFolder));
+
+            // Phase two's command ran to its end in the stopping host, and its result was saved durably there.
+            Assert.Equal(2, FinishedPhases(first, runId));
+            Assert.Contains("Stopped.", first.Output, StringComparison.Ordinal);
+
+            await second.StartAsync();
+            var after = await RunEndedAsync(http, runId, hosts);
+            Assert.True(after.GetProperty("status").GetString() == "succeeded", after.ToString());
+            Assert.All(after.GetProperty("phases").EnumerateArray(), p => Assert.Equal("succeeded", p.GetProperty("status").GetString()));
+
+            // Kept, not run again: the command's one attempt, which exited with 0 in the stopping host.
+            var two = Phase(after, "two");
+            Assert.Equal(1, two.GetProperty("attempts").GetInt32());
+            Assert.Equal(0, JsonDocument.Parse(two.GetProperty("output").GetString()!).RootElement.GetProperty("exitCode").GetInt32());
+            Assert.Contains("workflow pause exited with 0", first.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("started workflow pause", second.Output, StringComparison.Ordinal);
+
+            var (secondExit, _) = await second.InterruptGroupAsync(TimeSpan.FromSeconds(40));
+            Assert.True(secondExit == 0, $"exit code {secondExit}{Environment.NewLine}{second.Output}");
+            Assert.Empty(AzuriteProcesses(azuriteFolder));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw new Xunit.Sdk.XunitException($"{ex.Message}{Environment.NewLine}--- first host ---{Environment.NewLine}{first.Output}{Environment.NewLine}--- second host ---{Environment.NewLine}{second.Output}");
+        }
+        finally
+        {
+            await first.DisposeAsync();
+            await second.DisposeAsync();
+            DeleteQuietly(folder);
+        }
+    }
+
+    /// <summary>Phase activities of <paramref name="runId"/> the engine of <paramref name="host"/> saw finish.</summary>
+    private static int FinishedPhases(ChildHost host, string runId) =>
+        Regex.Matches(host.Output, $@"Activity RunPhase \(task \d+\) of {Regex.Escape(runId)} finished").Count;
+}
