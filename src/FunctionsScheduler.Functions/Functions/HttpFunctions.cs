@@ -387,7 +387,7 @@ public sealed class HttpFunctions
 
     /// <summary>
     /// The dashboard's page and files at /api/dashboard/ (the host's route prefix). Anonymous because it is only static
-    /// files; the API calls it makes still need a function key, which the page sends when opened as /api/dashboard/?code=….
+    /// files; the page asks for an API key and sends it with each API call as <c>Authorization: Bearer</c>, never in a URL.
     /// </summary>
     [Function("Dashboard")]
     public IResult Dashboard(
