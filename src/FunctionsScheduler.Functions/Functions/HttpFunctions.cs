@@ -378,7 +378,7 @@ public sealed class HttpFunctions
     /// <summary>
     /// The API's OpenAPI document at /api/openapi/v1.json (the host's route prefix; the local host serves the same bytes at
     /// /openapi/v1.json). Generated once per process from the same endpoint metadata as the local host's. Anonymous like the
-    /// dashboard: it describes the API, and every route it describes still needs a function key.
+    /// dashboard: it describes the API, and every route it describes still needs an API key or Entra ID token.
     /// </summary>
     [Function("GetOpenApiDocument")]
     public Task<IResult> GetOpenApiDocument(
