@@ -23,8 +23,12 @@ public static class KeysCommand
         Storage: STORAGE_CONNECTION_STRING when set; otherwise the host's Azurite data in .azurite/.
         """;
 
-    /// <summary>Runs the command when <paramref name="args"/> start with <c>keys</c>; null otherwise (run the host).</summary>
-    public static async Task<int?> TryRunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Runs the command when <paramref name="args"/> start with <c>keys</c>, writing to <paramref name="output"/> and
+    /// <paramref name="error"/>; null otherwise (run the host). <paramref name="storage"/> replaces the environment's storage
+    /// (tests); <paramref name="cancellationToken"/> stops it.
+    /// </summary>
+    public static async Task<int?> TryRunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default, StorageOptions? storage = null)
     {
         ArgumentNullException.ThrowIfNull(args);
         if (args.Length == 0 || args[0] != "keys")
@@ -40,7 +44,7 @@ public static class KeysCommand
             return 2;
         }
 
-        var connectionString = Environment.GetEnvironmentVariable("STORAGE_CONNECTION_STRING") ?? Environment.GetEnvironmentVariable("AzureWebJobsStorage");
+        var connectionString = storage?.ConnectionString ?? Environment.GetEnvironmentVariable("STORAGE_CONNECTION_STRING") ?? Environment.GetEnvironmentVariable("AzureWebJobsStorage");
         AzuriteServer? azurite = null;
         if (string.IsNullOrWhiteSpace(connectionString) || connectionString == "UseDevelopmentStorage=true")
         {
@@ -52,7 +56,7 @@ public static class KeysCommand
         try
         {
             var tables = new StorageTables(
-                Options.Create(new StorageOptions { ConnectionString = connectionString, TablePrefix = Environment.GetEnvironmentVariable("Scheduler__TablePrefix") ?? "" }),
+                Options.Create(new StorageOptions { ConnectionString = connectionString, TablePrefix = storage?.TablePrefix ?? Environment.GetEnvironmentVariable("Scheduler__TablePrefix") ?? Environment.GetEnvironmentVariable("TABLE_PREFIX") ?? "" }),
                 NullLogger<StorageTables>.Instance);
             await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
             var store = new TableApiKeyStore(tables);
