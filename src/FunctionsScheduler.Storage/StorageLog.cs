@@ -11,6 +11,4 @@ internal static partial class StorageLog
     [LoggerMessage(2, LogLevel.Debug, "Claim of {Tenant}/{ScheduleId} at {OccurrenceUtc:O} lost the ETag race")]
     public static partial void ClaimLost(ILogger logger, string tenant, string scheduleId, DateTimeOffset occurrenceUtc);
 
-    [LoggerMessage(3, LogLevel.Warning, "Undoing the create of {Tenant}/{ScheduleId}: its due-index row could not be written")]
-    public static partial void CreateUndone(ILogger logger, Exception exception, string tenant, string scheduleId);
 }

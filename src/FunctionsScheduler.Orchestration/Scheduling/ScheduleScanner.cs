@@ -178,7 +178,11 @@ public sealed partial class ScheduleScanner(
             : await schedules.GetAsync(entry.Tenant, entry.ScheduleId, cancellationToken).ConfigureAwait(false);
         if (schedule is null)
         {
-            await dueIndex.RemoveAsync(entry, cancellationToken).ConfigureAwait(false);
+            if (!MayBeHalfWritten(entry))
+            {
+                await dueIndex.RemoveAsync(entry, cancellationToken).ConfigureAwait(false);
+            }
+
             return ([EntryOutcome.Stale], null, null);
         }
 
@@ -231,9 +235,22 @@ public sealed partial class ScheduleScanner(
         }
 
         // The schedule was re-planned since this row was written: the row no longer stands for an occurrence.
-        await dueIndex.RemoveAsync(entry, cancellationToken).ConfigureAwait(false);
+        if (!MayBeHalfWritten(entry))
+        {
+            await dueIndex.RemoveAsync(entry, cancellationToken).ConfigureAwait(false);
+        }
+
         return ([EntryOutcome.Stale], null, null);
     }
+
+    /// <summary>
+    /// Whether a due row that matches no schedule may be the first half of a create or an update still under way (the due
+    /// row is written before the schedule): removing it then would leave the schedule without its row, never to fire. A
+    /// row older than <see cref="HalfWrittenGrace"/> by the service's clock is stale for sure; so is one whose time is
+    /// ahead of ours (clocks apart: act as before).
+    /// </summary>
+    private bool MayBeHalfWritten(DueEntry entry) =>
+        entry.WrittenUtc is { } written && timeProvider.GetUtcNow() - written is var age && age >= TimeSpan.Zero && age < HalfWrittenGrace;
 
     /// <summary>An occurrence of an interrupted claim, decided again: started if its run exists, else as it would be now.</summary>
     private async Task<Occurrence> RedecideAsync(StoredSchedule schedule, DateTimeOffset occurrence, CancellationToken cancellationToken)
@@ -389,6 +406,9 @@ public sealed partial class ScheduleScanner(
         /// <summary>What became of each occurrence of the claim (the others did start).</summary>
         public IReadOnlyList<EntryOutcome> Outcomes { get; } = outcomes;
     }
+
+    /// <summary>How long a due row matching no schedule is kept, in case its schedule's write is still under way.</summary>
+    public static readonly TimeSpan HalfWrittenGrace = TimeSpan.FromMinutes(2);
 
     private enum EntryOutcome
     {

@@ -17,6 +17,9 @@ public sealed record DueEntry(string Tenant, string ScheduleId, DateTimeOffset D
         init => _readFrom = value is null ? null : (Tenant, ScheduleId, DueUtc.UtcTicks, value);
     }
 
+    /// <summary>When the row was last written, by the table service's clock (set by <see cref="IDueIndex.ReadDueAsync"/>).</summary>
+    public DateTimeOffset? WrittenUtc { get; init; }
+
     public bool Equals(DueEntry? other) =>
         other is not null && Tenant == other.Tenant && ScheduleId == other.ScheduleId && DueUtc == other.DueUtc;
 
@@ -28,8 +31,11 @@ public sealed record DueEntry(string Tenant, string ScheduleId, DateTimeOffset D
 /// <see cref="StorageOptions.DueIndexShards"/>; rows written before sharding have the bare minute),
 /// RK = <c>{dueTicks:D19}_{tenant}_{scheduleId}</c>.
 /// The scanner reads only partitions up to now + lookahead, so a scan costs O(due), not O(schedules).
-/// The index is written beside the schedule, not atomically with it, so an entry can be stale: when its schedule is
-/// missing or has another <c>NextRunUtc</c>, the scanner removes the entry instead of claiming.
+/// The index is written beside the schedule, not atomically with it, and always before it (a create writes the entry, then
+/// the schedule; an update adds the new entry, writes the schedule, removes the old entry), so a failure or a kill in
+/// between leaves an extra entry, never a schedule without one. An entry can therefore be stale: when its schedule is
+/// missing or has another <c>NextRunUtc</c>, the scanner removes the entry instead of claiming, once it is older than a
+/// grace period (a fresh one may be the first half of a create or update still under way).
 /// </summary>
 public interface IDueIndex
 {

@@ -61,6 +61,7 @@ public sealed class TableDueIndex : IDueIndex
                 entity.RequiredDateTimeOffset(nameof(DueEntry.DueUtc)))
             {
                 PartitionKey = entity.PartitionKey,
+                WrittenUtc = entity.Timestamp,
             };
             rows.Add((entity.RowKey, entry));
         }

@@ -80,6 +80,14 @@ public sealed class TableScheduleStore : IScheduleStore
         ArgumentNullException.ThrowIfNull(schedule);
         var created = await AppendRevisionAsync(schedule with { Version = 1 }, 1, null, schedule.UpdatedUtc, cancellationToken).ConfigureAwait(false);
         await AddTargetEntryAsync(created, cancellationToken).ConfigureAwait(false);
+
+        // The due row first: a failure or a kill after it leaves a due row without a schedule, which the scanner discards
+        // once it is older than its grace period; the other order could leave a schedule that silently never fires.
+        if (created.NextRunUtc is { } next)
+        {
+            await _dueIndex.AddAsync(new DueEntry(created.Tenant, created.Id, next), cancellationToken).ConfigureAwait(false);
+        }
+
         Response response;
         try
         {
@@ -91,29 +99,6 @@ public sealed class TableScheduleStore : IScheduleStore
         }
 
         var etag = response.Headers.ETag ?? throw new InvalidOperationException("The table service returned no ETag for the new schedule.");
-        if (created.NextRunUtc is { } next)
-        {
-            try
-            {
-                await _dueIndex.AddAsync(new DueEntry(created.Tenant, created.Id, next), cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is RequestFailedException or OperationCanceledException)
-            {
-                // Without its due row the schedule would silently never fire; undo the create so a retry starts clean.
-                StorageLog.CreateUndone(_logger, ex, created.Tenant, created.Id);
-                try
-                {
-                    await _table.DeleteEntityAsync(created.Tenant, created.Id, etag, CancellationToken.None).ConfigureAwait(false);
-                }
-                catch (RequestFailedException undoFailed)
-                {
-                    throw new AggregateException("Writing the due-index row failed, and so did undoing the schedule's create.", ex, undoFailed);
-                }
-
-                throw;
-            }
-        }
-
         return created with { ETag = etag.ToString() };
     }
 
