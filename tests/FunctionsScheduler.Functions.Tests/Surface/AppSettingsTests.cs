@@ -137,6 +137,20 @@ public sealed class AppSettingsTests
     }
 
     /// <summary>
+    /// infra/entra/app-roles.json, which registers the API in Entra ID (infra/README.md), declares exactly the app roles the
+    /// app maps to its roles by default, each assignable to users and to applications.
+    /// </summary>
+    [Fact]
+    public void The_Entra_app_roles_file_declares_the_roles_the_app_maps()
+    {
+        var roles = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(FunctionsSurface.RepoRoot, "infra", "entra", "app-roles.json")))!.AsArray();
+        var mapped = new FunctionsScheduler.Api.Access.EntraOptions().Roles;
+
+        Assert.Equal(mapped.Keys.Order(StringComparer.Ordinal), roles.Select(r => r!["value"]!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.All(roles, r => Assert.Equal(["Application", "User"], r!["allowedMemberTypes"]!.AsArray().Select(t => t!.GetValue<string>()).Order(StringComparer.Ordinal)));
+    }
+
+    /// <summary>
     /// The scanner claims occurrences up to SCAN_LOOKAHEAD ahead; if the timer's period were longer, an occurrence could
     /// fall between two scans and be missed. Checked for the local sample and the Bicep defaults.
     /// </summary>
