@@ -30,8 +30,12 @@ public static class KeysCommand
         Table prefix: Scheduler__TablePrefix (the local host's name) or TABLE_PREFIX (the Functions app's).
         """;
 
-    /// <summary>Runs the command when <paramref name="args"/> start with <c>keys</c>; null otherwise (run the host).</summary>
-    public static async Task<int?> TryRunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Runs the command when <paramref name="args"/> start with <c>keys</c>, writing to <paramref name="output"/> and
+    /// <paramref name="error"/>; null otherwise (run the host). <paramref name="storage"/> replaces the environment's storage
+    /// (tests); <paramref name="cancellationToken"/> stops it.
+    /// </summary>
+    public static async Task<int?> TryRunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default, StorageOptions? storage = null)
     {
         ArgumentNullException.ThrowIfNull(args);
         if (args.Length == 0 || args[0] != "keys")
@@ -47,32 +51,33 @@ public static class KeysCommand
             return 2;
         }
 
-        var target = ResolveStorage(Environment.GetEnvironmentVariable);
-        if (target.Error is not null)
+        // The storage: as given (tests), or found from the environment the way the hosts find theirs.
+        var target = storage is null ? ResolveStorage(Environment.GetEnvironmentVariable) : null;
+        if (target?.Error is not null)
         {
             await error.WriteLineAsync(target.Error).ConfigureAwait(false);
             return 2;
         }
 
         AzuriteServer? azurite = null;
-        var storage = new StorageOptions { ConnectionString = target.ConnectionString ?? "", TablePrefix = target.TablePrefix };
-        if (target.AccountName is { } account)
+        var tableStorage = storage ?? new StorageOptions { ConnectionString = target!.ConnectionString ?? "", TablePrefix = target.TablePrefix };
+        if (target?.AccountName is { } account)
         {
-            storage.ServiceUri = TableEndpoint(account);
-            storage.Credential = new DefaultAzureCredential();
+            tableStorage.ServiceUri = TableEndpoint(account);
+            tableStorage.Credential = new DefaultAzureCredential();
         }
-        else if (target.ConnectionString is null)
+        else if (target is { ConnectionString: null })
         {
             var root = AzuriteServer.FindRepoRoot();
             azurite = await AzuriteServer.StartAsync(Path.Combine(root, ".azurite"), root, cancellationToken: cancellationToken).ConfigureAwait(false);
-            storage.ConnectionString = azurite.ConnectionString;
+            tableStorage.ConnectionString = azurite.ConnectionString;
         }
 
         // Said on stderr, so a key printed on stdout stays alone there: where this command is about to write.
-        await error.WriteLineAsync($"Storage: {target.Describe()}.").ConfigureAwait(false);
+        await error.WriteLineAsync($"Storage: {target?.Describe() ?? $"as given, table prefix '{tableStorage.TablePrefix}'"}.").ConfigureAwait(false);
         try
         {
-            var tables = new StorageTables(Options.Create(storage), NullLogger<StorageTables>.Instance);
+            var tables = new StorageTables(Options.Create(tableStorage), NullLogger<StorageTables>.Instance);
             await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
             var store = new TableApiKeyStore(tables);
             return verb switch
@@ -89,12 +94,12 @@ public static class KeysCommand
         }
         catch (AuthenticationFailedException ex)
         {
-            await error.WriteLineAsync($"Could not sign in to reach storage account '{target.AccountName}' ({ex.Message.Split('\n')[0]}). Sign in with 'az login' (or set the AZURE_* variables of a service principal) and try again.").ConfigureAwait(false);
+            await error.WriteLineAsync($"Could not sign in to reach storage account '{target?.AccountName}' ({ex.Message.Split('\n')[0]}). Sign in with 'az login' (or set the AZURE_* variables of a service principal) and try again.").ConfigureAwait(false);
             return 1;
         }
-        catch (RequestFailedException ex) when (ex.Status == 403 && target.AccountName is not null)
+        catch (RequestFailedException ex) when (ex.Status == 403 && target?.AccountName is not null)
         {
-            await error.WriteLineAsync($"Storage account '{target.AccountName}' refused this identity (403 {ex.ErrorCode}). It needs the Storage Table Data Contributor role on the account (infra/README.md, \"The first admin key\"); a new role assignment can take a few minutes to apply.").ConfigureAwait(false);
+            await error.WriteLineAsync($"Storage account '{target!.AccountName}' refused this identity (403 {ex.ErrorCode}). It needs the Storage Table Data Contributor role on the account (infra/README.md, \"The first admin key\"); a new role assignment can take a few minutes to apply.").ConfigureAwait(false);
             return 1;
         }
         finally

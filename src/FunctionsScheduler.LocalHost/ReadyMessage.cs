@@ -24,7 +24,17 @@ internal sealed class ReadyMessage(TextWriter console, WebApplication app, Local
             $"  Dashboard  {baseUrl}/dashboard/",
             $"  OpenAPI    {baseUrl}/openapi/v1.json (docs: {baseUrl}/api/docs)",
             $"  Data       {string.Join(", ", data)}",
+            $"  Access     {Access()}",
             string.Create(CultureInfo.InvariantCulture, $"Press Ctrl+C to stop; phases in flight get up to {settings.ShutdownTimeout.TotalSeconds:0} s to finish.")));
+    }
+
+    /// <summary>Who may call: local development, or credentials only.</summary>
+    private string Access()
+    {
+        var access = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<FunctionsScheduler.Api.Access.AccessOptions>>().Value;
+        return access is { LocalDevelopment: true, RequireCredentials: false, BoundToLoopbackOnly: true }
+            ? "requests from this machine act as admin of tenant 'dev'; any request with an API key is judged by it"
+            : "every request needs an API key (create one: dotnet run --project src/FunctionsScheduler.LocalHost -- keys create --tenant <t> --role admin --name <n>)";
     }
 
     public void Stopping() =>

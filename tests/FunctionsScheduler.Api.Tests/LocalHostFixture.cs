@@ -67,7 +67,7 @@ public class LocalHostFixture(AzuriteFixture azurite) : IAsyncLifetime
         Http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(30) };
     }
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         GC.SuppressFinalize(this);
         Http.Dispose();

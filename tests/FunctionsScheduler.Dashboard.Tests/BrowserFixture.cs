@@ -85,14 +85,14 @@ public sealed class DashboardPage : IAsyncDisposable
     public IPage Page { get; }
 
     /// <summary>
-    /// Console errors so far. Chromium logs every HTTP error answer as "Failed to load resource"; a test that provokes one
-    /// on purpose passes <paramref name="expectedStatus"/> to allow exactly that status.
+    /// Console errors so far. Chromium logs every HTTP error answer as "Failed to load resource"; a test that provokes some
+    /// on purpose passes <paramref name="expectedStatuses"/> to allow exactly those statuses.
     /// </summary>
-    public IReadOnlyList<string> ConsoleErrors(int? expectedStatus = null)
+    public IReadOnlyList<string> ConsoleErrors(params int[] expectedStatuses)
     {
         lock (_errors)
         {
-            return _errors.Where(e => expectedStatus is null || !e.Contains($"status of {expectedStatus}", StringComparison.Ordinal)).ToArray();
+            return _errors.Where(e => !expectedStatuses.Any(status => e.Contains($"status of {status}", StringComparison.Ordinal))).ToArray();
         }
     }
 

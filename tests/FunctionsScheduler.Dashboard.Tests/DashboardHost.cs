@@ -12,32 +12,59 @@ namespace FunctionsScheduler.Dashboard.Tests;
 
 /// <summary>
 /// One real local host (Kestrel, scanner, engine) over one Azurite for the whole assembly: the browser tests only read
-/// what they created themselves, so they can share it, and starting it once keeps the suite fast.
+/// what they created themselves, so they can share it, and starting it once keeps the suite fast. It is bound to
+/// loopback with the default settings, so the dashboard's calls act in local development (admin of tenant dev).
 /// </summary>
-public sealed class DashboardHost : IAsyncLifetime
+public class DashboardHost : IAsyncLifetime
 {
     /// <summary>How long a run may take to get somewhere on a loaded 2-core machine.</summary>
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(45);
 
-    private readonly AzuriteFixture _azurite = new();
+    private readonly AzuriteFixture? _azurite;
+    private readonly DashboardHost? _storage;
+    private readonly string[] _settings;
     private WebApplication? _app;
+
+    /// <summary>The assembly's host, with its own Azurite.</summary>
+    public DashboardHost()
+    {
+        _azurite = new AzuriteFixture();
+        _settings = [];
+    }
+
+    /// <summary>Another host over <paramref name="storage"/>'s Azurite (own tables and task hub), with extra settings.</summary>
+    protected DashboardHost(DashboardHost storage, params string[] settings)
+    {
+        _storage = storage;
+        _settings = settings;
+    }
 
     public HttpClient Http { get; private set; } = null!;
 
     /// <summary>The host's address, e.g. http://127.0.0.1:41234.</summary>
     public Uri BaseAddress { get; private set; } = null!;
 
-    public async ValueTask InitializeAsync()
+    /// <summary>The host's services (keys, stores), for what a test arranges behind the API's back.</summary>
+    public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("The host has not started.");
+
+    private string StorageConnectionString => _azurite?.ConnectionString ?? _storage!.StorageConnectionString;
+
+    public virtual async ValueTask InitializeAsync()
     {
-        await _azurite.InitializeAsync();
+        if (_azurite is not null)
+        {
+            await _azurite.InitializeAsync();
+        }
+
         _app = await LocalHostApp.BuildAsync(
         [
             "--urls", "http://127.0.0.1:0",
-            "--STORAGE_CONNECTION_STRING", _azurite.ConnectionString,
+            "--STORAGE_CONNECTION_STRING", StorageConnectionString,
             "--Scheduler:TablePrefix", AzuriteFixture.UniqueName("d"),
             "--Scheduler:TaskHub", AzuriteFixture.UniqueName("hub"),
             "--Scheduler:ScanInterval", "00:00:01",
             "--Logging:LogLevel:Default", "Warning",
+            .. _settings,
         ]);
         await _app.StartAsync();
         BaseAddress = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
@@ -53,7 +80,12 @@ public sealed class DashboardHost : IAsyncLifetime
             await _app.DisposeAsync();
         }
 
-        await _azurite.DisposeAsync();
+        if (_azurite is not null)
+        {
+            await _azurite.DisposeAsync();
+        }
+
+        GC.SuppressFinalize(this);
     }
 
     /// <summary>Creates a schedule through the API and returns its JSON (fails the test on any other answer than 201).</summary>

@@ -47,6 +47,22 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
     }
 
     [Fact]
+    public async Task Local_development_needs_no_key_and_the_header_says_so()
+    {
+        var schedule = await CreateAsync(new { name = $"local {Unique()}", cron = "0 9 * * *", timeZone = "UTC", job = Job(new { name = "a" }) });
+        await using var dashboard = await _browser.OpenAsync(_host, "#upcoming");
+        var page = dashboard.Page;
+
+        await Expect(page.Locator("#identity-text")).ToHaveTextAsync("local development — admin of dev");
+        var row = page.Locator($"#upcoming-table tr[data-schedule-id='{Id(schedule)}']");
+        await Expect(row.GetByRole(AriaRole.Button, new() { Name = "Run now" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sign in" })).ToBeHiddenAsync();
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Sign out" })).ToBeHiddenAsync();
+        Assert.Null(await page.EvaluateAsync<string?>("() => sessionStorage.getItem('dashboard.apiKey')"));
+        Assert.Empty(dashboard.ConsoleErrors());
+    }
+
+    [Fact]
     public async Task Will_run_pauses_and_resumes_a_schedule_and_notes_its_jitter()
     {
         var schedule = await CreateAsync(new { name = $"jittery {Unique()}", cron = "0 * * * *", timeZone = "UTC", jitter = "00:05:00", job = Job(new { name = "a" }) });
@@ -158,7 +174,7 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
 
         await page.GotoAsync($"/dashboard/#runs/{runId}");
         await Expect(page.Locator($"#runs-table tr[data-run-id='{runId}']")).ToHaveAttributeAsync("data-status", "succeeded");
-        Assert.Empty(dashboard.ConsoleErrors(expectedStatus: 400));
+        Assert.Empty(dashboard.ConsoleErrors(400));
     }
 
     [Fact]
@@ -236,7 +252,7 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
         await Expect(error).ToBeVisibleAsync();
         await Expect(error).ToContainTextAsync("Error 400");
         await Expect(error).ToContainTextAsync("from is an ISO 8601 instant");
-        Assert.Empty(dashboard.ConsoleErrors(expectedStatus: 400));
+        Assert.Empty(dashboard.ConsoleErrors(400));
     }
 
     [Fact]

@@ -57,8 +57,10 @@ internal static class ContractTransformers
             Description =
                 "The scheduler's HTTP API, the same on the local host and on Azure Functions. Paths are from the host's root "
                 + "(both hosts serve the API under /api). Every error is RFC 7807 problem details; a 400 lists the bad fields "
-                + "in errors, keyed by their JSON path in the request (job.phases[0].name). On Azure every route but "
-                + "/api/health needs a function key (the code query parameter or the x-functions-key header); the local host needs none.",
+                + "in errors, keyed by their JSON path in the request (job.phases[0].name). Every route but the contract, the "
+                + "dashboard's files and /api/health needs a credential (an API key as Authorization: Bearer or X-Api-Key, or an "
+                + "Entra ID token where configured) of one tenant and one role (reader, operator, admin; each operation says which "
+                + "it needs); a local host bound to loopback takes loopback requests without one as an admin of tenant dev.",
         };
 
         // No servers: the paths resolve against the host the document was read from, whichever host that is.

@@ -378,7 +378,7 @@ public sealed class HttpFunctions
     /// <summary>
     /// The API's OpenAPI document at /api/openapi/v1.json (the host's route prefix; the local host serves the same bytes at
     /// /openapi/v1.json). Generated once per process from the same endpoint metadata as the local host's. Anonymous like the
-    /// dashboard: it describes the API, and every route it describes still needs a function key.
+    /// dashboard: it describes the API, and every route it describes still needs an API key or Entra ID token.
     /// </summary>
     [Function("GetOpenApiDocument")]
     public Task<IResult> GetOpenApiDocument(
@@ -387,7 +387,7 @@ public sealed class HttpFunctions
 
     /// <summary>
     /// The dashboard's page and files at /api/dashboard/ (the host's route prefix). Anonymous because it is only static
-    /// files; the API calls it makes still need a function key, which the page sends when opened as /api/dashboard/?code=….
+    /// files; the page asks for an API key and sends it with each API call as <c>Authorization: Bearer</c>, never in a URL.
     /// </summary>
     [Function("Dashboard")]
     public IResult Dashboard(

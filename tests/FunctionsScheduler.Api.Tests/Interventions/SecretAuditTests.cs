@@ -126,6 +126,53 @@ public sealed class SecretAuditTests(LogCapturingHostFixture host) : IClassFixtu
         await host.DeleteScheduleAsync(scheduleId);
     }
 
+    [Fact]
+    public async Task An_api_key_is_nowhere_in_storage_logs_or_answers_but_its_hash()
+    {
+        var (created, body) = await host.PostJsonAsync("/api/keys", new { name = "audited key", role = "operator" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var key = body.GetProperty("key").GetString()!;
+        var keyId = body.GetProperty("details").GetProperty("keyId").GetString()!;
+        var secretPart = key[(key.LastIndexOf('_') + 1)..];
+
+        var answers = new List<string>();
+        foreach (var (method, url) in new[] { (HttpMethod.Get, "/api/schedules"), (HttpMethod.Post, "/api/schedules"), (HttpMethod.Get, "/api/keys"), (HttpMethod.Get, "/api/me") })
+        {
+            using var request = new HttpRequestMessage(method, url) { Content = method == HttpMethod.Post ? new StringContent("{}", Encoding.UTF8, "application/json") : null };
+            request.Headers.Authorization = new("Bearer", key);
+            using var response = await host.Http.SendAsync(request, Ct);
+            answers.Add(await response.Content.ReadAsStringAsync(Ct));
+        }
+
+        using (var revoke = new HttpRequestMessage(HttpMethod.Delete, $"/api/keys/{keyId}"))
+        {
+            using var revoked = await host.Http.SendAsync(revoke, Ct);
+            Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
+        }
+
+        using (var refused = new HttpRequestMessage(HttpMethod.Get, "/api/schedules"))
+        {
+            refused.Headers.TryAddWithoutValidation("X-Api-Key", key);
+            using var response = await host.Http.SendAsync(refused, Ct);
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            answers.Add(await response.Content.ReadAsStringAsync(Ct));
+        }
+
+        var found = new List<string>();
+        var needle = Encoding.UTF8.GetBytes(secretPart);
+        await ScanTablesAsync(needle, found);
+        await ScanBlobsAsync(needle, found);
+        await ScanQueuesAsync(needle, found);
+        found.AddRange(host.Logs.Lines.Where(l => l.Contains(secretPart, StringComparison.Ordinal)).Select(l => $"log: {l}"));
+        found.AddRange(answers.Where(a => a.Contains(secretPart, StringComparison.Ordinal)).Select(a => $"answer: {a}"));
+        Assert.True(found.Count == 0, $"The key was found in:{Environment.NewLine}{string.Join(Environment.NewLine, found)}");
+
+        // What is kept is its SHA-256, in the keys table only.
+        var hashFound = new List<string>();
+        await ScanTablesAsync(Encoding.UTF8.GetBytes(FunctionsScheduler.Api.Access.ApiKeys.Hash(key)), hashFound);
+        Assert.Equal([$"table {host.TablePrefix}ApiKeys/key/{keyId}.Hash"], hashFound);
+    }
+
     private async Task<(List<string> Tables, int Rows)> ScanTablesAsync(byte[] needle, List<string> found)
     {
         var service = new TableServiceClient(host.StorageConnectionString);

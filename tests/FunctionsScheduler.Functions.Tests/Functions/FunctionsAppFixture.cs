@@ -62,9 +62,10 @@ public sealed class FunctionsAppFixture(AzuriteFixture azurite) : IAsyncLifetime
         await _host.StartAsync(TestContext.Current.CancellationToken);
 
         // On Azure every call needs a credential: the tests call as an admin of the tenant the local host's development
-        // requests act for, so both hosts answer for the same tenant and role.
+        // requests act for, so both hosts answer for the same tenant and role; named as the parity scenarios' bodies name
+        // who acts, since on Azure the key's name is what "by" fields say.
         var created = await _host.Services.GetRequiredService<ApiKeys>().CreateAsync(
-            ApiPrincipal.DevelopmentTenant, ApiRole.Admin, "functions tests", null, "test", TestContext.Current.CancellationToken);
+            ApiPrincipal.DevelopmentTenant, ApiRole.Admin, "ana", null, "test", TestContext.Current.CancellationToken);
         AdminKey = created.Key;
     }
 

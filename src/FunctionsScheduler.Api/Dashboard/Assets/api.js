@@ -12,17 +12,38 @@ export class ApiError extends Error {
   }
 }
 
-// On Azure the API routes need a function key; the page passes on the one it was opened with (?code=…).
-const functionKey = new URLSearchParams(location.search).get('code');
+// The API key the user signed in with. Only in this tab's sessionStorage (gone when the tab closes or on sign out): never
+// in localStorage, a URL or the console. Sent as a header, so it never shows in a request line or a server log.
+const KEY_ITEM = 'dashboard.apiKey';
+
+export const credential = {
+  /** The key this tab signed in with, or null (local development, or signed out). */
+  get: () => sessionStorage.getItem(KEY_ITEM),
+  set: (key) => sessionStorage.setItem(KEY_ITEM, key),
+  clear: () => sessionStorage.removeItem(KEY_ITEM),
+};
+
+let onUnauthorized = () => {};
+
+/**
+ * Who is told when the API answers 401 to a call made with this tab's credential (or with none): the key was revoked or
+ * has expired, or local development no longer applies. The key is forgotten before the listener hears of it.
+ */
+export function whenUnauthorized(listener) {
+  onUnauthorized = listener;
+}
 
 /**
  * Calls the API and returns the parsed JSON body (null when empty). Throws ApiError for an error status unless the
- * status is listed in okStatuses (health answers 503 with a body worth showing).
+ * status is listed in okStatuses (health answers 503 with a body worth showing). `key` tries a key other than the
+ * stored one (signing in): its 401 is only thrown, not treated as the session ending.
  */
-export async function api(method, path, body, { okStatuses = [], signal } = {}) {
+export async function api(method, path, body, { okStatuses = [], signal, key } = {}) {
   const headers = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  if (functionKey) headers['x-functions-key'] = functionKey;
+  const trying = key !== undefined;
+  const sent = trying ? key : credential.get();
+  if (sent) headers.authorization = `Bearer ${sent}`;
   let response;
   try {
     response = await fetch(`/api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
@@ -39,7 +60,15 @@ export async function api(method, path, body, { okStatuses = [], signal } = {}) 
       json = { title: `The API answered ${response.status} with a body that is not JSON.` };
     }
   }
-  if (!response.ok && !okStatuses.includes(response.status)) throw new ApiError(response.status, json);
+  if (!response.ok && !okStatuses.includes(response.status)) {
+    const error = new ApiError(response.status, json);
+    // Only the credential that was refused is forgotten: a sign-in in another call meanwhile keeps its new key.
+    if (response.status === 401 && !trying && credential.get() === sent) {
+      if (sent) credential.clear();
+      onUnauthorized(error, Boolean(sent));
+    }
+    throw error;
+  }
   return json;
 }
 

@@ -1,6 +1,8 @@
-// The shell: navigation between views, polling, the health pill, who "you" are, and how errors and outcomes are shown.
-import { get } from './api.js';
+// The shell: signing in, navigation between views, polling, the health pill, who "you" are, and how errors and outcomes
+// are shown.
+import { get, credential, whenUnauthorized } from './api.js';
 import { h, problemText } from './dom.js';
+import { setRole } from './roles.js';
 import { createNeedsView } from './needs.js';
 import { createUpcomingView } from './upcoming.js';
 import { createRunsView } from './runs.js';
@@ -21,6 +23,14 @@ const main = document.getElementById('view');
 const errorBanner = document.getElementById('error');
 const flashBox = document.getElementById('flash');
 const who = document.getElementById('who');
+const app = document.getElementById('app');
+const signIn = document.getElementById('signin');
+const signInForm = document.getElementById('signin-form');
+const signInMessage = document.getElementById('signin-message');
+const keyInput = document.getElementById('api-key');
+const keyError = document.getElementById('api-key-error');
+const identity = document.getElementById('identity');
+const signOut = document.getElementById('sign-out');
 
 let current = null;
 let refreshing = null;
@@ -44,6 +54,8 @@ const ui = {
     ui.flashTimer = setTimeout(() => { flashBox.textContent = ''; }, 8000);
   },
   showError(error, fromRefresh = false) {
+    // A 401 ends the session: the sign-in form says so instead (see whenUnauthorized below).
+    if (error?.status === 401) return;
     errorFromRefresh = fromRefresh;
     const heading = error?.status ? `Error ${error.status}: ` : 'Error: ';
     const message = problemText(error);
@@ -117,9 +129,126 @@ async function refreshHealth() {
   }
 }
 
-window.addEventListener('hashchange', route);
+/**
+ * Who this tab acts as: the key it signed in with, else local development (a loopback request without a credential to a
+ * local host that allows it), else nobody, and the sign-in form asks for an API key.
+ */
+async function start() {
+  const stored = credential.get();
+  let refused = false;
+  let me = null;
+  if (stored) {
+    try {
+      me = await get('/me', { key: stored });
+    } catch (e) {
+      if (e.status !== 401) return startFailed(e);
+      credential.clear();
+      refused = true;
+    }
+  }
+  if (!me) {
+    try {
+      me = await get('/me', { key: null });
+    } catch (e) {
+      if (e.status !== 401) return startFailed(e);
+      return showSignIn(refused ? KEY_REFUSED : '');
+    }
+  }
+  return enter(me);
+}
+
+const KEY_REFUSED = 'Your API key is no longer accepted (revoked or expired). Sign in again.';
+let session = null;
+let retryStart = null;
+
+/** GET /api/me failed for another reason than a credential (the API unreachable, say): say so and try again shortly. */
+function startFailed(error) {
+  app.hidden = false;
+  ui.showError(error);
+  clearTimeout(retryStart);
+  retryStart = setTimeout(start, REFRESH_MS);
+}
+
+/** Shows the views as the caller GET /api/me described. */
+function enter(me) {
+  clearTimeout(retryStart);
+  session = me;
+  setRole(me.role);
+  const kind = me.actor?.startsWith('user:') ? 'User' : 'Key';
+  document.getElementById('identity-text').replaceChildren(...(me.localDevelopment
+    ? ['local development — ', h('strong', {}, me.role), ' of ', h('strong', {}, me.tenant)]
+    : ['Tenant ', h('strong', {}, me.tenant), ' · ', h('strong', {}, me.role), ` · ${kind} `, h('strong', {}, me.name)]));
+  signOut.hidden = !credential.get();
+  identity.hidden = false;
+  signIn.hidden = true;
+  who.form.hidden = false;
+  app.hidden = false;
+  route();
+}
+
+/** Puts the views away and asks for an API key, saying why when the session ended rather than never began. */
+function showSignIn(message) {
+  clearTimeout(retryStart);
+  session = null;
+  current?.dispose?.();
+  current = null;
+  setRole(null);
+  ui.clearError();
+  main.replaceChildren();
+  app.hidden = true;
+  identity.hidden = true;
+  who.form.hidden = true;
+  signInMessage.textContent = message || 'This scheduler needs an API key: sign in with yours to see its schedules and runs.';
+  keyError.textContent = '';
+  keyInput.removeAttribute('aria-invalid');
+  document.title = 'Sign in · FunctionsScheduler';
+  signIn.hidden = false;
+  if (message) keyInput.focus();
+}
+
+signInForm.addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const key = keyInput.value.trim();
+  const button = signInForm.querySelector('button[type=submit]');
+  keyError.textContent = '';
+  keyInput.removeAttribute('aria-invalid');
+  if (!key) {
+    keyInput.setAttribute('aria-invalid', 'true');
+    keyError.textContent = 'Enter your API key.';
+    keyInput.focus();
+    return;
+  }
+  button.disabled = true;
+  try {
+    const me = await get('/me', { key });
+    credential.set(key);
+    keyInput.value = '';
+    enter(me);
+    main.focus();
+    refreshHealth();
+  } catch (err) {
+    keyInput.setAttribute('aria-invalid', 'true');
+    keyError.textContent = err.status === 401 ? `That key was refused: ${problemText(err)}` : problemText(err);
+    keyInput.select();
+  } finally {
+    button.disabled = false;
+  }
+});
+
+signOut.addEventListener('click', () => {
+  credential.clear();
+  showSignIn('Signed out: this tab no longer holds your API key.');
+});
+
+// The key was revoked or expired (or local development no longer applies) while the page was open.
+whenUnauthorized((error, keySent) => {
+  if (!session) return;
+  showSignIn(keySent ? KEY_REFUSED : 'This scheduler now needs an API key: sign in with yours.');
+});
+
+window.addEventListener('hashchange', () => { if (session) route(); });
 setInterval(() => { if (!document.hidden) ui.refresh(); }, REFRESH_MS);
 setInterval(() => { if (!document.hidden) current?.tick?.(); }, 1000);
 setInterval(() => { if (!document.hidden) refreshHealth(); }, HEALTH_MS);
-route();
+start();
 refreshHealth();

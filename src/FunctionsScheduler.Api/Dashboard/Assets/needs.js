@@ -1,6 +1,7 @@
 // "What needs me?": interventions waiting for a person, failed runs, schedules the scheduler paused, unread notifications.
 import { get, post, seg, pagedList } from './api.js';
 import { h, section, badge, utc, relative, time, problemText, act, replaceKeepingFocus, words } from './dom.js';
+import { can } from './roles.js';
 
 export function createNeedsView(container, ui) {
   const interventionList = h('div', { class: 'stack' });
@@ -72,6 +73,17 @@ export function createNeedsView(container, ui) {
 
 function interventionCard(item, ui) {
   const headingId = `iv-${item.id}`;
+  const header = [
+    h('h3', { id: headingId }, `${words(item.kind)}: ${item.phaseName}`),
+    h('p', { class: 'prompt' }, item.prompt),
+    h('p', { class: 'meta' },
+      'Schedule ', h('code', {}, item.scheduleId), ' · run ', h('a', { href: `#runs/${encodeURIComponent(item.runId)}` }, item.runId), ' · ',
+      'deadline ', time(item.deadlineUtc, utc(item.deadlineUtc)), ' · ',
+      h('span', { class: 'countdown', dataset: { deadline: item.deadlineUtc } })),
+  ];
+  const article = (...rest) => h('article', { class: 'intervention', 'aria-labelledby': headingId, dataset: { interventionId: item.id } }, header, rest);
+  // Answering and declining are an operator's: a reader sees what is waiting, without a form it could not send.
+  if (!can('AnswerIntervention') && !can('DeclineIntervention')) return article(h('p', { class: 'meta' }, 'An operator can answer or decline this.'));
   const formError = h('div', { class: 'form-error', role: 'alert' });
   const inputs = [];
   const fieldRows = (item.fields || []).map((field) => {
@@ -131,14 +143,7 @@ function interventionCard(item, ui) {
     h('div', { class: 'actions' }, answer, decline));
   decline.addEventListener('click', () => send(decline, true));
 
-  return h('article', { class: 'intervention', 'aria-labelledby': headingId, dataset: { interventionId: item.id } },
-    h('h3', { id: headingId }, `${words(item.kind)}: ${item.phaseName}`),
-    h('p', { class: 'prompt' }, item.prompt),
-    h('p', { class: 'meta' },
-      'Schedule ', h('code', {}, item.scheduleId), ' · run ', h('a', { href: `#runs/${encodeURIComponent(item.runId)}` }, item.runId), ' · ',
-      'deadline ', time(item.deadlineUtc, utc(item.deadlineUtc)), ' · ',
-      h('span', { class: 'countdown', dataset: { deadline: item.deadlineUtc } })),
-    form);
+  return article(form);
 }
 
 function setFieldError(input, messages) {
@@ -153,8 +158,11 @@ function setFieldError(input, messages) {
 }
 
 function failedRunItem(run, ui) {
-  const retry = h('button', { type: 'button', dataset: { key: `retry-${run.id}` } }, 'Retry');
-  retry.addEventListener('click', () => act(retry, () => post(`/runs/${seg(run.id)}/retry`), ui, (r) => `Retry started as ${r.newRunId}.`));
+  let retry = null;
+  if (can('RetryRun')) {
+    retry = h('button', { type: 'button', dataset: { key: `retry-${run.id}` } }, 'Retry');
+    retry.addEventListener('click', () => act(retry, () => post(`/runs/${seg(run.id)}/retry`), ui, (r) => `Retry started as ${r.newRunId}.`));
+  }
   return h('article', { class: 'row-item', dataset: { runId: run.id } },
     h('div', {},
       h('strong', {}, run.scheduleName), ' ', badge(run.status), ' ',
@@ -164,8 +172,11 @@ function failedRunItem(run, ui) {
 }
 
 function pausedItem(schedule, ui) {
-  const resume = h('button', { type: 'button', dataset: { key: `resume-${schedule.id}` } }, 'Resume');
-  resume.addEventListener('click', () => act(resume, () => post(`/schedules/${seg(schedule.id)}/resume`, { by: ui.user() }), ui, `Resumed ${schedule.name}.`));
+  let resume = null;
+  if (can('ResumeSchedule')) {
+    resume = h('button', { type: 'button', dataset: { key: `resume-${schedule.id}` } }, 'Resume');
+    resume.addEventListener('click', () => act(resume, () => post(`/schedules/${seg(schedule.id)}/resume`, { by: ui.user() }), ui, `Resumed ${schedule.name}.`));
+  }
   return h('article', { class: 'row-item', dataset: { scheduleId: schedule.id } },
     h('div', {},
       h('strong', {}, schedule.name), ' ', badge('paused'), ' ',
@@ -176,13 +187,16 @@ function pausedItem(schedule, ui) {
 
 function notificationItem(n, user, ui) {
   const query = `?recipient=${seg(user)}`;
-  const read = h('button', { type: 'button', dataset: { key: `read-${n.id}` } }, 'Mark read');
-  const dismiss = h('button', { type: 'button', dataset: { key: `dismiss-${n.id}` } }, 'Dismiss');
-  read.addEventListener('click', () => act(read, () => post(`/notifications/${seg(n.id)}/read${query}`), ui, 'Marked read.'));
-  dismiss.addEventListener('click', () => act(dismiss, () => post(`/notifications/${seg(n.id)}/dismiss${query}`), ui, 'Dismissed.'));
-  const snooze = h('button', { type: 'button', dataset: { key: `snooze-${n.id}` } }, 'Snooze 1 h');
-  snooze.addEventListener('click', () => act(snooze,
-    () => post(`/notifications/${seg(n.id)}/snooze${query}`, { until: new Date(Date.now() + 3600_000).toISOString() }), ui, 'Snoozed for an hour.'));
+  const button = (operation, key, text, send, done) => {
+    if (!can(operation)) return null;
+    const b = h('button', { type: 'button', dataset: { key: `${key}-${n.id}` } }, text);
+    b.addEventListener('click', () => act(b, send, ui, done));
+    return b;
+  };
+  const read = button('MarkNotificationRead', 'read', 'Mark read', () => post(`/notifications/${seg(n.id)}/read${query}`), 'Marked read.');
+  const dismiss = button('DismissNotification', 'dismiss', 'Dismiss', () => post(`/notifications/${seg(n.id)}/dismiss${query}`), 'Dismissed.');
+  const snooze = button('SnoozeNotification', 'snooze', 'Snooze 1 h',
+    () => post(`/notifications/${seg(n.id)}/snooze${query}`, { until: new Date(Date.now() + 3600_000).toISOString() }), 'Snoozed for an hour.');
   return h('article', { class: 'row-item', dataset: { notificationId: n.id } },
     h('div', {},
       h('strong', {}, n.title), ' ', badge(n.priority), ' ', h('span', { class: 'meta' }, time(n.createdUtc, relative(n.createdUtc))),

@@ -2,6 +2,7 @@
 // going are followed through GET /api/runs/{id} until they end.
 import { get, post, seg, pagedList } from './api.js';
 import { h, badge, utc, relative, time, duration, act, replaceKeepingFocus, words } from './dom.js';
+import { can } from './roles.js';
 
 const ACTIVE = new Set(['scheduled', 'queued', 'running', 'waitingForIntervention', 'suspended']);
 const LIVE_MS = 1500;
@@ -59,12 +60,12 @@ function table(items, open, ui, focusRunId) {
 
 function row(run, open, ui, focused) {
   const actions = [];
-  if (ACTIVE.has(run.status)) {
+  if (ACTIVE.has(run.status) && can('CancelRun')) {
     const cancel = h('button', { type: 'button', dataset: { key: `cancel-${run.id}` } }, 'Cancel');
     cancel.addEventListener('click', () => act(cancel, () => post(`/runs/${seg(run.id)}/cancel`, { by: ui.user() }), ui, 'Cancel requested.'));
     actions.push(cancel);
   }
-  if (run.status === 'failed' || run.status === 'cancelled') {
+  if ((run.status === 'failed' || run.status === 'cancelled') && can('RetryRun')) {
     const retry = h('button', { type: 'button', dataset: { key: `retry-${run.id}` } }, 'Retry');
     retry.addEventListener('click', () => act(retry, () => post(`/runs/${seg(run.id)}/retry`, { by: ui.user() }), ui, (r) => `Retry started as ${r.newRunId}.`));
     actions.push(retry);

@@ -2,6 +2,7 @@
 // (DST, jitter, active hours, blackouts), its state, and pause / resume / run-now.
 import { get, post, seg, pagedList } from './api.js';
 import { h, badge, utc, local, relative, time, act, replaceKeepingFocus, timespan } from './dom.js';
+import { can } from './roles.js';
 
 /** Previews are fetched for the soonest schedules only, and again only when a schedule's next run or definition changes. */
 const PREVIEWED = 10;
@@ -53,14 +54,20 @@ function table(items, previews, ui) {
 }
 
 function row(s, preview, ui) {
-  const runNow = h('button', { type: 'button', dataset: { key: `run-${s.id}` } }, 'Run now');
-  runNow.addEventListener('click', () => act(runNow, () => post(`/schedules/${seg(s.id)}/run`), ui, (r) => `Run started: ${r.runId}.`));
-  const toggle = s.paused
-    ? h('button', { type: 'button', dataset: { key: `resume-${s.id}` } }, 'Resume')
-    : h('button', { type: 'button', dataset: { key: `pause-${s.id}` } }, 'Pause');
-  toggle.addEventListener('click', () => act(toggle, () => s.paused
-    ? post(`/schedules/${seg(s.id)}/resume`, { by: ui.user() })
-    : post(`/schedules/${seg(s.id)}/pause`, { reason: 'Paused from the dashboard', by: ui.user() }), ui, `${s.paused ? 'Resumed' : 'Paused'} ${s.name}.`));
+  let runNow = null;
+  if (can('RunScheduleNow')) {
+    runNow = h('button', { type: 'button', dataset: { key: `run-${s.id}` } }, 'Run now');
+    runNow.addEventListener('click', () => act(runNow, () => post(`/schedules/${seg(s.id)}/run`), ui, (r) => `Run started: ${r.runId}.`));
+  }
+  let toggle = null;
+  if (can(s.paused ? 'ResumeSchedule' : 'PauseSchedule')) {
+    toggle = s.paused
+      ? h('button', { type: 'button', dataset: { key: `resume-${s.id}` } }, 'Resume')
+      : h('button', { type: 'button', dataset: { key: `pause-${s.id}` } }, 'Pause');
+    toggle.addEventListener('click', () => act(toggle, () => s.paused
+      ? post(`/schedules/${seg(s.id)}/resume`, { by: ui.user() })
+      : post(`/schedules/${seg(s.id)}/pause`, { reason: 'Paused from the dashboard', by: ui.user() }), ui, `${s.paused ? 'Resumed' : 'Paused'} ${s.name}.`));
+  }
 
   const trigger = s.cronDescription || s.cron || s.definition?.interval && `every ${timespan(s.definition.interval)}` || s.definition?.at && `once at ${s.definition.at}` || '';
   return h('tr', { dataset: { scheduleId: s.id } },
