@@ -1,5 +1,6 @@
 // FunctionsScheduler on Azure: one resource group holding a Flex Consumption Function App, its storage
-// account, Application Insights and the user-assigned identity that reaches all of them.
+// account, Application Insights, the Key Vault holding its secrets and the user-assigned identity that reaches all
+// of them.
 //
 // Subscription-scoped so one command (az deployment sub create, or azd provision) creates the resource group
 // too; the resources themselves are in the app/*.bicep modules, each deployed into that group.
@@ -39,12 +40,37 @@ param scanLookahead string = '00:01:00'
 param webhookUrl string = ''
 
 @secure()
-@description('HMAC secret for the webhook signature; required when webhookUrl is set. In production prefer a Key Vault reference (see README).')
+@description('''HMAC secret for the webhook signature, stored in Key Vault (secret webhook-secret). Give it the first
+time webhookUrl is set; empty afterwards keeps the stored one. Giving it again rotates it.''')
 param webhookSecret string = ''
 
 @secure()
-@description('AES-256 key (32 random bytes, base64: openssl rand -base64 32) that seals secret intervention answers at rest. Required; in production prefer a Key Vault reference.')
-param secretsKey string
+@description('''AES-256 key (32 random bytes, base64: openssl rand -base64 32) sealing secret intervention answers at
+rest, stored in Key Vault (secret scheduler-secrets-key). Required on the first deployment (azd generates it); empty
+afterwards keeps the stored one, so re-deploying never rotates it. Giving it again rotates it.''')
+param secretsKey string = ''
+
+@description('''Days a deleted secret or the deleted vault stays recoverable (7-90; purge protection is on, so they
+cannot be purged sooner). Fixed when the vault is created.''')
+@minValue(7)
+@maxValue(90)
+param keyVaultRetentionInDays int = 90
+
+@description('''Entra ID authority whose access tokens the API accepts, e.g. https://login.microsoftonline.com/<tenant
+id>/v2.0. Empty with entraAudience set: this subscription's directory.''')
+param entraAuthority string = ''
+
+@description('''Audience of the API's Entra ID access tokens: the client id of the API app registration (infra/README.md,
+"Entra ID"). Empty: Entra ID is off and callers use API keys.''')
+param entraAudience string = ''
+
+@description('Sustained requests a minute per caller (key, user or app), per instance.')
+@minValue(1)
+param rateLimitPermitsPerMinute int = 1200
+
+@description('Requests a caller may make at once above the sustained rate, per instance.')
+@minValue(1)
+param rateLimitBurst int = 200
 
 @description('.NET version of the Flex dotnet-isolated runtime; must match the Functions project\'s target framework.')
 param dotnetVersion string = '10.0'
@@ -102,12 +128,26 @@ module monitoring 'app/monitoring.bicep' = {
   }
 }
 
+module keyVault 'app/keyvault.bicep' = {
+  name: 'keyvault'
+  scope: rg
+  params: {
+    name: 'kv-${resourceToken}'
+    location: location
+    tags: tags
+    softDeleteRetentionInDays: keyVaultRetentionInDays
+    secretsKey: secretsKey
+    webhookSecret: webhookSecret
+  }
+}
+
 module rbac 'app/rbac.bicep' = {
   name: 'rbac'
   scope: rg
   params: {
     storageAccountName: storage.outputs.name
     applicationInsightsName: monitoring.outputs.applicationInsightsName
+    keyVaultName: keyVault.outputs.name
     principalId: identity.outputs.principalId
   }
 }
@@ -115,8 +155,9 @@ module rbac 'app/rbac.bicep' = {
 module functions 'app/functions.bicep' = {
   name: 'functions'
   scope: rg
-  // The host opens the task hub as soon as it starts: grant its roles first, or the first start fails with
-  // 403s until the next restart. (Role assignments can still take a few minutes to take effect.)
+  // The host opens the task hub as soon as it starts, and the platform resolves the Key Vault references then: grant
+  // the roles first, or the first start fails with 403s until the next restart. (Role assignments can still take a
+  // few minutes to take effect.) The secrets are written before this too: keyVault's outputs wait for the whole module.
   dependsOn: [
     rbac
   ]
@@ -139,8 +180,12 @@ module functions 'app/functions.bicep' = {
     scanLookahead: scanLookahead
     sweepSchedule: sweepSchedule
     webhookUrl: webhookUrl
-    webhookSecret: webhookSecret
-    secretsKey: secretsKey
+    webhookSecretUri: keyVault.outputs.webhookSecretUri
+    secretsKeyUri: keyVault.outputs.secretsKeyUri
+    entraAuthority: entraAuthority
+    entraAudience: entraAudience
+    rateLimitPermitsPerMinute: rateLimitPermitsPerMinute
+    rateLimitBurst: rateLimitBurst
     additionalAppSettings: additionalAppSettings
   }
 }
@@ -152,3 +197,5 @@ output FUNCTION_APP_NAME string = functions.outputs.name
 output FUNCTION_APP_HOST_NAME string = functions.outputs.defaultHostName
 output STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output AZURE_CLIENT_ID string = identity.outputs.clientId
+output KEY_VAULT_NAME string = keyVault.outputs.name
+output KEY_VAULT_URI string = keyVault.outputs.uri

@@ -1,6 +1,6 @@
 // Flex Consumption plan + the Function App. Every storage connection (host, timer leases, Durable task hub,
 // deployment package, the app's own tables) goes through the one user-assigned identity; there is no key or
-// connection string with a key anywhere in the settings.
+// connection string with a key anywhere in the settings, and the app's secrets are Key Vault references.
 
 param planName string
 param appName string
@@ -57,16 +57,32 @@ param sweepSchedule string
 @description('Webhook for notifications; empty leaves the channel off.')
 param webhookUrl string = ''
 
-@secure()
-@description('HMAC secret receivers verify webhook signatures with; required when webhookUrl is set.')
-param webhookSecret string = ''
+@description('Versionless Key Vault URI of the webhook signing secret (keyvault.bicep); used when webhookUrl is set.')
+param webhookSecretUri string
 
-@secure()
-@description('AES-256 key (base64) sealing secret intervention answers at rest; the app refuses to start without it.')
-param secretsKey string
+@description('Versionless Key Vault URI of the AES-256 key sealing secret intervention answers (keyvault.bicep).')
+#disable-next-line secure-secrets-in-params // the address of the secret, not the secret: it may show in the deployment
+param secretsKeyUri string
+
+@description('''Entra ID authority whose access tokens the API accepts. Empty while entraAudience is set: this
+subscription's directory on the v2.0 endpoint (https://login.microsoftonline.com/<tenant id>/v2.0).''')
+param entraAuthority string = ''
+
+@description('''Audience the API's Entra ID access tokens must carry: the API app registration's client id (v2.0
+tokens). Empty: Entra ID is off and only API keys are accepted.''')
+param entraAudience string = ''
+
+@description('Sustained requests a minute per caller (an API key, an Entra ID user or app), per instance.')
+@minValue(1)
+param rateLimitPermitsPerMinute int = 1200
+
+@description('Requests a caller may make at once above the sustained rate, per instance.')
+@minValue(1)
+param rateLimitBurst int = 200
 
 @description('''Further app settings, e.g. Executors__Http__Endpoints__<name>__BaseUrl or
-Executors__Command__Workflows__<name>__Executable. Secrets among them belong in Key Vault references.''')
+Executors__Command__Workflows__<name>__Executable. Secrets among them are Key Vault references to secrets added to
+the vault (see infra/README.md).''')
 param additionalAppSettings object = {}
 
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
@@ -103,8 +119,9 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
-    // Key Vault references in app settings (the production home for webhookSecret and executor headers)
-    // resolve with this identity too; grant it Key Vault Secrets User on the vault.
+    // Key Vault references in app settings (the secrets key, the webhook secret, executor headers) resolve with this
+    // identity too; rbac.bicep grants it Key Vault Secrets User on the vault. Without it the platform would look for
+    // a system-assigned identity, which this app does not have.
     keyVaultReferenceIdentity: identityId
     siteConfig: {
       minTlsVersion: '1.2'
@@ -135,13 +152,38 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   }
 }
 
+// Secrets are Key Vault references, never values: the platform resolves them with the identity above when the app
+// starts (again every 24 hours, and at once when a setting changes). A reference it cannot resolve reaches the app as
+// the reference text itself, which the app refuses at start, naming the setting.
+var secretsKeyReference = '@Microsoft.KeyVault(SecretUri=${secretsKeyUri})'
+var webhookSecretReference = '@Microsoft.KeyVault(SecretUri=${webhookSecretUri})'
+
 // The webhook channel validates at start-up that a URL comes with a secret, so both are set or neither.
 var webhookSettings = empty(webhookUrl)
   ? {}
   : {
       Notifications__Webhook__Url: webhookUrl
-      Notifications__Webhook__Secret: webhookSecret
+      Notifications__Webhook__Secret: webhookSecretReference
     }
+
+// Entra ID access tokens (src/FunctionsScheduler.Api/Access), on only with an audience: validated against the
+// authority's signing keys, issuer, audience and lifetime; the app roles Scheduler.Reader/Operator/Admin in 'roles'
+// give the role and 'tid' the tenant (docs/ACCESS.md).
+var entraSettings = empty(entraAudience)
+  ? {}
+  : {
+      Scheduler__Auth__Entra__Authority: !empty(entraAuthority)
+        ? entraAuthority
+        : '${environment().authentication.loginEndpoint}${subscription().tenantId}/v2.0'
+      Scheduler__Auth__Entra__Audience: entraAudience
+    }
+
+// Every HTTP function is anonymous to the Functions host: the app judges each call itself (API keys, Entra ID tokens,
+// roles, per-caller rate limits, the audit trail). The limiter lives in memory, so the limits hold per instance.
+var accessSettings = {
+  Scheduler__Auth__RateLimit__PermitsPerMinute: string(rateLimitPermitsPerMinute)
+  Scheduler__Auth__RateLimit__Burst: string(rateLimitBurst)
+}
 
 var identitySettings = {
   // AzureWebJobsStorage as an identity-based connection: the host, the timer trigger's schedule monitor and
@@ -166,14 +208,14 @@ var schedulerSettings = {
   SCAN_SCHEDULE: scanSchedule
   SCAN_LOOKAHEAD: scanLookahead
   SWEEP_SCHEDULE: sweepSchedule
-  Scheduler__Secrets__Key: secretsKey
+  Scheduler__Secrets__Key: secretsKeyReference
 }
 
 resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: app
   name: 'appsettings'
-  // Later objects win: the identity wiring cannot be overridden by additionalAppSettings by accident.
-  properties: union(additionalAppSettings, webhookSettings, schedulerSettings, identitySettings)
+  // Later objects win: additionalAppSettings cannot override the identity wiring or the secrets' references by accident.
+  properties: union(additionalAppSettings, accessSettings, entraSettings, webhookSettings, schedulerSettings, identitySettings)
 }
 
 output name string = app.name

@@ -22,6 +22,10 @@ internal static class FunctionsAppServices
 {
     public static IServiceCollection AddFunctionsApp(this IServiceCollection services, IConfiguration configuration)
     {
+        // The secrets are Key Vault references on Azure; one the platform could not resolve arrives as its own text, and
+        // must not be used as a key or a credential.
+        KeyVaultReferences.ThrowIfUnresolved(configuration);
+
         // On Azure the account has no shared keys: AzureWebJobsStorage is identity-based (AzureWebJobsStorage__accountName,
         // so there is no AzureWebJobsStorage string to reuse) and the app's tables go through the same user-assigned identity.
         // A connection string, when given, wins (Azurite, local runs).

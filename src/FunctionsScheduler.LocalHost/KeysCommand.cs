@@ -1,4 +1,6 @@
 using System.Globalization;
+using Azure;
+using Azure.Identity;
 using FunctionsScheduler.Api.Access;
 using FunctionsScheduler.Storage;
 using FunctionsScheduler.Storage.Access;
@@ -15,12 +17,17 @@ namespace FunctionsScheduler.LocalHost;
 /// </summary>
 public static class KeysCommand
 {
+    private const string DevelopmentStorage = "UseDevelopmentStorage=true";
+
     private const string Usage = """
         Usage:
           keys create --tenant <tenant> --role reader|operator|admin --name <name> [--expires <ISO 8601 time>]
           keys list --tenant <tenant>
           keys revoke --tenant <tenant> --id <key id>
-        Storage: STORAGE_CONNECTION_STRING when set; otherwise the host's Azurite data in .azurite/.
+        Storage, as the hosts find it: STORAGE_CONNECTION_STRING when set; else STORAGE_ACCOUNT_NAME (an account without
+        keys, reached as you: az login, or any identity DefaultAzureCredential finds, with Storage Table Data Contributor on
+        it); else AzureWebJobsStorage; else the local host's Azurite data in .azurite/.
+        Table prefix: Scheduler__TablePrefix (the local host's name) or TABLE_PREFIX (the Functions app's).
         """;
 
     /// <summary>
@@ -44,20 +51,33 @@ public static class KeysCommand
             return 2;
         }
 
-        var connectionString = storage?.ConnectionString ?? Environment.GetEnvironmentVariable("STORAGE_CONNECTION_STRING") ?? Environment.GetEnvironmentVariable("AzureWebJobsStorage");
+        // The storage: as given (tests), or found from the environment the way the hosts find theirs.
+        var target = storage is null ? ResolveStorage(Environment.GetEnvironmentVariable) : null;
+        if (target?.Error is not null)
+        {
+            await error.WriteLineAsync(target.Error).ConfigureAwait(false);
+            return 2;
+        }
+
         AzuriteServer? azurite = null;
-        if (string.IsNullOrWhiteSpace(connectionString) || connectionString == "UseDevelopmentStorage=true")
+        var tableStorage = storage ?? new StorageOptions { ConnectionString = target!.ConnectionString ?? "", TablePrefix = target.TablePrefix };
+        if (target?.AccountName is { } account)
+        {
+            tableStorage.ServiceUri = TableEndpoint(account);
+            tableStorage.Credential = new DefaultAzureCredential();
+        }
+        else if (target is { ConnectionString: null })
         {
             var root = AzuriteServer.FindRepoRoot();
             azurite = await AzuriteServer.StartAsync(Path.Combine(root, ".azurite"), root, cancellationToken: cancellationToken).ConfigureAwait(false);
-            connectionString = azurite.ConnectionString;
+            tableStorage.ConnectionString = azurite.ConnectionString;
         }
 
+        // Said on stderr, so a key printed on stdout stays alone there: where this command is about to write.
+        await error.WriteLineAsync($"Storage: {target?.Describe() ?? $"as given, table prefix '{tableStorage.TablePrefix}'"}.").ConfigureAwait(false);
         try
         {
-            var tables = new StorageTables(
-                Options.Create(new StorageOptions { ConnectionString = connectionString, TablePrefix = storage?.TablePrefix ?? Environment.GetEnvironmentVariable("Scheduler__TablePrefix") ?? Environment.GetEnvironmentVariable("TABLE_PREFIX") ?? "" }),
-                NullLogger<StorageTables>.Instance);
+            var tables = new StorageTables(Options.Create(tableStorage), NullLogger<StorageTables>.Instance);
             await tables.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
             var store = new TableApiKeyStore(tables);
             return verb switch
@@ -71,6 +91,16 @@ public static class KeysCommand
         {
             await error.WriteLineAsync(ex.Message).ConfigureAwait(false);
             return 2;
+        }
+        catch (AuthenticationFailedException ex)
+        {
+            await error.WriteLineAsync($"Could not sign in to reach storage account '{target?.AccountName}' ({ex.Message.Split('\n')[0]}). Sign in with 'az login' (or set the AZURE_* variables of a service principal) and try again.").ConfigureAwait(false);
+            return 1;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 403 && target?.AccountName is not null)
+        {
+            await error.WriteLineAsync($"Storage account '{target!.AccountName}' refused this identity (403 {ex.ErrorCode}). It needs the Storage Table Data Contributor role on the account (infra/README.md, \"The first admin key\"); a new role assignment can take a few minutes to apply.").ConfigureAwait(false);
+            return 1;
         }
         finally
         {
@@ -140,6 +170,47 @@ public static class KeysCommand
         return 0;
     }
 
+    /// <summary>
+    /// Where the keys go, from the same variables the hosts read: <c>STORAGE_CONNECTION_STRING</c>; else
+    /// <c>STORAGE_ACCOUNT_NAME</c> (identity-based, as the Functions app on Azure); else <c>AzureWebJobsStorage</c>; else
+    /// the local host's Azurite (no connection string, no account). The table prefix is the local host's
+    /// <c>Scheduler__TablePrefix</c> or the Functions app's <c>TABLE_PREFIX</c>; both set to different values is an error,
+    /// since a key written under the wrong prefix would be one no host reads.
+    /// </summary>
+    public static KeysStorage ResolveStorage(Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        string? Read(string name) => environment(name) is { } value && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
+
+        var hostPrefix = environment("Scheduler__TablePrefix");
+        var functionsPrefix = environment("TABLE_PREFIX");
+        if (hostPrefix is not null && functionsPrefix is not null && hostPrefix != functionsPrefix)
+        {
+            return new KeysStorage(null, null, "", $"Scheduler__TablePrefix ('{hostPrefix}') and TABLE_PREFIX ('{functionsPrefix}') disagree; set only the one of the host whose tables you mean.");
+        }
+
+        var prefix = hostPrefix ?? functionsPrefix ?? "";
+        // UseDevelopmentStorage=true (local.settings.json's value) means the local emulator: the host's own Azurite.
+        if (Read("STORAGE_CONNECTION_STRING") is { } connectionString && connectionString != DevelopmentStorage)
+        {
+            return new KeysStorage(connectionString, null, prefix, null);
+        }
+
+        if (Read("STORAGE_ACCOUNT_NAME") is { } account)
+        {
+            return account.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c)) && account.Length is >= 3 and <= 24
+                ? new KeysStorage(null, account, prefix, null)
+                : new KeysStorage(null, null, prefix, $"STORAGE_ACCOUNT_NAME '{account}' is not a storage account name (3 to 24 lowercase letters and digits).");
+        }
+
+        return Read("AzureWebJobsStorage") is { } webJobs && webJobs != DevelopmentStorage
+            ? new KeysStorage(webJobs, null, prefix, null)
+            : new KeysStorage(null, null, prefix, null);
+    }
+
+    /// <summary>The table endpoint of an account in Azure's public cloud, as the Functions app builds it.</summary>
+    public static Uri TableEndpoint(string account) => new($"https://{account}.table.core.windows.net");
+
     private static Dictionary<string, string>? ReadOptions(string[] args)
     {
         var options = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -154,5 +225,23 @@ public static class KeysCommand
         }
 
         return options;
+    }
+}
+
+/// <summary>
+/// The storage <see cref="KeysCommand"/> writes to: a connection string, an account reached with the caller's Entra
+/// identity, or neither (the local host's Azurite); or why the variables cannot be used.
+/// </summary>
+public sealed record KeysStorage(string? ConnectionString, string? AccountName, string TablePrefix, string? Error)
+{
+    /// <summary>Where the keys go, for the console (never the connection string itself: it may hold an account key).</summary>
+    public string Describe()
+    {
+        var where = AccountName is not null
+            ? $"account '{AccountName}' ({KeysCommand.TableEndpoint(AccountName)}), signed in as you"
+            : ConnectionString is not null
+                ? "the account of STORAGE_CONNECTION_STRING / AzureWebJobsStorage"
+                : "the local host's Azurite (.azurite/)";
+        return $"{where}, table prefix '{TablePrefix}'";
     }
 }

@@ -110,6 +110,47 @@ public sealed class AppSettingsTests
         Assert.True(FunctionsSurface.BicepWritesSetting(setting), $"Program.cs reads {setting}, which no infra/**/*.bicep writes.");
 
     /// <summary>
+    /// Access control's settings that a deployment chooses (Entra ID, the rate limits; Scheduler:Auth on both hosts) are
+    /// parameters of the Bicep, written as app settings. The rest keep their defaults or go through additionalAppSettings.
+    /// </summary>
+    [Theory]
+    [InlineData("Scheduler:Auth:Entra:Authority")]
+    [InlineData("Scheduler:Auth:Entra:Audience")]
+    [InlineData("Scheduler:Auth:RateLimit:PermitsPerMinute")]
+    [InlineData("Scheduler:Auth:RateLimit:Burst")]
+    public void An_access_setting_is_in_the_local_sample_and_written_by_the_Bicep(string setting)
+    {
+        Assert.True(FunctionsSurface.SampleSettings.ContainsKey(setting), $"local.settings.sample.json does not set {setting}.");
+        Assert.True(FunctionsSurface.BicepWritesSetting(setting), $"no infra/**/*.bicep writes {setting}.");
+    }
+
+    /// <summary>The sample and the Bicep defaults of the rate limits are the app's own defaults, so neither changes them silently.</summary>
+    [Fact]
+    public void The_rate_limits_of_the_sample_and_the_Bicep_are_the_app_defaults()
+    {
+        var defaults = new FunctionsScheduler.Api.Access.RateLimitOptions();
+
+        Assert.Equal(defaults.PermitsPerMinute.ToString(CultureInfo.InvariantCulture), FunctionsSurface.SampleSettings["Scheduler:Auth:RateLimit:PermitsPerMinute"]);
+        Assert.Equal(defaults.Burst.ToString(CultureInfo.InvariantCulture), FunctionsSurface.SampleSettings["Scheduler:Auth:RateLimit:Burst"]);
+        Assert.Equal(defaults.PermitsPerMinute, BicepIntParameterDefault("rateLimitPermitsPerMinute"));
+        Assert.Equal(defaults.Burst, BicepIntParameterDefault("rateLimitBurst"));
+    }
+
+    /// <summary>
+    /// infra/entra/app-roles.json, which registers the API in Entra ID (infra/README.md), declares exactly the app roles the
+    /// app maps to its roles by default, each assignable to users and to applications.
+    /// </summary>
+    [Fact]
+    public void The_Entra_app_roles_file_declares_the_roles_the_app_maps()
+    {
+        var roles = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(FunctionsSurface.RepoRoot, "infra", "entra", "app-roles.json")))!.AsArray();
+        var mapped = new FunctionsScheduler.Api.Access.EntraOptions().Roles;
+
+        Assert.Equal(mapped.Keys.Order(StringComparer.Ordinal), roles.Select(r => r!["value"]!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.All(roles, r => Assert.Equal(["Application", "User"], r!["allowedMemberTypes"]!.AsArray().Select(t => t!.GetValue<string>()).Order(StringComparer.Ordinal)));
+    }
+
+    /// <summary>
     /// The scanner claims occurrences up to SCAN_LOOKAHEAD ahead; if the timer's period were longer, an occurrence could
     /// fall between two scans and be missed. Checked for the local sample and the Bicep defaults.
     /// </summary>
@@ -162,6 +203,13 @@ public sealed class AppSettingsTests
         var start = new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc);
         var firings = cron.GetOccurrences(start, start.AddDays(1)).ToList();
         return firings.Zip(firings.Skip(1), (a, b) => b - a).DefaultIfEmpty(TimeSpan.FromDays(1)).Max();
+    }
+
+    private static int BicepIntParameterDefault(string name)
+    {
+        var match = new Regex($@"^param\s+{name}\s+int\s*=\s*(\d+)\s*$", RegexOptions.Multiline).Match(FunctionsSurface.BicepFiles[Path.Combine("infra", "main.bicep")]);
+        Assert.True(match.Success, $"infra/main.bicep has no int default for {name}.");
+        return int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
     }
 
     private static string BicepParameterDefault(string name)

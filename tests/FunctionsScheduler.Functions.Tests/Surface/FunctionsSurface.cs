@@ -61,6 +61,19 @@ internal static class FunctionsSurface
         return BicepFiles.Values.Any(text => key.IsMatch(text));
     }
 
+    /// <summary>
+    /// What the Bicep writes as <paramref name="setting"/> (either spelling, as <see cref="BicepWritesSetting"/> finds it):
+    /// each file and the value's expression, as written after the colon.
+    /// </summary>
+    public static IReadOnlyList<(string File, string Expression)> BicepSettingValues(string setting)
+    {
+        var names = new[] { setting, setting.Replace(":", "__", StringComparison.Ordinal) }.Select(Regex.Escape);
+        var key = new Regex($@"^\s*'?(?:{string.Join('|', names)})'?\s*:\s*(.+?)\s*$", RegexOptions.Multiline);
+        return BicepFiles
+            .SelectMany(file => key.Matches(file.Value).Select(m => (file.Key, m.Groups[1].Value)))
+            .ToList();
+    }
+
     /// <summary>The <c>%NAME%</c> app-setting references in a binding expression or a host.json value.</summary>
     public static IEnumerable<string> SettingReferences(string? value) =>
         value is null ? [] : Regex.Matches(value, "%([^%]+)%").Select(m => m.Groups[1].Value);
