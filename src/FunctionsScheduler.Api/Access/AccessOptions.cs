@@ -47,7 +47,11 @@ public sealed class EntraOptions
     /// <summary>The claim that names the caller's scheduler tenant (default <c>tid</c>, the Entra directory).</summary>
     public string TenantClaim { get; set; } = "tid";
 
-    /// <summary>Maps a <see cref="TenantClaim"/> value to a scheduler tenant; values not listed are used as they are.</summary>
+    /// <summary>
+    /// Maps a <see cref="TenantClaim"/> value to a scheduler tenant; values not listed are used as they are. A directory id
+    /// may be listed without its hyphens (<c>Scheduler__Auth__Entra__Tenants__8f0c5d9e0000...=acme</c>), which app setting
+    /// names on Linux require.
+    /// </summary>
     public Dictionary<string, string> Tenants { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>The claim with the caller's app roles (default <c>roles</c>).</summary>

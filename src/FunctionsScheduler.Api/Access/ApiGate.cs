@@ -186,7 +186,10 @@ public sealed partial class ApiGate : IDisposable
             return (null, $"The token has no '{entra.TenantClaim}' claim to choose a tenant by.");
         }
 
-        var tenant = entra.Tenants.TryGetValue(directory, out var mapped) ? mapped : directory;
+        // Listed as the directory id, or without its hyphens (app setting names on Linux may not hold them).
+        var tenant = entra.Tenants.TryGetValue(directory, out var mapped) || entra.Tenants.TryGetValue(directory.Replace("-", "", StringComparison.Ordinal), out mapped)
+            ? mapped
+            : directory;
         var role = user.FindAll(entra.RoleClaim)
             .Select(c => entra.Roles.TryGetValue(c.Value, out var name) && ApiPrincipal.TryParseRole(name, out var r) ? r : (ApiRole)0)
             .DefaultIfEmpty((ApiRole)0)

@@ -53,7 +53,8 @@ public sealed class EntraHostFixture : LocalHostFixture
         "--Scheduler:Auth:Entra:Authority", Issuer,
         "--Scheduler:Auth:Entra:Audience", Audience,
         "--Scheduler:Auth:Entra:RequireHttpsMetadata", "false",
-        $"--Scheduler:Auth:Entra:Tenants:{Directory}", "acme",
+        // Listed without hyphens, as app settings on Linux must name it.
+        $"--Scheduler:Auth:Entra:Tenants:{Directory.Replace("-", "", StringComparison.Ordinal)}", "acme",
     ];
 
     /// <summary>A token as Entra ID issues one: signed with the authority's key, for <paramref name="audience"/>.</summary>
