@@ -197,7 +197,7 @@ public sealed class NotificationEndpoints(
             return Problems.Validation("id", Ids.Rule);
         }
 
-        if (!Recipients.TryResolve(request, out var recipient, out var problem))
+        if (!Recipients.TryResolve(request, out var recipient, out var problem) || !Recipients.MayChange(request, recipient, out problem))
         {
             return problem!;
         }

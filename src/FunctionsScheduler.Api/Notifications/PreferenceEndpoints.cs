@@ -46,7 +46,7 @@ public sealed class PreferenceEndpoints(IPreferencesStore preferences, IEnumerab
     public async Task<IResult> PutAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (!Recipients.TryResolve(request, out var recipient, out var problem))
+        if (!Recipients.TryResolve(request, out var recipient, out var problem) || !Recipients.MayChange(request, recipient, out problem))
         {
             return problem!;
         }

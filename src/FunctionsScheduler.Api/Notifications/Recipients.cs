@@ -5,7 +5,8 @@ namespace FunctionsScheduler.Api.Notifications;
 
 /// <summary>
 /// Whose inbox or preferences a request means: the <c>recipient</c> query parameter, else the <c>x-user</c> header, else
-/// <see cref="Default"/>. Until sign-in exists any caller of the tenant may name any recipient.
+/// <see cref="Default"/>. Anyone of the tenant may read any inbox; an operator changes only its own (the recipient named
+/// like its key or its Entra user), an admin anyone's.
 /// </summary>
 public static class Recipients
 {
@@ -28,6 +29,27 @@ public static class Recipients
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Whether the caller may change <paramref name="recipient"/>'s notifications or preferences: an admin (and local
+    /// development) anyone's, an operator only its own; otherwise the 403 naming the role needed.
+    /// </summary>
+    public static bool MayChange(HttpRequest request, string recipient, out IResult? problem)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        problem = null;
+        if (Access.ApiGate.PrincipalOf(request.HttpContext) is not { Role: < Access.ApiRole.Admin, LocalDevelopment: false } caller
+            || string.Equals(caller.Name, recipient, StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        problem = Results.Problem(
+            statusCode: StatusCodes.Status403Forbidden,
+            title: "The admin role is needed.",
+            detail: $"An operator changes only its own notifications and preferences (recipient '{caller.Name}'); '{recipient}' is someone else's, which needs the admin role.");
+        return false;
     }
 
     public static bool IsValid(string recipient) =>

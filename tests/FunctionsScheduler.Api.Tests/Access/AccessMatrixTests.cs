@@ -21,7 +21,10 @@ public sealed class SecuredHostFixture(AzuriteFixture azurite) : LocalHostFixtur
 
     /// <summary>Creates a key as the keys command does, straight in the host's storage.</summary>
     public async Task<string> KeyAsync(string tenant, ApiRole role, DateTimeOffset? expires = null) =>
-        (await Services.GetRequiredService<ApiKeys>().CreateAsync(tenant, role, $"{tenant} {role}", expires, "test", TestContext.Current.CancellationToken)).Key;
+        (await Services.GetRequiredService<ApiKeys>().CreateAsync(tenant, role, Name(tenant, role), expires, "test", TestContext.Current.CancellationToken)).Key;
+
+    /// <summary>The name of the keys <see cref="KeyAsync"/> creates: also the recipient whose notifications an operator key owns.</summary>
+    public static string Name(string tenant, ApiRole role) => $"{tenant}-{role.ToString().ToLowerInvariant()}";
 
     public async Task<(HttpStatusCode Status, string Body, HttpResponseMessage Response)> CallAsync(string? key, HttpMethod method, string url, object? body = null)
     {
@@ -109,6 +112,11 @@ public sealed class AccessMatrixTests(SecuredHostFixture host) : IClassFixture<S
             {
                 ApiOperations.TryGetRole(operation, out var needed);
                 var url = template.Replace("{id}", "no-such-id", StringComparison.Ordinal);
+                if (url.StartsWith("/api/notifications", StringComparison.Ordinal))
+                {
+                    // Its own inbox: whose notifications an operator may change is the next test's matter.
+                    url += "?recipient=" + SecuredHostFixture.Name(OtherTenant, role);
+                }
                 var (status, body, _) = await host.CallAsync(key, method, url);
                 Assert.NotEqual(HttpStatusCode.Unauthorized, status);
                 Assert.NotEqual(HttpStatusCode.InternalServerError, status);
@@ -277,8 +285,28 @@ public sealed class AccessMatrixTests(SecuredHostFixture host) : IClassFixture<S
 
         // The pause names the authenticated caller, not what the body claimed.
         var (_, paused, _) = await host.CallAsync(admin, HttpMethod.Get, $"/api/schedules/{scheduleId}");
-        Assert.Equal($"{Tenant} {ApiRole.Operator}", JsonDocument.Parse(paused).RootElement.GetProperty("paused").GetProperty("by").GetString());
+        Assert.Equal(SecuredHostFixture.Name(Tenant, ApiRole.Operator), JsonDocument.Parse(paused).RootElement.GetProperty("paused").GetProperty("by").GetString());
         await host.CallAsync(admin, HttpMethod.Delete, $"/api/schedules/{scheduleId}");
+    }
+
+    [Fact]
+    public async Task An_operator_changes_only_its_own_notifications_and_preferences_an_admin_anyones()
+    {
+        var operatorKey = await host.KeyAsync(Tenant, ApiRole.Operator);
+        var admin = await host.KeyAsync(Tenant, ApiRole.Admin);
+        var own = SecuredHostFixture.Name(Tenant, ApiRole.Operator);
+        var preferences = new { enabledTypes = new[] { "failed" } };
+
+        Assert.Equal(HttpStatusCode.OK, (await host.CallAsync(operatorKey, HttpMethod.Put, $"/api/notifications/preferences?recipient={own}", preferences)).Status);
+        var (refused, why, _) = await host.CallAsync(operatorKey, HttpMethod.Put, "/api/notifications/preferences?recipient=someone-else", preferences);
+        Assert.Equal(HttpStatusCode.Forbidden, refused);
+        Assert.Contains("admin role", why, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, (await host.CallAsync(operatorKey, HttpMethod.Post, "/api/notifications/any-id/read?recipient=someone-else")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await host.CallAsync(operatorKey, HttpMethod.Post, $"/api/notifications/any-id/read?recipient={own}")).Status);
+        Assert.Equal(HttpStatusCode.OK, (await host.CallAsync(admin, HttpMethod.Put, "/api/notifications/preferences?recipient=someone-else", preferences)).Status);
+
+        // Reading stays open to the tenant: anyone may see whose inbox holds what.
+        Assert.Equal(HttpStatusCode.OK, (await host.CallAsync(operatorKey, HttpMethod.Get, "/api/notifications?recipient=someone-else")).Status);
     }
 
     /// <summary>A body a route accepts far enough to look the id up (so a 404 is about the id, not the body).</summary>

@@ -74,7 +74,10 @@ public sealed class FunctionsAppFixture(AzuriteFixture azurite) : IAsyncLifetime
 
     /// <summary>Creates a key of <paramref name="tenant"/> with <paramref name="role"/>.</summary>
     public async Task<string> CreateKeyAsync(string tenant, ApiRole role) =>
-        (await _host.Services.GetRequiredService<ApiKeys>().CreateAsync(tenant, role, "test " + role, null, "test", TestContext.Current.CancellationToken)).Key;
+        (await _host.Services.GetRequiredService<ApiKeys>().CreateAsync(tenant, role, KeyName(tenant, role), null, "test", TestContext.Current.CancellationToken)).Key;
+
+    /// <summary>The name of a key <see cref="CreateKeyAsync"/> made: also the recipient whose notifications an operator key owns.</summary>
+    public static string KeyName(string tenant, ApiRole role) => $"{tenant}-{role.ToString().ToLowerInvariant()}";
 
     public async ValueTask DisposeAsync()
     {
