@@ -67,19 +67,22 @@ public sealed class RepeatedFailureLogTests
     }
 
     [Fact]
-    public void Only_a_failed_transport_counts_as_unreachable_storage()
+    public void Only_a_failed_transport_or_a_lost_table_queue_or_container_counts_as_storage_out()
     {
         Assert.Equal("Connection refused (127.0.0.1:1)", RepeatedFailureLog.Unreachable(Refused()));
         Assert.NotNull(RepeatedFailureLog.Unreachable(new HttpRequestException("Connection reset by peer")));
 
-        // Storage answered: not unreachable.
-        Assert.Null(RepeatedFailureLog.Unreachable(new RequestFailedException(404, "The table specified does not exist.")));
+        // An emulator restarted without its data: the table is gone until the host recreates it.
+        Assert.NotNull(RepeatedFailureLog.Unreachable(new RequestFailedException(404, "The table specified does not exist.", "TableNotFound", null)));
+
+        // Storage answered about a row, or with a failure of its own: not an outage.
+        Assert.Null(RepeatedFailureLog.Unreachable(new RequestFailedException(404, "The specified resource does not exist.", "ResourceNotFound", null)));
         Assert.Null(RepeatedFailureLog.Unreachable(new AggregateException(Transport(), new RequestFailedException(503, "Server busy"))));
         Assert.Null(RepeatedFailureLog.Unreachable(new InvalidOperationException("Connection refused")));
     }
 
     private static RequestFailedException NotFound(string requestId) =>
-        new(404, $"The specified queue does not exist.\nRequestId:{requestId}", "QueueNotFound", null);
+        new(404, $"The specified resource does not exist.\nRequestId:{requestId}", "ResourceNotFound", null);
 
     private static AggregateException Refused() => new("Retry failed after 4 tries.", Transport(), Transport(), Transport(), Transport());
 

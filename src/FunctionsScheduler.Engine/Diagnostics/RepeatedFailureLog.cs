@@ -112,7 +112,8 @@ public sealed partial class RepeatedFailureLog
 
     /// <summary>
     /// The transport's own words when <paramref name="error"/> means storage could not be reached at all (every retry of
-    /// the SDK's too, for its <see cref="AggregateException"/>); null for anything storage answered or any other failure.
+    /// the SDK's too, for its <see cref="AggregateException"/>), or that a table, queue or container is gone; null for
+    /// anything else storage answered or any other failure.
     /// </summary>
     public static string? Unreachable(Exception error)
     {
@@ -128,6 +129,10 @@ public sealed partial class RepeatedFailureLog
             // Status 0: no HTTP answer at all (the transport failed).
             RequestFailedException { Status: 0 } e when e.InnerException is HttpRequestException or SocketException or IOException => e.Message,
             HttpRequestException { StatusCode: null } e => e.Message,
+
+            // A table, queue or container gone: an emulator that restarted without its data (it saves every 5 s) until the
+            // host recreates them, or an account wiped under the host. Storage answers, but there is nothing to work on.
+            RequestFailedException { Status: 404, ErrorCode: "TableNotFound" or "QueueNotFound" or "ContainerNotFound" } e => $"{e.ErrorCode} (storage lost it; the host recreates it)",
             SocketException e => e.Message,
             _ => null,
         };
