@@ -9,6 +9,9 @@ public sealed partial class DurableEngineOptions
     /// <summary>Storage connection string (tables, queues, blobs); Azurite locally.</summary>
     public string ConnectionString { get; set; } = "";
 
+    /// <summary>Storage faults to inject into the engine's calls (tests and fault benchmarks only); null: none.</summary>
+    public FunctionsScheduler.Durable.Diagnostics.StorageFaultOptions? Faults { get; set; }
+
     /// <summary>Task hub name: letters and digits, used as the prefix of every table, queue and container.</summary>
     public string TaskHubName { get; set; } = "DurableHub";
 

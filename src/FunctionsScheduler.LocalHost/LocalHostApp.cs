@@ -3,6 +3,7 @@ using FunctionsScheduler.Api.Access;
 using FunctionsScheduler.Api.Contract;
 using FunctionsScheduler.Api.Dashboard;
 using FunctionsScheduler.Api.Health;
+using FunctionsScheduler.Durable.Diagnostics;
 using FunctionsScheduler.Engine;
 using FunctionsScheduler.Orchestration;
 using FunctionsScheduler.Orchestration.Notifications;
@@ -109,10 +110,19 @@ public static class LocalHostApp
 
         services.AddProblemDetails();
         services.AddSingleton(TimeProvider.System);
+        // Storage faults for fault-injection tests and benchmarks (Scheduler:Faults; off unless a rate is set), one set of
+        // options and counts for the scheduler's tables and the engine's tables, queues and blobs.
+        var faults = builder.Configuration.GetSection("Scheduler:Faults").Get<StorageFaultOptions>();
+        if (faults is { Enabled: true })
+        {
+            services.AddSingleton(faults);
+        }
+
         services.AddSchedulerStorage(o =>
         {
             o.ConnectionString = connectionString;
             o.TablePrefix = settings.TablePrefix;
+            o.Faults = faults;
         });
         services.AddHostedService<StorageInitializer>();
         var dataFolder = Path.GetFullPath(settings.DataFolder ?? DefaultDataFolder());
@@ -137,6 +147,7 @@ public static class LocalHostApp
                 engineSettings.Bind(o);
                 o.ConnectionString = connectionString;
                 o.TaskHubName = settings.TaskHub;
+                o.Faults = faults;
             },
             OrchestrationFunctions.Register);
         services.AddSingleton(Options.Create(settings));

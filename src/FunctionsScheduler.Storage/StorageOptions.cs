@@ -34,6 +34,9 @@ public sealed class StorageOptions
     /// </summary>
     public int DueIndexShards { get; set; } = DefaultDueIndexShards;
 
+    /// <summary>Storage faults to inject into the scheduler's table calls (tests and fault benchmarks only); null: none.</summary>
+    public Durable.Diagnostics.StorageFaultOptions? Faults { get; set; }
+
     /// <summary>Every problem with these options, naming the option; empty when they are usable.</summary>
     public IReadOnlyList<string> Validate()
     {

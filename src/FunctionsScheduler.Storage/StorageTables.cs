@@ -28,8 +28,8 @@ public sealed class StorageTables
         _logger = logger;
         _prefix = value.TablePrefix;
         Service = string.IsNullOrWhiteSpace(value.ConnectionString)
-            ? new TableServiceClient(value.ServiceUri!, value.Credential!, StorageCallTelemetry.Tables.AddTo(new TableClientOptions()))
-            : new TableServiceClient(value.ConnectionString, StorageCallTelemetry.Tables.AddTo(new TableClientOptions()));
+            ? new TableServiceClient(value.ServiceUri!, value.Credential!, ClientOptions(value))
+            : new TableServiceClient(value.ConnectionString, ClientOptions(value));
 
         // One try, no retries: the SDK's retries (about 6 s against a refused connection) are what a probe must not wait for.
         var probeOptions = StorageCallTelemetry.Tables.AddTo(new TableClientOptions());
@@ -86,6 +86,10 @@ public sealed class StorageTables
     public TableClient Metrics { get; }
     /// <summary>Who holds a run slot under the concurrency caps, and who waits; see <c>TableRunSlotStore</c>.</summary>
     public TableClient RunSlots { get; }
+
+    /// <summary>The tables' client options: every request counted and timed, and the configured faults (tests) injected.</summary>
+    private static TableClientOptions ClientOptions(StorageOptions value) =>
+        StorageFaultPolicy.AddTo(StorageCallTelemetry.Tables.AddTo(new TableClientOptions()), value.Faults);
 
     /// <summary>API keys (hashes only); see <c>TableApiKeyStore</c>.</summary>
     public TableClient ApiKeys { get; }

@@ -45,8 +45,11 @@ public sealed class DurableEngineClient : IOrchestrationClient
             LastUpdatedAt = now,
         };
 
-        // Insert-if-not-exists is the dedupe: an existing instance (in any state) is never restarted.
-        if (!await _storage.TryInsertInstanceAsync(row, cancellationToken).ConfigureAwait(false))
+        // Insert-if-not-exists is the dedupe: an existing instance (in any state) is never restarted. But "exists" can be
+        // our own insert whose answer was lost (storage applied it, the SDK retried, the retry found the row): the row then
+        // carries this call's execution id, and the start must still be sent, or the instance would sit Pending forever.
+        if (!await _storage.TryInsertInstanceAsync(row, cancellationToken).ConfigureAwait(false)
+            && (await _storage.GetInstanceAsync(instanceId, cancellationToken).ConfigureAwait(false))?.ExecutionId != executionId)
         {
             return StartOutcome.AlreadyExists;
         }

@@ -43,16 +43,16 @@ internal sealed class TaskHubStorage
         Metrics = metrics;
         var hub = options.TaskHubName;
         var lower = hub.ToLowerInvariant();
-        var tables = new TableServiceClient(options.ConnectionString, StorageCallTelemetry.Tables.AddTo(new TableClientOptions()));
+        var tables = new TableServiceClient(options.ConnectionString, StorageFaultPolicy.AddTo(StorageCallTelemetry.Tables.AddTo(new TableClientOptions()), options.Faults));
         // One table for both (see the class comment); named apart from the two-table layout of earlier builds, whose
         // instances this layout cannot continue.
         Instances = tables.GetTableClient(hub + "InstanceHistory");
         History = Instances;
         Leases = tables.GetTableClient(hub + "Leases");
-        var queues = new QueueServiceClient(options.ConnectionString, StorageCallTelemetry.Queues.AddTo(new QueueClientOptions()));
+        var queues = new QueueServiceClient(options.ConnectionString, StorageFaultPolicy.AddTo(StorageCallTelemetry.Queues.AddTo(new QueueClientOptions()), options.Faults));
         Control = Enumerable.Range(0, options.PartitionCount).Select(i => queues.GetQueueClient($"{lower}-control-{i}")).ToArray();
         WorkItems = queues.GetQueueClient($"{lower}-workitems");
-        Large = new BlobServiceClient(options.ConnectionString, StorageCallTelemetry.Blobs.AddTo(new BlobClientOptions())).GetBlobContainerClient($"{lower}-large");
+        Large = new BlobServiceClient(options.ConnectionString, StorageFaultPolicy.AddTo(StorageCallTelemetry.Blobs.AddTo(new BlobClientOptions()), options.Faults)).GetBlobContainerClient($"{lower}-large");
         HubKey = $"{Instances.AccountName}/{hub}".ToLowerInvariant();
     }
 
