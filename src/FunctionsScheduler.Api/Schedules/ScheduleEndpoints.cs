@@ -126,6 +126,9 @@ public sealed class ScheduleEndpoints(
             return Problems.PreconditionFailed($"Schedule '{id}' changed since the ETag {ifMatch} was read; GET it again and reapply the change.");
         }
 
+        // A replacement that names no DST policy keeps the schedule's own (the one it was saved with, issue 18): a
+        // rename must not move its runs across a DST transition; a new policy is chosen by naming it.
+        definition = definition with { Dst = definition.Dst ?? current.Definition.Dst };
         var now = timeProvider.GetUtcNow();
         // A changed adaptive trigger (or time zone) starts a first plan; an unchanged one keeps what its runs taught it.
         var keepsPlan = definition.Adaptive == current.Definition.Adaptive && definition.TimeZone == current.Definition.TimeZone;

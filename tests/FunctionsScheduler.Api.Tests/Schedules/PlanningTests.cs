@@ -16,7 +16,7 @@ public sealed partial class ScheduleApiTests
         Assert.Equal(200, items.Length);
         Assert.Contains("02:30", preview.GetProperty("description").GetString(), StringComparison.Ordinal);
         Assert.All(items, i => Assert.True(i.GetProperty("runs").GetBoolean()));
-        // 02:30 does not exist on the spring-forward day; the default policy shifts it and says so.
+        // 02:30 does not exist on the spring-forward day; the default policy runs it at 03:00 and says so.
         Assert.Contains(items, i => i.TryGetProperty("note", out _) && i.GetProperty("local").GetDateTimeOffset().Hour == 3);
         Assert.Equal(10, (await host.GetJsonAsync($"/api/schedules/{id}/preview")).GetProperty("items").GetArrayLength());
     }
