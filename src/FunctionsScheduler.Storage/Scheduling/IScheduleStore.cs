@@ -62,7 +62,8 @@ public sealed record StoredSchedule
     };
 
     /// <summary>
-    /// When the schedule next fires, as the API (<c>nextRunUtc</c>), the dashboard and notifications show it: the earliest
+    /// When the schedule next fires, the one definition for showing it (the API's <c>nextRunUtc</c>, which the dashboard reads;
+    /// a notification that names a next run should use it too, none does yet): the earliest
     /// occurrence after <paramref name="now"/> that will still fire, claimed or not; null while the schedule is disabled
     /// or paused (see <see cref="NextRunAfterResumeUtc"/>), or when it has no further occurrence.
     /// </summary>
