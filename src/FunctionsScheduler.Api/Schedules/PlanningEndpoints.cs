@@ -30,6 +30,13 @@ public sealed record PreviewResponse(string? Description, string TimeZone, IRead
 {
     /// <summary>For an adaptive schedule: the plan the items follow (for an unsaved definition, the first plan).</summary>
     public AdaptivePlanResponse? Adaptive { get; init; }
+
+    /// <summary>For a cron trigger: the DST policy the items were planned with (the schedule's own, or for an unsaved definition without one the default a save would record); the note of an item DST moved names it too.</summary>
+    public DstPolicy? Dst { get; init; }
+
+    /// <summary>The DST policy a preview of <paramref name="definition"/> applies, or null when its trigger is not a cron (instants already).</summary>
+    public static DstPolicy? DstOf(ScheduleDefinition definition) =>
+        definition?.GetTriggerKind() == TriggerKind.Cron ? definition.Dst ?? DstPolicy.Default : null;
 }
 
 /// <summary>Conflicts found among runs in [<see cref="FromUtc"/>, <see cref="ToUtc"/>).</summary>
@@ -75,6 +82,7 @@ public sealed class PlanningEndpoints(IScheduleStore schedules, ScheduleWrites w
             new PreviewResponse(ScheduleResponse.DescribeTrigger(schedule.Definition), schedule.Definition.TimeZone, items)
             {
                 Adaptive = schedule.Adaptive is { } plan ? AdaptivePlanResponse.From(plan, schedule.NextRunUtc) : null,
+                Dst = PreviewResponse.DstOf(schedule.Definition),
             },
             ApiJson.Response);
     }
@@ -121,6 +129,7 @@ public sealed class PlanningEndpoints(IScheduleStore schedules, ScheduleWrites w
             new PreviewResponse(ScheduleResponse.DescribeTrigger(definition), definition.TimeZone, items)
             {
                 Adaptive = first is null ? null : AdaptivePlanResponse.From(first, items.FirstOrDefault(i => i.Runs)?.NominalUtc),
+                Dst = PreviewResponse.DstOf(definition),
             },
             ApiJson.Response);
     }

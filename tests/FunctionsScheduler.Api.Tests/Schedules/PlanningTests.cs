@@ -37,6 +37,8 @@ public sealed partial class ScheduleApiTests
         Assert.Equal(
             "02:30 does not exist on 2027-03-14 in America/New_York (spring forward); runs at 03:00 EDT, the end of the gap (DST gap policy atTransition)",
             items[1].GetProperty("note").GetString());
+        Assert.Equal("atTransition", preview.GetProperty("dst").GetProperty("gap").GetString());
+        Assert.Equal("auto", preview.GetProperty("dst").GetProperty("overlap").GetString());
 
         var (response, unsaved) = await host.SendAsync(HttpMethod.Post, "/api/schedules/preview?count=2&from=2027-11-07T05:15:00Z", Definition("unsaved", "*/30 * * * *", "America/New_York"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
