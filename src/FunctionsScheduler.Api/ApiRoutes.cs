@@ -289,6 +289,7 @@ public static class ApiRoutes
 
     private static void MapPlanning(RouteGroupBuilder api)
     {
+        const string FromDescription = "Preview from this instant, an occurrence exactly at it included (ISO 8601; default now), e.g. 2027-03-27T00:00:00Z to see a DST week ahead.";
         var count = new ContractParameter("count", ParameterLocation.Query, JsonSchemaType.Integer, $"How many occurrences, 1 to {PlanningEndpoints.MaxPreviewCount} (default {PlanningEndpoints.DefaultPreviewCount}).")
         {
             Format = "int32",
@@ -298,16 +299,18 @@ public static class ApiRoutes
         api.MapGet("/schedules/{id}/preview", (HttpRequest r, string id, PlanningEndpoints h, CancellationToken ct) => h.PreviewScheduleAsync(r, id, ct))
             .WithName("PreviewSchedule")
             .WithSummary("Preview a schedule's next occurrences")
-            .WithDescription("A saved schedule's next occurrences from now, those that will not run included with the reason.")
+            .WithDescription("A saved schedule's next occurrences from now (or from `from`), those that will not run included with the reason.")
             .WithQuery(count)
+            .WithQuery("from", JsonSchemaType.String, FromDescription, "date-time")
             .Produces<PreviewResponse>()
             .ProducesInvalid()
             .ProducesProblem(StatusCodes.Status404NotFound);
         api.MapPost("/schedules/preview", (HttpRequest r, PlanningEndpoints h, CancellationToken ct) => h.PreviewDefinitionAsync(r, ct))
             .WithName("PreviewDefinition")
             .WithSummary("Preview an unsaved definition")
-            .WithDescription("The next occurrences of a definition not saved yet (validated like a create; nothing is stored).")
+            .WithDescription("The next occurrences of a definition not saved yet (validated like a create; nothing is stored), from now or from `from`.")
             .WithQuery(count)
+            .WithQuery("from", JsonSchemaType.String, FromDescription, "date-time")
             .WithQuery(new ContractParameter("id", ParameterLocation.Query, JsonSchemaType.String, "The schedule id jitter derives from (of the schedule being edited, or the one an import will give it); it need not exist. " + Ids.Rule) { MaxLength = 200 })
             .AcceptsJson<ScheduleDefinition>()
             .WithRequestExample("A cron schedule of one HTTP phase", ContractExamples.ScheduleDefinition)

@@ -30,6 +30,13 @@ public sealed record PreviewResponse(string? Description, string TimeZone, IRead
 {
     /// <summary>For an adaptive schedule: the plan the items follow (for an unsaved definition, the first plan).</summary>
     public AdaptivePlanResponse? Adaptive { get; init; }
+
+    /// <summary>For a cron trigger: the DST policy the items were planned with (the schedule's own, or for an unsaved definition without one the default a save would record); the note of an item DST moved names it too.</summary>
+    public DstPolicy? Dst { get; init; }
+
+    /// <summary>The DST policy a preview of <paramref name="definition"/> applies, or null when its trigger is not a cron (instants already).</summary>
+    public static DstPolicy? DstOf(ScheduleDefinition definition) =>
+        definition?.GetTriggerKind() == TriggerKind.Cron ? definition.Dst ?? DstPolicy.Default : null;
 }
 
 /// <summary>Conflicts found among runs in [<see cref="FromUtc"/>, <see cref="ToUtc"/>).</summary>
@@ -42,9 +49,12 @@ public sealed class PlanningEndpoints(IScheduleStore schedules, ScheduleWrites w
     public const int MaxPreviewCount = 500;
     public const int DescribeCount = 5;
 
+    private static readonly DateTimeOffset EarliestFrom = new(1970, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset LatestFrom = new(9000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
     /// <summary>
-    /// GET /api/schedules/{id}/preview?count=N (1..500, default 10) — from now, with the stored runs so far (maxRuns) and
-    /// jitter. While paused, occurrences the pause covers are shown as not running; a disabled schedule runs none.
+    /// GET /api/schedules/{id}/preview?count=N (1..500, default 10)&amp;from= — from <c>from</c> (an ISO 8601 instant,
+    /// occurrences at it included; default now), with the stored runs so far (maxRuns) and jitter. While paused, occurrences the pause covers are shown as not running; a disabled schedule runs none.
     /// </summary>
     public async Task<IResult> PreviewScheduleAsync(HttpRequest request, string id, CancellationToken cancellationToken)
     {
@@ -54,7 +64,7 @@ public sealed class PlanningEndpoints(IScheduleStore schedules, ScheduleWrites w
             return Problems.Validation("id", Ids.Rule);
         }
 
-        if (!TryReadCount(request, out var count, out var problem))
+        if (!TryReadCount(request, out var count, out var problem) || !TryReadFrom(request, out var after, out problem))
         {
             return problem!;
         }
@@ -65,26 +75,28 @@ public sealed class PlanningEndpoints(IScheduleStore schedules, ScheduleWrites w
             return Problems.NotFound("Schedule", id);
         }
 
-        var items = OccurrencePlanner.Preview(schedule.Definition, timeProvider.GetUtcNow(), count, schedule.Planning())
+        var items = OccurrencePlanner.Preview(schedule.Definition, after ?? timeProvider.GetUtcNow(), count, schedule.Planning())
             .Select(o => Item(o, schedule))
             .ToList();
         return Results.Json(
             new PreviewResponse(ScheduleResponse.DescribeTrigger(schedule.Definition), schedule.Definition.TimeZone, items)
             {
                 Adaptive = schedule.Adaptive is { } plan ? AdaptivePlanResponse.From(plan, schedule.NextRunUtc) : null,
+                Dst = PreviewResponse.DstOf(schedule.Definition),
             },
             ApiJson.Response);
     }
 
     /// <summary>
-    /// POST /api/schedules/preview?count=N&amp;id= — a definition not saved yet (validated like a create). Jitter derives from
+    /// POST /api/schedules/preview?count=N&amp;from=&amp;id= — a definition not saved yet (validated like a create), from
+    /// <c>from</c> as for a saved schedule (default now). Jitter derives from
     /// the schedule id, so it shows only with <c>id</c>: the id of the schedule being edited (or the one an import will give
     /// it); the schedule need not exist, and nothing is read or stored.
     /// </summary>
     public async Task<IResult> PreviewDefinitionAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (!TryReadCount(request, out var count, out var problem))
+        if (!TryReadCount(request, out var count, out var problem) || !TryReadFrom(request, out var after, out problem))
         {
             return problem!;
         }
@@ -110,13 +122,14 @@ public sealed class PlanningEndpoints(IScheduleStore schedules, ScheduleWrites w
         var now = timeProvider.GetUtcNow();
         var first = definition.Adaptive is null ? null : AdaptiveSchedule.First(definition, now);
         var state = new PlanningState(ScheduleId: id) { Adaptive = first is null ? null : new AdaptiveCadence(first.NextUtc, first.Interval) };
-        var items = OccurrencePlanner.Preview(definition, now, count, state)
+        var items = OccurrencePlanner.Preview(definition, after ?? now, count, state)
             .Select(o => Item(o, null))
             .ToList();
         return Results.Json(
             new PreviewResponse(ScheduleResponse.DescribeTrigger(definition), definition.TimeZone, items)
             {
                 Adaptive = first is null ? null : AdaptivePlanResponse.From(first, items.FirstOrDefault(i => i.Runs)?.NominalUtc),
+                Dst = PreviewResponse.DstOf(definition),
             },
             ApiJson.Response);
     }
@@ -194,6 +207,28 @@ public sealed class PlanningEndpoints(IScheduleStore schedules, ScheduleWrites w
         return notRunning is null || !o.Runs
             ? new PreviewItem(o.NominalUtc, o.Utc, o.Local, o.Runs, o.Note, o.SkippedBecause, o.Jitter) { Projected = o.Projected }
             : new PreviewItem(o.NominalUtc, o.NominalUtc, ScheduleTimeZone.ToLocal(o.NominalUtc, schedule!.Definition.TimeZone), false, o.Note, notRunning, null) { Projected = o.Projected };
+    }
+
+    // The planner looks strictly after an instant; `from` includes an occurrence exactly at it, so one tick earlier.
+    private static bool TryReadFrom(HttpRequest request, out DateTimeOffset? afterExclusive, out IResult? problem)
+    {
+        afterExclusive = null;
+        problem = null;
+        var raw = request.Query["from"].FirstOrDefault();
+        if (raw is null)
+        {
+            return true;
+        }
+
+        if (!DateTimeOffset.TryParse(raw, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed)
+            || parsed < EarliestFrom || parsed > LatestFrom)
+        {
+            problem = Problems.Validation("from", $"from is an ISO 8601 instant from 1970 to 9000 such as 2027-03-27T00:00:00Z; got \"{raw}\".");
+            return false;
+        }
+
+        afterExclusive = parsed.AddTicks(-1);
+        return true;
     }
 
     private static bool TryReadCount(HttpRequest request, out int count, out IResult? problem)

@@ -47,7 +47,7 @@ public sealed class ScheduleEndpoints(
         var schedule = await schedules.GetAsync(tenants.Resolve(request), id, cancellationToken).ConfigureAwait(false);
         return schedule is null
             ? Problems.NotFound("Schedule", id)
-            : EtagResult.Json(ScheduleResponse.From(schedule), schedule.ETag);
+            : EtagResult.Json(ScheduleResponse.From(schedule, timeProvider.GetUtcNow()), schedule.ETag);
     }
 
     /// <summary>GET /api/schedules?paused=&amp;pageSize=&amp;continuationToken= — all schedules in id order, or only the paused (or unpaused) ones.</summary>
@@ -71,10 +71,11 @@ public sealed class ScheduleEndpoints(
         }
 
         var tenant = tenants.Resolve(request);
+        var now = timeProvider.GetUtcNow();
         var page = paused is { } onlyPaused
             ? await schedules.ListByPauseAsync(tenant, onlyPaused, pageSize, token, cancellationToken).ConfigureAwait(false)
             : await schedules.ListAsync(tenant, pageSize, token, cancellationToken).ConfigureAwait(false);
-        return Results.Json(new PageResponse<ScheduleResponse>(page.Items.Select(s => ScheduleResponse.From(s)).ToArray(), page.ContinuationToken), ApiJson.Response);
+        return Results.Json(new PageResponse<ScheduleResponse>(page.Items.Select(s => ScheduleResponse.From(s, now)).ToArray(), page.ContinuationToken), ApiJson.Response);
     }
 
     /// <summary>
@@ -126,6 +127,9 @@ public sealed class ScheduleEndpoints(
             return Problems.PreconditionFailed($"Schedule '{id}' changed since the ETag {ifMatch} was read; GET it again and reapply the change.");
         }
 
+        // A replacement that names no DST policy keeps the schedule's own (the one it was saved with, issue 18): a
+        // rename must not move its runs across a DST transition; a new policy is chosen by naming it.
+        definition = definition with { Dst = definition.Dst ?? current.Definition.Dst };
         var now = timeProvider.GetUtcNow();
         // A changed adaptive trigger (or time zone) starts a first plan; an unchanged one keeps what its runs taught it.
         var keepsPlan = definition.Adaptive == current.Definition.Adaptive && definition.TimeZone == current.Definition.TimeZone;
@@ -147,7 +151,7 @@ public sealed class ScheduleEndpoints(
 
         scanSignal.Nudge();
         var warnings = ScheduleConflicts.WarningsFor(stored, await writes.SameTargetAsync(stored, cancellationToken).ConfigureAwait(false), now);
-        return EtagResult.Json(ScheduleResponse.From(stored, warnings), stored.ETag);
+        return EtagResult.Json(ScheduleResponse.From(stored, timeProvider.GetUtcNow(), warnings), stored.ETag);
     }
 
     /// <summary>DELETE /api/schedules/{id} — 204; 409 naming the referrers while other schedules chain to it; with If-Match, 412 when the ETag is stale.</summary>
@@ -301,6 +305,6 @@ public sealed class ScheduleEndpoints(
         var stored = await schedules.CreateAsync(ScheduleWrites.NewSchedule(tenant, Guid.NewGuid().ToString("N"), definition, now), cancellationToken).ConfigureAwait(false);
         scanSignal.Nudge();
         var warnings = ScheduleConflicts.WarningsFor(stored, await writes.SameTargetAsync(stored, cancellationToken).ConfigureAwait(false), now);
-        return EtagResult.Json(ScheduleResponse.From(stored, warnings), stored.ETag, StatusCodes.Status201Created);
+        return EtagResult.Json(ScheduleResponse.From(stored, timeProvider.GetUtcNow(), warnings), stored.ETag, StatusCodes.Status201Created);
     }
 }

@@ -38,10 +38,19 @@ public sealed record ScheduleResponse(
     /// <summary>For an adaptive schedule: the current plan and why; null for other triggers.</summary>
     public AdaptivePlanResponse? Adaptive { get; init; }
 
-    public static ScheduleResponse From(StoredSchedule s, IReadOnlyList<ScheduleWarning>? warnings = null)
+    /// <summary>While the schedule is paused (and so has no <see cref="NextRunUtc"/>): the first occurrence that would run once the pause ends, at its end or, for a pause without one, if resumed now.</summary>
+    public DateTimeOffset? NextRunAfterResumeUtc { get; init; }
+
+    /// <summary>
+    /// The response for <paramref name="s"/> at <paramref name="now"/>: <see cref="NextRunUtc"/> is
+    /// <see cref="StoredSchedule.NextFiringUtc"/>, the earliest occurrence after now that will still fire (one claimed and
+    /// waiting for its time included), null while paused or disabled.
+    /// </summary>
+    public static ScheduleResponse From(StoredSchedule s, DateTimeOffset now, IReadOnlyList<ScheduleWarning>? warnings = null)
     {
         ArgumentNullException.ThrowIfNull(s);
         var d = s.Definition;
+        var nextRun = s.NextFiringUtc(now);
         return new ScheduleResponse(
             s.Id,
             d.Name,
@@ -50,8 +59,8 @@ public sealed record ScheduleResponse(
             DescribeTrigger(d),
             d.TimeZone,
             d.Enabled,
-            s.NextRunUtc,
-            s.NextRunUtc is { } next ? ScheduleTimeZone.ToLocal(next, d.TimeZone) : null,
+            nextRun,
+            nextRun is { } next ? ScheduleTimeZone.ToLocal(next, d.TimeZone) : null,
             s.LastClaimedUtc,
             d.Dst ?? DstPolicy.Default,
             d.Job,
@@ -66,6 +75,7 @@ public sealed record ScheduleResponse(
             warnings)
         {
             Adaptive = s.Adaptive is { } plan ? AdaptivePlanResponse.From(plan, s.NextRunUtc) : null,
+            NextRunAfterResumeUtc = s.NextRunAfterResumeUtc(now),
         };
     }
 

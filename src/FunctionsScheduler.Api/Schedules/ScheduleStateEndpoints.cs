@@ -287,10 +287,10 @@ public sealed partial class ScheduleStateEndpoints(
 
     private static StoredSchedule Replan(StoredSchedule schedule, DateTimeOffset now) => ScheduleWrites.Replan(schedule, now);
 
-    private static IResult Answer(string id, string? ifMatch, ChangeResult result) => result switch
+    private IResult Answer(string id, string? ifMatch, ChangeResult result) => result switch
     {
         { Outcome: ChangeOutcome.PreconditionFailed } => IfMatch.Stale(id, ifMatch!),
-        { Schedule: { } s } => EtagResult.Json(ScheduleResponse.From(s), s.ETag),
+        { Schedule: { } s } => EtagResult.Json(ScheduleResponse.From(s, timeProvider.GetUtcNow()), s.ETag),
         { Outcome: ChangeOutcome.KeptChanging } => Problems.Conflict("The schedule kept changing.", KeptChangingText(id)),
         _ => Problems.NotFound("Schedule", id),
     };

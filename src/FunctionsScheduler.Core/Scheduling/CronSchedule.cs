@@ -8,6 +8,9 @@ public sealed class CronSchedule
 {
     private static readonly char[] FieldSeparators = [' ', '\t'];
 
+    // What makes a time field an interval for Cronos (and Vixie cron): a wildcard, a range or a step.
+    private static readonly char[] IntervalMarks = ['*', '?', '-', '/'];
+
     private readonly CronExpression expression;
 
     private CronSchedule(string text, CronExpression expression, bool includesSeconds)
@@ -22,6 +25,14 @@ public sealed class CronSchedule
 
     /// <summary>True for 6-field expressions, whose first field is seconds.</summary>
     public bool IncludesSeconds { get; }
+
+    /// <summary>
+    /// True when the second, minute and hour fields have no wildcard, range or step (single values or lists of them):
+    /// cron's "fixed time" job, which runs once in a fall-back overlap while the others run in both offsets.
+    /// </summary>
+    public bool IsFixedTime => Text.Split(FieldSeparators, StringSplitOptions.RemoveEmptyEntries)
+        .Take(IncludesSeconds ? 3 : 2)
+        .All(part => part.IndexOfAny(IntervalMarks) < 0);
 
     /// <summary>
     /// Parses 5 fields (minute hour day-of-month month day-of-week) or 6 fields (second first).

@@ -21,17 +21,20 @@ namespace FunctionsScheduler.Core.Scheduling;
 /// The cron occurrences of a schedule are the union of the instants its matching wall-clock times map to:
 /// <list type="bullet">
 /// <item>a wall-clock time that exists once maps to that instant;</item>
-/// <item>a time in a spring-forward gap maps, under <see cref="DstGapBehavior.Shift"/>, to the instant the wall clock
-/// would show had it not jumped (shifted forward by the gap length, NodaTime's lenient resolver: 02:30 in New York on
-/// the spring-forward day runs at 03:30 EDT; in Lord Howe's 30-minute gap 02:15 runs at 02:45), and under
-/// <see cref="DstGapBehavior.Skip"/> to that same instant as an occurrence that does not run (so previews show it);</item>
+/// <item>a time in a spring-forward gap maps, under <see cref="DstGapBehavior.AtTransition"/> (the default), to the
+/// first instant after the gap (02:30 in New York on the spring-forward day runs at 03:00 EDT; in Lord Howe's 30-minute
+/// gap 02:15 runs at 02:30), under <see cref="DstGapBehavior.Shift"/> to the instant the wall clock would show had it
+/// not jumped (shifted forward by the gap length, NodaTime's lenient resolver: 03:30 EDT; Lord Howe 02:45), and under
+/// <see cref="DstGapBehavior.Skip"/> to that shifted instant as an occurrence that does not run (so previews show it);</item>
 /// <item>a time in a fall-back overlap maps, under <see cref="DstOverlapBehavior.Once"/>, to its earlier instant only,
-/// and under <see cref="DstOverlapBehavior.Twice"/> to both.</item>
+/// under <see cref="DstOverlapBehavior.Twice"/> to both, and under <see cref="DstOverlapBehavior.Auto"/> (the default)
+/// as cron does: once for a fixed-time expression (<see cref="CronSchedule.IsFixedTime"/>), both otherwise.</item>
 /// </list>
 /// Once means once per wall-clock time for every expression alike, interval-style ones included: <c>*/15 * * * *</c>
 /// under Once in New York on 2026-11-01 runs at 01:00, 01:15, 01:30, 01:45 EDT and next at 02:00 EST, so the repeated
-/// hour brings a 75-minute pause; choose Twice to keep the 15-minute cadence through it. Instants reached from two
-/// wall-clock times (a shifted gap time landing on a real one) run once.
+/// hour brings a 75-minute pause; Auto and Twice keep the 15-minute cadence through it. Instants reached from two
+/// wall-clock times (a shifted gap time landing on a real one, every gap time under atTransition) run once.
+/// The note of an occurrence that DST moved names the policy that applied.
 /// </remarks>
 public static class OccurrencePlanner
 {
@@ -274,25 +277,47 @@ public static class OccurrencePlanner
                 break;
 
             case 0:
-                var shifted = plan.Zone.ResolveLocal(local, Resolvers.LenientResolver);
                 var missing = string.Create(CultureInfo.InvariantCulture, $"{Time(local)} does not exist on {Date(local)} in {plan.Zone.Id} (spring forward)");
-                yield return plan.Policy.Gap == DstGapBehavior.Shift
-                    ? new Candidate(shifted.ToInstant(), $"{missing}; ran at {Time(shifted.LocalDateTime)} {shifted.GetZoneInterval().Name}", null)
-                    : new Candidate(shifted.ToInstant(), $"{missing}; skipped", "DST gap (skip policy)");
+                switch (plan.Policy.Gap)
+                {
+                    case DstGapBehavior.AtTransition:
+                        // The first instant after the gap: where the later offset starts.
+                        var end = mapping.LateInterval.Start.InZone(plan.Zone);
+                        yield return new Candidate(end.ToInstant(), $"{missing}; runs at {Time(end.LocalDateTime)} {end.GetZoneInterval().Name}, the end of the gap (DST gap policy atTransition)", null);
+                        break;
+
+                    case DstGapBehavior.Shift:
+                        var shifted = plan.Zone.ResolveLocal(local, Resolvers.LenientResolver);
+                        yield return new Candidate(shifted.ToInstant(), $"{missing}; runs at {Time(shifted.LocalDateTime)} {shifted.GetZoneInterval().Name}, shifted by the gap (DST gap policy shift)", null);
+                        break;
+
+                    default:
+                        var skipped = plan.Zone.ResolveLocal(local, Resolvers.LenientResolver);
+                        yield return new Candidate(skipped.ToInstant(), $"{missing}; skipped (DST gap policy skip)", "DST gap (skip policy)");
+                        break;
+                }
+
                 break;
 
             case 2:
                 var first = mapping.First();
                 var prefix = string.Create(CultureInfo.InvariantCulture, $"{Time(local)} occurs twice on {Date(local)} in {plan.Zone.Id} (fall back)");
-                if (plan.Policy.Overlap == DstOverlapBehavior.Twice)
+                var policy = plan.Policy.Overlap switch
+                {
+                    DstOverlapBehavior.Auto when plan.Cron!.IsFixedTime => "DST overlap policy auto: a fixed time runs once",
+                    DstOverlapBehavior.Auto => "DST overlap policy auto: a repeating time runs in both offsets",
+                    DstOverlapBehavior.Twice => "DST overlap policy twice",
+                    _ => "DST overlap policy once",
+                };
+                if (plan.Policy.Overlap == DstOverlapBehavior.Twice || (plan.Policy.Overlap == DstOverlapBehavior.Auto && !plan.Cron!.IsFixedTime))
                 {
                     var second = mapping.Last();
-                    yield return new Candidate(first.ToInstant(), $"{prefix}; ran at both, this is the first ({first.GetZoneInterval().Name})", null);
-                    yield return new Candidate(second.ToInstant(), $"{prefix}; ran at both, this is the second ({second.GetZoneInterval().Name})", null);
+                    yield return new Candidate(first.ToInstant(), $"{prefix}; runs at both, this is the first ({first.GetZoneInterval().Name}) ({policy})", null);
+                    yield return new Candidate(second.ToInstant(), $"{prefix}; runs at both, this is the second ({second.GetZoneInterval().Name}) ({policy})", null);
                 }
                 else
                 {
-                    yield return new Candidate(first.ToInstant(), $"{prefix}; ran at the first ({first.GetZoneInterval().Name})", null);
+                    yield return new Candidate(first.ToInstant(), $"{prefix}; runs at the first ({first.GetZoneInterval().Name}) ({policy})", null);
                 }
 
                 break;

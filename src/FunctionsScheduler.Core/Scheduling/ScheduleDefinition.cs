@@ -22,7 +22,11 @@ public sealed record ScheduleDefinition
     /// <summary>IANA time zone id (e.g. <c>Europe/London</c>); wall-clock times are resolved with NodaTime's TZDB.</summary>
     public string TimeZone { get; init; } = "UTC";
 
-    /// <summary>How wall-clock times that DST skips or repeats are resolved.</summary>
+    /// <summary>
+    /// How wall-clock times that DST skips or repeats are resolved; null means <see cref="DstPolicy.Default"/> for a new
+    /// definition. The store records the resolved policy on every save, and reads a stored definition without one
+    /// (written before issue 18) as <see cref="DstPolicy.Legacy"/>.
+    /// </summary>
     public DstPolicy? Dst { get; init; }
 
     /// <summary>A disabled schedule keeps its definition but plans no occurrences.</summary>
@@ -102,26 +106,58 @@ public enum TriggerKind
     Adaptive,
 }
 
-/// <summary>The declared DST behaviour of a schedule; defaults are the least surprising for recurring jobs.</summary>
+/// <summary>
+/// The declared DST behaviour of a schedule. The defaults follow the cron world (Vixie cron, Cronos): a time in a
+/// spring-forward gap runs at the first instant after the gap, and in a fall-back overlap a fixed-time expression runs
+/// once while one whose second, minute or hour field has a wildcard, range or step runs in both offsets.
+/// </summary>
+/// <remarks>
+/// Schedules saved before these defaults (issue 18) were planned with <see cref="Legacy"/> (gap shift, overlap once),
+/// and keep it: every save now records the resolved policy in the stored definition, so a stored definition without
+/// one was written before the change, and the store reads it as <see cref="Legacy"/> (see <c>TableScheduleStore</c>).
+/// A definition that is not stored (a preview of a draft, a new create) without a policy gets <see cref="Default"/>.
+/// </remarks>
 public sealed record DstPolicy
 {
-    /// <summary>A wall-clock time inside a spring-forward gap: run shifted forward by the gap (default) or skip it.</summary>
-    public DstGapBehavior Gap { get; init; } = DstGapBehavior.Shift;
+    /// <summary>A wall-clock time inside a spring-forward gap: run at the end of the gap (default), shifted forward by the gap, or skip it.</summary>
+    public DstGapBehavior Gap { get; init; } = DstGapBehavior.AtTransition;
 
-    /// <summary>A wall-clock time inside a fall-back overlap: run once at the first instant (default) or at both.</summary>
-    public DstOverlapBehavior Overlap { get; init; } = DstOverlapBehavior.Once;
+    /// <summary>A wall-clock time inside a fall-back overlap: by the expression (default), once at the first instant, or at both.</summary>
+    public DstOverlapBehavior Overlap { get; init; } = DstOverlapBehavior.Auto;
 
+    /// <summary>The default for definitions saved from now on: gap atTransition, overlap auto.</summary>
     public static DstPolicy Default { get; } = new();
+
+    /// <summary>The policy every schedule had before issue 18 (gap shift, overlap once); stored definitions without a policy read as this.</summary>
+    public static DstPolicy Legacy { get; } = new() { Gap = DstGapBehavior.Shift, Overlap = DstOverlapBehavior.Once };
 }
 
+/// <summary>What a wall-clock time that a spring-forward transition skips does.</summary>
 public enum DstGapBehavior
 {
+    /// <summary>Runs shifted forward by the gap's length (02:30 in a 02:00→03:00 gap runs at 03:30), NodaTime's lenient resolver.</summary>
     Shift,
+
+    /// <summary>Does not run; previews show it as skipped.</summary>
     Skip,
+
+    /// <summary>Runs at the first valid instant after the gap (02:30 in a 02:00→03:00 gap runs at 03:00), as cron does.</summary>
+    AtTransition,
 }
 
+/// <summary>What a wall-clock time that a fall-back transition repeats does.</summary>
 public enum DstOverlapBehavior
 {
+    /// <summary>Runs once, at the first (earlier) instant.</summary>
     Once,
+
+    /// <summary>Runs at both instants.</summary>
     Twice,
+
+    /// <summary>
+    /// As cron does: <see cref="Once"/> for a fixed-time expression (no wildcard, range or step in its second, minute
+    /// and hour fields; lists of single values count as fixed), <see cref="Twice"/> otherwise, so <c>*/30 * * * *</c>
+    /// keeps its cadence through the repeated hour while <c>30 1 * * *</c> runs once.
+    /// </summary>
+    Auto,
 }

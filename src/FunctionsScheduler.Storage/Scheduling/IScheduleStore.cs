@@ -61,6 +61,62 @@ public sealed record StoredSchedule
             : null,
     };
 
+    /// <summary>
+    /// When the schedule next fires, the one definition for showing it (the API's <c>nextRunUtc</c>, which the dashboard reads;
+    /// a notification that names a next run should use it too, none does yet): the earliest
+    /// occurrence after <paramref name="now"/> that will still fire, claimed or not; null while the schedule is disabled
+    /// or paused (see <see cref="NextRunAfterResumeUtc"/>), or when it has no further occurrence.
+    /// </summary>
+    /// <remarks>
+    /// <see cref="NextRunUtc"/> alone is the first occurrence no scanner has claimed yet. The scanner claims up to its
+    /// lookahead (30 s) ahead, and a claimed run waits on a durable timer for its time, so right after a claim
+    /// <see cref="NextRunUtc"/> is already the occurrence after the one about to fire. Claims are contiguous along the
+    /// planner's chain (each starts at the <see cref="NextRunUtc"/> the one before left, the first at the one a create or
+    /// an edit planned from its time), so the chain's occurrences in (now, <see cref="LastClaimedUtc"/>] are exactly the
+    /// claimed ones still waiting; an adaptive schedule claims one at a time, so its waiting one is
+    /// <see cref="LastClaimedUtc"/>. Instants are nominal (jitter only delays the start). Not covered: a run claimed under
+    /// an earlier definition that an edit moved off the chain still fires at its time, and an occurrence the stored
+    /// <see cref="NextRunUtc"/> has passed but no scan has claimed yet (the scanner down) is still shown: it fires, or its
+    /// misfire policy decides, on the next scan.
+    /// </remarks>
+    public DateTimeOffset? NextFiringUtc(DateTimeOffset now)
+    {
+        if (!Definition.Enabled || (Pause is { } pause && pause.Covers(now)))
+        {
+            return null;
+        }
+
+        DateTimeOffset? claimed = null;
+        if (LastClaimedUtc is { } last && last > now)
+        {
+            // Runs so far do not cut the claimed range off: those occurrences are already counted in RunsStarted.
+            claimed = Definition.Adaptive is not null ? last : OccurrencePlanner.NextAfter(Definition, now, Planning(0)) is { } c && c <= last ? c : null;
+        }
+
+        return (claimed, NextRunUtc) switch
+        {
+            ({ } a, { } b) => a < b ? a : b,
+            ({ } a, null) => a,
+            (null, var b) => b,
+        };
+    }
+
+    /// <summary>
+    /// For a paused (enabled) schedule, the first occurrence that would run once the pause ends: at its
+    /// <see cref="SchedulePause.UntilUtc"/>, or, for a pause without an end, if it were resumed at <paramref name="now"/>;
+    /// null when the schedule is not paused or has no such occurrence.
+    /// </summary>
+    public DateTimeOffset? NextRunAfterResumeUtc(DateTimeOffset now)
+    {
+        if (!Definition.Enabled || Pause is not { } pause || !pause.Covers(now))
+        {
+            return null;
+        }
+
+        var from = pause.UntilUtc is { } until && until > now ? until.AddTicks(-1) : now;
+        return OccurrencePlanner.NextAfter(Definition, from, Planning());
+    }
+
     /// <summary>The number of the definition's revision: 1 after create, one more for every write that changed the definition; 0 for a schedule stored before revisions were kept.</summary>
     public long Revision { get; init; }
 

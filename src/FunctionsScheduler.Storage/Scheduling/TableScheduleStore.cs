@@ -78,6 +78,7 @@ public sealed class TableScheduleStore : IScheduleStore
     public async Task<StoredSchedule> CreateAsync(StoredSchedule schedule, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(schedule);
+        schedule = schedule with { Definition = Recorded(schedule.Definition) };
         var created = await AppendRevisionAsync(schedule with { Version = 1 }, 1, null, schedule.UpdatedUtc, cancellationToken).ConfigureAwait(false);
         await AddTargetEntryAsync(created, cancellationToken).ConfigureAwait(false);
 
@@ -137,6 +138,7 @@ public sealed class TableScheduleStore : IScheduleStore
     {
         ArgumentNullException.ThrowIfNull(schedule);
         ArgumentException.ThrowIfNullOrEmpty(schedule.ETag, "schedule.ETag");
+        schedule = schedule with { Definition = Recorded(schedule.Definition) };
 
         // The current row tells which due entry to retire; its ETag fails a stale update before any index write.
         var current = await GetAsync(schedule.Tenant, schedule.Id, cancellationToken).ConfigureAwait(false);
@@ -346,7 +348,7 @@ public sealed class TableScheduleStore : IScheduleStore
             chain.Add(new ScheduleRevision(
                 row.GetInt64(nameof(ScheduleRevision.Revision)) ?? throw new InvalidDataException($"Revision row {row.PartitionKey}/{row.RowKey} has no number."),
                 row.RequiredDateTimeOffset(nameof(ScheduleRevision.EffectiveFromUtc)),
-                JsonSerializer.Deserialize<ScheduleDefinition>(row.RequiredString(DefinitionColumn), StorageJson.Options)
+                ReadDefinition(row.RequiredString(DefinitionColumn))
                     ?? throw new InvalidDataException($"Revision row {row.PartitionKey}/{row.RowKey} has a null definition.")));
         }
 
@@ -423,10 +425,22 @@ public sealed class TableScheduleStore : IScheduleStore
     /// <summary>A tenant has no '~' (<see cref="TableKeys.Tenant"/>), so the partition names one schedule unambiguously.</summary>
     private static string RevisionPartition(string tenant, string id) => $"{tenant}~{id}";
 
+    // The DST policy a schedule was saved with stays its policy (issue 18 changed the defaults from gap shift / overlap
+    // once to gap atTransition / overlap auto). Every write records the resolved policy, the new default when the
+    // definition gives none, so a stored definition without a policy can only have been written before the change, and
+    // reads as the policy that applied then. No migration and no version marker: the policy's presence is the marker.
+    private static ScheduleDefinition Recorded(ScheduleDefinition definition) =>
+        definition is { Dst: null } ? definition with { Dst = DstPolicy.Default } : definition;
+
+    private static ScheduleDefinition? ReadDefinition(string json) =>
+        JsonSerializer.Deserialize<ScheduleDefinition>(json, StorageJson.Options) is { } definition
+            ? definition with { Dst = definition.Dst ?? DstPolicy.Legacy }
+            : null;
+
     private static string SerializeDefinition(ScheduleDefinition definition)
     {
         ArgumentNullException.ThrowIfNull(definition, "schedule.Definition");
-        var json = JsonSerializer.Serialize(definition, StorageJson.Options);
+        var json = JsonSerializer.Serialize(Recorded(definition), StorageJson.Options);
         return json.Length > MaxStringChars
             ? throw new ArgumentException($"The schedule definition is {json.Length} characters as JSON; at most {MaxStringChars} fit in one table property.", "schedule")
             : json;
@@ -468,7 +482,7 @@ public sealed class TableScheduleStore : IScheduleStore
     {
         Tenant = entity.PartitionKey,
         Id = entity.RowKey,
-        Definition = JsonSerializer.Deserialize<ScheduleDefinition>(entity.RequiredString(DefinitionColumn), StorageJson.Options)
+        Definition = ReadDefinition(entity.RequiredString(DefinitionColumn))
             ?? throw new InvalidDataException($"Schedule {entity.PartitionKey}/{entity.RowKey} has a null definition."),
         NextRunUtc = entity.GetDateTimeOffset(nameof(StoredSchedule.NextRunUtc)),
         LastClaimedUtc = entity.GetDateTimeOffset(nameof(StoredSchedule.LastClaimedUtc)),

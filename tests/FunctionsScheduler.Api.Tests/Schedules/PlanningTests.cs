@@ -16,9 +16,50 @@ public sealed partial class ScheduleApiTests
         Assert.Equal(200, items.Length);
         Assert.Contains("02:30", preview.GetProperty("description").GetString(), StringComparison.Ordinal);
         Assert.All(items, i => Assert.True(i.GetProperty("runs").GetBoolean()));
-        // 02:30 does not exist on the spring-forward day; the default policy shifts it and says so.
+        // 02:30 does not exist on the spring-forward day; the default policy runs it at 03:00 and says so.
         Assert.Contains(items, i => i.TryGetProperty("note", out _) && i.GetProperty("local").GetDateTimeOffset().Hour == 3);
         Assert.Equal(10, (await host.GetJsonAsync($"/api/schedules/{id}/preview")).GetProperty("items").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Preview_from_an_instant_starts_there_and_says_what_dst_will_do()
+    {
+        var id = Id(await CreateAsync(host, Definition("preview from", "30 2 * * *", "America/New_York")));
+
+        // From exactly an occurrence (02:30 EST, included); New York springs forward on 2027-03-14: 02:30 does not exist
+        // and runs at 03:00 EDT (07:00Z) under the default.
+        var preview = await host.GetJsonAsync($"/api/schedules/{id}/preview?from=2027-03-13T07:30:00Z&count=3");
+
+        var items = preview.GetProperty("items").EnumerateArray().ToArray();
+        Assert.Equal(
+            [DateTimeOffset.Parse("2027-03-13T07:30:00Z", System.Globalization.CultureInfo.InvariantCulture), DateTimeOffset.Parse("2027-03-14T07:00:00Z", System.Globalization.CultureInfo.InvariantCulture), DateTimeOffset.Parse("2027-03-15T06:30:00Z", System.Globalization.CultureInfo.InvariantCulture)],
+            items.Select(i => i.GetProperty("nominalUtc").GetDateTimeOffset()).ToArray());
+        Assert.Equal(
+            "02:30 does not exist on 2027-03-14 in America/New_York (spring forward); runs at 03:00 EDT, the end of the gap (DST gap policy atTransition)",
+            items[1].GetProperty("note").GetString());
+        Assert.Equal("atTransition", preview.GetProperty("dst").GetProperty("gap").GetString());
+        Assert.Equal("auto", preview.GetProperty("dst").GetProperty("overlap").GetString());
+
+        var (response, unsaved) = await host.SendAsync(HttpMethod.Post, "/api/schedules/preview?count=2&from=2027-11-07T05:15:00Z", Definition("unsaved", "*/30 * * * *", "America/New_York"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var runs = unsaved.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("nominalUtc").GetDateTimeOffset()).ToArray();
+        Assert.Equal(TimeSpan.FromMinutes(30), runs[1] - runs[0]);
+        Assert.Contains("runs at both", unsaved.GetProperty("items")[1].GetProperty("note").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("yesterday")]
+    [InlineData("2027-13-01T00:00:00Z")]
+    [InlineData("9999-01-01T00:00:00Z")]
+    public async Task Preview_from_that_is_not_an_instant_is_400_naming_from(string from)
+    {
+        var id = Id(await CreateAsync(host, Definition()));
+
+        var (response, problem) = await host.SendAsync(HttpMethod.Get, $"/api/schedules/{id}/preview?from={Uri.EscapeDataString(from)}");
+        AssertProblem(response, problem, HttpStatusCode.BadRequest, "from");
+
+        var (unsaved, unsavedProblem) = await host.SendAsync(HttpMethod.Post, $"/api/schedules/preview?from={Uri.EscapeDataString(from)}", Definition());
+        AssertProblem(unsaved, unsavedProblem, HttpStatusCode.BadRequest, "from");
     }
 
     [Fact]

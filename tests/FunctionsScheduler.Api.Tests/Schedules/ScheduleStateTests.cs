@@ -7,7 +7,7 @@ namespace FunctionsScheduler.Api.Tests.Schedules;
 public sealed partial class ScheduleApiTests
 {
     [Fact]
-    public async Task Pause_records_reason_by_and_until_and_keeps_planning_then_resume_clears_it()
+    public async Task Pause_records_reason_by_and_until_hides_the_next_run_behind_the_resume_then_resume_clears_it()
     {
         var created = await CreateAsync(host, Definition("pausable"));
         var id = Id(created);
@@ -18,12 +18,15 @@ public sealed partial class ScheduleApiTests
         Assert.Equal("vendor outage", body.GetProperty("paused").GetProperty("reason").GetString());
         Assert.Equal("ana", body.GetProperty("paused").GetProperty("by").GetString());
         Assert.Equal(new DateTimeOffset(2099, 12, 1, 0, 0, 0, TimeSpan.Zero), body.GetProperty("paused").GetProperty("untilUtc").GetDateTimeOffset());
-        Assert.Equal(created.GetProperty("nextRunUtc").GetDateTimeOffset(), body.GetProperty("nextRunUtc").GetDateTimeOffset());
+        // Paused, it has no next run; it says when it would run once the pause ends (09:00 London on the day it ends).
+        Assert.False(body.TryGetProperty("nextRunUtc", out _));
+        Assert.Equal(new DateTimeOffset(2099, 12, 1, 9, 0, 0, TimeSpan.Zero), body.GetProperty("nextRunAfterResumeUtc").GetDateTimeOffset());
 
         var (resumed, after) = await host.SendAsync(HttpMethod.Post, $"/api/schedules/{id}/resume");
         Assert.Equal(HttpStatusCode.OK, resumed.StatusCode);
         Assert.False(after.TryGetProperty("paused", out _));
-        Assert.True(after.TryGetProperty("nextRunUtc", out _));
+        Assert.Equal(created.GetProperty("nextRunUtc").GetDateTimeOffset(), after.GetProperty("nextRunUtc").GetDateTimeOffset());
+        Assert.False(after.TryGetProperty("nextRunAfterResumeUtc", out _));
     }
 
     [Fact]

@@ -32,6 +32,35 @@ public sealed partial class ScheduleApiTests(LocalHostFixture host) : IClassFixt
     }
 
     [Fact]
+    public async Task A_new_schedule_records_the_cron_dst_default_and_a_put_without_a_policy_keeps_the_one_it_has()
+    {
+        var created = await CreateAsync(host, Definition("dst default", "30 2 * * *", "America/New_York"));
+        var id = Id(created);
+        Assert.Equal("atTransition", created.GetProperty("dst").GetProperty("gap").GetString());
+        Assert.Equal("auto", created.GetProperty("dst").GetProperty("overlap").GetString());
+        Assert.Equal("atTransition", created.GetProperty("definition").GetProperty("dst").GetProperty("gap").GetString());
+
+        var shift = new
+        {
+            name = "dst shift",
+            cron = "30 2 * * *",
+            timeZone = "America/New_York",
+            dst = new { gap = "shift", overlap = "once" },
+            job = new { type = "simulated", phases = new[] { new { name = "work" } } },
+        };
+        var (put, shifted) = await host.SendAsync(HttpMethod.Put, $"/api/schedules/{id}", shift, "*");
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        Assert.Equal("shift", shifted.GetProperty("dst").GetProperty("gap").GetString());
+
+        // A rename that names no policy must not move its runs across a DST transition.
+        var (renamed, body) = await host.SendAsync(HttpMethod.Put, $"/api/schedules/{id}", Definition("dst renamed", "30 2 * * *", "America/New_York"), "*");
+        Assert.Equal(HttpStatusCode.OK, renamed.StatusCode);
+        Assert.Equal("dst renamed", body.GetProperty("name").GetString());
+        Assert.Equal("shift", body.GetProperty("dst").GetProperty("gap").GetString());
+        Assert.Equal("once", body.GetProperty("dst").GetProperty("overlap").GetString());
+    }
+
+    [Fact]
     public async Task Put_with_a_stale_etag_is_412_and_changes_nothing()
     {
         var id = Id(await CreateAsync(host, Definition("v1")));

@@ -25,9 +25,10 @@ internal static class CronOracle
             var mapped = mapping.Count switch
             {
                 0 when gap == DstGapBehavior.Shift => [zone.ResolveLocal(mapping.LocalDateTime, Resolvers.LenientResolver)],
+                0 when gap == DstGapBehavior.AtTransition => [mapping.LateInterval.Start.InZone(zone)],
                 0 => [],
                 1 => [mapping.Single()],
-                _ when overlap == DstOverlapBehavior.Twice => new[] { mapping.First(), mapping.Last() },
+                _ when overlap == DstOverlapBehavior.Twice || (overlap == DstOverlapBehavior.Auto && !parsed.IsFixedTime) => new[] { mapping.First(), mapping.Last() },
                 _ => [mapping.First()],
             };
             foreach (var zoned in mapped)

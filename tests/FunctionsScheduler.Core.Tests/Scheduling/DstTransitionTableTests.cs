@@ -6,7 +6,7 @@ namespace FunctionsScheduler.Core.Tests.Scheduling;
 /// <summary>
 /// Every zone × transition × cron: 5 zones, spring-forward and fall-back, a daily time at 01:30, a daily time in or next
 /// to the zone's gap/overlap (02:30; Lord Howe 02:15, Chatham 03:15) and every 15 minutes. Each row gives the next UTC
-/// instants under the default policy (gap shift, overlap once) and under the alternative that matters at that transition
+/// instants under the pre-issue-18 policy <see cref="DstPolicy.Legacy"/> (gap shift, overlap once) and under the alternative that matters at that transition
 /// (gap skip in spring, overlap twice in autumn); where the cron misses the gap or overlap both lists are the same.
 /// </summary>
 /// <remarks>
@@ -70,17 +70,16 @@ public class DstTransitionTableTests
         string zone, Transition transition, string cron, string afterUtc, string defaultUtc, string alternativeUtc)
     {
         var alternative = transition == Transition.SpringForward
-            ? new DstPolicy { Gap = DstGapBehavior.Skip }
-            : new DstPolicy { Overlap = DstOverlapBehavior.Twice };
+            ? DstPolicy.Legacy with { Gap = DstGapBehavior.Skip }
+            : DstPolicy.Legacy with { Overlap = DstOverlapBehavior.Twice };
 
-        Assert.Equal(Instants(defaultUtc), Next(Cron(cron, zone) with { Dst = null }, afterUtc, defaultUtc));
-        Assert.Equal(Instants(defaultUtc), Next(Cron(cron, zone) with { Dst = DstPolicy.Default }, afterUtc, defaultUtc));
+        Assert.Equal(Instants(defaultUtc), Next(Cron(cron, zone) with { Dst = DstPolicy.Legacy }, afterUtc, defaultUtc));
         Assert.Equal(Instants(alternativeUtc), Next(Cron(cron, zone) with { Dst = alternative }, afterUtc, alternativeUtc));
 
         // The alternative of the other transition changes nothing here: overlap twice in spring, gap skip in autumn.
         var irrelevant = transition == Transition.SpringForward
-            ? new DstPolicy { Overlap = DstOverlapBehavior.Twice }
-            : new DstPolicy { Gap = DstGapBehavior.Skip };
+            ? DstPolicy.Legacy with { Overlap = DstOverlapBehavior.Twice }
+            : DstPolicy.Legacy with { Gap = DstGapBehavior.Skip };
         Assert.Equal(Instants(defaultUtc), Next(Cron(cron, zone) with { Dst = irrelevant }, afterUtc, defaultUtc));
     }
 

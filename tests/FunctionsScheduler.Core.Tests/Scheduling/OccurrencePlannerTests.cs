@@ -10,6 +10,8 @@ public class OccurrencePlannerTests
     private const DstGapBehavior Skip = DstGapBehavior.Skip;
     private const DstOverlapBehavior Once = DstOverlapBehavior.Once;
     private const DstOverlapBehavior Twice = DstOverlapBehavior.Twice;
+    private const DstGapBehavior AtTransition = DstGapBehavior.AtTransition;
+    private const DstOverlapBehavior Auto = DstOverlapBehavior.Auto;
 
     // Expected instants were worked out by hand from the 2026 TZDB rules:
     // New York  2026-03-08 02:00 EST→03:00 EDT (07:00Z), 2026-11-01 02:00 EDT→01:00 EST (06:00Z)
@@ -78,7 +80,7 @@ public class OccurrencePlannerTests
 
         var first = OccurrencePlanner.Upcoming(schedule, Utc("2026-03-07T12:00Z"), 2);
 
-        Assert.Equal("02:30 does not exist on 2026-03-08 in America/New_York (spring forward); ran at 03:30 EDT", first[0].Note);
+        Assert.Equal("02:30 does not exist on 2026-03-08 in America/New_York (spring forward); runs at 03:30 EDT, shifted by the gap (DST gap policy shift)", first[0].Note);
         Assert.Equal(new DateTimeOffset(2026, 3, 8, 3, 30, 0, TimeSpan.FromHours(-4)), first[0].Local);
         Assert.Null(first[1].Note);
     }
@@ -91,7 +93,7 @@ public class OccurrencePlannerTests
         var first = OccurrencePlanner.Upcoming(schedule, Utc("2026-10-03T00:00Z"), 1)[0];
 
         Assert.Equal(new DateTimeOffset(2026, 10, 4, 2, 45, 0, TimeSpan.FromHours(11)), first.Local);
-        Assert.StartsWith("02:15 does not exist on 2026-10-04 in Australia/Lord_Howe (spring forward); ran at 02:45 ", first.Note);
+        Assert.StartsWith("02:15 does not exist on 2026-10-04 in Australia/Lord_Howe (spring forward); runs at 02:45 ", first.Note);
     }
 
     [Fact]
@@ -101,7 +103,7 @@ public class OccurrencePlannerTests
 
         var first = OccurrencePlanner.Upcoming(schedule, Utc("2026-10-31T12:00Z"), 1)[0];
 
-        Assert.Equal("01:30 occurs twice on 2026-11-01 in America/New_York (fall back); ran at the first (EDT)", first.Note);
+        Assert.Equal("01:30 occurs twice on 2026-11-01 in America/New_York (fall back); runs at the first (EDT) (DST overlap policy once)", first.Note);
     }
 
     [Fact]
@@ -111,8 +113,8 @@ public class OccurrencePlannerTests
 
         var runs = OccurrencePlanner.Upcoming(schedule, Utc("2026-10-31T12:00Z"), 2);
 
-        Assert.EndsWith("this is the first (EDT)", runs[0].Note);
-        Assert.EndsWith("this is the second (EST)", runs[1].Note);
+        Assert.EndsWith("this is the first (EDT) (DST overlap policy twice)", runs[0].Note);
+        Assert.EndsWith("this is the second (EST) (DST overlap policy twice)", runs[1].Note);
         Assert.Equal(runs[0].Local.DateTime, runs[1].Local.DateTime);
     }
 
@@ -232,11 +234,11 @@ public class OccurrencePlannerTests
     }
 
     [Fact]
-    public void Null_dst_policy_means_shift_and_once()
+    public void Null_dst_policy_means_the_default_at_transition()
     {
         var schedule = Schedule("30 2 * * *", "America/New_York") with { Dst = null };
 
-        Assert.Equal(Utc("2026-03-08T07:30Z"), OccurrencePlanner.NextAfter(schedule, Utc("2026-03-07T12:00Z")));
+        Assert.Equal(Utc("2026-03-08T07:00Z"), OccurrencePlanner.NextAfter(schedule, Utc("2026-03-07T12:00Z")));
     }
 
     [Fact]
@@ -254,7 +256,7 @@ public class OccurrencePlannerTests
         {
             foreach (var cron in new[] { "30 1 * * *", "30 2 * * *", "*/15 * * * *", "*/20 * * * *", "7,41 */2 * * *", "0 0 * * *" })
             {
-                foreach (var (gap, overlap) in new[] { (Shift, Once), (Shift, Twice), (Skip, Once), (Skip, Twice) })
+                foreach (var (gap, overlap) in new[] { (Shift, Once), (Shift, Twice), (Skip, Once), (Skip, Twice), (AtTransition, Auto), (AtTransition, Once), (Skip, Auto) })
                 {
                     data.Add(zone, cron, gap, overlap);
                 }
@@ -297,7 +299,7 @@ public class OccurrencePlannerTests
         Name = "test",
         Cron = cron,
         TimeZone = zone,
-        Dst = dst ?? DstPolicy.Default,
+        Dst = dst ?? DstPolicy.Legacy,
         Job = new JobDefinition { Type = "simulated", Phases = [new PhaseDefinition { Name = "only" }] },
     };
 }

@@ -196,7 +196,7 @@ public static class ScheduleCases
         (from zone in Gen.Elements(Zones)
          from start in Starts()
          from trigger in Gen.OneOf(Crons().Select(Trigger.OfCron), Intervals(start))
-         from dst in Gen.Elements(DstGapBehavior.Shift, DstGapBehavior.Skip).Zip(Gen.Elements(DstOverlapBehavior.Once, DstOverlapBehavior.Twice))
+         from dst in Gen.Elements(DstGapBehavior.Shift, DstGapBehavior.Skip, DstGapBehavior.AtTransition).Zip(Gen.Elements(DstOverlapBehavior.Once, DstOverlapBehavior.Twice, DstOverlapBehavior.Auto))
          from active in Gen.Frequency((3, Gen.Constant<IReadOnlyList<ActiveHoursWindow>?>(null)), (2, ActiveHours()))
          from blackouts in Gen.Frequency((3, Gen.Constant<IReadOnlyList<Blackout>?>(null)), (2, Blackouts(start)))
          from startAt in Gen.Frequency((3, Gen.Constant<DateTimeOffset?>(null)), (1, Gen.Choose(-72, 72).Select(h => (DateTimeOffset?)start.AddHours(h))))

@@ -115,7 +115,7 @@ public class WindowsTests
 
         Assert.False(preview[0].Runs);
         Assert.Equal("DST gap (skip policy)", preview[0].SkippedBecause);
-        Assert.Equal("02:30 does not exist on 2026-03-08 in America/New_York (spring forward); skipped", preview[0].Note);
+        Assert.Equal("02:30 does not exist on 2026-03-08 in America/New_York (spring forward); skipped (DST gap policy skip)", preview[0].Note);
         Assert.True(preview[1].Runs);
         Assert.Equal("DST gap (skip policy)", OccurrencePlanner.Explain(schedule, preview[0].NominalUtc));
         Assert.Equal(Utc("2026-03-09T06:30Z"), OccurrencePlanner.NextAfter(schedule, Utc("2026-03-07T12:00Z")));

@@ -97,6 +97,32 @@ public sealed class ScheduleStoreTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_save_records_the_dst_policy_that_applied_and_a_row_written_before_issue_18_reads_as_the_old_default()
+    {
+        var storage = await TestStorage.CreateAsync(azurite);
+
+        // A new save without a policy records today's default, so later default changes cannot move its runs.
+        await storage.Schedules.CreateAsync(NewSchedule("acme", "new", null), Ct);
+        var newRow = (await storage.Tables.Schedules.GetEntityAsync<TableEntity>("acme", "new", cancellationToken: Ct)).Value;
+        Assert.Contains("\"dst\":{\"gap\":\"atTransition\",\"overlap\":\"auto\"}", newRow.GetString("Definition"), StringComparison.Ordinal);
+        Assert.Equal(DstPolicy.Default, (await storage.Schedules.GetAsync("acme", "new", Ct))!.Definition.Dst);
+
+        // A row saved before the change has no policy in its definition: it keeps the shift/once it was planned with,
+        // and the next write records that.
+        await storage.Schedules.CreateAsync(NewSchedule("acme", "old", null), Ct);
+        var oldRow = (await storage.Tables.Schedules.GetEntityAsync<TableEntity>("acme", "old", cancellationToken: Ct)).Value;
+        oldRow["Definition"] = oldRow.GetString("Definition").Replace(",\"dst\":{\"gap\":\"atTransition\",\"overlap\":\"auto\"}", string.Empty, StringComparison.Ordinal);
+        Assert.DoesNotContain("dst", oldRow.GetString("Definition"), StringComparison.Ordinal);
+        await storage.Tables.Schedules.UpdateEntityAsync(oldRow, oldRow.ETag, TableUpdateMode.Replace, Ct);
+
+        var old = await storage.Schedules.GetAsync("acme", "old", Ct);
+        Assert.Equal(DstPolicy.Legacy, old!.Definition.Dst);
+        await storage.Schedules.UpdateAsync(old with { ConsecutiveFailures = 1 }, Ct);
+        var rewritten = (await storage.Tables.Schedules.GetEntityAsync<TableEntity>("acme", "old", cancellationToken: Ct)).Value;
+        Assert.Contains("\"dst\":{\"gap\":\"shift\",\"overlap\":\"once\"}", rewritten.GetString("Definition"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Creating_an_existing_id_throws_ConcurrencyException()
     {
         var storage = await TestStorage.CreateAsync(azurite);
