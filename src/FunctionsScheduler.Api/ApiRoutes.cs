@@ -48,6 +48,7 @@ public static class ApiRoutes
         services.AddScoped<PlanningEndpoints>();
         services.AddScoped<OccurrenceEndpoints>();
         services.AddScoped<TransferEndpoints>();
+        services.AddScoped<BackfillEndpoints>();
         services.AddScoped<RunEndpoints>();
         services.AddScoped<RunControlEndpoints>();
         services.AddScoped<InterventionEndpoints>();
@@ -152,6 +153,16 @@ public static class ApiRoutes
 
     private static void MapSchedules(RouteGroupBuilder api)
     {
+        api.MapPost("/schedules/{id}/backfill", (HttpRequest r, string id, BackfillEndpoints h, CancellationToken ct) => h.BackfillAsync(r, id, ct))
+            .WithName("BackfillSchedule")
+            .WithSummary("Backfill a past range")
+            .WithDescription("Runs the occurrences of a past range (at most 31 days) as runs with trigger backfill, each recorded in the occurrence ledger: missedOnly (default) those that should have run and did not, all every occurrence the windows allow. Run ids derive from the occurrence, so a second backfill of the range starts nothing new. dryRun lists what would run (200); otherwise 202.")
+            .AcceptsJson<BackfillRequest>()
+            .Produces<BackfillResponse>()
+            .Produces<BackfillResponse>(StatusCodes.Status202Accepted)
+            .ProducesInvalid()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         api.MapPost("/schedules", (HttpRequest r, ScheduleEndpoints h, CancellationToken ct) => h.CreateAsync(r, ct))
             .WithName("CreateSchedule")
             .WithSummary("Create a schedule")

@@ -38,6 +38,7 @@ public static class ApiOperations
 
         // Operator: act on runs and schedules without changing what a schedule is.
         ["RunScheduleNow"] = ApiRole.Operator,
+        ["BackfillSchedule"] = ApiRole.Operator,
         ["PauseSchedule"] = ApiRole.Operator,
         ["ResumeSchedule"] = ApiRole.Operator,
         ["BulkSchedules"] = ApiRole.Operator,

@@ -96,6 +96,14 @@ public sealed class HttpFunctions
         FunctionContext ctx) =>
         InvocationServices.GateAsync(ctx, req, id, () => InvocationServices.Get<ScheduleEndpoints>(ctx, client).RunNowAsync(req, id, ctx.CancellationToken));
 
+    [Function("BackfillSchedule")]
+    public Task<IResult> BackfillSchedule(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "schedules/{id}/backfill")] HttpRequest req,
+        string id,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.GateAsync(ctx, req, id, () => InvocationServices.Get<BackfillEndpoints>(ctx, client).BackfillAsync(req, id, ctx.CancellationToken));
+
     [Function("UpdateSchedule")]
     public Task<IResult> UpdateSchedule(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "schedules/{id}")] HttpRequest req,

@@ -13,6 +13,10 @@ public static class RunIds
     public static string ForOccurrence(string tenant, string scheduleId, DateTimeOffset occurrenceUtc) =>
         string.Create(CultureInfo.InvariantCulture, $"{tenant}{Separator}{scheduleId}{Separator}{occurrenceUtc.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}");
 
+    /// <summary>The backfill run of an occurrence: one per occurrence, so a second backfill of the same range starts nothing new.</summary>
+    public static string ForBackfill(string tenant, string scheduleId, DateTimeOffset occurrenceUtc) =>
+        ForOccurrence(tenant, scheduleId, occurrenceUtc) + "-backfill";
+
     /// <summary>A manual run: the request time to the millisecond plus a suffix that keeps two clicks in one millisecond apart.</summary>
     public static string ForManualRun(string tenant, string scheduleId, DateTimeOffset requestedUtc, string suffix) =>
         string.Create(CultureInfo.InvariantCulture, $"{tenant}{Separator}{scheduleId}{Separator}{requestedUtc.UtcDateTime:yyyyMMdd'T'HHmmssfff'Z'}-manual-{suffix}");

@@ -317,6 +317,7 @@ public sealed class AccessMatrixTests(SecuredHostFixture host) : IClassFixture<S
         "DeclineIntervention" => new { answeredBy = "x" },
         "SnoozeNotification" => new { until = DateTimeOffset.UtcNow.AddHours(1) },
         "CloneSchedule" => new { name = "x" },
+        "BackfillSchedule" => new { from = DateTimeOffset.UtcNow.AddHours(-2), to = DateTimeOffset.UtcNow.AddHours(-1) },
         "UpdateSchedule" => new { name = "x", cron = "0 3 1 1 *", timeZone = "UTC", job = new { type = "simulated", phases = new object[] { new { name = "a" } } } },
         _ => null,
     };

@@ -96,6 +96,7 @@ public sealed class FunctionsAccessTests(FunctionsAppFixture app) : IClassFixtur
             {
                 "PauseSchedule" => new { reason = "x" },
                 "CloneSchedule" => new { name = "x" },
+                "BackfillSchedule" => new { from = DateTimeOffset.UtcNow.AddHours(-2), to = DateTimeOffset.UtcNow.AddHours(-1) },
                 "UpdateSchedule" => new { name = "x", cron = "0 3 1 1 *", timeZone = "UTC", job = new { type = "simulated", phases = new object[] { new { name = "a" } } } },
                 _ => method is "POST" ? new { } : null,
             };
