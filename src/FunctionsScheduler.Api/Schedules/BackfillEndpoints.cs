@@ -114,6 +114,13 @@ public sealed class BackfillEndpoints(IScheduleStore schedules, IOccurrenceLedge
                 continue;
             }
 
+            if (recorded.TryGetValue(at, out var pending) && pending.Fate is OccurrenceFate.Claimed or OccurrenceFate.AwaitingConfirmation)
+            {
+                // The scanner (or a person) still decides it: a backfill run beside it could run the occurrence twice.
+                items.Add(new(at, "skipped", pending.RunId, $"It is {pending.Fate.ToString().ToLowerInvariant()}; its fate is still being decided."));
+                continue;
+            }
+
             var ran = recorded.TryGetValue(at, out var record) && record.Fate == OccurrenceFate.Started;
             if (ran && body.Policy == BackfillPolicy.MissedOnly)
             {
