@@ -156,6 +156,7 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
 
         var card = page.Locator("article.intervention", new() { HasText = prompt });
         await Expect(card).ToContainTextAsync("expires in");
+        await Expect(card.Locator("h3")).ToHaveTextAsync("Login needed in phase navigate");
         var password = card.GetByLabel("password");
         await Expect(password).ToHaveAttributeAsync("type", "password");
         await dashboard.ScreenshotAsync("needs-me");

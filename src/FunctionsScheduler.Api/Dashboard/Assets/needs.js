@@ -74,7 +74,7 @@ export function createNeedsView(container, ui) {
 function interventionCard(item, ui) {
   const headingId = `iv-${item.id}`;
   const header = [
-    h('h3', { id: headingId }, `${words(item.kind)}: ${item.phaseName}`),
+    h('h3', { id: headingId }, interventionTitle(item)),
     h('p', { class: 'prompt' }, item.prompt),
     h('p', { class: 'meta' },
       'Schedule ', h('code', {}, item.scheduleId), ' · run ', h('a', { href: `#runs/${encodeURIComponent(item.runId)}` }, item.runId), ' · ',
@@ -144,6 +144,14 @@ function interventionCard(item, ui) {
   decline.addEventListener('click', () => send(decline, true));
 
   return article(form);
+}
+
+/** "Login needed in phase navigate", or just "Login needed" when the phase is named after its kind (no "login: login"). */
+function interventionTitle(item) {
+  const kind = words(item.kind);
+  const title = `${kind.charAt(0).toUpperCase()}${kind.slice(1)} needed`;
+  const phase = item.phaseName || '';
+  return phase && words(phase) !== kind ? `${title} in phase ${phase}` : title;
 }
 
 function setFieldError(input, messages) {
