@@ -226,6 +226,30 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
     }
 
     [Fact]
+    public async Task A_failed_run_shows_its_outcome_in_its_progress_bar_counting_only_succeeded_phases()
+    {
+        var schedule = await CreateAsync(new
+        {
+            name = $"fails second {Unique()}",
+            cron = "0 0 1 1 *",
+            timeZone = "UTC",
+            job = Job(new { name = "navigate" }, new { name = "export", dependsOn = new[] { "navigate" }, failUntilAttempt = 99, retry = new { maxAttempts = 1 } }),
+        });
+        var runId = (await _host.PostAsync($"/api/schedules/{Id(schedule)}/run")).GetProperty("runId").GetString()!;
+        await using var dashboard = await _browser.OpenAsync(_host, $"#runs/{runId}");
+        var row = dashboard.Page.Locator($"#runs-table tr[data-run-id='{runId}']");
+
+        await Expect(row).ToHaveAttributeAsync("data-status", "failed");
+        var bar = row.Locator("progress");
+        await Expect(bar).ToHaveClassAsync("outcome-failed");
+        await Expect(bar).ToHaveAttributeAsync("value", "1");
+        await Expect(bar).ToHaveAttributeAsync("aria-label", "1 of 2 phases succeeded, failed");
+        await Expect(row).ToContainTextAsync("1/2 · failed");
+        Assert.Equal("rgb(164, 22, 26)", await bar.EvaluateAsync<string>("e => getComputedStyle(e).accentColor"));
+        Assert.Empty(dashboard.ConsoleErrors());
+    }
+
+    [Fact]
     public async Task Why_not_shows_a_skipped_occurrence_with_its_reason_and_a_bad_range_shows_the_apis_message()
     {
         var now = DateTimeOffset.UtcNow;

@@ -58,6 +58,17 @@ function table(items, open, ui, focusRunId) {
     h('tbody', {}, items.map((r) => row(r, open, ui, r.id === focusRunId))));
 }
 
+// A run that ended badly shows its outcome: only succeeded phases count as done, and the bar is red (failed) or grey (cancelled).
+function progress(run) {
+  const ended = run.status === 'failed' || run.status === 'cancelled';
+  const done = ended ? run.phases.filter((p) => p.status === 'succeeded').length : run.phasesDone;
+  const label = ended ? `${done} of ${run.phasesTotal} phases succeeded, ${run.status}` : `${done} of ${run.phasesTotal} phases done`;
+  return [
+    h('progress', { class: ended ? `outcome-${run.status}` : null, max: Math.max(run.phasesTotal, 1), value: done, 'aria-label': label }),
+    h('span', { class: 'meta' }, ` ${done}/${run.phasesTotal}`, ended ? ` · ${run.status}` : '', run.currentPhase ? ` · now: ${run.currentPhase}` : ''),
+  ];
+}
+
 function row(run, open, ui, focused) {
   const actions = [];
   if (ACTIVE.has(run.status) && can('CancelRun')) {
@@ -91,8 +102,7 @@ function row(run, open, ui, focused) {
     h('td', { 'data-label': 'Started' }, run.startedUtc ? [time(run.startedUtc, utc(run.startedUtc)), h('span', { class: 'meta' }, relative(run.startedUtc))] : '—'),
     h('td', { 'data-label': 'Duration' }, duration(run.startedUtc, run.endedUtc)),
     h('td', { 'data-label': 'Phases' },
-      h('progress', { max: Math.max(run.phasesTotal, 1), value: run.phasesDone, 'aria-label': `${run.phasesDone} of ${run.phasesTotal} phases done` }),
-      h('span', { class: 'meta' }, ` ${run.phasesDone}/${run.phasesTotal}`, run.currentPhase ? ` · now: ${run.currentPhase}` : ''),
+      progress(run),
       details),
     h('td', { 'data-label': 'Actions' }, actions.length ? h('div', { class: 'actions' }, actions) : '—'));
 }
