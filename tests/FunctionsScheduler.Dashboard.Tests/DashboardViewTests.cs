@@ -71,7 +71,9 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
 
         await Expect(row.Locator("ol.preview li").First).ToContainTextAsync("jitter");
         await row.GetByRole(AriaRole.Button, new() { Name = "Pause" }).ClickAsync();
-        await Expect(row).ToContainTextAsync("Paused from the dashboard (by default)");
+        // The placeholder identity is not a person: "Paused from the dashboard", not "(by default)".
+        await Expect(row).ToContainTextAsync("Paused from the dashboard");
+        await Expect(row).Not.ToContainTextAsync("by default");
         Assert.Equal("default", (await _host.GetJsonAsync($"/api/schedules/{Id(schedule)}")).GetProperty("paused").GetProperty("by").GetString());
 
         await row.GetByRole(AriaRole.Button, new() { Name = "Resume" }).ClickAsync();
@@ -246,6 +248,33 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
         await Expect(bar).ToHaveAttributeAsync("aria-label", "1 of 2 phases succeeded, failed");
         await Expect(row).ToContainTextAsync("1/2 · failed");
         Assert.Equal("rgb(164, 22, 26)", await bar.EvaluateAsync<string>("e => getComputedStyle(e).accentColor"));
+        Assert.Empty(dashboard.ConsoleErrors());
+    }
+
+    [Fact]
+    public async Task A_declined_intervention_does_not_name_the_placeholder_identity_as_a_person()
+    {
+        var prompt = $"Approve the export {Unique()}";
+        var schedule = await CreateAsync(new
+        {
+            name = $"approval {Unique()}",
+            cron = "0 0 1 1 *",
+            timeZone = "UTC",
+            job = Job(new { name = "export", retry = new { maxAttempts = 1 }, intervention = new { kind = "approval", prompt, deadline = "00:05:00" } }),
+        });
+        var runId = (await _host.PostAsync($"/api/schedules/{Id(schedule)}/run")).GetProperty("runId").GetString()!;
+        await using var dashboard = await _browser.OpenAsync(_host, "#needs");
+        var page = dashboard.Page;
+
+        var card = page.Locator("article.intervention", new() { HasText = prompt });
+        await card.GetByRole(AriaRole.Button, new() { Name = "Decline" }).ClickAsync();
+        await Expect(page.Locator("#flash")).ToContainTextAsync("the phase fails");
+
+        await page.GotoAsync($"/dashboard/#runs/{runId}");
+        var row = page.Locator($"#runs-table tr[data-run-id='{runId}']");
+        await Expect(row).ToHaveAttributeAsync("data-status", "failed");
+        await Expect(row).ToContainTextAsync("was declined");
+        await Expect(row).Not.ToContainTextAsync("by default");
         Assert.Empty(dashboard.ConsoleErrors());
     }
 

@@ -1,6 +1,6 @@
 // "What needs me?": interventions waiting for a person, failed runs, schedules the scheduler paused, unread notifications.
 import { get, post, seg, pagedList } from './api.js';
-import { h, section, badge, utc, relative, time, problemText, act, replaceKeepingFocus, words } from './dom.js';
+import { h, section, badge, utc, relative, time, problemText, act, replaceKeepingFocus, words, withoutPlaceholderActor } from './dom.js';
 import { can } from './roles.js';
 
 export function createNeedsView(container, ui) {
@@ -175,7 +175,7 @@ function failedRunItem(run, ui) {
     h('div', {},
       h('strong', {}, run.scheduleName), ' ', badge(run.status), ' ',
       time(run.endedUtc, run.endedUtc ? `ended ${relative(run.endedUtc)}` : ''),
-      run.error ? h('p', { class: 'error-text' }, run.error) : null),
+      run.error ? h('p', { class: 'error-text' }, withoutPlaceholderActor(run.error)) : null),
     h('div', { class: 'actions' }, retry, h('a', { href: '#runs', class: 'button-like' }, 'All runs')));
 }
 
