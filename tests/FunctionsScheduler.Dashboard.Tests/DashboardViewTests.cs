@@ -79,6 +79,11 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
         await row.GetByRole(AriaRole.Button, new() { Name = "Resume" }).ClickAsync();
         await Expect(row.GetByRole(AriaRole.Button, new() { Name = "Pause" })).ToBeVisibleAsync();
         Assert.False((await _host.GetJsonAsync($"/api/schedules/{Id(schedule)}")).TryGetProperty("paused", out _));
+
+        // The success message belongs to this view: another view does not inherit it.
+        await Expect(dashboard.Page.Locator("#flash")).ToContainTextAsync("Resumed jittery");
+        await dashboard.Page.GetByRole(AriaRole.Link, new() { Name = "Ran" }).ClickAsync();
+        await Expect(dashboard.Page.Locator("#flash")).ToHaveTextAsync("");
         Assert.Empty(dashboard.ConsoleErrors());
     }
 
