@@ -284,6 +284,40 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
     }
 
     [Fact]
+    public async Task An_answered_interventions_notification_reads_as_resolved()
+    {
+        var name = $"shop login {Unique()}";
+        var prompt = $"Log in to the shop {Unique()}";
+        var schedule = await CreateAsync(new
+        {
+            name,
+            cron = "0 0 1 1 *",
+            timeZone = "UTC",
+            job = Job(new { name = "login", intervention = new { kind = "login", prompt, deadline = "00:05:00" } }),
+        });
+        await _host.PostAsync($"/api/schedules/{Id(schedule)}/run");
+        await using var dashboard = await _browser.OpenAsync(_host, "#needs");
+        var page = dashboard.Page;
+
+        // A phase named after its kind is said once: "Login needed", not "login: login".
+        var card = page.Locator("article.intervention", new() { HasText = prompt });
+        await Expect(card.Locator("h3")).ToHaveTextAsync("Login needed");
+        var notification = page.Locator("#inbox article", new() { HasText = name }).First;
+        await Expect(notification).ToContainTextAsync("waits for a person");
+        await Expect(notification).Not.ToContainTextAsync("resolved");
+        var notificationId = await notification.GetAttributeAsync("data-notification-id");
+
+        await card.GetByRole(AriaRole.Button, new() { Name = "Answer" }).ClickAsync();
+        await Expect(page.Locator("#flash")).ToContainTextAsync("the run continues");
+        await Expect(card).ToHaveCountAsync(0);
+        var answered = page.Locator($"#inbox article[data-notification-id='{notificationId}']");
+        await Expect(answered).ToContainTextAsync("Resolved: this intervention was answered");
+        await Expect(answered.Locator(".badge")).ToHaveTextAsync("resolved");
+        await Expect(answered).Not.ToContainTextAsync("waits for a person");
+        Assert.Empty(dashboard.ConsoleErrors());
+    }
+
+    [Fact]
     public async Task Why_not_shows_a_skipped_occurrence_with_its_reason_and_a_bad_range_shows_the_apis_message()
     {
         var now = DateTimeOffset.UtcNow;
