@@ -71,12 +71,19 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
 
         await Expect(row.Locator("ol.preview li").First).ToContainTextAsync("jitter");
         await row.GetByRole(AriaRole.Button, new() { Name = "Pause" }).ClickAsync();
-        await Expect(row).ToContainTextAsync("Paused from the dashboard (by default)");
+        // The placeholder identity is not a person: "Paused from the dashboard", not "(by default)".
+        await Expect(row).ToContainTextAsync("Paused from the dashboard");
+        await Expect(row).Not.ToContainTextAsync("by default");
         Assert.Equal("default", (await _host.GetJsonAsync($"/api/schedules/{Id(schedule)}")).GetProperty("paused").GetProperty("by").GetString());
 
         await row.GetByRole(AriaRole.Button, new() { Name = "Resume" }).ClickAsync();
         await Expect(row.GetByRole(AriaRole.Button, new() { Name = "Pause" })).ToBeVisibleAsync();
         Assert.False((await _host.GetJsonAsync($"/api/schedules/{Id(schedule)}")).TryGetProperty("paused", out _));
+
+        // The success message belongs to this view: another view does not inherit it.
+        await Expect(dashboard.Page.Locator("#flash")).ToContainTextAsync("Resumed jittery");
+        await dashboard.Page.GetByRole(AriaRole.Link, new() { Name = "Ran" }).ClickAsync();
+        await Expect(dashboard.Page.Locator("#flash")).ToHaveTextAsync("");
         Assert.Empty(dashboard.ConsoleErrors());
     }
 
@@ -156,6 +163,7 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
 
         var card = page.Locator("article.intervention", new() { HasText = prompt });
         await Expect(card).ToContainTextAsync("expires in");
+        await Expect(card.Locator("h3")).ToHaveTextAsync("Login needed in phase navigate");
         var password = card.GetByLabel("password");
         await Expect(password).ToHaveAttributeAsync("type", "password");
         await dashboard.ScreenshotAsync("needs-me");
@@ -221,6 +229,91 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
 
         await failed.GetByRole(AriaRole.Button, new() { Name = "Retry" }).ClickAsync();
         await Expect(page.Locator("#flash")).ToContainTextAsync("Retry started as");
+        Assert.Empty(dashboard.ConsoleErrors());
+    }
+
+    [Fact]
+    public async Task A_failed_run_shows_its_outcome_in_its_progress_bar_counting_only_succeeded_phases()
+    {
+        var schedule = await CreateAsync(new
+        {
+            name = $"fails second {Unique()}",
+            cron = "0 0 1 1 *",
+            timeZone = "UTC",
+            job = Job(new { name = "navigate" }, new { name = "export", dependsOn = new[] { "navigate" }, failUntilAttempt = 99, retry = new { maxAttempts = 1 } }),
+        });
+        var runId = (await _host.PostAsync($"/api/schedules/{Id(schedule)}/run")).GetProperty("runId").GetString()!;
+        await using var dashboard = await _browser.OpenAsync(_host, $"#runs/{runId}");
+        var row = dashboard.Page.Locator($"#runs-table tr[data-run-id='{runId}']");
+
+        await Expect(row).ToHaveAttributeAsync("data-status", "failed");
+        var bar = row.Locator("progress");
+        await Expect(bar).ToHaveClassAsync("outcome-failed");
+        await Expect(bar).ToHaveAttributeAsync("value", "1");
+        await Expect(bar).ToHaveAttributeAsync("aria-label", "1 of 2 phases succeeded, failed");
+        await Expect(row).ToContainTextAsync("1/2 · failed");
+        Assert.Equal("rgb(164, 22, 26)", await bar.EvaluateAsync<string>("e => getComputedStyle(e).accentColor"));
+        Assert.Empty(dashboard.ConsoleErrors());
+    }
+
+    [Fact]
+    public async Task A_declined_intervention_does_not_name_the_placeholder_identity_as_a_person()
+    {
+        var prompt = $"Approve the export {Unique()}";
+        var schedule = await CreateAsync(new
+        {
+            name = $"approval {Unique()}",
+            cron = "0 0 1 1 *",
+            timeZone = "UTC",
+            job = Job(new { name = "export", retry = new { maxAttempts = 1 }, intervention = new { kind = "approval", prompt, deadline = "00:05:00" } }),
+        });
+        var runId = (await _host.PostAsync($"/api/schedules/{Id(schedule)}/run")).GetProperty("runId").GetString()!;
+        await using var dashboard = await _browser.OpenAsync(_host, "#needs");
+        var page = dashboard.Page;
+
+        var card = page.Locator("article.intervention", new() { HasText = prompt });
+        await card.GetByRole(AriaRole.Button, new() { Name = "Decline" }).ClickAsync();
+        await Expect(page.Locator("#flash")).ToContainTextAsync("the phase fails");
+
+        await page.GotoAsync($"/dashboard/#runs/{runId}");
+        var row = page.Locator($"#runs-table tr[data-run-id='{runId}']");
+        await Expect(row).ToHaveAttributeAsync("data-status", "failed");
+        await Expect(row).ToContainTextAsync("was declined");
+        await Expect(row).Not.ToContainTextAsync("by default");
+        Assert.Empty(dashboard.ConsoleErrors());
+    }
+
+    [Fact]
+    public async Task An_answered_interventions_notification_reads_as_resolved()
+    {
+        var name = $"shop login {Unique()}";
+        var prompt = $"Log in to the shop {Unique()}";
+        var schedule = await CreateAsync(new
+        {
+            name,
+            cron = "0 0 1 1 *",
+            timeZone = "UTC",
+            job = Job(new { name = "login", intervention = new { kind = "login", prompt, deadline = "00:05:00" } }),
+        });
+        await _host.PostAsync($"/api/schedules/{Id(schedule)}/run");
+        await using var dashboard = await _browser.OpenAsync(_host, "#needs");
+        var page = dashboard.Page;
+
+        // A phase named after its kind is said once: "Login needed", not "login: login".
+        var card = page.Locator("article.intervention", new() { HasText = prompt });
+        await Expect(card.Locator("h3")).ToHaveTextAsync("Login needed");
+        var notification = page.Locator("#inbox article", new() { HasText = name }).First;
+        await Expect(notification).ToContainTextAsync("waits for a person");
+        await Expect(notification).Not.ToContainTextAsync("resolved");
+        var notificationId = await notification.GetAttributeAsync("data-notification-id");
+
+        await card.GetByRole(AriaRole.Button, new() { Name = "Answer" }).ClickAsync();
+        await Expect(page.Locator("#flash")).ToContainTextAsync("the run continues");
+        await Expect(card).ToHaveCountAsync(0);
+        var answered = page.Locator($"#inbox article[data-notification-id='{notificationId}']");
+        await Expect(answered).ToContainTextAsync("Resolved: this intervention was answered");
+        await Expect(answered.Locator(".badge")).ToHaveTextAsync("resolved");
+        await Expect(answered).Not.ToContainTextAsync("waits for a person");
         Assert.Empty(dashboard.ConsoleErrors());
     }
 

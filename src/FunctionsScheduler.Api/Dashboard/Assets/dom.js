@@ -54,6 +54,16 @@ export const badge = (status) => h('span', { class: `badge s-${String(status).to
 /** camelCase enum value → words ("waitingForIntervention" → "waiting for intervention"). */
 export const words = (value) => String(value ?? '').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
 
+/** The identities used when nobody is named (the dashboard's default user, local development, the API): not a person. */
+const PLACEHOLDER_ACTORS = new Set(['default', 'local', 'api']);
+
+/** Whether an actor names a person rather than a placeholder identity. */
+export const isPerson = (by) => Boolean(by) && !PLACEHOLDER_ACTORS.has(String(by).trim().toLowerCase());
+
+/** A message from the API without a placeholder actor: "declined by default." → "declined.", "Paused by local: …" → "Paused: …". */
+export const withoutPlaceholderActor = (text) =>
+  String(text ?? '').replace(/\b(declined|paused|resumed|cancelled|answered) by (default|local|api)\b(?![\w-])/gi, '$1');
+
 /** An ISO instant as "yyyy-MM-dd HH:mm:ss UTC" (no reliance on the browser's time zone). */
 export function utc(iso) {
   if (!iso) return '—';

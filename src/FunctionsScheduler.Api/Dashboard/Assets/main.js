@@ -19,6 +19,7 @@ const views = {
 
 const REFRESH_MS = 5000;
 const HEALTH_MS = 15000;
+const FLASH_MS = 6000;
 const main = document.getElementById('view');
 const errorBanner = document.getElementById('error');
 const flashBox = document.getElementById('flash');
@@ -48,10 +49,15 @@ document.getElementById('who-form').addEventListener('submit', (e) => e.preventD
 const ui = {
   /** Who answers interventions and whose inbox is shown. */
   user: () => who.value.trim() || 'default',
+  /** A success message: it belongs to the view it was said in, so it goes after a few seconds or when the view changes. */
   flash(text) {
     flashBox.textContent = text;
     clearTimeout(ui.flashTimer);
-    ui.flashTimer = setTimeout(() => { flashBox.textContent = ''; }, 8000);
+    ui.flashTimer = setTimeout(() => ui.clearFlash(), FLASH_MS);
+  },
+  clearFlash() {
+    clearTimeout(ui.flashTimer);
+    flashBox.textContent = '';
   },
   showError(error, fromRefresh = false) {
     // A 401 ends the session: the sign-in form says so instead (see whenUnauthorized below).
@@ -103,6 +109,7 @@ function route() {
   const key = views[name] ? name : 'needs';
   current?.dispose?.();
   ui.clearError();
+  ui.clearFlash();
   for (const link of document.querySelectorAll('nav a[data-view]')) {
     if (link.dataset.view === key) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');

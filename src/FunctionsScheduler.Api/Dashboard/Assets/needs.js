@@ -1,6 +1,6 @@
 // "What needs me?": interventions waiting for a person, failed runs, schedules the scheduler paused, unread notifications.
 import { get, post, seg, pagedList } from './api.js';
-import { h, section, badge, utc, relative, time, problemText, act, replaceKeepingFocus, words } from './dom.js';
+import { h, section, badge, utc, relative, time, problemText, act, replaceKeepingFocus, words, withoutPlaceholderActor } from './dom.js';
 import { can } from './roles.js';
 
 export function createNeedsView(container, ui) {
@@ -22,11 +22,13 @@ export function createNeedsView(container, ui) {
 
   async function refresh() {
     const user = ui.user();
-    const [pending, runs, pausedSchedules, notifications] = await Promise.all([
+    // The inbox is read before the waiting interventions: an intervention asked for in a notification already exists, so
+    // one missing from the pending list afterwards was answered, declined or expired (not merely not written yet).
+    const notifications = await get(`/notifications?recipient=${seg(user)}&pageSize=50`);
+    const [pending, runs, pausedSchedules] = await Promise.all([
       pendingList.load(),
       get('/runs?pageSize=50'),
       get('/schedules?paused=true&pageSize=100'),
-      get(`/notifications?recipient=${seg(user)}&pageSize=50`),
     ]);
 
     const items = pending.slice().sort((a, b) => a.deadlineUtc.localeCompare(b.deadlineUtc));
@@ -56,7 +58,10 @@ export function createNeedsView(container, ui) {
     const now = Date.now();
     const unread = notifications.items.filter((n) => (n.status === 'pending' || n.status === 'sent')
       && !(n.snoozedUntilUtc && Date.parse(n.snoozedUntilUtc) > now));
-    replaceKeepingFocus(inbox, section('inbox', `Unread notifications for ${user}`, unread.map((n) => notificationItem(n, user, ui)), 'No unread notifications.', unread.length));
+    // A "… needed" notification whose intervention no longer waits reads as resolved, not as a request still open.
+    const waiting = new Set(items.map((i) => i.id));
+    const resolved = (n) => !pendingList.hasMore && interventionOf(n) !== null && !waiting.has(interventionOf(n));
+    replaceKeepingFocus(inbox, section('inbox', `Unread notifications for ${user}`, unread.map((n) => notificationItem(n, user, ui, resolved(n))), 'No unread notifications.', unread.length));
   }
 
   function tick() {
@@ -74,7 +79,7 @@ export function createNeedsView(container, ui) {
 function interventionCard(item, ui) {
   const headingId = `iv-${item.id}`;
   const header = [
-    h('h3', { id: headingId }, `${words(item.kind)}: ${item.phaseName}`),
+    h('h3', { id: headingId }, interventionTitle(item)),
     h('p', { class: 'prompt' }, item.prompt),
     h('p', { class: 'meta' },
       'Schedule ', h('code', {}, item.scheduleId), ' · run ', h('a', { href: `#runs/${encodeURIComponent(item.runId)}` }, item.runId), ' · ',
@@ -146,6 +151,14 @@ function interventionCard(item, ui) {
   return article(form);
 }
 
+/** "Login needed in phase navigate", or just "Login needed" when the phase is named after its kind (no "login: login"). */
+function interventionTitle(item) {
+  const kind = words(item.kind);
+  const title = `${kind.charAt(0).toUpperCase()}${kind.slice(1)} needed`;
+  const phase = item.phaseName || '';
+  return phase && words(phase) !== kind ? `${title} in phase ${phase}` : title;
+}
+
 function setFieldError(input, messages) {
   const holder = document.getElementById(input.getAttribute('aria-describedby'));
   if (messages && messages.length) {
@@ -167,7 +180,7 @@ function failedRunItem(run, ui) {
     h('div', {},
       h('strong', {}, run.scheduleName), ' ', badge(run.status), ' ',
       time(run.endedUtc, run.endedUtc ? `ended ${relative(run.endedUtc)}` : ''),
-      run.error ? h('p', { class: 'error-text' }, run.error) : null),
+      run.error ? h('p', { class: 'error-text' }, withoutPlaceholderActor(run.error)) : null),
     h('div', { class: 'actions' }, retry, h('a', { href: '#runs', class: 'button-like' }, 'All runs')));
 }
 
@@ -185,7 +198,13 @@ function pausedItem(schedule, ui) {
     h('div', { class: 'actions' }, resume, h('a', { href: `#whynot/${encodeURIComponent(schedule.id)}`, class: 'button-like' }, 'Why not')));
 }
 
-function notificationItem(n, user, ui) {
+/** The intervention an "intervention required" notification (request, reminder or escalation) is about, from its idempotency key. */
+function interventionOf(n) {
+  if (n.type !== 'interventionRequired') return null;
+  return /^run:.+?:intervention:([^:]+)/.exec(n.idempotencyKey || '')?.[1] ?? null;
+}
+
+function notificationItem(n, user, ui, resolved) {
   const query = `?recipient=${seg(user)}`;
   const button = (operation, key, text, send, done) => {
     if (!can(operation)) return null;
@@ -197,9 +216,9 @@ function notificationItem(n, user, ui) {
   const dismiss = button('DismissNotification', 'dismiss', 'Dismiss', () => post(`/notifications/${seg(n.id)}/dismiss${query}`), 'Dismissed.');
   const snooze = button('SnoozeNotification', 'snooze', 'Snooze 1 h',
     () => post(`/notifications/${seg(n.id)}/snooze${query}`, { until: new Date(Date.now() + 3600_000).toISOString() }), 'Snoozed for an hour.');
-  return h('article', { class: 'row-item', dataset: { notificationId: n.id } },
+  return h('article', { class: resolved ? 'row-item resolved' : 'row-item', dataset: { notificationId: n.id } },
     h('div', {},
-      h('strong', {}, n.title), ' ', badge(n.priority), ' ', h('span', { class: 'meta' }, time(n.createdUtc, relative(n.createdUtc))),
-      h('p', {}, n.message)),
+      h('strong', {}, n.title), ' ', badge(resolved ? 'resolved' : n.priority), ' ', h('span', { class: 'meta' }, time(n.createdUtc, relative(n.createdUtc))),
+      h('p', {}, resolved ? 'Resolved: this intervention was answered, declined or expired, and no longer waits for anyone.' : n.message)),
     h('div', { class: 'actions' }, read, snooze, dismiss));
 }

@@ -1,7 +1,7 @@
 // "What ran?": the latest runs across the tenant, newest first, with status, duration and phase progress; runs still
 // going are followed through GET /api/runs/{id} until they end.
 import { get, post, seg, pagedList } from './api.js';
-import { h, badge, utc, relative, time, duration, act, replaceKeepingFocus, words } from './dom.js';
+import { h, badge, utc, relative, time, duration, act, replaceKeepingFocus, words, withoutPlaceholderActor } from './dom.js';
 import { can } from './roles.js';
 
 const ACTIVE = new Set(['scheduled', 'queued', 'running', 'waitingForIntervention', 'suspended']);
@@ -58,6 +58,17 @@ function table(items, open, ui, focusRunId) {
     h('tbody', {}, items.map((r) => row(r, open, ui, r.id === focusRunId))));
 }
 
+// A run that ended badly shows its outcome: only succeeded phases count as done, and the bar is red (failed) or grey (cancelled).
+function progress(run) {
+  const ended = run.status === 'failed' || run.status === 'cancelled';
+  const done = ended ? run.phases.filter((p) => p.status === 'succeeded').length : run.phasesDone;
+  const label = ended ? `${done} of ${run.phasesTotal} phases succeeded, ${run.status}` : `${done} of ${run.phasesTotal} phases done`;
+  return [
+    h('progress', { class: ended ? `outcome-${run.status}` : null, max: Math.max(run.phasesTotal, 1), value: done, 'aria-label': label }),
+    h('span', { class: 'meta' }, ` ${done}/${run.phasesTotal}`, ended ? ` · ${run.status}` : '', run.currentPhase ? ` · now: ${run.currentPhase}` : ''),
+  ];
+}
+
 function row(run, open, ui, focused) {
   const actions = [];
   if (ACTIVE.has(run.status) && can('CancelRun')) {
@@ -77,7 +88,7 @@ function row(run, open, ui, focused) {
       h('span', { class: 'name' }, p.name), ' ', badge(p.status),
       p.attempts > 1 ? h('span', { class: 'meta' }, ` ${p.attempts} attempts`) : null,
       p.startedUtc ? h('span', { class: 'meta' }, ` ${duration(p.startedUtc, p.endedUtc)}`) : null,
-      p.error ? h('p', { class: 'error-text' }, p.error) : null,
+      p.error ? h('p', { class: 'error-text' }, withoutPlaceholderActor(p.error)) : null,
       p.output != null ? h('pre', { class: 'output' }, typeof p.output === 'string' ? p.output : JSON.stringify(p.output, null, 2)) : null))));
   details.addEventListener('toggle', () => (details.open ? open.add(run.id) : open.delete(run.id)));
 
@@ -87,12 +98,11 @@ function row(run, open, ui, focused) {
       h('span', { class: 'meta' }, words(run.trigger), run.occurrenceUtc ? ` · for ${utc(run.occurrenceUtc)}` : '')),
     h('td', { 'data-label': 'Status' }, badge(run.status),
       run.waitingFor ? h('p', { class: 'meta' }, `waiting for ${words(run.waitingFor.kind)}: ${run.waitingFor.prompt} `, h('a', { href: '#needs' }, 'answer')) : null,
-      run.error ? h('p', { class: 'error-text' }, run.error) : null),
+      run.error ? h('p', { class: 'error-text' }, withoutPlaceholderActor(run.error)) : null),
     h('td', { 'data-label': 'Started' }, run.startedUtc ? [time(run.startedUtc, utc(run.startedUtc)), h('span', { class: 'meta' }, relative(run.startedUtc))] : '—'),
     h('td', { 'data-label': 'Duration' }, duration(run.startedUtc, run.endedUtc)),
     h('td', { 'data-label': 'Phases' },
-      h('progress', { max: Math.max(run.phasesTotal, 1), value: run.phasesDone, 'aria-label': `${run.phasesDone} of ${run.phasesTotal} phases done` }),
-      h('span', { class: 'meta' }, ` ${run.phasesDone}/${run.phasesTotal}`, run.currentPhase ? ` · now: ${run.currentPhase}` : ''),
+      progress(run),
       details),
     h('td', { 'data-label': 'Actions' }, actions.length ? h('div', { class: 'actions' }, actions) : '—'));
 }

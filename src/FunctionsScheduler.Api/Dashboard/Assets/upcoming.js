@@ -1,7 +1,7 @@
 // "What will run?": every schedule's next run in UTC and in its own time zone, the next few with the planner's notes
 // (DST, jitter, active hours, blackouts), its state, and pause / resume / run-now.
 import { get, post, seg, pagedList } from './api.js';
-import { h, badge, utc, local, relative, time, act, replaceKeepingFocus, timespan } from './dom.js';
+import { h, badge, utc, local, relative, time, act, replaceKeepingFocus, timespan, isPerson } from './dom.js';
 import { can } from './roles.js';
 
 /** Previews are fetched for the soonest schedules only, and again only when a schedule's next run or definition changes. */
@@ -88,7 +88,9 @@ function state(s) {
   const parts = [];
   if (!s.enabled) parts.push(badge('disabled'));
   if (s.paused) {
-    parts.push(badge('paused'), h('span', { class: 'meta' }, `${s.paused.reason} (by ${s.paused.by}${s.paused.untilUtc ? `, until ${utc(s.paused.untilUtc)}` : ''})`));
+    // A placeholder identity ("default", "local", "api") is not a person: "Paused from the dashboard", not "(by default)".
+    const extra = [isPerson(s.paused.by) ? `by ${s.paused.by}` : null, s.paused.untilUtc ? `until ${utc(s.paused.untilUtc)}` : null].filter(Boolean);
+    parts.push(badge('paused'), h('span', { class: 'meta' }, `${s.paused.reason}${extra.length ? ` (${extra.join(', ')})` : ''}`));
   }
   if (s.consecutiveFailures > 0) parts.push(h('span', { class: 'badge s-failed' }, `${s.consecutiveFailures} failed in a row`));
   if (s.lastRun) parts.push(h('span', { class: 'meta' }, 'last run ', badge(s.lastRun.status)));

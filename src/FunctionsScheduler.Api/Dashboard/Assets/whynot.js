@@ -1,6 +1,6 @@
 // "Why didn't it run?": one schedule's occurrences ledger, each occurrence with its fate and the reason.
 import { get, seg } from './api.js';
-import { h, badge, utc, local, time, replaceKeepingFocus } from './dom.js';
+import { h, badge, utc, local, time, replaceKeepingFocus, withoutPlaceholderActor } from './dom.js';
 
 export function createWhyNotView(container, ui, [initialId]) {
   let scheduleId = initialId || '';
@@ -56,7 +56,7 @@ export function createWhyNotView(container, ui, [initialId]) {
         h('tbody', {}, items.map((o) => h('tr', { dataset: { fate: o.fate } },
           h('th', { scope: 'row', 'data-label': 'Occurrence' }, time(o.local, local(o.local, zones.get(scheduleId))), h('span', { class: 'meta' }, utc(o.occurrenceUtc))),
           h('td', { 'data-label': 'Fate' }, badge(o.fate)),
-          h('td', { 'data-label': 'Reason', class: 'reason' }, o.reason || '—'),
+          h('td', { 'data-label': 'Reason', class: 'reason' }, o.reason ? withoutPlaceholderActor(o.reason) : '—'),
           h('td', { 'data-label': 'Run' }, o.runId ? h('a', { href: `#runs/${encodeURIComponent(o.runId)}` }, o.runId) : '—'),
           h('td', { 'data-label': 'Known from' }, o.source === 'definition' ? 'the definition' : 'the scanner')))))));
   }
