@@ -34,7 +34,31 @@ public sealed record HealthResponse(
 /// Due-index rows at or before now: the scanner claims ahead, so in a healthy host these are few and young. The read is
 /// the scanner's own (past due buckets only), capped at <see cref="HealthOptions.MaxCounted"/>.
 /// </summary>
-public sealed record DueBacklog(int Count, bool Capped, DateTimeOffset? OldestDueUtc, TimeSpan? OldestAge);
+public sealed record DueBacklog(int Count, bool Capped, DateTimeOffset? OldestDueUtc, TimeSpan? OldestAge)
+{
+    /// <summary>Due-index rows due at <paramref name="now"/> and not claimed yet, counted up to <paramref name="cap"/>.</summary>
+    public static async Task<DueBacklog> ReadAsync(IDueIndex dueIndex, DateTimeOffset now, int cap, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(dueIndex);
+        var count = 0;
+        DateTimeOffset? oldest = null;
+        await foreach (var entry in dueIndex.ReadDueAsync(now, cancellationToken).ConfigureAwait(false))
+        {
+            if (count == cap)
+            {
+                return new DueBacklog(count, true, oldest, now - oldest);
+            }
+
+            count++;
+            if (oldest is null || entry.DueUtc < oldest)
+            {
+                oldest = entry.DueUtc;
+            }
+        }
+
+        return new DueBacklog(count, false, oldest, now - oldest);
+    }
+}
 
 /// <summary>
 /// The last scan this process ran (the heartbeat is per process) and, when the host runs its scanner in-process, its
@@ -60,7 +84,6 @@ public sealed record FailingSchedule(string ScheduleId, int ConsecutiveFailures)
 /// one capped read of pending interventions, one capped read of failing schedules, all under <see cref="HealthOptions.StorageTimeout"/>).
 /// </summary>
 public sealed class HealthEndpoints(
-    IScheduleStore schedules,
     IInterventionStore interventions,
     IDueIndex dueIndex,
     StorageTables tables,
@@ -118,14 +141,14 @@ public sealed class HealthEndpoints(
             timeout.CancelAfter(settings.StorageTimeout);
             try
             {
-                await schedules.ListAsync(tenant ?? Access.ApiPrincipal.DevelopmentTenant, 1, null, timeout.Token).ConfigureAwait(false);
-                var pendingRead = tenant is null ? Task.FromResult(new BoundedCount(0, false)) : CountPendingAsync(tenant, settings.MaxCounted, timeout.Token);
-                var failuresRead = tenant is null ? Task.FromResult((new BoundedCount(0, false), (IReadOnlyList<FailingSchedule>)[])) : ReadFailuresAsync(tenant, settings.MaxCounted, timeout.Token);
+                // The tenant's own figures only for a caller the gate recognised; the probe above already reached storage.
+                var pendingRead = tenant is null ? null : CountPendingAsync(tenant, settings.MaxCounted, timeout.Token);
+                var failuresRead = tenant is null ? null : ReadFailuresAsync(tenant, settings.MaxCounted, timeout.Token);
                 var lagRead = firingLag.SummarizeAsync(timeout.Token);
-                var backlogRead = ReadBacklogAsync(settings.MaxCounted, timeout.Token);
-                pending = tenant is null ? null : await pendingRead.ConfigureAwait(false);
+                var backlogRead = DueBacklog.ReadAsync(dueIndex, timeProvider.GetUtcNow(), settings.MaxCounted, timeout.Token);
+                pending = pendingRead is null ? null : await pendingRead.ConfigureAwait(false);
                 backlog = await backlogRead.ConfigureAwait(false);
-                failures = tenant is null ? null : await failuresRead.ConfigureAwait(false);
+                failures = failuresRead is null ? null : await failuresRead.ConfigureAwait(false);
                 lag = await lagRead.ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -188,28 +211,6 @@ public sealed class HealthEndpoints(
         var age = now - (lastBeatUtc ?? scanner.SinceUtc);
         var overdue = age > scanner.Interval * settings.MissedScansTolerated;
         return new ScannerHealth(true, scanner.Interval, last?.StartedUtc, age, last?.Duration, last?.DueEntries, overdue);
-    }
-
-    private async Task<DueBacklog> ReadBacklogAsync(int cap, CancellationToken cancellationToken)
-    {
-        var now = timeProvider.GetUtcNow();
-        var count = 0;
-        DateTimeOffset? oldest = null;
-        await foreach (var entry in dueIndex.ReadDueAsync(now, cancellationToken).ConfigureAwait(false))
-        {
-            if (count == cap)
-            {
-                return new DueBacklog(count, true, oldest, now - oldest);
-            }
-
-            count++;
-            if (oldest is null || entry.DueUtc < oldest)
-            {
-                oldest = entry.DueUtc;
-            }
-        }
-
-        return new DueBacklog(count, false, oldest, now - oldest);
     }
 
     private async Task<BoundedCount> CountPendingAsync(string tenant, int cap, CancellationToken cancellationToken)

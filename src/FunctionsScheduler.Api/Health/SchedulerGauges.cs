@@ -55,14 +55,7 @@ public sealed class SchedulerGauges : IHostedService, IDisposable
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
         var now = _timeProvider.GetUtcNow();
-        var backlog = 0L;
-        await foreach (var _ in _dueIndex.ReadDueAsync(now, cancellationToken).ConfigureAwait(false))
-        {
-            if (++backlog >= Cap)
-            {
-                break;
-            }
-        }
+        var backlog = (await DueBacklog.ReadAsync(_dueIndex, now, Cap, cancellationToken).ConfigureAwait(false)).Count;
 
         var waiting = 0L;
         var filter = TableClient.CreateQueryFilter($"Status eq {InterventionStatus.Pending.ToString()}");
