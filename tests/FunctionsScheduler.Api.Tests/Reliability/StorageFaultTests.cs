@@ -57,24 +57,14 @@ public sealed class StorageFaultTests(FaultyStorageHostFixture host) : IClassFix
         // The window starts after the first claims, so every schedule's occurrences in it were planned under faults.
         var from = NextEven(DateTimeOffset.UtcNow.AddSeconds(4));
         var to = from + Window;
+        // Not paused before the checks: a pause lands between claim and run for the window's last occurrences on a loaded
+        // machine, and then they are (rightly) skipped. Later occurrences run on; each schedule is deleted once checked.
         await Task.Delay(to - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
-        foreach (var id in ids)
-        {
-            await host.PostJsonAsync($"/api/schedules/{id}/pause", new { reason = "checked", by = "test" });
-        }
 
         var expected = Enumerable.Range(0, (int)(Window.TotalSeconds / 2)).Select(i => from.AddSeconds(2 * i)).ToList();
         var faults = host.Services.GetRequiredService<StorageFaultOptions>().Injected;
         foreach (var id in ids)
         {
-            var ledger = await host.GetJsonAsync($"/api/schedules/{id}/occurrences?from={Iso(from)}&to={Iso(to.AddSeconds(-1))}");
-            var recorded = ledger.GetProperty("items").EnumerateArray()
-                .Where(o => o.GetProperty("source").GetString() == "ledger")
-                .ToList();
-            var occurrences = recorded.Select(o => o.GetProperty("occurrenceUtc").GetDateTimeOffset()).ToList();
-            Assert.Equal(expected, occurrences.Order().ToList());
-            Assert.All(recorded, o => Assert.True(o.GetProperty("fate").GetString() == "started", o.ToString()));
-
             foreach (var occurrence in expected)
             {
                 var runId = RunIds.ForOccurrence("dev", id, occurrence);
@@ -91,6 +81,14 @@ public sealed class StorageFaultTests(FaultyStorageHostFixture host) : IClassFix
 
                 Assert.True(run.GetProperty("status").GetString() == "succeeded", run.ToString());
             }
+
+            var ledger = await host.GetJsonAsync($"/api/schedules/{id}/occurrences?from={Iso(from)}&to={Iso(to.AddSeconds(-1))}");
+            var recorded = ledger.GetProperty("items").EnumerateArray()
+                .Where(o => o.GetProperty("source").GetString() == "ledger")
+                .ToList();
+            var occurrences = recorded.Select(o => o.GetProperty("occurrenceUtc").GetDateTimeOffset()).ToList();
+            Assert.Equal(expected, occurrences.Order().ToList());
+            Assert.All(recorded, o => Assert.True(o.GetProperty("fate").GetString() == "started", o.ToString()));
 
             var runs = await host.GetJsonAsync($"/api/runs?scheduleId={id}&pageSize=500");
             var inWindow = runs.GetProperty("items").EnumerateArray()
