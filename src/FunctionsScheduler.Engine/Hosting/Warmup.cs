@@ -131,6 +131,11 @@ internal static class Warmup
         const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
         foreach (var type in types.Where(t => !t.ContainsGenericParameters && !t.IsInterface))
         {
+            if (type.IsValueType && typeof(IAsyncStateMachine).IsAssignableFrom(type))
+            {
+                CompileAsyncMachinery(type);
+            }
+
             try
             {
                 // Static state (telemetry instruments, caches) is built here rather than by the first firing.
@@ -159,6 +164,66 @@ internal static class Warmup
                 {
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// An async method's state machine is a struct in a release build, so the builder's generic methods (Start, the box that
+    /// holds the machine, AwaitUnsafeOnCompleted per awaiter) are compiled for each one when first called: dozens of methods
+    /// per async method on the firing path. Compiled here from the machine's builder and awaiter fields.
+    /// </summary>
+    private static void CompileAsyncMachinery(Type stateMachine)
+    {
+        const BindingFlags fields = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic;
+        var builder = stateMachine.GetField("<>t__builder", fields)?.FieldType;
+        if (builder is null)
+        {
+            return;
+        }
+
+        try
+        {
+            Prepare(builder.GetMethod("Start")?.MakeGenericMethod(stateMachine));
+            foreach (var awaiter in stateMachine.GetFields(fields).Where(f => f.Name.StartsWith("<>u__", StringComparison.Ordinal)).Select(f => f.FieldType).Distinct())
+            {
+                Prepare(builder.GetMethod("AwaitUnsafeOnCompleted")?.MakeGenericMethod(awaiter, stateMachine));
+            }
+
+            // AsyncTaskMethodBuilder<T>.AsyncStateMachineBox<TStateMachine> (or the non-generic builder's): where MoveNext runs after an await.
+            var boxOwner = builder == typeof(AsyncTaskMethodBuilder)
+                ? typeof(AsyncTaskMethodBuilder<>).MakeGenericType(typeof(Task).Assembly.GetType("System.Threading.Tasks.VoidTaskResult")!)
+                : builder.IsGenericType && builder.GetGenericTypeDefinition() == typeof(AsyncTaskMethodBuilder<>) ? builder : null;
+            if (boxOwner?.GetNestedType("AsyncStateMachineBox`1", BindingFlags.NonPublic) is { } box)
+            {
+                var closed = box.MakeGenericType([.. boxOwner.GetGenericArguments(), stateMachine]);
+                foreach (var method in closed.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly))
+                {
+                    Prepare(method);
+                }
+            }
+        }
+#pragma warning disable CA1031 // Reflection over the runtime's internals may not find what it looks for in another version: then nothing is compiled early.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
+    private static void Prepare(MethodInfo? method)
+    {
+        if (method is null || method.IsAbstract || method.ContainsGenericParameters)
+        {
+            return;
+        }
+
+        try
+        {
+            RuntimeHelpers.PrepareMethod(method.MethodHandle, [.. (method.DeclaringType?.GetGenericArguments() ?? []).Select(t => t.TypeHandle)]);
+        }
+#pragma warning disable CA1031 // Compiled when called instead.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
         }
     }
 }
