@@ -186,6 +186,7 @@ internal sealed class InMemoryTimers : IDisposable
         {
             try
             {
+                EngineMetrics.TimerLateness.Record((_owner._timeProvider.GetUtcNow() - entry.FireAt).TotalMilliseconds);
                 _owner._fire(entry.InstanceId, entry.ExecutionId, entry.TaskId, entry.FireAt);
             }
 #pragma warning disable CA1031 // The lane must outlive any one callback; the step that failed re-sends its messages durably.
