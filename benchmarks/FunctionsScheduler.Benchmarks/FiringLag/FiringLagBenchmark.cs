@@ -51,6 +51,9 @@ internal static class FiringLagBenchmark
             run.CallsPerRun, run.Breakdown, run.Ours.Expected, run.Engine);
         report += Environment.NewLine + "Window occurrences whose first phase had not run 5 minutes after the window, by their fate in the occurrences ledger: "
             + (run.Fates.Count == 0 ? "**none**." : string.Join(", ", run.Fates.Select(kv => $"**{kv.Key}: {kv.Value}**")) + ".") + Environment.NewLine;
+        report += Environment.NewLine + string.Create(
+            CultureInfo.InvariantCulture,
+            $"Ours split by when the occurrence falls: p99 **{P99(run.Ours.Early)}** ms over the window's first {LagOutcome.EarlyPart.TotalSeconds:F0} s, **{P99(run.Ours.Rest)}** ms over the rest (the target, p99 ≤ 50 ms, holds for the whole window, the first {LagOutcome.EarlyPart.TotalSeconds:F0} s included).") + Environment.NewLine;
         Console.WriteLine(report);
         var path = Path.Combine(AzuriteServer.FindRepoRoot(), "benchmarks", "results", reportName + ".md");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -64,18 +67,24 @@ internal static class FiringLagBenchmark
         List<LagOutcome> Outcomes, string LoadBefore, string LoadDuring, double CallsPerRun,
         IReadOnlyDictionary<string, long> Breakdown, Dictionary<string, long> Engine, SortedDictionary<string, int> Fates)
     {
+        /// <summary>With a second host: how long the partitions took to split and how many window first phases each host ran.</summary>
+        public string? TwoHosts { get; init; }
+
         public LagOutcome Ours => Outcomes[0];
     }
 
     /// <summary>
     /// Ours through a fresh local host on <paramref name="storage"/>: <paramref name="shape"/>'s schedules, a window a few
     /// seconds out, up to 5 minutes for late occurrences; with <paramref name="withBaselines"/> the naive pollers run in
-    /// the same window. The host is stopped before it returns.
+    /// the same window; with <paramref name="twoHosts"/> a <see cref="SecondHost"/> process shares the host's tables and
+    /// task hub (the partitions split between them before the schedules are created). The hosts are stopped before it returns.
     /// </summary>
-    internal static async Task<LagRun> MeasureAsync(BenchmarkStorage storage, FiringShape shape, bool withBaselines, CancellationToken cancellationToken)
+    internal static async Task<LagRun> MeasureAsync(BenchmarkStorage storage, FiringShape shape, bool withBaselines, CancellationToken cancellationToken, bool twoHosts = false)
     {
         var time = TimeProvider.System;
         await using var host = await BenchmarkHost.StartAsync(storage, "Lag", cancellationToken);
+        var (second, split) = twoHosts ? await SecondHost.StartBesideAsync(host, storage.ConnectionString, cancellationToken) : (null, TimeSpan.Zero);
+        await using var secondHost = second;
         using var calls = new StorageCallCounter(host.TablePrefix, host.TaskHub.ToLowerInvariant(), host.TaskHub);
         var loadBefore = MachineLoad.Read();
 
@@ -126,7 +135,8 @@ internal static class FiringLagBenchmark
 
         // The schedules end with the window; give late window occurrences up to 5 minutes to arrive, then ask the
         // ledger for the fate of every occurrence that did not fire: late, skipped with a reason, or lost.
-        List<LagHit> Hits() => [.. host.Probe.Hits.Where(h => h.Phase == "first").Select(h => new LagHit(h.RunId, PhaseProbe.OccurrenceOf(h.RunId), h.AtUtc))];
+        IEnumerable<ProbeHit> AllHits() => second is null ? host.Probe.Hits : host.Probe.Hits.Concat(second.Hits);
+        List<LagHit> Hits() => [.. AllHits().Where(h => h.Phase == "first").Select(h => new LagHit(h.RunId, PhaseProbe.OccurrenceOf(h.RunId), h.AtUtc))];
         LagOutcome Ours() => LagOutcome.Tally("ours: scanner lookahead + durable timer (local host, embedded engine)", Hits(), window, shape.Schedules);
         var drainDeadline = time.GetUtcNow() + TimeSpan.FromMinutes(5);
         while (Ours().Lost > 0 && time.GetUtcNow() < drainDeadline)
@@ -134,7 +144,7 @@ internal static class FiringLagBenchmark
             await Task.Delay(TimeSpan.FromMilliseconds(500), time, cancellationToken);
         }
 
-        var fates = await UnfiredFatesAsync(host, Definition, shape.Schedules, window.Start, window.End, cancellationToken);
+        var fates = await UnfiredFatesAsync(host, AllHits(), Definition, shape.Schedules, window.Start, window.End, cancellationToken);
         Progress("occurrences that did not fire, by ledger fate: " + (fates.Count == 0 ? "none" : string.Join(", ", fates.Select(kv => $"{kv.Key} {kv.Value}"))));
         var ours = Ours();
         Progress($"window over ({ours.Fired}/{ours.Expected} fired)" + (pollers.Count == 0 ? "" : "; waiting for the pollers' last poll…"));
@@ -154,13 +164,16 @@ internal static class FiringLagBenchmark
             shape.Schedules)));
 
         // Steady state: the window's calls serve as many occurrences as fall in it.
-        return new LagRun(outcomes, loadBefore, loadDuring, (callsAfter - callsBefore) / (double)ours.Expected, breakdown, Diff(metricsBefore, metricsAfter), fates);
+        var twoHostsNote = second is null ? null : string.Create(
+            CultureInfo.InvariantCulture,
+            $"partitions split in {split.TotalSeconds:F0} s; window first phases run by this process's host {host.Probe.Hits.Count(h => h.Phase == "first" && window.Contains(PhaseProbe.OccurrenceOf(h.RunId)))}, by the second host's process {second.Hits.Count(h => h.Phase == "first" && window.Contains(PhaseProbe.OccurrenceOf(h.RunId)))}");
+        return new LagRun(outcomes, loadBefore, loadDuring, (callsAfter - callsBefore) / (double)ours.Expected, breakdown, Diff(metricsBefore, metricsAfter), fates) { TwoHosts = twoHostsNote };
     }
 
     /// <summary>Window occurrences whose phase never ran, counted by what the ledger says of them ("no ledger row" = lost).</summary>
-    private static async Task<SortedDictionary<string, int>> UnfiredFatesAsync(BenchmarkHost host, Func<int, ScheduleDefinition> definitionOf, int schedules, DateTimeOffset windowStart, DateTimeOffset windowEnd, CancellationToken cancellationToken)
+    private static async Task<SortedDictionary<string, int>> UnfiredFatesAsync(BenchmarkHost host, IEnumerable<ProbeHit> hits, Func<int, ScheduleDefinition> definitionOf, int schedules, DateTimeOffset windowStart, DateTimeOffset windowEnd, CancellationToken cancellationToken)
     {
-        var fired = host.Probe.Hits.Where(h => h.Phase == "first").Select(h => h.RunId).ToHashSet(StringComparer.Ordinal);
+        var fired = hits.Where(h => h.Phase == "first").Select(h => h.RunId).ToHashSet(StringComparer.Ordinal);
         var ledger = host.Services.GetRequiredService<IOccurrenceLedger>();
         var fates = new SortedDictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < schedules; i++)
@@ -263,6 +276,8 @@ internal static class FiringLagBenchmark
         md.AppendLine("- The machine is shared (see the load average): a tail of tens of ms is the process not getting a core, which the counts above do not depend on.");
         return md.ToString();
     }
+
+    private static string P99(Samples lags) => lags.Count == 0 ? "–" : lags.Percentile(99).TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture);
 
     private static string Ms(LagOutcome o, int percent) =>
         o.Lags.Count == 0 ? "–" : o.Lags.Percentile(percent).TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture);

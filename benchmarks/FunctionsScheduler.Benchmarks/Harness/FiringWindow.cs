@@ -67,7 +67,22 @@ internal sealed record LagHit(string Key, DateTimeOffset Occurrence, DateTimeOff
 /// <summary>What one system did with a window: occurrences expected, fired once, fired twice or more, lost, and the lags.</summary>
 internal sealed record LagOutcome(string Approach, int Expected, int Once, int Doubled, Samples Lags)
 {
+    /// <summary>How long the start of the window is, which <see cref="Early"/> covers.</summary>
+    public static readonly TimeSpan EarlyPart = TimeSpan.FromSeconds(10);
+
     public int Fired => Once + Doubled;
+
+    /// <summary>The lags of occurrences in the window's first <see cref="EarlyPart"/> (the first bursts, when a system is coldest).</summary>
+    public Samples Early { get; init; } = new();
+
+    /// <summary>The lags of the rest of the window.</summary>
+    public Samples Rest { get; init; } = new();
+
+    /// <summary>Storage requests per occurrence in the window, where the system's requests are counted (ours single-node).</summary>
+    public double? RequestsPerOccurrence { get; init; }
+
+    /// <summary>What else the run found worth saying (the two-host split, say).</summary>
+    public string? Note { get; init; }
 
     public int Lost => Expected - Fired;
 
@@ -80,12 +95,17 @@ internal sealed record LagOutcome(string Approach, int Expected, int Once, int D
     {
         var inWindow = hits.Where(h => window.Contains(h.Occurrence)).ToList();
         var perOccurrence = inWindow.GroupBy(h => (h.Key, h.Occurrence)).Select(g => g.Count()).ToList();
-        var lags = new Samples();
+        Samples lags = new(), early = new(), rest = new();
         foreach (var hit in inWindow)
         {
             lags.Add(hit.AtUtc - hit.Occurrence);
+            (hit.Occurrence < window.Start + EarlyPart ? early : rest).Add(hit.AtUtc - hit.Occurrence);
         }
 
-        return new LagOutcome(approach, schedules * window.Occurrences.Count, perOccurrence.Count(n => n == 1), perOccurrence.Count(n => n > 1), lags);
+        return new LagOutcome(approach, schedules * window.Occurrences.Count, perOccurrence.Count(n => n == 1), perOccurrence.Count(n => n > 1), lags)
+        {
+            Early = early,
+            Rest = rest,
+        };
     }
 }

@@ -11,11 +11,13 @@ namespace FunctionsScheduler.Benchmarks.Throughput;
 internal sealed class DurableRunNow : IAsyncDisposable
 {
     private readonly StorageCallCounter _counter;
+    private readonly SecondHost? _second;
 
-    private DurableRunNow(BenchmarkHost host, StorageCallCounter counter)
+    private DurableRunNow(BenchmarkHost host, StorageCallCounter counter, SecondHost? second)
     {
         Host = host;
         _counter = counter;
+        _second = second;
         Observer = host.NewObserverClient();
     }
 
@@ -25,11 +27,32 @@ internal sealed class DurableRunNow : IAsyncDisposable
     public DurableEngineClient Observer { get; }
 
     /// <param name="otherPrefixes">Further table prefixes the call counter strips (other tables written in the same process).</param>
-    public static async Task<DurableRunNow> StartAsync(BenchmarkStorage storage, CancellationToken cancellationToken, params string[] otherPrefixes)
+    public static Task<DurableRunNow> StartAsync(BenchmarkStorage storage, CancellationToken cancellationToken, params string[] otherPrefixes) =>
+        StartAsync(storage, twoHosts: false, cancellationToken, otherPrefixes);
+
+    /// <param name="twoHosts">
+    /// A <see cref="SecondHost"/> process beside the host, the partitions split between them before the warm-up: runs are
+    /// started through this process's client, and those whose partition the second host owns run there. The call
+    /// counter then sees this process's requests only.
+    /// </param>
+    /// <param name="otherPrefixes">Further table prefixes the call counter strips (other tables written in the same process).</param>
+    public static async Task<DurableRunNow> StartAsync(BenchmarkStorage storage, bool twoHosts, CancellationToken cancellationToken, params string[] otherPrefixes)
     {
         var host = await BenchmarkHost.StartAsync(storage, "Tput", cancellationToken);
         var counter = new StorageCallCounter([host.TablePrefix, host.TaskHub.ToLowerInvariant(), host.TaskHub, .. otherPrefixes]);
-        var ours = new DurableRunNow(host, counter);
+        SecondHost? second = null;
+        try
+        {
+            second = twoHosts ? (await SecondHost.StartBesideAsync(host, storage.ConnectionString, cancellationToken)).Host : null;
+        }
+        catch
+        {
+            counter.Dispose();
+            await host.DisposeAsync();
+            throw;
+        }
+
+        var ours = new DurableRunNow(host, counter, second);
         try
         {
             await ours.BatchAsync(ThroughputBenchmark.OneJob, 20, "warm", cancellationToken);
@@ -49,6 +72,11 @@ internal sealed class DurableRunNow : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _counter.Dispose();
+        if (_second is not null)
+        {
+            await _second.DisposeAsync();
+        }
+
         await Host.DisposeAsync();
     }
 }
