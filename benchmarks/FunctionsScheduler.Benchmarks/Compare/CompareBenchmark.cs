@@ -14,7 +14,7 @@ namespace FunctionsScheduler.Benchmarks.Compare;
 /// </summary>
 internal static class CompareBenchmark
 {
-    public const string Summary = "ours (single-node, two hosts) vs. Quartz.NET (PostgreSQL clustered, RAM) and Hangfire (PostgreSQL, default and 1 s poll), interleaved [--repeat 3] [--seconds 60] [--schedules 50] [--single 300] [--three 150] [--only ours,ours-2hosts,quartz-pg,hangfire-pg,hangfire-pg-1s,quartz-ram]";
+    public const string Summary = "ours (single-node, two hosts) vs. Quartz.NET (PostgreSQL clustered, RAM) and Hangfire (PostgreSQL, default and 1 s poll), interleaved [--repeat 3] [--seconds 60] [--schedules 50] [--single 300] [--three 150] [--only ours,ours-2hosts,quartz-pg,hangfire-pg,hangfire-pg-1s,quartz-ram] [--report compare]";
 
     private const string Command = "dotnet run -c Release --project benchmarks/FunctionsScheduler.Benchmarks -- compare";
 
@@ -23,6 +23,7 @@ internal static class CompareBenchmark
         var shape = FiringShape.Default;
         int repeat = 3, single = 300, three = 150;
         string[]? only = null;
+        var reportName = "compare";
         for (var i = 0; i < args.Length; i += 2)
         {
             var value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -34,22 +35,34 @@ internal static class CompareBenchmark
                 case "--single": single = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--three": three = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--only": only = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
+                case "--report": reportName = value; break;
                 default: throw new ArgumentException($"Unknown option {args[i]}.");
             }
+        }
+
+        string[] onPostgres = ["quartz-pg", "hangfire-pg", "hangfire-pg-1s"];
+        string[] known = ["ours", "ours-2hosts", .. onPostgres, "quartz-ram"];
+        if (only?.FirstOrDefault(name => !known.Contains(name, StringComparer.Ordinal)) is { } unknown)
+        {
+            throw new ArgumentException($"--only takes {string.Join(", ", known)}, not {unknown}.");
         }
 
         await using var storage = await BenchmarkStorage.StartAsync(cancellationToken);
         Progress($"ours on {storage.Description}");
         var skipped = new List<string>();
         PostgresCluster? postgres = null;
-        if (PostgresCluster.FindBinaries(out var missing) is { } bin)
+        if (only is not null && !only.Intersect(onPostgres, StringComparer.Ordinal).Any())
+        {
+            // Nothing selected runs on PostgreSQL: no cluster to start.
+        }
+        else if (PostgresCluster.FindBinaries(out var missing) is { } bin)
         {
             postgres = await PostgresCluster.StartAsync(bin, cancellationToken);
             Progress($"{postgres.Version} on 127.0.0.1:{postgres.Port} (private cluster, deleted at the end)");
         }
         else
         {
-            skipped.Add($"quartz-pg, hangfire-pg, hangfire-pg-1s skipped: {missing}");
+            skipped.Add($"{string.Join(", ", onPostgres)} skipped: {missing}");
             Progress(skipped[^1]);
         }
 
@@ -90,7 +103,7 @@ internal static class CompareBenchmark
 
             var report = Render(shape, repeat, single, three, args, systems, skipped, lags, runNows);
             Console.WriteLine(report);
-            var path = Path.Combine(AzuriteServer.FindRepoRoot(), "benchmarks", "results", "compare.md");
+            var path = Path.Combine(AzuriteServer.FindRepoRoot(), "benchmarks", "results", reportName + ".md");
             await File.WriteAllTextAsync(path, report, cancellationToken);
             Progress($"wrote {path}");
             return lags.Any(l => l.Error is not null) || runNows.Any(r => r.Error is not null) ? 1 : 0;
