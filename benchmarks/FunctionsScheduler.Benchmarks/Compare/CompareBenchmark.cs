@@ -14,7 +14,7 @@ namespace FunctionsScheduler.Benchmarks.Compare;
 /// </summary>
 internal static class CompareBenchmark
 {
-    public const string Summary = "ours (single-node, two hosts) vs. Quartz.NET (PostgreSQL clustered, RAM) and Hangfire (PostgreSQL, default and 1 s poll), interleaved [--repeat 3] [--seconds 60] [--schedules 50] [--single 300] [--three 150] [--only ours,ours-2hosts,quartz-pg,hangfire-pg,hangfire-pg-1s,quartz-ram] [--report compare]";
+    public const string Summary = "ours (single-node, two hosts) vs. Quartz.NET (PostgreSQL clustered, RAM) and Hangfire (PostgreSQL, default and 1 s poll), interleaved [--repeat 3] [--seconds 60] [--schedules 50] [--single 300] [--three 150] [--only ours,ours-2hosts,quartz-pg,hangfire-pg,hangfire-pg-1s,quartz-ram] [--report compare] [--calm 1.5]";
 
     private const string Command = "dotnet run -c Release --project benchmarks/FunctionsScheduler.Benchmarks -- compare";
 
@@ -24,6 +24,7 @@ internal static class CompareBenchmark
         int repeat = 3, single = 300, three = 150;
         string[]? only = null;
         var reportName = "compare";
+        double? calm = null;
         for (var i = 0; i < args.Length; i += 2)
         {
             var value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -36,6 +37,7 @@ internal static class CompareBenchmark
                 case "--three": three = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--only": only = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
                 case "--report": reportName = value; break;
+                case "--calm": calm = double.Parse(value, CultureInfo.InvariantCulture); break;
                 default: throw new ArgumentException($"Unknown option {args[i]}.");
             }
         }
@@ -88,12 +90,12 @@ internal static class CompareBenchmark
             {
                 foreach (var system in systems)
                 {
-                    var load = MachineLoad.Read();
+                    var load = await CalmAsync(calm, cancellationToken);
                     Progress($"round {round}/{repeat}: {system.Name} firing lag (load {load})");
                     var (lag, lagError) = await TryAsync(() => system.FiringLagAsync(shape, cancellationToken), cancellationToken);
                     lags.Add((system, round, load, lag, lagError));
 
-                    load = MachineLoad.Read();
+                    load = await CalmAsync(calm, cancellationToken);
                     Progress($"round {round}/{repeat}: {system.Name} run-now (load {load})");
                     var (results, runError) = await TryAsync(() => system.RunNowAsync(single, three, cancellationToken), cancellationToken);
                     runNows.Add((system, round, load, results ?? [], runError));
@@ -107,6 +109,37 @@ internal static class CompareBenchmark
             await File.WriteAllTextAsync(path, report, cancellationToken);
             Progress($"wrote {path}");
             return lags.Any(l => l.Error is not null) || runNows.Any(r => r.Error is not null) ? 1 : 0;
+        }
+    }
+
+    /// <summary>
+    /// With <c>--calm</c>, waits (up to 5 minutes, checking every 5 s) until the 1-minute load average is at most
+    /// <paramref name="calm"/>, so each measurement starts on a machine that has settled; returns the load average it
+    /// starts at, marked when it did not settle.
+    /// </summary>
+    private static async Task<string> CalmAsync(double? calm, CancellationToken cancellationToken)
+    {
+        if (calm is not { } limit)
+        {
+            return MachineLoad.Read();
+        }
+
+        var deadline = TimeProvider.System.GetUtcNow() + TimeSpan.FromMinutes(5);
+        while (true)
+        {
+            var load = MachineLoad.Read();
+            if (!double.TryParse(load, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || value <= limit)
+            {
+                return load;
+            }
+
+            if (TimeProvider.System.GetUtcNow() > deadline)
+            {
+                Progress($"load average still {load} after 5 minutes, measuring anyway");
+                return load + " (not calm)";
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(5), TimeProvider.System, cancellationToken);
         }
     }
 
@@ -135,7 +168,7 @@ internal static class CompareBenchmark
         md.AppendLine("# Ours (single-node) vs. Quartz.NET and Hangfire: firing lag and run-now throughput");
         md.AppendLine();
         md.AppendLine(inv, $"Command: `{Command}{(args.Length == 0 ? "" : " " + string.Join(' ', args))}`  ");
-        md.AppendLine(inv, $"Measured {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC; {RuntimeInformation.FrameworkDescription}, {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}. Every system runs in this one process, one after the other, interleaved round by round ({string.Join(", ", systems.Select(s => s.Name))}, then again), each measurement on a fresh instance; the 1-minute load average before each is in its row. **Read the ratios, not the absolute numbers**: they move with the machine, and a row measured at a high load average says more about the machine than the system.");
+        md.AppendLine(inv, $"Measured {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC; {RuntimeInformation.FrameworkDescription}, {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}. Every system runs in this process (ours-2hosts' second host in a child process), one after the other, interleaved round by round ({string.Join(", ", systems.Select(s => s.Name))}, then again), each measurement on a fresh instance; the 1-minute load average before each is in its row{(args.Contains("--calm") ? ", each measurement having waited (up to 5 minutes) for it to fall to `--calm`" : "")}. **Read the ratios, not the absolute numbers**: they move with the machine, and a row measured at a high load average says more about the machine than the system.");
         foreach (var line in skipped)
         {
             md.AppendLine();
