@@ -164,9 +164,27 @@ internal static class FiringLagBenchmark
             shape.Schedules)));
 
         // Steady state: the window's calls serve as many occurrences as fall in it.
-        var twoHostsNote = second is null ? null : string.Create(
-            CultureInfo.InvariantCulture,
-            $"partitions split in {split.TotalSeconds:F0} s; window first phases run by this process's host {host.Probe.Hits.Count(h => h.Phase == "first" && window.Contains(PhaseProbe.OccurrenceOf(h.RunId)))}, by the second host's process {second.Hits.Count(h => h.Phase == "first" && window.Contains(PhaseProbe.OccurrenceOf(h.RunId)))}");
+        string? twoHostsNote = null;
+        if (second is not null)
+        {
+            bool InWindow(ProbeHit h) => h.Phase == "first" && window.Contains(PhaseProbe.OccurrenceOf(h.RunId));
+            var hitsHere = host.Probe.Hits.Where(InWindow).ToList();
+            var hitsThere = second.Hits.Where(InWindow).ToList();
+
+            // A run whose first phase was entered more than once: on which hosts, and how far apart.
+            var repeats = hitsHere.Select(h => (Host: "here", Hit: h)).Concat(hitsThere.Select(h => (Host: "second", Hit: h)))
+                .GroupBy(x => x.Hit.RunId, StringComparer.Ordinal).Where(g => g.Count() > 1).ToList();
+            foreach (var repeat in repeats.Take(5))
+            {
+                Progress($"first phase entered {repeat.Count()} times: {repeat.Key}: " + string.Join(", ", repeat.OrderBy(x => x.Hit.AtUtc).Select(x => $"{x.Host} at {x.Hit.AtUtc:HH:mm:ss.fff}")));
+            }
+
+            var across = repeats.Count(g => g.Select(x => x.Host).Distinct(StringComparer.Ordinal).Count() > 1);
+            twoHostsNote = string.Create(
+                CultureInfo.InvariantCulture,
+                $"partitions split in {split.TotalSeconds:F0} s; window first phases entered by this process's host {hitsHere.Count}, by the second host's process {hitsThere.Count}; runs whose first phase was entered more than once: {repeats.Count}, of them on both hosts: {across}");
+        }
+
         return new LagRun(outcomes, loadBefore, loadDuring, (callsAfter - callsBefore) / (double)ours.Expected, breakdown, Diff(metricsBefore, metricsAfter), fates) { TwoHosts = twoHostsNote };
     }
 
