@@ -124,6 +124,7 @@ internal static class FiringLagBenchmark
 
         // Measure engine + client calls over the window only (creation and the pollers' start are outside it).
         await Clock.DelayUntilAsync(window.Start - TimeSpan.FromSeconds(1), cancellationToken);
+        var ownersBefore = second is null ? null : await SecondHost.LeaseOwnersAsync(storage.ConnectionString, host.TaskHub, cancellationToken);
         var callsBefore = host.StorageCalls;
         var breakdownBefore = calls.Snapshot();
         var metricsBefore = Snapshot(host);
@@ -132,6 +133,7 @@ internal static class FiringLagBenchmark
         var breakdown = StorageCallCounter.Delta(breakdownBefore, calls.Snapshot());
         var metricsAfter = Snapshot(host);
         var loadDuring = MachineLoad.Read();
+        var ownersAfter = second is null ? null : await SecondHost.LeaseOwnersAsync(storage.ConnectionString, host.TaskHub, cancellationToken);
 
         // The schedules end with the window; give late window occurrences up to 5 minutes to arrive, then ask the
         // ledger for the fate of every occurrence that did not fire: late, skipped with a reason, or lost.
@@ -182,7 +184,7 @@ internal static class FiringLagBenchmark
             var across = repeats.Count(g => g.Select(x => x.Host).Distinct(StringComparer.Ordinal).Count() > 1);
             twoHostsNote = string.Create(
                 CultureInfo.InvariantCulture,
-                $"partitions split in {split.TotalSeconds:F0} s; window first phases entered by this process's host {hitsHere.Count}, by the second host's process {hitsThere.Count}; runs whose first phase was entered more than once: {repeats.Count}, of them on both hosts: {across}");
+                $"partitions split in {split.TotalSeconds:F0} s; window first phases entered by this process's host {hitsHere.Count}, by the second host's process {hitsThere.Count}; runs whose first phase was entered more than once: {repeats.Count}, of them on both hosts: {across}; partition leases 1 s before the window: {ownersBefore}; 3 s after it: {ownersAfter}");
         }
 
         return new LagRun(outcomes, loadBefore, loadDuring, (callsAfter - callsBefore) / (double)ours.Expected, breakdown, Diff(metricsBefore, metricsAfter), fates) { TwoHosts = twoHostsNote };

@@ -105,6 +105,20 @@ internal sealed class SecondHost : IAsyncDisposable
         }
     }
 
+    /// <summary>Who holds each partition's unexpired lease now ("partition owner, …"; "free" for none), to tell whether partitions moved.</summary>
+    public static async Task<string> LeaseOwnersAsync(string connectionString, string hub, CancellationToken cancellationToken)
+    {
+        var leases = new TableServiceClient(connectionString).GetTableClient(hub + "Leases");
+        var now = TimeProvider.System.GetUtcNow();
+        var owners = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        await foreach (var row in leases.QueryAsync<TableEntity>(r => r.PartitionKey == "lease", cancellationToken: cancellationToken))
+        {
+            owners[row.RowKey] = row.GetString("Owner") is { Length: > 0 } owner && row.GetDateTimeOffset("ExpiresAt") > now ? owner : "free";
+        }
+
+        return string.Join(", ", owners.Select(kv => $"{kv.Key} {kv.Value}"));
+    }
+
     private async Task ReadAsync()
     {
         while (await _process.StandardOutput.ReadLineAsync() is { } line)
