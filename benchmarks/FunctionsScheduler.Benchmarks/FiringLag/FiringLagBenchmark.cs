@@ -146,6 +146,7 @@ internal static class FiringLagBenchmark
             await Task.Delay(TimeSpan.FromMilliseconds(500), time, cancellationToken);
         }
 
+        var ownersEnd = second is null ? null : await SecondHost.LeaseOwnersAsync(storage.ConnectionString, host.TaskHub, cancellationToken);
         var fates = await UnfiredFatesAsync(host, AllHits(), Definition, shape.Schedules, window.Start, window.End, cancellationToken);
         Progress("occurrences that did not fire, by ledger fate: " + (fates.Count == 0 ? "none" : string.Join(", ", fates.Select(kv => $"{kv.Key} {kv.Value}"))));
         var ours = Ours();
@@ -184,7 +185,7 @@ internal static class FiringLagBenchmark
             var across = repeats.Count(g => g.Select(x => x.Host).Distinct(StringComparer.Ordinal).Count() > 1);
             twoHostsNote = string.Create(
                 CultureInfo.InvariantCulture,
-                $"partitions split in {split.TotalSeconds:F0} s; window first phases entered by this process's host {hitsHere.Count}, by the second host's process {hitsThere.Count}; runs whose first phase was entered more than once: {repeats.Count}, of them on both hosts: {across}; partition leases 1 s before the window: {ownersBefore}; 3 s after it: {ownersAfter}");
+                $"partitions split in {split.TotalSeconds:F0} s; window first phases entered by this process's host {hitsHere.Count}, by the second host's process {hitsThere.Count}; runs whose first phase was entered more than once: {repeats.Count}, of them on both hosts: {across}; partition leases 1 s before the window: {ownersBefore}; 3 s after it: {ownersAfter}; once every window occurrence had fired (or the 5 minutes were over): {ownersEnd}");
         }
 
         return new LagRun(outcomes, loadBefore, loadDuring, (callsAfter - callsBefore) / (double)ours.Expected, breakdown, Diff(metricsBefore, metricsAfter), fates) { TwoHosts = twoHostsNote };
