@@ -1,4 +1,6 @@
+using FunctionsScheduler.Benchmarks.Compare;
 using FunctionsScheduler.Benchmarks.FiringLag;
+using FunctionsScheduler.Benchmarks.Harness;
 using FunctionsScheduler.Benchmarks.Scan;
 using FunctionsScheduler.Benchmarks.Throughput;
 
@@ -14,6 +16,8 @@ internal static class Program
             ["scan"] = (ScanBenchmark.Summary, ScanBenchmark.RunAsync),
             ["firing-lag"] = (FiringLagBenchmark.Summary, FiringLagBenchmark.RunAsync),
             ["throughput"] = (ThroughputBenchmark.Summary, ThroughputBenchmark.RunAsync),
+            ["compare"] = (CompareBenchmark.Summary, CompareBenchmark.RunAsync),
+            [SecondHost.Command] = ("(started by compare) a second local host on given tables and task hub, reporting its probe on stdout", SecondHost.ServeAsync),
         };
 
     public static async Task<int> Main(string[] args)

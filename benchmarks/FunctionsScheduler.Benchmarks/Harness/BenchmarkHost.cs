@@ -42,17 +42,30 @@ internal sealed class BenchmarkHost : IAsyncDisposable
     /// <summary>Engine plus client storage calls so far.</summary>
     public long StorageCalls => Engine.Metrics.StorageCalls + Client.Metrics.StorageCalls;
 
-    public static async Task<BenchmarkHost> StartAsync(BenchmarkStorage storage, string name, CancellationToken cancellationToken)
+    public static Task<BenchmarkHost> StartAsync(BenchmarkStorage storage, string name, CancellationToken cancellationToken)
     {
         var id = Guid.NewGuid().ToString("N")[..8];
-        var prefix = string.Create(CultureInfo.InvariantCulture, $"{name}{id}");
-        var hub = string.Create(CultureInfo.InvariantCulture, $"{name}Hub{id}");
+        return StartAsync(
+            storage.ConnectionString,
+            string.Create(CultureInfo.InvariantCulture, $"{name}{id}"),
+            string.Create(CultureInfo.InvariantCulture, $"{name}Hub{id}"),
+            workerId: null,
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// A host on existing tables and task hub (a second host beside another one); <paramref name="workerId"/> overrides
+    /// the local host's own worker id, which is the same for every host listening on port 0 of one machine.
+    /// </summary>
+    public static async Task<BenchmarkHost> StartAsync(string connectionString, string prefix, string hub, string? workerId, CancellationToken cancellationToken)
+    {
         string[] args =
         [
-            "--STORAGE_CONNECTION_STRING", storage.ConnectionString,
+            "--STORAGE_CONNECTION_STRING", connectionString,
             "--Scheduler:TablePrefix", prefix,
             "--Scheduler:TaskHub", hub,
             "--urls", "http://127.0.0.1:0",
+            .. workerId is null ? Array.Empty<string>() : ["--Scheduler:Engine:WorkerId", workerId],
         ];
         var app = await LocalHostApp.BuildAsync(
             args,
