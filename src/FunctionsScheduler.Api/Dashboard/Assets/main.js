@@ -8,9 +8,28 @@ import { createUpcomingView } from './upcoming.js';
 import { createRunsView } from './runs.js';
 import { createWhyNotView } from './whynot.js';
 import { createHealthView } from './health.js';
+import { createTimeline } from './timeline.js';
+
+/** The landing view: the timeline of every schedule on top, then what needs a person. */
+function createLandingView(container, ui, args) {
+  const timelineBox = h('div');
+  const needsBox = h('div');
+  container.replaceChildren(timelineBox, needsBox);
+  const timeline = createTimeline(timelineBox, ui);
+  const needs = createNeedsView(needsBox, ui, args);
+  return {
+    // Both parts refresh together; one failing does not keep the other from showing what it has.
+    async refresh() {
+      const [a, b] = await Promise.allSettled([timeline.refresh(), needs.refresh()]);
+      for (const result of [a, b]) if (result.status === 'rejected') throw result.reason;
+    },
+    tick: () => needs.tick?.(),
+    dispose: () => { timeline.dispose?.(); needs.dispose?.(); },
+  };
+}
 
 const views = {
-  needs: { title: 'Needs me', create: createNeedsView },
+  needs: { title: 'Needs me', create: createLandingView },
   upcoming: { title: 'Will run', create: createUpcomingView },
   runs: { title: 'Ran', create: createRunsView },
   whynot: { title: 'Why not', create: createWhyNotView },
