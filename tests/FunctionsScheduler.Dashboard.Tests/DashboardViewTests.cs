@@ -117,8 +117,9 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
         var page = dashboard.Page;
 
         await page.Locator($"#upcoming-table tr[data-schedule-id='{Id(schedule)}']").GetByRole(AriaRole.Button, new() { Name = "Run now" }).ClickAsync();
-        await Expect(page.Locator("#flash")).ToContainTextAsync("Run started:");
-        var runId = RunStarted().Match(await page.Locator("#flash").InnerTextAsync()).Groups["id"].Value;
+        // The message names the schedule, not the run's 32-hex id; the API says which run it started.
+        await Expect(page.Locator("#flash")).ToContainTextAsync($"Run of {schedule.GetProperty("name").GetString()} started");
+        var runId = (await _host.GetJsonAsync($"/api/runs?scheduleId={Id(schedule)}")).GetProperty("items")[0].GetProperty("id").GetString()!;
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Ran" }).ClickAsync();
         var row = page.Locator($"#runs-table tr[data-run-id='{runId}']");
@@ -164,6 +165,8 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
         var card = page.Locator("article.intervention", new() { HasText = prompt });
         await Expect(card).ToContainTextAsync("expires in");
         await Expect(card.Locator("h3")).ToHaveTextAsync("Login needed in phase navigate");
+        await Expect(card.Locator("a.schedule-name")).ToHaveTextAsync("shop orders");
+        await Expect(card).Not.ToContainTextAsync(runId);
         var password = card.GetByLabel("password");
         await Expect(password).ToHaveAttributeAsync("type", "password");
         await dashboard.ScreenshotAsync("needs-me");
@@ -451,7 +454,4 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
         var offset = iso.EndsWith('Z') ? "+00:00" : iso[^6..];
         return $"{iso[..10]} {iso[11..19]} (UTC{offset.Replace('-', '−')}, {zone})";
     }
-
-    [GeneratedRegex(@"Run started: (?<id>\S+?)\.?$")]
-    private static partial Regex RunStarted();
 }

@@ -9,6 +9,8 @@ import { createRunsView } from './runs.js';
 import { createWhyNotView } from './whynot.js';
 import { createHealthView } from './health.js';
 import { createTimeline } from './timeline.js';
+import { createScheduleView } from './schedule.js';
+import { createEditorView } from './editor.js';
 
 /** The landing view: the timeline of every schedule on top, then what needs a person. */
 function createLandingView(container, ui, args) {
@@ -34,6 +36,9 @@ const views = {
   runs: { title: 'Ran', create: createRunsView },
   whynot: { title: 'Why not', create: createWhyNotView },
   health: { title: 'Health', create: createHealthView },
+  schedule: { title: 'Schedule', create: createScheduleView },
+  new: { title: 'New schedule', create: (c, u) => createEditorView(c, u, []) },
+  edit: { title: 'Edit schedule', create: createEditorView },
 };
 
 const REFRESH_MS = 5000;
@@ -56,6 +61,7 @@ let current = null;
 let refreshing = null;
 let again = null;
 let errorFromRefresh = false;
+let pendingFlash = null;
 
 who.value = localStorage.getItem('dashboard.user') || '';
 who.placeholder = 'default';
@@ -113,7 +119,9 @@ const ui = {
       .finally(() => { refreshing = null; });
     return refreshing;
   },
-  navigate(hash) {
+  /** Goes to another view; `message` is a success message said there (the view it was earned in is gone). */
+  navigate(hash, message) {
+    pendingFlash = message || null;
     if (location.hash === hash) route();
     else location.hash = hash;
   },
@@ -129,6 +137,8 @@ function route() {
   current?.dispose?.();
   ui.clearError();
   ui.clearFlash();
+  if (pendingFlash) ui.flash(pendingFlash);
+  pendingFlash = null;
   for (const link of document.querySelectorAll('nav a[data-view]')) {
     if (link.dataset.view === key) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
