@@ -135,9 +135,11 @@ public sealed class DashboardScheduleTests : IClassFixture<BrowserFixture>, IAsy
         await Expect(page.Locator("#editor-jitter")).ToContainTextAsync("up to 5m 0s");
 
         // The API's field errors on save are shown at their field too, and nothing is created.
+        // Submitted from the keyboard (Enter in a field): the first field in error gets the focus.
         await page.GetByLabel("Job (JSON)").FillAsync("{\"type\":\"simulated\",\"phases\":[]}");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Create schedule" }).ClickAsync();
+        await page.GetByLabel("Name", new() { Exact = true }).PressAsync("Enter");
         await Expect(page.GetByLabel("Job (JSON)")).ToHaveAttributeAsync("aria-invalid", "true");
+        await Expect(page.GetByLabel("Job (JSON)")).ToBeFocusedAsync();
         await Expect(page.Locator("#f-job-error")).ToContainTextAsync("phases");
         await dashboard.ScreenshotAsync("editor-errors");
 

@@ -231,7 +231,7 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
         Assert.True(snoozed.GetProperty("snoozedUntilUtc").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(50));
 
         await failed.GetByRole(AriaRole.Button, new() { Name = "Retry" }).ClickAsync();
-        await Expect(page.Locator("#flash")).ToContainTextAsync("Retry started as");
+        await Expect(page.Locator("#flash")).ToContainTextAsync($"Retry started as a new run of {name}.");
         Assert.Empty(dashboard.ConsoleErrors());
     }
 

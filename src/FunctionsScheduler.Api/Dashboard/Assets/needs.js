@@ -177,7 +177,7 @@ function failedRunItem(run, ui) {
   let retry = null;
   if (can('RetryRun')) {
     retry = h('button', { type: 'button', dataset: { key: `retry-${run.id}` } }, 'Retry');
-    retry.addEventListener('click', () => act(retry, () => post(`/runs/${seg(run.id)}/retry`), ui, (r) => `Retry started as ${r.newRunId}.`));
+    retry.addEventListener('click', () => act(retry, () => post(`/runs/${seg(run.id)}/retry`), ui, `Retry started as a new run of ${run.scheduleName}.`));
   }
   return h('article', { class: 'row-item', dataset: { runId: run.id } },
     h('div', {},
