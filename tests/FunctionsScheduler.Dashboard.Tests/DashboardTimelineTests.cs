@@ -43,7 +43,8 @@ public sealed class DashboardTimelineTests : IClassFixture<BrowserFixture>, IAsy
             blackouts = new[] { new { from = Iso(now.AddHours(2)), to = Iso(now.AddHours(4)), reason = "maintenance" } },
             job = Job(new { name = "a" }),
         });
-        var other = await CreateAsync(new { name = $"nightly report {token}", cron = "0 2 * * *", timeZone = "Europe/London", job = Job(new { name = "a" }) });
+        var other = await CreateAsync(new { name = $"nightly report {token}", cron = "0 2 * * *", timeZone = "Europe/London", job = Job(new { name = "a", durationMs = 60000 }) });
+        var slowRunId = (await _host.PostAsync($"/api/schedules/{Id(other)}/run")).GetProperty("runId").GetString()!;
         var runId = (await _host.PostAsync($"/api/schedules/{Id(schedule)}/run")).GetProperty("runId").GetString()!;
         await _host.RunEndedAsync(runId);
         await using var dashboard = await _browser.OpenAsync(_host, "#needs");
@@ -53,6 +54,10 @@ public sealed class DashboardTimelineTests : IClassFixture<BrowserFixture>, IAsy
         await page.GetByLabel("Filter schedules").FillAsync(token);
         await Expect(page.Locator("#timeline-strips > li")).ToHaveCountAsync(2);
         await Expect(page.Locator($"#timeline-strips li[data-schedule-id='{Id(other)}'] a.tl-planned")).ToHaveCountAsync(1);
+
+        // A run still going is drawn up to now, dashed, and says so.
+        var live = page.Locator($"#timeline-strips a.tl-run.tl-live[data-run-id='{slowRunId}']");
+        await Expect(live).ToHaveAttributeAsync("aria-label", new System.Text.RegularExpressions.Regex(@"\(in progress\)"));
         var strip = page.Locator($"#timeline-strips li[data-schedule-id='{Id(schedule)}']");
         await Expect(strip.Locator("a.name")).ToHaveTextAsync(name);
         await Expect(strip.Locator("a.tl-planned").First).ToBeAttachedAsync();
@@ -71,6 +76,7 @@ public sealed class DashboardTimelineTests : IClassFixture<BrowserFixture>, IAsy
         await dashboard.ScreenshotAsync("timeline");
         await dashboard.ScreenshotAsync("timeline-card", page.Locator("#timeline"));
 
+        await _host.PostAsync($"/api/runs/{slowRunId}/cancel", new { by = "tests" });
         await run.ClickAsync();
         await Expect(page.Locator($"#runs-table tr[data-run-id='{runId}']")).ToHaveAttributeAsync("data-status", "succeeded");
         Assert.Empty(dashboard.ConsoleErrors());
