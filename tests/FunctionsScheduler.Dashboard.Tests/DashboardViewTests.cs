@@ -116,10 +116,12 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
         await using var dashboard = await _browser.OpenAsync(_host, "#upcoming");
         var page = dashboard.Page;
 
-        await page.Locator($"#upcoming-table tr[data-schedule-id='{Id(schedule)}']").GetByRole(AriaRole.Button, new() { Name = "Run now" }).ClickAsync();
-        // The message names the schedule, not the run's 32-hex id; the API says which run it started.
+        // The message names the schedule, not the run's 32-hex id; the page's own POST says which run it started.
+        var started = await page.RunAndWaitForResponseAsync(
+            () => page.Locator($"#upcoming-table tr[data-schedule-id='{Id(schedule)}']").GetByRole(AriaRole.Button, new() { Name = "Run now" }).ClickAsync(),
+            response => response.Request.Method == "POST" && response.Url.EndsWith($"/api/schedules/{Id(schedule)}/run", StringComparison.Ordinal));
+        var runId = (await started.JsonAsync())!.Value.GetProperty("runId").GetString()!;
         await Expect(page.Locator("#flash")).ToContainTextAsync($"Run of {schedule.GetProperty("name").GetString()} started");
-        var runId = (await _host.GetJsonAsync($"/api/runs?scheduleId={Id(schedule)}")).GetProperty("items")[0].GetProperty("id").GetString()!;
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Ran" }).ClickAsync();
         var row = page.Locator($"#runs-table tr[data-run-id='{runId}']");
