@@ -181,6 +181,8 @@ public sealed class DashboardScheduleTests : IClassFixture<BrowserFixture>, IAsy
         var conflict = page.Locator("#editor-conflict");
         await Expect(conflict).ToContainTextAsync("Changed by someone else.");
         await Expect(conflict.GetByRole(AriaRole.Button, new() { Name = "Load their version" })).ToBeFocusedAsync();
+        // Overwriting is the dangerous choice, and looks it (white on the "bad" red, not a plain white button).
+        await Expect(conflict.GetByRole(AriaRole.Button, new() { Name = "Save mine over theirs" })).ToHaveCSSAsync("color", "rgb(255, 255, 255)");
         Assert.Equal(theirs, (await _host.GetJsonAsync($"/api/schedules/{id}")).GetProperty("name").GetString());
         await dashboard.ScreenshotAsync("editor-conflict");
 
