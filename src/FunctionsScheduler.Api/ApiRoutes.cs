@@ -275,6 +275,15 @@ public static class ApiRoutes
             .Produces<OccurrencesResponse>()
             .ProducesInvalid()
             .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/schedules/{id}/calendar", (HttpRequest r, string id, OccurrenceEndpoints h, CancellationToken ct) => h.CalendarAsync(r, id, ct))
+            .WithName("GetScheduleCalendar")
+            .WithSummary("Read a schedule's active hours, blackouts and DST changes in a range")
+            .WithDescription("What shapes a schedule's time besides its occurrences, as UTC spans clipped to the range: its active-hour windows (null when it has none), its blackouts, and its time zone's offset changes (gap: clocks go forward; overlap: clocks go back). Computed with the planner's rules from the current definition.")
+            .WithQuery("from", JsonSchemaType.String, "Start of the range, an ISO 8601 instant (default: now, or 24 hours before to).", "date-time")
+            .WithQuery("to", JsonSchemaType.String, "End of the range, exclusive (default: 24 hours after from); at most 31 days after from.", "date-time")
+            .Produces<CalendarResponse>()
+            .ProducesInvalid()
+            .ProducesProblem(StatusCodes.Status404NotFound);
         api.MapGet("/schedules/{id}/revisions", (HttpRequest r, string id, OccurrenceEndpoints h, CancellationToken ct) => h.ListRevisionsAsync(r, id, ct))
             .WithName("ListScheduleRevisions")
             .WithSummary("List a schedule's revisions")

@@ -116,9 +116,12 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
         await using var dashboard = await _browser.OpenAsync(_host, "#upcoming");
         var page = dashboard.Page;
 
-        await page.Locator($"#upcoming-table tr[data-schedule-id='{Id(schedule)}']").GetByRole(AriaRole.Button, new() { Name = "Run now" }).ClickAsync();
-        await Expect(page.Locator("#flash")).ToContainTextAsync("Run started:");
-        var runId = RunStarted().Match(await page.Locator("#flash").InnerTextAsync()).Groups["id"].Value;
+        // The message names the schedule, not the run's 32-hex id; the page's own POST says which run it started.
+        var started = await page.RunAndWaitForResponseAsync(
+            () => page.Locator($"#upcoming-table tr[data-schedule-id='{Id(schedule)}']").GetByRole(AriaRole.Button, new() { Name = "Run now" }).ClickAsync(),
+            response => response.Request.Method == "POST" && response.Url.EndsWith($"/api/schedules/{Id(schedule)}/run", StringComparison.Ordinal));
+        var runId = (await started.JsonAsync())!.Value.GetProperty("runId").GetString()!;
+        await Expect(page.Locator("#flash")).ToContainTextAsync($"Run of {schedule.GetProperty("name").GetString()} started");
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Ran" }).ClickAsync();
         var row = page.Locator($"#runs-table tr[data-run-id='{runId}']");
@@ -164,6 +167,8 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
         var card = page.Locator("article.intervention", new() { HasText = prompt });
         await Expect(card).ToContainTextAsync("expires in");
         await Expect(card.Locator("h3")).ToHaveTextAsync("Login needed in phase navigate");
+        await Expect(card.Locator("a.schedule-name")).ToHaveTextAsync("shop orders");
+        await Expect(card).Not.ToContainTextAsync(runId);
         var password = card.GetByLabel("password");
         await Expect(password).ToHaveAttributeAsync("type", "password");
         await dashboard.ScreenshotAsync("needs-me");
@@ -228,7 +233,7 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
         Assert.True(snoozed.GetProperty("snoozedUntilUtc").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(50));
 
         await failed.GetByRole(AriaRole.Button, new() { Name = "Retry" }).ClickAsync();
-        await Expect(page.Locator("#flash")).ToContainTextAsync("Retry started as");
+        await Expect(page.Locator("#flash")).ToContainTextAsync($"Retry started as a new run of {name}.");
         Assert.Empty(dashboard.ConsoleErrors());
     }
 
@@ -451,7 +456,4 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
         var offset = iso.EndsWith('Z') ? "+00:00" : iso[^6..];
         return $"{iso[..10]} {iso[11..19]} (UTC{offset.Replace('-', '−')}, {zone})";
     }
-
-    [GeneratedRegex(@"Run started: (?<id>\S+?)\.?$")]
-    private static partial Regex RunStarted();
 }

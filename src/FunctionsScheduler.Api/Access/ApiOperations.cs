@@ -23,6 +23,7 @@ public static class ApiOperations
         ["DescribeCron"] = ApiRole.Reader,
         ["ListScheduleOccurrences"] = ApiRole.Reader,
         ["ListScheduleRevisions"] = ApiRole.Reader,
+        ["GetScheduleCalendar"] = ApiRole.Reader,
         ["ExportSchedules"] = ApiRole.Reader,
         ["ListPresets"] = ApiRole.Reader,
         ["ListTemplates"] = ApiRole.Reader,

@@ -22,6 +22,19 @@ public sealed record OccurrencesResponse(string ScheduleId, DateTimeOffset FromU
 /// <summary>One revision of a schedule's definition, as GET /api/schedules/{id}/revisions lists it.</summary>
 public sealed record RevisionItem(long Revision, DateTimeOffset EffectiveFromUtc, ScheduleDefinition Definition);
 
+/// <summary>
+/// A schedule's time in a range besides its occurrences: active-hour windows (null: no active hours, any time may run),
+/// blackouts, and offset changes of its time zone.
+/// </summary>
+public sealed record CalendarResponse(
+    string ScheduleId,
+    string TimeZone,
+    DateTimeOffset FromUtc,
+    DateTimeOffset ToUtc,
+    IReadOnlyList<CalendarSpan>? ActiveHours,
+    IReadOnlyList<CalendarSpan> Blackouts,
+    IReadOnlyList<DstTransition> DstTransitions);
+
 /// <summary>The answer to "why didn't it run?", and the definitions a schedule has had.</summary>
 public sealed class OccurrenceEndpoints(IScheduleStore schedules, IOccurrenceLedger ledger, ITenantResolver tenants, TimeProvider timeProvider)
 {
@@ -115,6 +128,48 @@ public sealed class OccurrenceEndpoints(IScheduleStore schedules, IOccurrenceLed
         var items = byInstant.Values.OrderBy(i => i.OccurrenceUtc).ToList();
         var truncated = items.Count > MaxItems || plannedCount > MaxItems;
         return Results.Json(new OccurrencesResponse(id, fromUtc, toUtc, items.Take(MaxItems).ToList(), truncated), ApiJson.Response);
+    }
+
+    /// <summary>
+    /// GET /api/schedules/{id}/calendar?from=&amp;to= (ISO instants, <c>to</c> exclusive; default the next 24 hours from
+    /// now, at most 31 days): what shapes the schedule's time in the range besides its occurrences — the windows of its
+    /// active hours (null when it has none), its blackouts and its time zone's offset changes (DST), each as UTC instants
+    /// clipped to the range, computed with the planner's own rules from the current definition. The dashboard's timeline
+    /// shades them.
+    /// </summary>
+    public async Task<IResult> CalendarAsync(HttpRequest request, string id, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!Ids.IsValid(id))
+        {
+            return Problems.Validation("id", Ids.Rule);
+        }
+
+        if (!TryReadInstant(request, "from", out var from, out var problem) || !TryReadInstant(request, "to", out var to, out problem))
+        {
+            return problem!;
+        }
+
+        var fromUtc = from ?? (to is { } t ? t - DefaultRange : timeProvider.GetUtcNow());
+        var toUtc = to ?? fromUtc + DefaultRange;
+        if (toUtc <= fromUtc)
+        {
+            return Problems.Validation("to", "to must be after from.");
+        }
+
+        if (toUtc - fromUtc > MaxRange)
+        {
+            return Problems.Validation("to", $"The range from 'from' to 'to' is at most {MaxRange.TotalDays} days.");
+        }
+
+        var schedule = await schedules.GetAsync(tenants.Resolve(request), id, cancellationToken).ConfigureAwait(false);
+        if (schedule is null)
+        {
+            return Problems.NotFound("Schedule", id);
+        }
+
+        var calendar = ScheduleCalendar.For(schedule.Definition, fromUtc, toUtc);
+        return Results.Json(new CalendarResponse(id, schedule.Definition.TimeZone, calendar.FromUtc, calendar.ToUtc, calendar.ActiveHours, calendar.Blackouts, calendar.DstTransitions), ApiJson.Response);
     }
 
     /// <summary>

@@ -211,6 +211,14 @@ public sealed class HttpFunctions
         FunctionContext ctx) =>
         InvocationServices.GateAsync(ctx, req, id, () => InvocationServices.Get<OccurrenceEndpoints>(ctx, client).ListRevisionsAsync(req, id, ctx.CancellationToken));
 
+    [Function("GetScheduleCalendar")]
+    public Task<IResult> GetScheduleCalendar(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "schedules/{id}/calendar")] HttpRequest req,
+        string id,
+        [DurableClient] DurableTaskClient client,
+        FunctionContext ctx) =>
+        InvocationServices.GateAsync(ctx, req, id, () => InvocationServices.Get<OccurrenceEndpoints>(ctx, client).CalendarAsync(req, id, ctx.CancellationToken));
+
     [Function("ExportSchedules")]
     public Task<IResult> ExportSchedules(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "schedules/export")] HttpRequest req,

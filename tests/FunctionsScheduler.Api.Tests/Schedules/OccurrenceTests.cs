@@ -35,6 +35,39 @@ public sealed partial class ScheduleApiTests
     }
 
     [Fact]
+    public async Task The_calendar_gives_active_hours_blackouts_and_dst_changes_in_a_range()
+    {
+        var id = Id(await CreateAsync(host, new
+        {
+            name = "new york office hours",
+            cron = "*/30 * * * *",
+            timeZone = "America/New_York",
+            activeHours = new[] { new { days = "weekdays", from = "09:00", to = "17:00" } },
+            blackouts = new[] { new { from = "2026-11-02T15:00:00Z", to = "2026-11-02T16:00:00Z", reason = "release" } },
+            job = new { type = "simulated", phases = new[] { new { name = "a" } } },
+        }));
+
+        // Saturday 2026-10-31 to Tuesday: clocks go back on Sunday at 06:00Z; Monday's window is 14:00Z–22:00Z (EST).
+        var body = await host.GetJsonAsync($"/api/schedules/{id}/calendar?from=2026-10-31T00:00:00Z&to=2026-11-03T00:00:00Z");
+        var missing = await host.SendAsync(HttpMethod.Get, "/api/schedules/0123456789abcdef0123456789abcdef/calendar");
+        var (tooLong, problem) = await host.SendAsync(HttpMethod.Get, $"/api/schedules/{id}/calendar?from=2026-01-01T00:00:00Z&to=2026-03-01T00:00:00Z");
+        await host.DeleteScheduleAsync(id);
+
+        Assert.Equal("America/New_York", body.GetProperty("timeZone").GetString());
+        var window = Assert.Single(body.GetProperty("activeHours").EnumerateArray());
+        Assert.Equal(DateTimeOffset.Parse("2026-11-02T14:00:00Z", CultureInfo.InvariantCulture), window.GetProperty("fromUtc").GetDateTimeOffset());
+        Assert.Equal(DateTimeOffset.Parse("2026-11-02T22:00:00Z", CultureInfo.InvariantCulture), window.GetProperty("toUtc").GetDateTimeOffset());
+        var blackout = Assert.Single(body.GetProperty("blackouts").EnumerateArray());
+        Assert.Equal("blackout: release", blackout.GetProperty("label").GetString());
+        var transition = Assert.Single(body.GetProperty("dstTransitions").EnumerateArray());
+        Assert.Equal("overlap", transition.GetProperty("kind").GetString());
+        Assert.Equal(DateTimeOffset.Parse("2026-11-01T06:00:00Z", CultureInfo.InvariantCulture), transition.GetProperty("utc").GetDateTimeOffset());
+        Assert.Equal(HttpStatusCode.NotFound, missing.Response.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("to", out _));
+    }
+
+    [Fact]
     public async Task An_occurrence_claimed_ahead_of_time_is_skipped_when_the_schedule_is_paused_before_it_comes_due()
     {
         var id = Id(await CreateAsync(host, Definition("claimed ahead", "*/2 * * * * *", "UTC")));

@@ -36,10 +36,12 @@ export function whenUnauthorized(listener) {
 /**
  * Calls the API and returns the parsed JSON body (null when empty). Throws ApiError for an error status unless the
  * status is listed in okStatuses (health answers 503 with a body worth showing). `key` tries a key other than the
- * stored one (signing in): its 401 is only thrown, not treated as the session ending.
+ * stored one (signing in): its 401 is only thrown, not treated as the session ending. `ifMatch` sends the ETag a change
+ * was based on, so the API answers 412 rather than overwrite someone else's change.
  */
-export async function api(method, path, body, { okStatuses = [], signal, key } = {}) {
+export async function api(method, path, body, { okStatuses = [], signal, key, ifMatch } = {}) {
   const headers = { accept: 'application/json' };
+  if (ifMatch) headers['if-match'] = ifMatch;
   if (body !== undefined) headers['content-type'] = 'application/json';
   const trying = key !== undefined;
   const sent = trying ? key : credential.get();
@@ -74,6 +76,7 @@ export async function api(method, path, body, { okStatuses = [], signal, key } =
 
 export const get = (path, options) => api('GET', path, undefined, options);
 export const post = (path, body, options) => api('POST', path, body, options);
+export const put = (path, body, options) => api('PUT', path, body, options);
 
 /** Encodes one path segment (ids come from the API, but never trust them into a URL raw). */
 export const seg = (value) => encodeURIComponent(value);

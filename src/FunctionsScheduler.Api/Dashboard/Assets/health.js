@@ -1,13 +1,24 @@
-// Freshness and health: is the scheduler itself well, and is the data its jobs produce fresh?
+// Freshness and health: is the scheduler itself well, and is the data its jobs produce fresh? With charts of the last
+// 24 hours drawn from the latest runs (firing lag p50/p95 and runs by outcome per hour) and of the due backlog as this
+// page samples it.
 import { get } from './api.js';
 import { h, badge, utc, relative, time, timespan, replaceKeepingFocus, section } from './dom.js';
+import { lagChart, outcomeChart, backlogChart, hourly } from './healthcharts.js';
+
+const BACKLOG_ITEM = 'dashboard.backlogSamples';
+const BACKLOG_SAMPLES = 180;
 
 export function createHealthView(container) {
   const body = h('div');
   container.replaceChildren(h('h2', { class: 'view-title' }, 'Health'), body);
 
   async function refresh() {
-    const [health, freshness] = await Promise.all([get('/health', { okStatuses: [503] }), get('/freshness?pageSize=100')]);
+    const [health, freshness, runs, schedules] = await Promise.all([
+      get('/health', { okStatuses: [503] }), get('/freshness?pageSize=100'), get('/runs?pageSize=500'), get('/schedules?pageSize=500'),
+    ]);
+    const names = new Map(schedules.items.map((sc) => [sc.id, sc.name]));
+    const samples = sampleBacklog(health);
+    const hours = hourly(runs.items, Date.now());
     const scanner = health.scanner;
     const facts = [
       ['Status', health.status === 'healthy' ? badge('healthy') : [badge('degraded'), ' ', health.reasons.join('; ')]],
@@ -17,18 +28,42 @@ export function createHealthView(container) {
       ['Runs waiting on people', count(health.pendingInterventions)],
       ['Schedules failing', count(health.openFailures)],
     ];
-    const failing = health.failingSchedules.map((f) => h('li', {}, h('a', { href: `#whynot/${encodeURIComponent(f.scheduleId)}` }, f.scheduleId), ` ${f.consecutiveFailures} failed in a row`));
+    const failing = health.failingSchedules.map((f) => h('li', {}, h('a', { href: `#schedule/${encodeURIComponent(f.scheduleId)}` }, names.get(f.scheduleId) || 'a schedule not listed'), ` ${f.consecutiveFailures} failed in a row`));
+    const lag = health.firingLag;
+    if (lag) facts.push(['Firing lag', lag.samples ? `p50 ${timespan(lag.p50)}, p95 ${timespan(lag.p95)}, max ${timespan(lag.max)} over the last ${lag.samples} firings` : 'no firings yet']);
+    if (health.dueBacklog) facts.push(['Due backlog', `${health.dueBacklog.count}${health.dueBacklog.capped ? '+' : ''} not claimed yet${health.dueBacklog.oldestAge ? `, oldest ${timespan(health.dueBacklog.oldestAge)} late` : ''}`]);
     const targets = freshness.items.length === 0 ? [] : h('div', { class: 'table-wrap' }, h('table', { class: 'grid', id: 'freshness-table' },
       h('caption', {}, 'Data targets by name'),
       h('thead', {}, h('tr', {}, ['Target', 'Fresh?', 'Last success', 'Data age', 'Success rate', 'Average run', 'New items'].map((c) => h('th', { scope: 'col' }, c)))),
       h('tbody', {}, freshness.items.map(freshnessRow))));
     replaceKeepingFocus(body,
       section('health-summary', 'Scheduler', h('dl', { class: 'facts' }, facts.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]))),
+      h('div', { class: 'grid-2' },
+        section('health-lag', 'Firing lag per hour', lagChart(hours), 'No scheduled runs in the last 24 hours.'),
+        section('health-outcomes', 'Runs per hour by outcome', outcomeChart(hours), 'No runs in the last 24 hours.')),
+      section('health-backlog', 'Due backlog', backlogChart(samples), 'No samples yet.'),
+      runs.continuationToken ? h('p', { class: 'meta' }, 'The charts read the latest 500 runs; older runs of the last 24 hours are not counted.') : null,
       failing.length ? section('failing', 'Failing schedules', h('ul', {}, failing)) : null,
       section('freshness', 'Data freshness', targets, 'No data targets yet: a schedule reports freshness when its job names a target.'));
   }
 
   return { refresh };
+}
+
+/** The due backlog as this tab saw it: one sample per refresh, the last 15 minutes' worth kept for the tab's life. */
+function sampleBacklog(health) {
+  let samples = [];
+  try { samples = JSON.parse(sessionStorage.getItem(BACKLOG_ITEM) || '[]'); } catch { samples = []; }
+  if (health.dueBacklog) samples.push({ at: Date.now(), count: health.dueBacklog.count, ageMs: health.dueBacklog.oldestAge ? timespanMs(health.dueBacklog.oldestAge) : 0 });
+  samples = samples.filter((x) => x.at > Date.now() - 15 * 60000).slice(-BACKLOG_SAMPLES);
+  sessionStorage.setItem(BACKLOG_ITEM, JSON.stringify(samples));
+  return samples;
+}
+
+function timespanMs(value) {
+  const m = /^(-)?(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))?$/.exec(String(value));
+  if (!m) return 0;
+  return ((Number(m[2] || 0) * 24 + Number(m[3])) * 3600 + Number(m[4]) * 60 + Number(m[5])) * 1000 + Number(`0.${m[6] || 0}`) * 1000;
 }
 
 const count = (bounded) => (bounded ? `${bounded.count}${bounded.capped ? '+' : ''}` : 'unknown');

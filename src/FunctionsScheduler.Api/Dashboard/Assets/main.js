@@ -8,13 +8,37 @@ import { createUpcomingView } from './upcoming.js';
 import { createRunsView } from './runs.js';
 import { createWhyNotView } from './whynot.js';
 import { createHealthView } from './health.js';
+import { createTimeline } from './timeline.js';
+import { createScheduleView } from './schedule.js';
+import { createEditorView } from './editor.js';
+
+/** The landing view: the timeline of every schedule on top, then what needs a person. */
+function createLandingView(container, ui, args) {
+  const timelineBox = h('div');
+  const needsBox = h('div');
+  container.replaceChildren(timelineBox, needsBox);
+  const timeline = createTimeline(timelineBox, ui);
+  const needs = createNeedsView(needsBox, ui, args);
+  return {
+    // Both parts refresh together; one failing does not keep the other from showing what it has.
+    async refresh() {
+      const [a, b] = await Promise.allSettled([timeline.refresh(), needs.refresh()]);
+      for (const result of [a, b]) if (result.status === 'rejected') throw result.reason;
+    },
+    tick: () => needs.tick?.(),
+    dispose: () => { timeline.dispose?.(); needs.dispose?.(); },
+  };
+}
 
 const views = {
-  needs: { title: 'Needs me', create: createNeedsView },
+  needs: { title: 'Needs me', create: createLandingView },
   upcoming: { title: 'Will run', create: createUpcomingView },
   runs: { title: 'Ran', create: createRunsView },
   whynot: { title: 'Why not', create: createWhyNotView },
   health: { title: 'Health', create: createHealthView },
+  schedule: { title: 'Schedule', create: createScheduleView },
+  new: { title: 'New schedule', create: (c, u) => createEditorView(c, u, []) },
+  edit: { title: 'Edit schedule', create: createEditorView },
 };
 
 const REFRESH_MS = 5000;
@@ -37,6 +61,7 @@ let current = null;
 let refreshing = null;
 let again = null;
 let errorFromRefresh = false;
+let pendingFlash = null;
 
 who.value = localStorage.getItem('dashboard.user') || '';
 who.placeholder = 'default';
@@ -94,7 +119,9 @@ const ui = {
       .finally(() => { refreshing = null; });
     return refreshing;
   },
-  navigate(hash) {
+  /** Goes to another view; `message` is a success message said there (the view it was earned in is gone). */
+  navigate(hash, message) {
+    pendingFlash = message || null;
     if (location.hash === hash) route();
     else location.hash = hash;
   },
@@ -110,6 +137,8 @@ function route() {
   current?.dispose?.();
   ui.clearError();
   ui.clearFlash();
+  if (pendingFlash) ui.flash(pendingFlash);
+  pendingFlash = null;
   for (const link of document.querySelectorAll('nav a[data-view]')) {
     if (link.dataset.view === key) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');

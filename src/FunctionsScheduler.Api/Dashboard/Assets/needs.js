@@ -78,11 +78,14 @@ export function createNeedsView(container, ui) {
 
 function interventionCard(item, ui) {
   const headingId = `iv-${item.id}`;
+  // An intervention names its schedule and run by id only; the run says the schedule's name (read once per card).
+  const scheduleLink = h('a', { class: 'schedule-name', href: `#schedule/${encodeURIComponent(item.scheduleId)}` }, 'its schedule');
+  get(`/runs/${seg(item.runId)}`).then((run) => { scheduleLink.textContent = run.scheduleName; }, () => {});
   const header = [
     h('h3', { id: headingId }, interventionTitle(item)),
     h('p', { class: 'prompt' }, item.prompt),
     h('p', { class: 'meta' },
-      'Schedule ', h('code', {}, item.scheduleId), ' · run ', h('a', { href: `#runs/${encodeURIComponent(item.runId)}` }, item.runId), ' · ',
+      'Schedule ', scheduleLink, ' · ', h('a', { href: `#runs/${encodeURIComponent(item.runId)}` }, 'its run'), ' · ',
       'deadline ', time(item.deadlineUtc, utc(item.deadlineUtc)), ' · ',
       h('span', { class: 'countdown', dataset: { deadline: item.deadlineUtc } })),
   ];
@@ -174,7 +177,7 @@ function failedRunItem(run, ui) {
   let retry = null;
   if (can('RetryRun')) {
     retry = h('button', { type: 'button', dataset: { key: `retry-${run.id}` } }, 'Retry');
-    retry.addEventListener('click', () => act(retry, () => post(`/runs/${seg(run.id)}/retry`), ui, (r) => `Retry started as ${r.newRunId}.`));
+    retry.addEventListener('click', () => act(retry, () => post(`/runs/${seg(run.id)}/retry`), ui, `Retry started as a new run of ${run.scheduleName}.`));
   }
   return h('article', { class: 'row-item', dataset: { runId: run.id } },
     h('div', {},

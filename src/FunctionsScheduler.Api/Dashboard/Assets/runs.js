@@ -10,12 +10,25 @@ const LIVE_MS = 1500;
 export function createRunsView(container, ui, [focusRunId]) {
   const body = h('div');
   const runs = pagedList('/runs', 25);
+  let targets = { at: 0, byId: new Map() };
+  const search = h('input', { id: 'runs-search', type: 'search', spellcheck: 'false', placeholder: 'schedule name or target', on: { input: () => render() } });
+  const statusFilter = h('select', { id: 'runs-status', on: { change: () => render() } },
+    [['', 'any status'], ['active', 'not ended'], ['succeeded', 'succeeded'], ['failed', 'failed'], ['cancelled', 'cancelled'], ['waitingForIntervention', 'waiting for a person']].map(([v, t]) => h('option', { value: v }, t)));
+  const filters = h('form', { class: 'filters', role: 'search', 'aria-label': 'Filter runs', on: { submit: (e) => e.preventDefault() } },
+    h('div', { class: 'field' }, h('label', { for: 'runs-search' }, 'Search'), search),
+    h('div', { class: 'field' }, h('label', { for: 'runs-status' }, 'Status'), statusFilter),
+    h('p', { class: 'hint' }, 'Filters the runs loaded; "Show more runs" loads older ones.'));
   const open = new Set(focusRunId ? [focusRunId] : []);
   let items = [];
-  container.replaceChildren(h('h2', { class: 'view-title' }, 'Ran'), body);
+  container.replaceChildren(h('h2', { class: 'view-title' }, 'Ran'), filters, body);
 
   async function refresh() {
     items = await runs.load();
+    // Runs name their schedule but not its target: the schedules say, read again at most every 30 s.
+    if (Date.now() - targets.at > 30000) {
+      const list = await get('/schedules?pageSize=500');
+      targets = { at: Date.now(), byId: new Map(list.items.map((s) => [s.id, s.job?.target || ''])) };
+    }
     if (focusRunId && !items.some((r) => r.id === focusRunId)) {
       // Just started: not in the list yet, but the run itself already answers.
       try { items.unshift(await get(`/runs/${seg(focusRunId)}`)); } catch (e) { if (e.status !== 404) throw e; }
@@ -43,9 +56,14 @@ export function createRunsView(container, ui, [focusRunId]) {
     const more = runs.hasMore
       ? h('button', { type: 'button', class: 'more', dataset: { key: 'more' }, on: { click: () => { runs.showMore(); ui.refresh(); } } }, 'Show more runs')
       : null;
+    const text = search.value.trim().toLowerCase();
+    const wanted = statusFilter.value;
+    const shown = items.filter((r) => (!text || r.scheduleName.toLowerCase().includes(text) || (targets.byId.get(r.scheduleId) || '').toLowerCase().includes(text))
+      && (!wanted || (wanted === 'active' ? ACTIVE.has(r.status) : r.status === wanted)));
     replaceKeepingFocus(body, items.length === 0
       ? h('p', { class: 'empty' }, 'No runs yet. Runs appear here when a schedule fires or you press “Run now”.')
-      : h('div', { class: 'table-wrap' }, table(items, open, ui, focusRunId)), more);
+      : shown.length === 0 ? h('p', { class: 'empty' }, 'No loaded run matches the filter.')
+        : h('div', { class: 'table-wrap' }, table(shown, open, ui, focusRunId)), more);
   }
 
   return { refresh, tick: () => {}, dispose: () => clearInterval(live) };
@@ -78,7 +96,7 @@ function row(run, open, ui, focused) {
   }
   if ((run.status === 'failed' || run.status === 'cancelled') && can('RetryRun')) {
     const retry = h('button', { type: 'button', dataset: { key: `retry-${run.id}` } }, 'Retry');
-    retry.addEventListener('click', () => act(retry, () => post(`/runs/${seg(run.id)}/retry`, { by: ui.user() }), ui, (r) => `Retry started as ${r.newRunId}.`));
+    retry.addEventListener('click', () => act(retry, () => post(`/runs/${seg(run.id)}/retry`, { by: ui.user() }), ui, `Retry started as a new run of ${run.scheduleName}.`));
     actions.push(retry);
   }
 
@@ -94,7 +112,7 @@ function row(run, open, ui, focused) {
 
   return h('tr', { class: focused ? 'focused' : null, dataset: { runId: run.id, status: run.status } },
     h('th', { scope: 'row', 'data-label': 'Schedule' },
-      h('span', { class: 'name' }, run.scheduleName),
+      h('a', { class: 'name', href: `#schedule/${encodeURIComponent(run.scheduleId)}` }, run.scheduleName),
       h('span', { class: 'meta' }, words(run.trigger), run.occurrenceUtc ? ` · for ${utc(run.occurrenceUtc)}` : '')),
     h('td', { 'data-label': 'Status' }, badge(run.status),
       run.waitingFor ? h('p', { class: 'meta' }, `waiting for ${words(run.waitingFor.kind)}: ${run.waitingFor.prompt} `, h('a', { href: '#needs' }, 'answer')) : null,

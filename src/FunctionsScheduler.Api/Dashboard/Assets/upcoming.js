@@ -12,10 +12,18 @@ export function createUpcomingView(container, ui) {
   const body = h('div');
   const schedules = pagedList('/schedules', 100);
   const previews = new Map();
-  container.replaceChildren(h('h2', { class: 'view-title' }, 'Will run'), body);
+  const create = can('CreateSchedule') ? h('p', {}, h('a', { class: 'button-like', href: '#new', id: 'new-schedule' }, 'New schedule')) : null;
+  let items = [];
+  const search = h('input', { id: 'upcoming-search', type: 'search', spellcheck: 'false', placeholder: 'name or target', on: { input: () => render() } });
+  const stateFilter = h('select', { id: 'upcoming-state', on: { change: () => render() } },
+    [['', 'any state'], ['active', 'active'], ['paused', 'paused'], ['disabled', 'disabled'], ['failing', 'failing']].map(([v, t]) => h('option', { value: v }, t)));
+  const filters = h('form', { class: 'filters', role: 'search', 'aria-label': 'Filter schedules', on: { submit: (e) => e.preventDefault() } },
+    h('div', { class: 'field' }, h('label', { for: 'upcoming-search' }, 'Search'), search),
+    h('div', { class: 'field' }, h('label', { for: 'upcoming-state' }, 'State'), stateFilter));
+  container.replaceChildren(h('h2', { class: 'view-title' }, 'Will run'), create, filters, body);
 
   async function refresh() {
-    const items = (await schedules.load()).sort(byNextRun);
+    items = (await schedules.load()).sort(byNextRun);
     await Promise.all(items.filter((s) => s.nextRunUtc).slice(0, PREVIEWED).map(async (s) => {
       const key = `${s.nextRunUtc}|${s.etag}`;
       if (previews.get(s.id)?.key === key) return;
@@ -26,6 +34,14 @@ export function createUpcomingView(container, ui) {
       }
     }));
     for (const id of previews.keys()) if (!items.some((s) => s.id === id)) previews.delete(id);
+    render();
+  }
+
+  function render() {
+    const text = search.value.trim().toLowerCase();
+    const wanted = stateFilter.value;
+    const shown = items.filter((s) => (!text || s.name.toLowerCase().includes(text) || String(s.job?.target || '').toLowerCase().includes(text))
+      && (!wanted || stateOf(s).includes(wanted)));
 
     // Schedules come in id order, so with more pages the soonest may not be loaded yet: say so next to the button.
     const more = schedules.hasMore
@@ -33,11 +49,22 @@ export function createUpcomingView(container, ui) {
         h('button', { type: 'button', class: 'more', dataset: { key: 'more' }, on: { click: () => { schedules.showMore(); ui.refresh(); } } }, 'Show more schedules'))
       : null;
     replaceKeepingFocus(body, items.length === 0
-      ? h('p', { class: 'empty' }, 'No schedules yet. Create one with POST /api/schedules (see the README).')
-      : h('div', { class: 'table-wrap' }, table(items, previews, ui)), more);
+      ? h('p', { class: 'empty' }, 'No schedules yet. Create one with “New schedule” or POST /api/schedules (see the README).')
+      : shown.length === 0 ? h('p', { class: 'empty' }, 'No schedule matches the search.')
+        : h('div', { class: 'table-wrap' }, table(shown, previews, ui)), more);
   }
 
   return { refresh };
+}
+
+/** The states a schedule is in, for the filter: active, paused, disabled, failing. */
+function stateOf(s) {
+  const states = [];
+  if (!s.enabled) states.push('disabled');
+  if (s.paused) states.push('paused');
+  if (s.enabled && !s.paused) states.push('active');
+  if (s.consecutiveFailures > 0) states.push('failing');
+  return states;
 }
 
 function byNextRun(a, b) {
@@ -57,7 +84,7 @@ function row(s, preview, ui) {
   let runNow = null;
   if (can('RunScheduleNow')) {
     runNow = h('button', { type: 'button', dataset: { key: `run-${s.id}` } }, 'Run now');
-    runNow.addEventListener('click', () => act(runNow, () => post(`/schedules/${seg(s.id)}/run`), ui, (r) => `Run started: ${r.runId}.`));
+    runNow.addEventListener('click', () => act(runNow, () => post(`/schedules/${seg(s.id)}/run`), ui, `Run of ${s.name} started: see “Ran”.`));
   }
   let toggle = null;
   if (can(s.paused ? 'ResumeSchedule' : 'PauseSchedule')) {
@@ -72,7 +99,7 @@ function row(s, preview, ui) {
   const trigger = s.cronDescription || s.cron || s.definition?.interval && `every ${timespan(s.definition.interval)}` || s.definition?.at && `once at ${s.definition.at}` || '';
   return h('tr', { dataset: { scheduleId: s.id } },
     h('th', { scope: 'row', 'data-label': 'Schedule' },
-      h('span', { class: 'name' }, s.name),
+      h('a', { class: 'name', href: `#schedule/${encodeURIComponent(s.id)}`, dataset: { key: `name-${s.id}` } }, s.name),
       h('span', { class: 'meta' }, trigger.includes(s.timeZone) ? trigger : `${trigger} · ${s.timeZone}`)),
     h('td', { 'data-label': 'Next run' }, s.nextRunUtc
       ? [h('span', { class: 'local' }, time(s.nextRunLocal, local(s.nextRunLocal, s.timeZone))),

@@ -2,13 +2,17 @@
 import { get, seg } from './api.js';
 import { h, badge, utc, local, time, replaceKeepingFocus, withoutPlaceholderActor } from './dom.js';
 
-export function createWhyNotView(container, ui, [initialId]) {
+export function createWhyNotView(container, ui, [initialId, occurrence]) {
   let scheduleId = initialId || '';
+  // Opened for one occurrence (from the timeline or a schedule's page): the hour either side of it, that row marked.
+  const at = occurrence ? Date.parse(occurrence) : NaN;
+  const around = (ms) => new Date(ms).toISOString().replace('.000Z', 'Z');
   const zones = new Map();
   const select = h('select', { id: 'whynot-schedule', name: 'schedule' });
   const from = h('input', { id: 'whynot-from', name: 'from', placeholder: '24 hours before “to”', spellcheck: 'false', 'aria-describedby': 'whynot-range-hint' });
   const to = h('input', { id: 'whynot-to', name: 'to', placeholder: 'now', spellcheck: 'false', 'aria-describedby': 'whynot-range-hint' });
   const onlyMissed = h('input', { id: 'whynot-missed', name: 'missed', type: 'checkbox' });
+  if (!Number.isNaN(at)) { from.value = around(at - 3600000); to.value = around(at + 3600000); }
   const result = h('div');
   const form = h('form', { class: 'filters', 'aria-label': 'Which occurrences', on: { submit: (e) => { e.preventDefault(); choose(select.value); } } },
     h('div', { class: 'field' }, h('label', { for: 'whynot-schedule' }, 'Schedule'), select),
@@ -53,11 +57,11 @@ export function createWhyNotView(container, ui, [initialId]) {
       : h('div', { class: 'table-wrap' }, h('table', { class: 'grid', id: 'occurrences-table' },
         h('caption', {}, 'Occurrences, newest first'),
         h('thead', {}, h('tr', {}, ['Occurrence', 'Fate', 'Reason', 'Run', 'Known from'].map((c) => h('th', { scope: 'col' }, c)))),
-        h('tbody', {}, items.map((o) => h('tr', { dataset: { fate: o.fate } },
+        h('tbody', {}, items.map((o) => h('tr', { class: Date.parse(o.occurrenceUtc) === at ? 'focused' : null, dataset: { fate: o.fate, occurrence: o.occurrenceUtc } },
           h('th', { scope: 'row', 'data-label': 'Occurrence' }, time(o.local, local(o.local, zones.get(scheduleId))), h('span', { class: 'meta' }, utc(o.occurrenceUtc))),
           h('td', { 'data-label': 'Fate' }, badge(o.fate)),
           h('td', { 'data-label': 'Reason', class: 'reason' }, o.reason ? withoutPlaceholderActor(o.reason) : '—'),
-          h('td', { 'data-label': 'Run' }, o.runId ? h('a', { href: `#runs/${encodeURIComponent(o.runId)}` }, o.runId) : '—'),
+          h('td', { 'data-label': 'Run' }, o.runId ? h('a', { href: `#runs/${encodeURIComponent(o.runId)}` }, `run of ${utc(o.occurrenceUtc)}`) : '—'),
           h('td', { 'data-label': 'Known from' }, o.source === 'definition' ? 'the definition' : 'the scanner')))))));
   }
 
