@@ -126,7 +126,7 @@ internal static class FiringLagBenchmark
             await Task.Delay(TimeSpan.FromMilliseconds(500), time, cancellationToken);
         }
 
-        var fates = await UnfiredFatesAsync(host, i => Definition(Id(i), PhaseProbe.TypeName), schedules, windowStart, windowEnd, cancellationToken);
+        var fates = await UnfiredFatesAsync(host, Enumerable.Range(0, schedules).Select(i => new ScheduleUnderTest("bench", Id(i), Definition(Id(i), PhaseProbe.TypeName))), windowStart, windowEnd, cancellationToken);
         Progress("occurrences that did not fire, by ledger fate: " + (fates.Count == 0 ? "none" : string.Join(", ", fates.Select(kv => $"{kv.Key} {kv.Value}"))));
         Progress($"window over ({InWindowRuns()}/{expectedRuns} fired); waiting for the pollers' last poll…");
         await Task.WhenAll(pollerTasks);
@@ -166,17 +166,19 @@ internal static class FiringLagBenchmark
         return ours.Fired == ours.Expected && ours.Doubled == 0 ? 0 : 1;
     }
 
-    /// <summary>Window occurrences whose phase never ran, counted by what the ledger says of them ("no ledger row" = lost).</summary>
-    private static async Task<SortedDictionary<string, int>> UnfiredFatesAsync(BenchmarkHost host, Func<int, ScheduleDefinition> definitionOf, int schedules, DateTimeOffset windowStart, DateTimeOffset windowEnd, CancellationToken cancellationToken)
+    /// <summary>
+    /// Window occurrences (per the planner) whose first phase never ran, counted by what the ledger says of them ("no
+    /// ledger row" = lost). Used by the scale benchmark too.
+    /// </summary>
+    internal static async Task<SortedDictionary<string, int>> UnfiredFatesAsync(BenchmarkHost host, IEnumerable<ScheduleUnderTest> schedules, DateTimeOffset windowStart, DateTimeOffset windowEnd, CancellationToken cancellationToken)
     {
         var fired = host.Probe.Hits.Where(h => h.Phase == "first").Select(h => h.RunId).ToHashSet(StringComparer.Ordinal);
         var ledger = host.Services.GetRequiredService<IOccurrenceLedger>();
         var fates = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < schedules; i++)
+        foreach (var (tenant, id, definition) in schedules)
         {
-            var records = (await ledger.ListAsync("bench", Id(i), windowStart, windowEnd, cancellationToken)).ToDictionary(r => r.OccurrenceUtc);
-            var definition = definitionOf(i);
-            for (DateTimeOffset? next = windowStart; next is { } occurrence && occurrence < windowEnd; next = OccurrencePlanner.NextAfter(definition, occurrence))
+            var records = (await ledger.ListAsync(tenant, id, windowStart, windowEnd, cancellationToken)).ToDictionary(r => r.OccurrenceUtc);
+            for (var next = OccurrencePlanner.NextAfter(definition, windowStart.AddTicks(-1)); next is { } occurrence && occurrence < windowEnd; next = OccurrencePlanner.NextAfter(definition, occurrence))
             {
                 if (records.TryGetValue(occurrence, out var record) && record.RunId is { } runId && fired.Contains(runId))
                 {
@@ -190,6 +192,9 @@ internal static class FiringLagBenchmark
 
         return fates;
     }
+
+    /// <summary>A schedule whose window occurrences are checked against the ledger.</summary>
+    internal sealed record ScheduleUnderTest(string Tenant, string Id, ScheduleDefinition Definition);
 
     private static string Id(int i) => string.Create(CultureInfo.InvariantCulture, $"lag{i:D3}");
 

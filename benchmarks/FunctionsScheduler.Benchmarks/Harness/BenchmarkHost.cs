@@ -42,7 +42,11 @@ internal sealed class BenchmarkHost : IAsyncDisposable
     /// <summary>Engine plus client storage calls so far.</summary>
     public long StorageCalls => Engine.Metrics.StorageCalls + Client.Metrics.StorageCalls;
 
-    public static async Task<BenchmarkHost> StartAsync(BenchmarkStorage storage, string name, CancellationToken cancellationToken)
+    public static Task<BenchmarkHost> StartAsync(BenchmarkStorage storage, string name, CancellationToken cancellationToken) =>
+        StartAsync(storage, name, configure: null, cancellationToken);
+
+    /// <param name="configure">Runs after the benchmark's own registrations (and, like them, before the product's).</param>
+    public static async Task<BenchmarkHost> StartAsync(BenchmarkStorage storage, string name, Action<WebApplicationBuilder>? configure, CancellationToken cancellationToken)
     {
         var id = Guid.NewGuid().ToString("N")[..8];
         var prefix = string.Create(CultureInfo.InvariantCulture, $"{name}{id}");
@@ -61,6 +65,7 @@ internal sealed class BenchmarkHost : IAsyncDisposable
                 builder.Logging.SetMinimumLevel(LogLevel.Warning);
                 builder.Services.AddSingleton<PhaseProbe>();
                 builder.Services.AddSingleton<IPhaseExecutor>(sp => sp.GetRequiredService<PhaseProbe>());
+                configure?.Invoke(builder);
             },
             cancellationToken: cancellationToken);
         await app.StartAsync(cancellationToken);
