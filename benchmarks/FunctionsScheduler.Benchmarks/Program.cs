@@ -14,6 +14,7 @@ internal static class Program
             ["scan"] = (ScanBenchmark.Summary, ScanBenchmark.RunAsync),
             ["firing-lag"] = (FiringLagBenchmark.Summary, FiringLagBenchmark.RunAsync),
             ["throughput"] = (ThroughputBenchmark.Summary, ThroughputBenchmark.RunAsync),
+            ["scale"] = (Scale.ScaleBenchmark.Summary, Scale.ScaleBenchmark.RunAsync),
         };
 
     public static async Task<int> Main(string[] args)
