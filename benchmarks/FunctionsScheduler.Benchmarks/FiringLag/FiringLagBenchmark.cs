@@ -175,9 +175,11 @@ internal static class FiringLagBenchmark
         var fired = host.Probe.Hits.Where(h => h.Phase == "first").Select(h => h.RunId).ToHashSet(StringComparer.Ordinal);
         var ledger = host.Services.GetRequiredService<IOccurrenceLedger>();
         var fates = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        foreach (var (tenant, id, definition) in schedules)
+        // A few schedules at a time: the scale benchmark checks thousands, one ledger query each.
+        await Parallel.ForEachAsync(schedules, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (schedule, ct) =>
         {
-            var records = (await ledger.ListAsync(tenant, id, windowStart, windowEnd, cancellationToken)).ToDictionary(r => r.OccurrenceUtc);
+            var (tenant, id, definition) = schedule;
+            var records = (await ledger.ListAsync(tenant, id, windowStart, windowEnd, ct)).ToDictionary(r => r.OccurrenceUtc);
             for (var next = OccurrencePlanner.NextAfter(definition, windowStart.AddTicks(-1)); next is { } occurrence && occurrence < windowEnd; next = OccurrencePlanner.NextAfter(definition, occurrence))
             {
                 if (records.TryGetValue(occurrence, out var record) && record.RunId is { } runId && fired.Contains(runId))
@@ -186,9 +188,12 @@ internal static class FiringLagBenchmark
                 }
 
                 var fate = record is null ? "no ledger row (lost)" : record.Fate + (record.RunId is null ? "" : " (run started, phase not reached)");
-                fates[fate] = fates.GetValueOrDefault(fate) + 1;
+                lock (fates)
+                {
+                    fates[fate] = fates.GetValueOrDefault(fate) + 1;
+                }
             }
-        }
+        });
 
         return fates;
     }

@@ -140,11 +140,14 @@ internal static class ScaleBenchmark
 
         var fired = hits.Count;
         var doubled = hits.Values.Sum(h => h.Count - 1);
+        var doubledRuns = allHits.Where(h => h.Phase == "first" && hits.TryGetValue(h.RunId, out var hit) && hit.Count > 1)
+            .GroupBy(h => h.RunId, StringComparer.Ordinal).Take(10)
+            .Select(g => $"`{g.Key}` at {string.Join(", ", g.Select(h => h.AtUtc.ToString("HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture)))}").ToList();
         var kinds = seeding.Live.GroupBy(s => s.Kind).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         var dueByKind = expected.Values.GroupBy(e => e.Schedule.Kind).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         var allKinds = Enumerable.Range(0, options.Schedules).Select(k => ScheduleMix.Create(k, options.Schedules, options.DuePerMinute).Kind)
             .GroupBy(k => k).Select(g => new KindRow(g.Key, g.Count(), kinds.GetValueOrDefault(g.Key), dueByKind.GetValueOrDefault(g.Key))).ToList();
-        return new ScaleResult(seeding, allKinds, minutes, marks[0].Gauges, expected.Count, fired, expected.Count - fired, doubled, fates);
+        return new ScaleResult(seeding, allKinds, minutes, marks[0].Gauges, expected.Count, fired, expected.Count - fired, doubled, doubledRuns, fates);
     }
 
     /// <summary>Records each scan the host's scanner reports (its heartbeat keeps the last one), with the due-index rows it read.</summary>
@@ -230,4 +233,5 @@ internal sealed record ScaleResult(
     int Fired,
     int Lost,
     int Doubled,
+    IReadOnlyList<string> DoubledRuns,
     SortedDictionary<string, int> Fates);

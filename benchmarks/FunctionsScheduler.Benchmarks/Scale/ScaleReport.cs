@@ -39,6 +39,12 @@ internal static class ScaleReport
         md.AppendLine();
         md.Append(inv, $"**{result.Expected:N0} occurrences due in the window, {result.Fired:N0} fired, {result.Lost:N0} lost, {result.Doubled:N0} doubled.** Occurrences that had not fired 3 minutes after the window, by ledger fate: ");
         md.AppendLine(result.Fates.Count == 0 ? "none." : string.Join(", ", result.Fates.Select(kv => string.Create(inv, $"{kv.Key}: {kv.Value:N0}"))) + ".");
+        if (result.DoubledRuns.Count > 0)
+        {
+            md.AppendLine();
+            md.AppendLine("First phases that ran more than once (run id, each start; at most 10): " + string.Join("; ", result.DoubledRuns) + ".");
+        }
+
         md.AppendLine();
         md.AppendLine("Per minute of the window (lag: intended start → first phase starts; scan: the host's own scans that started in the minute; gauges: this process at the minute's end):");
         md.AppendLine();
