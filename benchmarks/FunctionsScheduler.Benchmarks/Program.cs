@@ -1,4 +1,6 @@
+using FunctionsScheduler.Benchmarks.Compare;
 using FunctionsScheduler.Benchmarks.FiringLag;
+using FunctionsScheduler.Benchmarks.Harness;
 using FunctionsScheduler.Benchmarks.Scan;
 using FunctionsScheduler.Benchmarks.Throughput;
 
@@ -15,6 +17,8 @@ internal static class Program
             ["firing-lag"] = (FiringLagBenchmark.Summary, FiringLagBenchmark.RunAsync),
             ["throughput"] = (ThroughputBenchmark.Summary, ThroughputBenchmark.RunAsync),
             ["scale"] = (Scale.ScaleBenchmark.Summary, Scale.ScaleBenchmark.RunAsync),
+            ["compare"] = (CompareBenchmark.Summary, CompareBenchmark.RunAsync),
+            [SecondHost.Command] = ("(started by compare) a second local host on given tables and task hub, reporting its probe on stdout", SecondHost.ServeAsync),
         };
 
     public static async Task<int> Main(string[] args)

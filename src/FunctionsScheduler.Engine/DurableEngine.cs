@@ -20,6 +20,7 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable, IDurableFu
     private readonly FunctionRegistry _registry = new();
     private readonly TaskHubStorage _storage;
     private readonly TimeProvider _timeProvider;
+    private readonly IServiceProvider _services;
     private readonly ILogger _logger;
     private readonly PartitionLeases _leases;
     private readonly InMemoryTimers _timers;
@@ -53,6 +54,7 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable, IDurableFu
         options.Validate();
         var settings = options.Clone();
         _timeProvider = timeProvider;
+        _services = services;
         _logger = loggerFactory.CreateLogger<DurableEngine>();
         _failures = new RepeatedFailureLog(_logger, timeProvider);
         _storage = new TaskHubStorage(settings, Metrics);
@@ -100,6 +102,7 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable, IDurableFu
         LocalSignals.ListenWorkItems(_storage.HubKey, this, _activities.Wake.Set);
         LocalSignals.ListenStarts(_storage.HubKey, this, StartLocally);
 
+        Warmup.Start(_registry, _services);
         var stop = _stopDequeuing.Token;
         _activities.RunLocally = true;
         _loops.Add(Task.Run(() => MaintainLeasesAsync(stop), CancellationToken.None));

@@ -50,6 +50,12 @@ public sealed partial class DurableEngineOptions
     /// <summary>Lease of a running activity's work item; renewed while the activity runs.</summary>
     public TimeSpan ActivityVisibilityTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Activities that start on the firing thread of the timer whose step scheduled them (the hop from an occurrence to its
+    /// first phase); others scheduled in such a step go to the thread pool. Null: every activity starts there.
+    /// </summary>
+    public IReadOnlySet<string>? FiringPathActivities { get; set; }
+
     /// <summary>A work item dequeued more than this many times fails its activity as poison.</summary>
     public int PoisonDequeueCount { get; set; } = 5;
 

@@ -12,6 +12,10 @@ public sealed class EngineMetrics
     private static readonly ConditionalWeakTable<EngineMetrics, object?> Live = [];
     private static readonly Meter Meter = new("FunctionsScheduler");
 
+    /// <summary>How late a durable timer fired (its lane's start of the fire − its <c>fireAt</c>): the engine's share of a firing lag.</summary>
+    internal static readonly Histogram<double> TimerLateness = Meter.CreateHistogram<double>(
+        "scheduler.engine.timer.lateness", "ms", "How long after its fireAt a durable timer began to fire (its firing lane was busy or woke late).");
+
     static EngineMetrics()
     {
         Meter.CreateObservableCounter("scheduler.engine.steps", () => Sum(m => m.Steps), "{step}", "Orchestration steps the embedded engine committed.");

@@ -143,6 +143,9 @@ public static class LocalHostApp
                 o.WorkerId = StableWorkerId(settings.TaskHub, builder.Configuration["urls"] ?? DefaultUrl);
                 o.ActivityVisibilityTimeout = TimeSpan.FromSeconds(30);
 
+                // A fired occurrence starts its phases on the timer's own thread; recording the run goes to the pool beside them.
+                o.FiringPathActivities = new HashSet<string>([ActivityNames.RunPhase], StringComparer.OrdinalIgnoreCase);
+
                 // Engine tuning (leases, worker id, concurrency) from Scheduler:Engine; storage and hub name always from above.
                 engineSettings.Bind(o);
                 o.ConnectionString = connectionString;

@@ -46,17 +46,34 @@ internal sealed class BenchmarkHost : IAsyncDisposable
         StartAsync(storage, name, configure: null, cancellationToken);
 
     /// <param name="configure">Runs after the benchmark's own registrations (and, like them, before the product's).</param>
-    public static async Task<BenchmarkHost> StartAsync(BenchmarkStorage storage, string name, Action<WebApplicationBuilder>? configure, CancellationToken cancellationToken)
+    public static Task<BenchmarkHost> StartAsync(BenchmarkStorage storage, string name, Action<WebApplicationBuilder>? configure, CancellationToken cancellationToken)
     {
         var id = Guid.NewGuid().ToString("N")[..8];
-        var prefix = string.Create(CultureInfo.InvariantCulture, $"{name}{id}");
-        var hub = string.Create(CultureInfo.InvariantCulture, $"{name}Hub{id}");
+        return StartAsync(
+            storage.ConnectionString,
+            string.Create(CultureInfo.InvariantCulture, $"{name}{id}"),
+            string.Create(CultureInfo.InvariantCulture, $"{name}Hub{id}"),
+            workerId: null,
+            configure,
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// A host on existing tables and task hub (a second host beside another one); <paramref name="workerId"/> overrides
+    /// the local host's own worker id, which is the same for every host listening on port 0 of one machine.
+    /// </summary>
+    public static Task<BenchmarkHost> StartAsync(string connectionString, string prefix, string hub, string? workerId, CancellationToken cancellationToken) =>
+        StartAsync(connectionString, prefix, hub, workerId, configure: null, cancellationToken);
+
+    private static async Task<BenchmarkHost> StartAsync(string connectionString, string prefix, string hub, string? workerId, Action<WebApplicationBuilder>? configure, CancellationToken cancellationToken)
+    {
         string[] args =
         [
-            "--STORAGE_CONNECTION_STRING", storage.ConnectionString,
+            "--STORAGE_CONNECTION_STRING", connectionString,
             "--Scheduler:TablePrefix", prefix,
             "--Scheduler:TaskHub", hub,
             "--urls", "http://127.0.0.1:0",
+            .. workerId is null ? Array.Empty<string>() : ["--Scheduler:Engine:WorkerId", workerId],
         ];
         var app = await LocalHostApp.BuildAsync(
             args,

@@ -84,7 +84,7 @@ internal static class ScaleBenchmark
         var checkedSchedules = expected.Values.Select(e => e.Schedule).Distinct()
             .Select(s => new FiringLagBenchmark.ScheduleUnderTest(s.Tenant, s.Id, s.Definition)).ToList();
         Progress($"reading the ledger of the {checkedSchedules.Count:N0} schedules due in the window…");
-        var fates = await FiringLagBenchmark.UnfiredFatesAsync(host, checkedSchedules, windowStart, windowEnd, cancellationToken);
+        var fates = await FiringLagBenchmark.UnfiredFatesAsync(host, host.Probe.Hits, checkedSchedules, windowStart, windowEnd, cancellationToken);
 
         var result = Summarise(options, seeding, expected, host.Probe.Hits, scans.ToList(), marks, fates);
         var report = ScaleReport.Render(options, result, storage.Description, $"load average {loadBefore} before, {loadAtEnd} at the end of the window", time.GetUtcNow());

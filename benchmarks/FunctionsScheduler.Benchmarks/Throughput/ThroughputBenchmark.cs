@@ -42,38 +42,24 @@ internal static class ThroughputBenchmark
         var time = TimeProvider.System;
         await using var storage = await BenchmarkStorage.StartAsync(cancellationToken);
         Progress($"storage: {storage.Description}");
-        await using var host = await BenchmarkHost.StartAsync(storage, "Tput", cancellationToken);
-        using var counter = new StorageCallCounter(host.TablePrefix, host.TaskHub.ToLowerInvariant(), host.TaskHub, "naive");
-        var observer = host.NewObserverClient();
+        Progress("warm-up: 20 single-phase runs, 20 naive runs");
+        await using var durable = await DurableRunNow.StartAsync(storage, cancellationToken, "naive");
+        var host = durable.Host;
         var naiveTable = new TableServiceClient(storage.ConnectionString).GetTableClient("naive" + Guid.NewGuid().ToString("N")[..12]);
         await naiveTable.CreateIfNotExistsAsync(cancellationToken);
         var naive = new NaiveRunLoop(naiveTable, new SimulatedPhaseExecutor(time), parallelism: 16);
 
-        var oneJob = new JobDefinition { Type = "simulated", Phases = [new PhaseDefinition { Name = "only", DurationMs = 0 }] };
-        var threeJob = new JobDefinition
-        {
-            Type = "simulated",
-            Phases =
-            [
-                new PhaseDefinition { Name = "extract", DurationMs = 0 },
-                new PhaseDefinition { Name = "transform", DependsOn = ["extract"], DurationMs = 0 },
-                new PhaseDefinition { Name = "load", DependsOn = ["transform"], DurationMs = 0 },
-            ],
-        };
-
-        Progress("warm-up: 20 single-phase runs, 20 naive runs");
-        await DurableBatchAsync(host, observer, counter, oneJob, 20, "warm", time, cancellationToken);
-        await naive.RunAsync(Ids("warmnaive", 20), oneJob, cancellationToken);
+        await naive.RunAsync(Ids("warmnaive", 20), OneJob, cancellationToken);
 
         var rows = new List<Row>();
         for (var r = 0; r < repeat; r++)
         {
-            foreach (var (label, job, n) in new[] { ("1 phase", oneJob, single), ("3 phases", threeJob, three) })
+            foreach (var (label, job, n) in new[] { ("1 phase", OneJob, single), ("3 phases", ThreeJob, three) })
             {
                 var load = MachineLoad.Read();
-                var durable = await DurableBatchAsync(host, observer, counter, job, n, $"r{r}{job.Phases.Count}", time, cancellationToken);
-                rows.Add(durable with { Label = label, Load = load });
-                Progress($"{label} durable: {durable.PerSecond:F1} runs/s, {durable.CallsPerRun:F1} engine+client calls/run (load {load})");
+                var batch = await durable.BatchAsync(job, n, $"r{r}{job.Phases.Count}", cancellationToken);
+                rows.Add(batch with { Label = label, Load = load });
+                Progress($"{label} durable: {batch.PerSecond:F1} runs/s, {batch.CallsPerRun:F1} engine+client calls/run (load {load})");
 
                 load = MachineLoad.Read();
                 var before = naive.StorageCalls;
@@ -86,7 +72,7 @@ internal static class ThroughputBenchmark
         }
 
         Progress($"start latency: 5 warm-up + {starts} sequential starts");
-        var latency = await StartLatencyAsync(host, observer, starts, time, cancellationToken);
+        var latency = await StartLatencyAsync(host, durable.Observer, starts, time, cancellationToken);
 
         var measured = time.GetUtcNow();
         var report = RenderThroughput(single, three, starts, repeat, storage.Description, measured, rows);
@@ -101,10 +87,25 @@ internal static class ThroughputBenchmark
         return 0;
     }
 
+    /// <summary>One phase of type <c>simulated</c> taking no time.</summary>
+    internal static readonly JobDefinition OneJob = new() { Type = "simulated", Phases = [new PhaseDefinition { Name = "only", DurationMs = 0 }] };
+
+    /// <summary>A chain of three <c>simulated</c> phases taking no time.</summary>
+    internal static readonly JobDefinition ThreeJob = new()
+    {
+        Type = "simulated",
+        Phases =
+        [
+            new PhaseDefinition { Name = "extract", DurationMs = 0 },
+            new PhaseDefinition { Name = "transform", DependsOn = ["extract"], DurationMs = 0 },
+            new PhaseDefinition { Name = "load", DependsOn = ["transform"], DurationMs = 0 },
+        ],
+    };
+
     private static List<string> Ids(string batch, int n) =>
         [.. Enumerable.Range(0, n).Select(i => string.Create(CultureInfo.InvariantCulture, $"bench~tput~{batch}-{i:D4}"))];
 
-    private static async Task<Row> DurableBatchAsync(BenchmarkHost host, DurableEngineClient observer, StorageCallCounter counter, JobDefinition job, int n, string batch, TimeProvider time, CancellationToken cancellationToken)
+    internal static async Task<Row> DurableBatchAsync(BenchmarkHost host, DurableEngineClient observer, StorageCallCounter counter, JobDefinition job, int n, string batch, TimeProvider time, CancellationToken cancellationToken)
     {
         var ids = Ids(batch, n);
         var engineBefore = host.Engine.Metrics.StorageCalls;
@@ -177,7 +178,7 @@ internal static class ThroughputBenchmark
         return [toPhase, startCall, calls];
     }
 
-    private sealed record Row(string Label, string Approach, int Runs, TimeSpan Elapsed, double CallsPerRun, double? ObserverCallsPerRun, IReadOnlyDictionary<string, long>? Breakdown, string Load)
+    internal sealed record Row(string Label, string Approach, int Runs, TimeSpan Elapsed, double CallsPerRun, double? ObserverCallsPerRun, IReadOnlyDictionary<string, long>? Breakdown, string Load)
     {
         public double PerSecond => Runs / Elapsed.TotalSeconds;
     }

@@ -150,7 +150,11 @@ internal sealed class ActivityWorker
         _runningHere[(item.InstanceId, item.ExecutionId, item.TaskId)] = 0;
         if (_slots.Wait(0))
         {
-            Track(Task.Run(() => ExecuteAsync(null, item), CancellationToken.None));
+            // From a firing lane (a timer's step) the activity starts here, up to its first await: the occurrence's first
+            // phase does not queue for a pool thread behind a burst's storage continuations.
+            Track(InMemoryTimers.OnFiringLane && _storage.Options.FiringPathActivities?.Contains(item.Name) != false
+                ? ExecuteAsync(null, item)
+                : Task.Run(() => ExecuteAsync(null, item), CancellationToken.None));
             return;
         }
 

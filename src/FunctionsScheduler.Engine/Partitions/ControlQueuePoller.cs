@@ -66,6 +66,7 @@ internal sealed class ControlQueuePoller
     /// </summary>
     public bool TryEnqueueLocal(InboundMessage message)
     {
+        bool newLoop;
         lock (_gate)
         {
             if (_stopped)
@@ -73,7 +74,12 @@ internal sealed class ControlQueuePoller
                 return false;
             }
 
-            PostLocked(message);
+            newLoop = PostLocked(message);
+        }
+
+        if (newLoop)
+        {
+            StartLoop(message.Message.InstanceId);
         }
 
         return true;
@@ -172,10 +178,16 @@ internal sealed class ControlQueuePoller
                 {
                     var text = await _storage.ReadMessageTextAsync(message, cancellationToken).ConfigureAwait(false);
                     var inbound = new InboundMessage(ControlMessage.Deserialize(text), queue, message);
+                    bool newLoop;
                     lock (_gate)
                     {
                         _receivedInFlight++;
-                        PostLocked(inbound);
+                        newLoop = PostLocked(inbound);
+                    }
+
+                    if (newLoop)
+                    {
+                        StartLoop(inbound.Message.InstanceId);
                     }
                 }
                 catch (Exception e) when (e is System.Text.Json.JsonException or InvalidDataException or NotSupportedException)
@@ -214,14 +226,15 @@ internal sealed class ControlQueuePoller
         }
     }
 
-    private void PostLocked(InboundMessage message)
+    /// <summary>Puts the message in its instance's mailbox; true when the instance has no step loop yet (start one outside the lock).</summary>
+    private bool PostLocked(InboundMessage message)
     {
         var instanceId = message.Message.InstanceId;
         if (_mailboxes.TryGetValue(instanceId, out var box))
         {
             box.Messages.Add(message);
             box.Waiter?.TrySetResult();
-            return;
+            return false;
         }
 
         _mailboxes[instanceId] = new Mailbox { Messages = { message } };
@@ -230,7 +243,23 @@ internal sealed class ControlQueuePoller
             _idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
-        _ = Task.Run(() => StepLoopAsync(instanceId), CancellationToken.None);
+        return true;
+    }
+
+    /// <summary>
+    /// On a firing lane the loop's first step runs right here, up to its first wait for storage (a cached instance replays
+    /// and starts its activities without one), so a fired timer never queues for a pool thread; anywhere else it goes to the pool.
+    /// </summary>
+    private void StartLoop(string instanceId)
+    {
+        if (InMemoryTimers.OnFiringLane)
+        {
+            _ = StepLoopAsync(instanceId);
+        }
+        else
+        {
+            _ = Task.Run(() => StepLoopAsync(instanceId), CancellationToken.None);
+        }
     }
 
     /// <summary>Steps one instance until its mailbox is empty; the messages that arrived during a step go into the next one.</summary>

@@ -33,6 +33,7 @@ public sealed class TableRunStore : IRunStore
     private const string CancelRequestedColumn = "CancelRequestedUtc";
 
     private readonly TableClient _table;
+    private readonly PartitionWriteCoalescer _writes;
     private readonly TimeProvider _timeProvider;
 
     public TableRunStore(StorageTables tables, TimeProvider timeProvider)
@@ -40,6 +41,7 @@ public sealed class TableRunStore : IRunStore
         ArgumentNullException.ThrowIfNull(tables);
         ArgumentNullException.ThrowIfNull(timeProvider);
         _table = tables.Runs;
+        _writes = new PartitionWriteCoalescer(_table);
         _timeProvider = timeProvider;
     }
 
@@ -66,8 +68,13 @@ public sealed class TableRunStore : IRunStore
             transaction.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace, entity));
         }
 
-        await _table.SubmitTransactionAsync(transaction, cancellationToken).ConfigureAwait(false);
+        // Runs of a tenant share a partition: the writes of runs starting and ending together go in one transaction.
+        await _writes.WriteAsync(run.Tenant, run.RunId, transaction, 3 * EstimatedBytes(template), cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>An upper bound of the entity's size on the wire (UTF-8 at worst three bytes a character, plus names and framing).</summary>
+    private static long EstimatedBytes(TableEntity entity) =>
+        512 + entity.Sum(p => (long)(p.Key.Length + 64) + (p.Value is string text ? 3L * text.Length : 32));
 
     public async Task<RunRecord?> GetAsync(string tenant, string runId, CancellationToken cancellationToken = default)
     {

@@ -1,0 +1,229 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using FunctionsScheduler.Durable;
+
+namespace FunctionsScheduler.Engine.Hosting;
+
+/// <summary>
+/// Once per process, in the background when the first engine starts: what the first firing would otherwise pay on its
+/// own path. Compiling the application's functions (the JIT) and building System.Text.Json's metadata for their inputs and
+/// outputs took about 70 ms on the first occurrence after a start here, and every run due in that second waited behind it.
+/// </summary>
+internal static class Warmup
+{
+    private static int s_started;
+
+    /// <summary>Starts the warm-up of <paramref name="registry"/>'s functions, their assemblies and payloads unless one ran in this process.</summary>
+    public static void Start(FunctionRegistry registry, IServiceProvider services)
+    {
+        // The container's work is per engine (each has its own services); the rest once per process.
+        var first = Interlocked.Exchange(ref s_started, 1) == 0;
+        var thread = new Thread(() => Run(registry, services, first)) { IsBackground = true, Priority = ThreadPriority.BelowNormal, Name = "Durable warm-up" };
+        thread.Start();
+    }
+
+    private static void Run(FunctionRegistry registry, IServiceProvider services, bool first)
+    {
+        try
+        {
+            registry.CreateEachActivity(services);
+        }
+#pragma warning disable CA1031 // An activity that cannot be created now fails when it is called, with its own error.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+
+        if (!first)
+        {
+            return;
+        }
+
+        var seen = new HashSet<Type>();
+        foreach (var type in registry.PayloadTypes)
+        {
+            WarmJson(type, seen, 0);
+        }
+
+        foreach (var assembly in ApplicationAssemblies(registry.FunctionTypes))
+        {
+            Compile(assembly);
+        }
+    }
+
+    /// <summary>Metadata of the type and of what it holds; a round trip of an empty object where the type allows one.</summary>
+    private static void WarmJson(Type type, HashSet<Type> seen, int depth)
+    {
+        if (depth > 8 || type.ContainsGenericParameters || !seen.Add(type))
+        {
+            return;
+        }
+
+        try
+        {
+            var info = DurableJson.Options.GetTypeInfo(type);
+            if (info.Kind == JsonTypeInfoKind.Object)
+            {
+                try
+                {
+                    var value = JsonSerializer.Deserialize("{}", info);
+                    _ = JsonSerializer.Serialize(value, info);
+                }
+                catch (JsonException)
+                {
+                    // Required members: the metadata is built all the same.
+                }
+            }
+
+            foreach (var nested in info.Properties.Select(p => p.PropertyType).Append(info.ElementType).Append(info.KeyType).OfType<Type>())
+            {
+                WarmJson(Nullable.GetUnderlyingType(nested) ?? nested, seen, depth + 1);
+            }
+        }
+#pragma warning disable CA1031 // A warm-up that fails costs only the time it meant to save.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
+    /// <summary>The assemblies of the functions and the ones they reference that share their first name segment (the application's own).</summary>
+    private static IEnumerable<Assembly> ApplicationAssemblies(IReadOnlyCollection<Type> functionTypes)
+    {
+        var roots = functionTypes.Select(t => t.Assembly).Append(typeof(Warmup).Assembly).Distinct().ToList();
+        var prefixes = roots.Select(a => (a.GetName().Name ?? "").Split('.')[0] + ".").ToHashSet(StringComparer.Ordinal);
+        var all = new Dictionary<string, Assembly>(StringComparer.Ordinal);
+        foreach (var root in roots)
+        {
+            all.TryAdd(root.FullName ?? "", root);
+            foreach (var reference in root.GetReferencedAssemblies().Where(r => prefixes.Any(p => r.Name?.StartsWith(p, StringComparison.Ordinal) == true)))
+            {
+                try
+                {
+                    var loaded = Assembly.Load(reference);
+                    all.TryAdd(loaded.FullName ?? "", loaded);
+                }
+#pragma warning disable CA1031 // Not loadable here: nothing to compile.
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                }
+            }
+        }
+
+        return all.Values;
+    }
+
+    private static void Compile(Assembly assembly)
+    {
+        Type[] types;
+        try
+        {
+            types = assembly.GetTypes();
+        }
+        catch (ReflectionTypeLoadException e)
+        {
+            types = [.. e.Types.OfType<Type>()];
+        }
+
+        const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
+        foreach (var type in types.Where(t => !t.ContainsGenericParameters && !t.IsInterface))
+        {
+            if (type.IsValueType && typeof(IAsyncStateMachine).IsAssignableFrom(type))
+            {
+                CompileAsyncMachinery(type);
+            }
+
+            try
+            {
+                // Static state (telemetry instruments, caches) is built here rather than by the first firing.
+                RuntimeHelpers.RunClassConstructor(type.TypeHandle);
+            }
+#pragma warning disable CA1031 // A type initializer that fails here fails again, with its own error, where the type is used.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+
+            foreach (var method in type.GetMethods(all).Cast<MethodBase>().Concat(type.GetConstructors(all)))
+            {
+                if (method.IsAbstract || method.ContainsGenericParameters || (method.MethodImplementationFlags & MethodImplAttributes.InternalCall) != 0)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    RuntimeHelpers.PrepareMethod(method.MethodHandle);
+                }
+#pragma warning disable CA1031 // Some methods cannot be prepared (extern, runtime-provided); they are compiled when called.
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// An async method's state machine is a struct in a release build, so the builder's generic methods (Start, the box that
+    /// holds the machine, AwaitUnsafeOnCompleted per awaiter) are compiled for each one when first called: dozens of methods
+    /// per async method on the firing path. Compiled here from the machine's builder and awaiter fields.
+    /// </summary>
+    private static void CompileAsyncMachinery(Type stateMachine)
+    {
+        const BindingFlags fields = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic;
+        var builder = stateMachine.GetField("<>t__builder", fields)?.FieldType;
+        if (builder is null)
+        {
+            return;
+        }
+
+        try
+        {
+            Prepare(builder.GetMethod("Start")?.MakeGenericMethod(stateMachine));
+            foreach (var awaiter in stateMachine.GetFields(fields).Where(f => f.Name.StartsWith("<>u__", StringComparison.Ordinal)).Select(f => f.FieldType).Distinct())
+            {
+                Prepare(builder.GetMethod("AwaitUnsafeOnCompleted")?.MakeGenericMethod(awaiter, stateMachine));
+            }
+
+            // AsyncTaskMethodBuilder<T>.AsyncStateMachineBox<TStateMachine> (or the non-generic builder's): where MoveNext runs after an await.
+            var boxOwner = builder == typeof(AsyncTaskMethodBuilder)
+                ? typeof(AsyncTaskMethodBuilder<>).MakeGenericType(typeof(Task).Assembly.GetType("System.Threading.Tasks.VoidTaskResult")!)
+                : builder.IsGenericType && builder.GetGenericTypeDefinition() == typeof(AsyncTaskMethodBuilder<>) ? builder : null;
+            if (boxOwner?.GetNestedType("AsyncStateMachineBox`1", BindingFlags.NonPublic) is { } box)
+            {
+                var closed = box.MakeGenericType([.. boxOwner.GetGenericArguments(), stateMachine]);
+                foreach (var method in closed.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly))
+                {
+                    Prepare(method);
+                }
+            }
+        }
+#pragma warning disable CA1031 // Reflection over the runtime's internals may not find what it looks for in another version: then nothing is compiled early.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
+    private static void Prepare(MethodInfo? method)
+    {
+        if (method is null || method.IsAbstract || method.ContainsGenericParameters)
+        {
+            return;
+        }
+
+        try
+        {
+            RuntimeHelpers.PrepareMethod(method.MethodHandle, [.. (method.DeclaringType?.GetGenericArguments() ?? []).Select(t => t.TypeHandle)]);
+        }
+#pragma warning disable CA1031 // Compiled when called instead.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+}
