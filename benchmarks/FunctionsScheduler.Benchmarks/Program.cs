@@ -16,6 +16,7 @@ internal static class Program
             ["scan"] = (ScanBenchmark.Summary, ScanBenchmark.RunAsync),
             ["firing-lag"] = (FiringLagBenchmark.Summary, FiringLagBenchmark.RunAsync),
             ["throughput"] = (ThroughputBenchmark.Summary, ThroughputBenchmark.RunAsync),
+            ["scale"] = (Scale.ScaleBenchmark.Summary, Scale.ScaleBenchmark.RunAsync),
             ["compare"] = (CompareBenchmark.Summary, CompareBenchmark.RunAsync),
             [SecondHost.Command] = ("(started by compare) a second local host on given tables and task hub, reporting its probe on stdout", SecondHost.ServeAsync),
         };

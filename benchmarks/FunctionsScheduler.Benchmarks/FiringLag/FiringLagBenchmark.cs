@@ -147,7 +147,7 @@ internal static class FiringLagBenchmark
         }
 
         var ownersEnd = second is null ? null : await SecondHost.LeaseOwnersAsync(storage.ConnectionString, host.TaskHub, cancellationToken);
-        var fates = await UnfiredFatesAsync(host, AllHits(), Definition, shape.Schedules, window.Start, window.End, cancellationToken);
+        var fates = await UnfiredFatesAsync(host, AllHits(), Enumerable.Range(0, shape.Schedules).Select(i => new ScheduleUnderTest("bench", Id(i), Definition(i))), window.Start, window.End, cancellationToken);
         Progress("occurrences that did not fire, by ledger fate: " + (fates.Count == 0 ? "none" : string.Join(", ", fates.Select(kv => $"{kv.Key} {kv.Value}"))));
         var ours = Ours();
         Progress($"window over ({ours.Fired}/{ours.Expected} fired)" + (pollers.Count == 0 ? "" : "; waiting for the pollers' last poll…"));
@@ -191,17 +191,21 @@ internal static class FiringLagBenchmark
         return new LagRun(outcomes, loadBefore, loadDuring, (callsAfter - callsBefore) / (double)ours.Expected, breakdown, Diff(metricsBefore, metricsAfter), fates) { TwoHosts = twoHostsNote };
     }
 
-    /// <summary>Window occurrences whose phase never ran, counted by what the ledger says of them ("no ledger row" = lost).</summary>
-    private static async Task<SortedDictionary<string, int>> UnfiredFatesAsync(BenchmarkHost host, IEnumerable<ProbeHit> hits, Func<int, ScheduleDefinition> definitionOf, int schedules, DateTimeOffset windowStart, DateTimeOffset windowEnd, CancellationToken cancellationToken)
+    /// <summary>
+    /// Window occurrences (per the planner) whose first phase never ran, counted by what the ledger says of them ("no
+    /// ledger row" = lost). Used by the scale benchmark too.
+    /// </summary>
+    internal static async Task<SortedDictionary<string, int>> UnfiredFatesAsync(BenchmarkHost host, IEnumerable<ProbeHit> hits, IEnumerable<ScheduleUnderTest> schedules, DateTimeOffset windowStart, DateTimeOffset windowEnd, CancellationToken cancellationToken)
     {
         var fired = hits.Where(h => h.Phase == "first").Select(h => h.RunId).ToHashSet(StringComparer.Ordinal);
         var ledger = host.Services.GetRequiredService<IOccurrenceLedger>();
         var fates = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < schedules; i++)
+        // A few schedules at a time: the scale benchmark checks thousands, one ledger query each.
+        await Parallel.ForEachAsync(schedules, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (schedule, ct) =>
         {
-            var records = (await ledger.ListAsync("bench", Id(i), windowStart, windowEnd, cancellationToken)).ToDictionary(r => r.OccurrenceUtc);
-            var definition = definitionOf(i);
-            for (DateTimeOffset? next = windowStart; next is { } occurrence && occurrence < windowEnd; next = OccurrencePlanner.NextAfter(definition, occurrence))
+            var (tenant, id, definition) = schedule;
+            var records = (await ledger.ListAsync(tenant, id, windowStart, windowEnd, ct)).ToDictionary(r => r.OccurrenceUtc);
+            for (var next = OccurrencePlanner.NextAfter(definition, windowStart.AddTicks(-1)); next is { } occurrence && occurrence < windowEnd; next = OccurrencePlanner.NextAfter(definition, occurrence))
             {
                 if (records.TryGetValue(occurrence, out var record) && record.RunId is { } runId && fired.Contains(runId))
                 {
@@ -209,12 +213,18 @@ internal static class FiringLagBenchmark
                 }
 
                 var fate = record is null ? "no ledger row (lost)" : record.Fate + (record.RunId is null ? "" : " (run started, phase not reached)");
-                fates[fate] = fates.GetValueOrDefault(fate) + 1;
+                lock (fates)
+                {
+                    fates[fate] = fates.GetValueOrDefault(fate) + 1;
+                }
             }
-        }
+        });
 
         return fates;
     }
+
+    /// <summary>A schedule whose window occurrences are checked against the ledger.</summary>
+    internal sealed record ScheduleUnderTest(string Tenant, string Id, ScheduleDefinition Definition);
 
     private static string Id(int i) => string.Create(CultureInfo.InvariantCulture, $"lag{i:D3}");
 

@@ -42,7 +42,11 @@ internal sealed class BenchmarkHost : IAsyncDisposable
     /// <summary>Engine plus client storage calls so far.</summary>
     public long StorageCalls => Engine.Metrics.StorageCalls + Client.Metrics.StorageCalls;
 
-    public static Task<BenchmarkHost> StartAsync(BenchmarkStorage storage, string name, CancellationToken cancellationToken)
+    public static Task<BenchmarkHost> StartAsync(BenchmarkStorage storage, string name, CancellationToken cancellationToken) =>
+        StartAsync(storage, name, configure: null, cancellationToken);
+
+    /// <param name="configure">Runs after the benchmark's own registrations (and, like them, before the product's).</param>
+    public static Task<BenchmarkHost> StartAsync(BenchmarkStorage storage, string name, Action<WebApplicationBuilder>? configure, CancellationToken cancellationToken)
     {
         var id = Guid.NewGuid().ToString("N")[..8];
         return StartAsync(
@@ -50,6 +54,7 @@ internal sealed class BenchmarkHost : IAsyncDisposable
             string.Create(CultureInfo.InvariantCulture, $"{name}{id}"),
             string.Create(CultureInfo.InvariantCulture, $"{name}Hub{id}"),
             workerId: null,
+            configure,
             cancellationToken);
     }
 
@@ -57,7 +62,10 @@ internal sealed class BenchmarkHost : IAsyncDisposable
     /// A host on existing tables and task hub (a second host beside another one); <paramref name="workerId"/> overrides
     /// the local host's own worker id, which is the same for every host listening on port 0 of one machine.
     /// </summary>
-    public static async Task<BenchmarkHost> StartAsync(string connectionString, string prefix, string hub, string? workerId, CancellationToken cancellationToken)
+    public static Task<BenchmarkHost> StartAsync(string connectionString, string prefix, string hub, string? workerId, CancellationToken cancellationToken) =>
+        StartAsync(connectionString, prefix, hub, workerId, configure: null, cancellationToken);
+
+    private static async Task<BenchmarkHost> StartAsync(string connectionString, string prefix, string hub, string? workerId, Action<WebApplicationBuilder>? configure, CancellationToken cancellationToken)
     {
         string[] args =
         [
@@ -74,6 +82,7 @@ internal sealed class BenchmarkHost : IAsyncDisposable
                 builder.Logging.SetMinimumLevel(LogLevel.Warning);
                 builder.Services.AddSingleton<PhaseProbe>();
                 builder.Services.AddSingleton<IPhaseExecutor>(sp => sp.GetRequiredService<PhaseProbe>());
+                configure?.Invoke(builder);
             },
             cancellationToken: cancellationToken);
         await app.StartAsync(cancellationToken);

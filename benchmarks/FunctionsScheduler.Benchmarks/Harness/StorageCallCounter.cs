@@ -25,6 +25,12 @@ internal sealed partial class StorageCallCounter : IObserver<DiagnosticListener>
 
     public long Total => _counts.Values.Sum();
 
+    /// <summary>
+    /// When set, only requests it accepts are counted. It runs in the flow of the code sending the request, so it can ask
+    /// that flow's async-local state which caller sent it.
+    /// </summary>
+    public Func<HttpRequestMessage, bool>? Filter { get; init; }
+
     /// <summary>Sum of all requests' durations (ticks): divided by wall time it is the average number of requests in flight.</summary>
     public TimeSpan BusyTime => TimeSpan.FromTicks(Interlocked.Read(ref _busyTicks));
 
@@ -55,7 +61,7 @@ internal sealed partial class StorageCallCounter : IObserver<DiagnosticListener>
     {
         if (value.Key == "System.Net.Http.HttpRequestOut.Stop")
         {
-            if (Activity.Current is { } activity)
+            if (Activity.Current is { } activity && (Filter is null || value.Value?.GetType().GetProperty("Request")?.GetValue(value.Value) is HttpRequestMessage r && Filter(r)))
             {
                 Interlocked.Add(ref _busyTicks, activity.Duration.Ticks);
                 if (value.Value?.GetType().GetProperty("Request")?.GetValue(value.Value) is HttpRequestMessage stopped)
@@ -67,7 +73,8 @@ internal sealed partial class StorageCallCounter : IObserver<DiagnosticListener>
             return;
         }
 
-        if (value.Key != "System.Net.Http.HttpRequestOut.Start" || value.Value?.GetType().GetProperty("Request")?.GetValue(value.Value) is not HttpRequestMessage request)
+        if (value.Key != "System.Net.Http.HttpRequestOut.Start" || value.Value?.GetType().GetProperty("Request")?.GetValue(value.Value) is not HttpRequestMessage request
+            || (Filter is { } filter && !filter(request)))
         {
             return;
         }

@@ -64,11 +64,7 @@ internal sealed class ScanSeeder(StorageTables tables, IScheduleStore store, Tim
             batches.Add((tables.DueIndex, () => chunk.Select(k => DueRow(new DueEntry(Tenant(k), FarId(k), FarNextRun(k))))));
         }
 
-        await Parallel.ForEachAsync(
-            batches,
-            new ParallelOptions { MaxDegreeOfParallelism = ConcurrentBatches, CancellationToken = cancellationToken },
-            async (batch, ct) => await batch.Table.SubmitTransactionAsync(
-                batch.Rows().Select(row => new TableTransactionAction(TableTransactionActionType.Add, row)).ToList(), ct));
+        await AddInBatchesAsync(batches, cancellationToken);
 
         if (farFuture > 0)
         {
@@ -77,6 +73,17 @@ internal sealed class ScanSeeder(StorageTables tables, IScheduleStore store, Tim
 
         return new SeededSchedules(schedules, due, scanUpTo, timeProvider.GetElapsedTime(started));
     }
+
+    /// <summary>
+    /// Adds rows as transactions (each batch one partition of one table, at most 100 rows), a few in flight. Rows are
+    /// made when their batch is sent, so a large seeding never holds all of them at once.
+    /// </summary>
+    public static Task AddInBatchesAsync(IEnumerable<(TableClient Table, Func<IEnumerable<TableEntity>> Rows)> batches, CancellationToken cancellationToken) =>
+        Parallel.ForEachAsync(
+            batches,
+            new ParallelOptions { MaxDegreeOfParallelism = ConcurrentBatches, CancellationToken = cancellationToken },
+            async (batch, ct) => await batch.Table.SubmitTransactionAsync(
+                batch.Rows().Select(row => new TableTransactionAction(TableTransactionActionType.Add, row)).ToList(), ct));
 
     /// <summary>Rows in <paramref name="table"/> matching <paramref name="filter"/>, read keys-only and untimed.</summary>
     public static async Task<long> CountAsync(TableClient table, string? filter, CancellationToken cancellationToken)
@@ -114,7 +121,7 @@ internal sealed class ScanSeeder(StorageTables tables, IScheduleStore store, Tim
         }
     }
 
-    private static void RequireSameColumns(string table, TableEntity expected, TableEntity actual)
+    public static void RequireSameColumns(string table, TableEntity expected, TableEntity actual)
     {
         static string Columns(TableEntity e) => string.Join(",", e.Keys.Where(k => !k.StartsWith("odata.", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
         if (Columns(expected) != Columns(actual))
@@ -158,7 +165,7 @@ internal sealed class ScanSeeder(StorageTables tables, IScheduleStore store, Tim
     /// The columns <see cref="TableScheduleStore"/> writes (it keeps its mapping private); checked after seeding. The
     /// revision key names no revision row: the scan never reads revisions, so the far-future rows go without them.
     /// </summary>
-    private static TableEntity ScheduleRow(StoredSchedule schedule) => new(schedule.Tenant, schedule.Id)
+    public static TableEntity ScheduleRow(StoredSchedule schedule) => new(schedule.Tenant, schedule.Id)
     {
         [DefinitionColumn] = JsonSerializer.Serialize(schedule.Definition, StorageJson.Options),
         [NameColumn] = schedule.Definition.Name,
@@ -174,8 +181,12 @@ internal sealed class ScanSeeder(StorageTables tables, IScheduleStore store, Tim
         [nameof(StoredSchedule.RevisionKey)] = "999999999998_seeded",
     };
 
-    /// <summary>The keys and columns <see cref="TableDueIndex"/> writes: PK due minute, RK <c>{ticks:D19}_{tenant}_{id}</c>.</summary>
-    private static TableEntity DueRow(DueEntry entry) => new(
+    /// <summary>
+    /// The keys and columns <see cref="TableDueIndex"/> writes: PK due minute, RK <c>{ticks:D19}_{tenant}_{id}</c>. The
+    /// partition is the unsharded format from before the index was sharded, which the index still reads and removes (its
+    /// sharded key is internal to the store); the scan's range query covers both alike.
+    /// </summary>
+    public static TableEntity DueRow(DueEntry entry) => new(
         entry.DueUtc.UtcDateTime.ToString("yyyyMMddHHmm", CultureInfo.InvariantCulture),
         string.Create(CultureInfo.InvariantCulture, $"{entry.DueUtc.UtcTicks:D19}_{entry.Tenant}_{entry.ScheduleId}"))
     {
