@@ -1,4 +1,5 @@
 using FunctionsScheduler.Benchmarks.FiringLag;
+using FunctionsScheduler.Benchmarks.Reliability;
 using FunctionsScheduler.Benchmarks.Scan;
 using FunctionsScheduler.Benchmarks.Throughput;
 
@@ -14,6 +15,8 @@ internal static class Program
             ["scan"] = (ScanBenchmark.Summary, ScanBenchmark.RunAsync),
             ["firing-lag"] = (FiringLagBenchmark.Summary, FiringLagBenchmark.RunAsync),
             ["throughput"] = (ThroughputBenchmark.Summary, ThroughputBenchmark.RunAsync),
+            ["chaos"] = (ChaosBenchmark.Summary, ChaosBenchmark.RunAsync),
+            ["storage-faults"] = (StorageFaultBenchmark.Summary, StorageFaultBenchmark.RunAsync),
         };
 
     public static async Task<int> Main(string[] args)
@@ -44,5 +47,5 @@ internal static class Program
 
     private static string Usage() =>
         "usage: dotnet run -c Release --project benchmarks/FunctionsScheduler.Benchmarks -- <benchmark> [options]" + Environment.NewLine +
-        string.Join(Environment.NewLine, Benchmarks.Select(b => $"  {b.Key,-12} {b.Value.Summary}"));
+        string.Join(Environment.NewLine, Benchmarks.Select(b => $"  {b.Key,-14} {b.Value.Summary}"));
 }
