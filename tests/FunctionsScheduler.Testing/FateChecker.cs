@@ -98,6 +98,7 @@ public sealed class FateChecker(HttpClient http)
             if (fate == "started" && ran.Count == 0)
             {
                 report.Lost++;
+                report.Unrun.Add((scheduleId, occurrence));
                 report.Problems.Add($"{scheduleId} {Iso(occurrence)}: started, but no run");
             }
             else if (ran.Count > (fate == "started" ? 1 : 0))
@@ -188,6 +189,9 @@ public sealed class FateReport
 
     public List<string> Problems { get; } = [];
 
+    /// <summary>Occurrences recorded as started that have no run: for a caller that can look at their orchestration instance.</summary>
+    public List<(string ScheduleId, DateTimeOffset OccurrenceUtc)> Unrun { get; } = [];
+
     public bool Passed => Lost == 0 && Doubled == 0 && Stuck == 0;
 
     /// <summary>Adds <paramref name="other"/>'s counts to these.</summary>
@@ -210,6 +214,7 @@ public sealed class FateReport
 
         Lateness.AddRange(other.Lateness);
         Problems.AddRange(other.Problems);
+        Unrun.AddRange(other.Unrun);
         return this;
     }
 

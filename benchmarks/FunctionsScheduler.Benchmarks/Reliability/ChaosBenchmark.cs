@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using FunctionsScheduler.Benchmarks.Harness;
+using FunctionsScheduler.Engine;
+using FunctionsScheduler.Orchestration.Runs;
 using FunctionsScheduler.Testing;
 
 namespace FunctionsScheduler.Benchmarks.Reliability;
@@ -69,6 +71,7 @@ internal static class ChaosBenchmark
         // The fault schedule: kill, restart at once, wait 10-30 s, again, until the window ends.
         var random = new Random(seed);
         var kills = 0;
+        var killTimes = new List<DateTimeOffset>();
         var recoveries = new Samples();
         var nextKill = DateTimeOffset.UtcNow.AddSeconds(random.Next(10, 31));
         while (DateTimeOffset.UtcNow < to)
@@ -77,6 +80,7 @@ internal static class ChaosBenchmark
             if (DateTimeOffset.UtcNow >= nextKill)
             {
                 await victim.KillAsync();
+                killTimes.Add(DateTimeOffset.UtcNow);
                 kills++;
                 var watch = Stopwatch.StartNew();
                 victim.Start();
@@ -92,6 +96,19 @@ internal static class ChaosBenchmark
         Progress("window over: waiting for its runs to come to rest, then checking");
         await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
         var report = await workload.CheckAsync(from, to, TimeSpan.FromMinutes(3), cancellationToken);
+
+        // A started occurrence without a run: what its orchestration instance says, read from the task hub itself.
+        var engine = new DurableEngineClient(new DurableEngineOptions { ConnectionString = storage.ConnectionString, TaskHubName = $"chaosHub{id}" });
+        foreach (var (scheduleId, occurrence) in report.Unrun)
+        {
+            var runId = RunIds.ForOccurrence("dev", scheduleId, occurrence);
+            var state = await engine.GetStatusAsync(runId, cancellationToken: cancellationToken);
+            report.Problems.Add(state is null
+                ? $"{runId}: no orchestration instance"
+                : $"{runId}: instance {state.RuntimeStatus}, created {state.CreatedAt:HH:mm:ss.fff}, last updated {state.LastUpdatedAt:HH:mm:ss.fff}, status {state.SerializedCustomStatus}");
+        }
+
+        Progress($"kills at {string.Join(", ", killTimes.Select(k => k.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture)))}");
         var command = $"dotnet run -c Release --project benchmarks/FunctionsScheduler.Benchmarks -- chaos --minutes {minutes.ToString(CultureInfo.InvariantCulture)} --per-kind {perKind} --seed {seed}";
         var text = ReliabilityReport.Render(
             "Crash loops: kill -9 of one of two hosts every 10–30 s",
