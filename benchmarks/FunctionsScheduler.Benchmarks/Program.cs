@@ -1,6 +1,7 @@
 using FunctionsScheduler.Benchmarks.Compare;
 using FunctionsScheduler.Benchmarks.FiringLag;
 using FunctionsScheduler.Benchmarks.Harness;
+using FunctionsScheduler.Benchmarks.Reliability;
 using FunctionsScheduler.Benchmarks.Scan;
 using FunctionsScheduler.Benchmarks.Throughput;
 
@@ -19,6 +20,8 @@ internal static class Program
             ["scale"] = (Scale.ScaleBenchmark.Summary, Scale.ScaleBenchmark.RunAsync),
             ["compare"] = (CompareBenchmark.Summary, CompareBenchmark.RunAsync),
             [SecondHost.Command] = ("(started by compare) a second local host on given tables and task hub, reporting its probe on stdout", SecondHost.ServeAsync),
+            ["chaos"] = (ChaosBenchmark.Summary, ChaosBenchmark.RunAsync),
+            ["storage-faults"] = (StorageFaultBenchmark.Summary, StorageFaultBenchmark.RunAsync),
         };
 
     public static async Task<int> Main(string[] args)
@@ -49,5 +52,5 @@ internal static class Program
 
     private static string Usage() =>
         "usage: dotnet run -c Release --project benchmarks/FunctionsScheduler.Benchmarks -- <benchmark> [options]" + Environment.NewLine +
-        string.Join(Environment.NewLine, Benchmarks.Select(b => $"  {b.Key,-12} {b.Value.Summary}"));
+        string.Join(Environment.NewLine, Benchmarks.Select(b => $"  {b.Key,-14} {b.Value.Summary}"));
 }

@@ -96,6 +96,13 @@ public sealed class TableScheduleStore : IScheduleStore
         }
         catch (RequestFailedException ex) when (StorageErrors.IsEntityExists(ex))
         {
+            // Our own insert, applied but its answer lost, then retried by the SDK, also reads as "exists": the row points
+            // at the revision this call just wrote (a key no other call has), so it is this schedule, created.
+            if (await GetAsync(created.Tenant, created.Id, cancellationToken).ConfigureAwait(false) is { } stored && stored.RevisionKey == created.RevisionKey)
+            {
+                return stored;
+            }
+
             throw new ConcurrencyException($"Schedule '{schedule.Id}' already exists for tenant '{schedule.Tenant}'.", ex);
         }
 
@@ -418,7 +425,16 @@ public sealed class TableScheduleStore : IScheduleStore
             [DefinitionColumn] = SerializeDefinition(schedule.Definition),
             [PreviousColumn] = previousKey,
         };
-        await _revisions.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _revisions.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (StorageErrors.IsEntityExists(ex))
+        {
+            // The key is new to this call (a fresh Guid): only our own insert, applied but its answer lost and retried by
+            // the SDK, can be there already. It is written.
+        }
+
         return schedule with { Revision = revision, RevisionKey = key };
     }
 

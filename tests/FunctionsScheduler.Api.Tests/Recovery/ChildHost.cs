@@ -288,6 +288,18 @@ internal sealed partial class ChildHost : IAsyncDisposable
         return (_process.ExitCode, took);
     }
 
+    /// <summary>Sends SIGTERM to process <paramref name="pid"/> (a clean stop: it may finish what it was writing).</summary>
+    public static void SendTerminate(int pid)
+    {
+        if (Kill(pid, SigTerm) != 0)
+        {
+            throw new InvalidOperationException($"kill(SIGTERM) of pid {pid} failed with errno {Marshal.GetLastPInvokeError()}.");
+        }
+    }
+
+    /// <summary>Adds a line of the test's own to the output, beside the host's.</summary>
+    public void Note(string line) => Append("[test] " + line);
+
     private const int SigInt = 2;
     private const int SigTerm = 15;
 

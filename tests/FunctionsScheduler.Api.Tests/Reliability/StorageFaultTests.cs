@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Net;
-using System.Text.Json;
 using FunctionsScheduler.Durable.Diagnostics;
 using FunctionsScheduler.Orchestration.Runs;
 using FunctionsScheduler.Testing;
@@ -30,7 +28,8 @@ public sealed class FaultyStorageHostFixture(AzuriteFixture azurite) : LocalHost
 
 /// <summary>
 /// The short form of the fault checker: schedules firing every 2 s under injected storage faults, then every occurrence
-/// of the window read back: each has exactly one fate, each started one exactly one run, and every run finished.
+/// of the window read back by the shared <see cref="FateChecker"/>: each has exactly one fate, each started one exactly one
+/// run, and every run finished.
 /// </summary>
 public sealed class StorageFaultTests(FaultyStorageHostFixture host) : IClassFixture<FaultyStorageHostFixture>
 {
@@ -61,44 +60,29 @@ public sealed class StorageFaultTests(FaultyStorageHostFixture host) : IClassFix
         // machine, and then they are (rightly) skipped. Later occurrences run on; each schedule is deleted once checked.
         await Task.Delay(to - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
 
-        var expected = Enumerable.Range(0, (int)(Window.TotalSeconds / 2)).Select(i => from.AddSeconds(2 * i)).ToList();
+        var expected = FateChecker.Every(TimeSpan.FromSeconds(2), from, to);
         var faults = host.Services.GetRequiredService<StorageFaultOptions>().Injected;
+        var checker = new FateChecker(host.Http);
+        await checker.SettleAsync(ids, from, to, LocalHostFixture.Patience, TestContext.Current.CancellationToken);
+        var report = new FateReport();
         foreach (var id in ids)
         {
+            var checkedOne = await checker.CheckAsync(id, expected, from, to, TestContext.Current.CancellationToken);
+            report.Add(checkedOne);
+            Assert.True(checkedOne.Passed, $"{checkedOne}{Environment.NewLine}{string.Join(Environment.NewLine, checkedOne.Problems)}");
+
+            // Nothing here is late or paused: every occurrence started, and its run and its instance completed.
+            Assert.True(checkedOne.Fates.Keys.SequenceEqual(["started"]) && checkedOne.RunStatuses.Keys.SequenceEqual(["succeeded"]), checkedOne.ToString());
             foreach (var occurrence in expected)
             {
-                var runId = RunIds.ForOccurrence("dev", id, occurrence);
-                JsonElement run;
-                try
-                {
-                    run = await host.RunEndedAsync(runId);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    var state = await host.Services.GetRequiredService<FunctionsScheduler.Durable.IOrchestrationClient>().GetStatusAsync(runId, true, TestContext.Current.CancellationToken);
-                    throw new InvalidOperationException($"{ex.Message} The run says {(await host.GetJsonAsync($"/api/runs/{runId}"))}; its instance is {state?.RuntimeStatus} ({state?.SerializedCustomStatus}), last updated {state?.LastUpdatedAt:O}.", ex);
-                }
-
-                Assert.True(run.GetProperty("status").GetString() == "succeeded", run.ToString());
+                var instance = await host.InstanceEndedAsync(RunIds.ForOccurrence("dev", id, occurrence));
+                Assert.Equal(FunctionsScheduler.Durable.OrchestrationStatus.Completed, instance.RuntimeStatus);
             }
 
-            var ledger = await host.GetJsonAsync($"/api/schedules/{id}/occurrences?from={Iso(from)}&to={Iso(to.AddSeconds(-1))}");
-            var recorded = ledger.GetProperty("items").EnumerateArray()
-                .Where(o => o.GetProperty("source").GetString() == "ledger")
-                .ToList();
-            var occurrences = recorded.Select(o => o.GetProperty("occurrenceUtc").GetDateTimeOffset()).ToList();
-            Assert.Equal(expected, occurrences.Order().ToList());
-            Assert.All(recorded, o => Assert.True(o.GetProperty("fate").GetString() == "started", o.ToString()));
-
-            var runs = await host.GetJsonAsync($"/api/runs?scheduleId={id}&pageSize=500");
-            var inWindow = runs.GetProperty("items").EnumerateArray()
-                .Where(r => r.TryGetProperty("occurrenceUtc", out var o) && o.ValueKind == JsonValueKind.String && o.GetDateTimeOffset() >= from && o.GetDateTimeOffset() < to)
-                .Select(r => r.GetProperty("occurrenceUtc").GetDateTimeOffset())
-                .ToList();
-            Assert.Equal(expected, inWindow.Order().ToList());
             await host.DeleteScheduleAsync(id);
         }
 
+        TestContext.Current.SendDiagnosticMessage(report.ToString());
         TestContext.Current.SendDiagnosticMessage($"Injected {faults.Failed} failures, {faults.AppliedButLost} lost answers, {faults.Delayed} delays.");
         Assert.True(faults.Failed + faults.AppliedButLost > 20, $"only {faults.Failed} + {faults.AppliedButLost} faults were injected");
     }
@@ -108,6 +92,4 @@ public sealed class StorageFaultTests(FaultyStorageHostFixture host) : IClassFix
         var second = new DateTimeOffset(t.Year, t.Month, t.Day, t.Hour, t.Minute, t.Second, TimeSpan.Zero);
         return second.Second % 2 == 0 ? second.AddSeconds(2) : second.AddSeconds(1);
     }
-
-    private static string Iso(DateTimeOffset t) => Uri.EscapeDataString(t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
 }

@@ -57,9 +57,12 @@ internal sealed class ScannerRig
     public DurableEngineClient Client { get; }
 
     /// <summary>Creates the tables and the task hub (an engine started and stopped at once, with nothing registered).</summary>
-    public static async Task<ScannerRig> CreateAsync(AzuriteFixture azurite, DateTimeOffset now)
+    public static async Task<ScannerRig> CreateAsync(AzuriteFixture azurite, DateTimeOffset now) => await CreateAsync(azurite, new FakeTimeProvider(now));
+
+    /// <summary>The same, on <paramref name="clock"/> (one that can step back, say).</summary>
+    public static async Task<ScannerRig> CreateAsync(AzuriteFixture azurite, FakeTimeProvider clock)
     {
-        var rig = new ScannerRig(azurite, new FakeTimeProvider(now));
+        var rig = new ScannerRig(azurite, clock);
         await rig.Tables.EnsureCreatedAsync(TestContext.Current.CancellationToken);
         await using var services = new ServiceCollection().BuildServiceProvider();
         await using var engine = new DurableEngine(rig.Engine, services, NullLoggerFactory.Instance, TimeProvider.System);

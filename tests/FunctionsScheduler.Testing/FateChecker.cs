@@ -1,0 +1,228 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace FunctionsScheduler.Testing;
+
+/// <summary>
+/// The checker of the reliability tests and the <c>chaos</c> benchmark: after the faults stop and the system settles, it
+/// reads back, through a host's HTTP API only, every occurrence a schedule had in a window and what became of it. Each
+/// expected occurrence must have exactly one fate in the ledger (none lost, none recorded twice); each started one exactly
+/// one run (none doubled), and no other fate a run; every run must have ended or be waiting for a person (none stuck).
+/// </summary>
+public sealed class FateChecker(HttpClient http)
+{
+    /// <summary>Run statuses a run may rest in: ended, or provably waiting for a person.</summary>
+    private static readonly HashSet<string> Resting = new(StringComparer.Ordinal) { "succeeded", "failed", "cancelled", "skipped", "waitingForIntervention", "suspended" };
+
+    /// <summary>Every <paramref name="step"/> from <paramref name="from"/> (included) to <paramref name="to"/> (excluded): a fixed-interval schedule's occurrences.</summary>
+    public static IReadOnlyList<DateTimeOffset> Every(TimeSpan step, DateTimeOffset from, DateTimeOffset to)
+    {
+        var instants = new List<DateTimeOffset>();
+        for (var t = from; t < to; t += step)
+        {
+            instants.Add(t);
+        }
+
+        return instants;
+    }
+
+    /// <summary>
+    /// Waits up to <paramref name="patience"/> until every run of the schedules whose occurrence lies in [<paramref name="from"/>,
+    /// <paramref name="to"/>) rests (ended or waiting for a person); returns how long that took. The check afterwards says
+    /// which did not.
+    /// </summary>
+    public async Task<TimeSpan> SettleAsync(IEnumerable<string> scheduleIds, DateTimeOffset from, DateTimeOffset to, TimeSpan patience, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(scheduleIds);
+        var ids = scheduleIds.ToList();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (watch.Elapsed < patience)
+        {
+            var busy = 0;
+            foreach (var id in ids)
+            {
+                busy += (await RunsAsync(id, cancellationToken).ConfigureAwait(false)).Count(r => InWindow(r, from, to) && !Resting.Contains(r.Status));
+            }
+
+            if (busy == 0)
+            {
+                break;
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+        }
+
+        return watch.Elapsed;
+    }
+
+    /// <summary>Checks one schedule's occurrences in [<paramref name="from"/>, <paramref name="to"/>) against <paramref name="expected"/>.</summary>
+    public async Task<FateReport> CheckAsync(string scheduleId, IReadOnlyList<DateTimeOffset> expected, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(expected);
+        var report = new FateReport();
+        var url = $"/api/schedules/{scheduleId}/occurrences?from={Iso(from)}&to={Iso(to)}";
+        using var response = await http.GetAsync(url, cancellationToken).ConfigureAwait(false);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"GET {url} answered {(int)response.StatusCode}: {body}");
+        }
+
+        var recorded = JsonDocument.Parse(body).RootElement.GetProperty("items").EnumerateArray()
+            .Where(o => o.GetProperty("source").GetString() == "ledger")
+            .Select(o => (Utc: o.GetProperty("occurrenceUtc").GetDateTimeOffset(), Fate: o.GetProperty("fate").GetString()!, Reason: o.TryGetProperty("reason", out var r) ? r.GetString() : null))
+            .ToLookup(o => o.Utc);
+        var runs = (await RunsAsync(scheduleId, cancellationToken).ConfigureAwait(false)).Where(r => InWindow(r, from, to)).ToLookup(r => r.OccurrenceUtc!.Value);
+
+        foreach (var occurrence in expected)
+        {
+            report.Checked++;
+            var fates = recorded[occurrence].ToList();
+            var ran = runs[occurrence].ToList();
+            if (fates.Count == 0 || fates[0].Fate == "claimed")
+            {
+                report.Lost++;
+                report.Problems.Add($"{scheduleId} {Iso(occurrence)}: {(fates.Count == 0 ? "no fate in the ledger" : "claimed, never decided")} ({ran.Count} run(s))");
+                continue;
+            }
+
+            if (fates.Count > 1)
+            {
+                report.Doubled++;
+                report.Problems.Add($"{scheduleId} {Iso(occurrence)}: {fates.Count} fates ({string.Join(", ", fates.Select(f => f.Fate))})");
+            }
+
+            var fate = fates[0].Fate;
+            report.Fates[fate] = report.Fates.GetValueOrDefault(fate) + 1;
+            if (fate == "started" && ran.Count == 0)
+            {
+                report.Lost++;
+                report.Unrun.Add((scheduleId, occurrence));
+                report.Problems.Add($"{scheduleId} {Iso(occurrence)}: started, but no run");
+            }
+            else if (ran.Count > (fate == "started" ? 1 : 0))
+            {
+                report.Doubled++;
+                report.Problems.Add($"{scheduleId} {Iso(occurrence)}: {fate} with {ran.Count} run(s) ({string.Join(", ", ran.Select(r => r.Id))})");
+            }
+
+            foreach (var run in ran)
+            {
+                report.RunStatuses[run.Status] = report.RunStatuses.GetValueOrDefault(run.Status) + 1;
+                if (!Resting.Contains(run.Status))
+                {
+                    report.Stuck++;
+                    report.Problems.Add($"{scheduleId} {Iso(occurrence)}: run {run.Id} is still {run.Status}");
+                }
+
+                if (run.StartedUtc is { } started)
+                {
+                    report.Lateness.Add(started - occurrence);
+                }
+            }
+        }
+
+        // A ledger row or a run in the window that no expected occurrence accounts for was fired off the schedule.
+        foreach (var extra in recorded.Select(g => g.Key).Concat(runs.Select(g => g.Key)).Distinct().Where(o => !expected.Contains(o)))
+        {
+            report.Doubled++;
+            report.Problems.Add($"{scheduleId} {Iso(extra)}: recorded or run, but not an occurrence of the schedule");
+        }
+
+        return report;
+    }
+
+    /// <summary>Every run of a schedule (all pages).</summary>
+    public async Task<IReadOnlyList<CheckedRun>> RunsAsync(string scheduleId, CancellationToken cancellationToken)
+    {
+        var runs = new List<CheckedRun>();
+        string? token = null;
+        do
+        {
+            var url = $"/api/runs?scheduleId={scheduleId}&pageSize=500" + (token is null ? "" : $"&continuationToken={Uri.EscapeDataString(token)}");
+            var page = await http.GetFromJsonAsync<JsonElement>(url, cancellationToken).ConfigureAwait(false);
+            foreach (var run in page.GetProperty("items").EnumerateArray())
+            {
+                runs.Add(new CheckedRun(
+                    run.GetProperty("id").GetString()!,
+                    run.GetProperty("status").GetString()!,
+                    run.TryGetProperty("occurrenceUtc", out var o) && o.ValueKind == JsonValueKind.String ? o.GetDateTimeOffset() : null,
+                    run.TryGetProperty("startedUtc", out var s) && s.ValueKind == JsonValueKind.String ? s.GetDateTimeOffset() : null));
+            }
+
+            token = page.TryGetProperty("continuationToken", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+        }
+        while (token is not null);
+
+        return runs;
+    }
+
+    private static bool InWindow(CheckedRun run, DateTimeOffset from, DateTimeOffset to) => run.OccurrenceUtc is { } o && o >= from && o < to;
+
+    private static string Iso(DateTimeOffset t) => Uri.EscapeDataString(t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+}
+
+/// <summary>One run as the checker reads it.</summary>
+public sealed record CheckedRun(string Id, string Status, DateTimeOffset? OccurrenceUtc, DateTimeOffset? StartedUtc);
+
+/// <summary>What <see cref="FateChecker"/> found: counts to assert on (and report), and each problem in words.</summary>
+public sealed class FateReport
+{
+    public int Checked { get; set; }
+
+    /// <summary>Occurrences with no fate, or started without a run.</summary>
+    public int Lost { get; set; }
+
+    /// <summary>Occurrences with more than one fate or run, or a run for a fate that runs nothing, or a fate off the schedule.</summary>
+    public int Doubled { get; set; }
+
+    /// <summary>Runs neither ended nor waiting for a person.</summary>
+    public int Stuck { get; set; }
+
+    public Dictionary<string, int> Fates { get; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, int> RunStatuses { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>How late each run started after its occurrence.</summary>
+    public List<TimeSpan> Lateness { get; } = [];
+
+    public List<string> Problems { get; } = [];
+
+    /// <summary>Occurrences recorded as started that have no run: for a caller that can look at their orchestration instance.</summary>
+    public List<(string ScheduleId, DateTimeOffset OccurrenceUtc)> Unrun { get; } = [];
+
+    public bool Passed => Lost == 0 && Doubled == 0 && Stuck == 0;
+
+    /// <summary>Adds <paramref name="other"/>'s counts to these.</summary>
+    public FateReport Add(FateReport other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        Checked += other.Checked;
+        Lost += other.Lost;
+        Doubled += other.Doubled;
+        Stuck += other.Stuck;
+        foreach (var (fate, n) in other.Fates)
+        {
+            Fates[fate] = Fates.GetValueOrDefault(fate) + n;
+        }
+
+        foreach (var (status, n) in other.RunStatuses)
+        {
+            RunStatuses[status] = RunStatuses.GetValueOrDefault(status) + n;
+        }
+
+        Lateness.AddRange(other.Lateness);
+        Problems.AddRange(other.Problems);
+        Unrun.AddRange(other.Unrun);
+        return this;
+    }
+
+    /// <summary>One line: checked, lost, doubled, stuck, the fates and the run statuses.</summary>
+    public override string ToString() => string.Create(
+        CultureInfo.InvariantCulture,
+        $"{Checked} occurrences checked: lost {Lost}, doubled {Doubled}, stuck {Stuck}; fates {Join(Fates)}; runs {Join(RunStatuses)}");
+
+    private static string Join(Dictionary<string, int> counts) =>
+        counts.Count == 0 ? "none" : string.Join(", ", counts.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Key} {c.Value}")));
+}
