@@ -11,6 +11,13 @@ namespace FunctionsScheduler.Api.Tests.Reliability;
 public sealed class BadInputRegressionTests(BadInputHostFixture host) : IClassFixture<BadInputHostFixture>
 {
     [Fact]
+    public async Task A_null_throttle_in_notification_preferences_is_a_400_naming_it_not_a_500()
+    {
+        var body = """{"enabledTypes":["failed","interventionRequired","staleData","scheduleAutoPaused"],"quietHours":{"from":"22:00:00","to":"07:00:00","timeZone":"Europe/London"},"throttles":[null]}""";
+        await AssertRefusedAsync("PUT", "/api/notifications/preferences", body, "throttles[0]");
+    }
+
+    [Fact]
     public async Task The_audit_trail_from_the_first_instant_there_is_lists_everything_not_a_500()
     {
         await host.SeedAsync();
