@@ -17,6 +17,28 @@ public sealed class BadInputRegressionTests(BadInputHostFixture host) : IClassFi
         await AssertRefusedAsync("PUT", "/api/notifications/preferences", body, "throttles[0]");
     }
 
+    [Theory]
+    [InlineData('x', 40_000)]
+    [InlineData('é', 70_000)]
+    public async Task A_job_target_longer_than_a_table_property_is_a_400_naming_it_not_a_500(char letter, int length)
+    {
+        var schedule = await ExampleScheduleAsync();
+        schedule["job"]!["target"] = new string(letter, length);
+        await AssertRefusedAsync("POST", "/api/schedules", schedule.ToJsonString(), "job.target");
+    }
+
+    [Fact]
+    public async Task A_schedule_whose_fields_are_each_within_their_limits_but_too_large_to_store_is_a_400_naming_the_job()
+    {
+        var schedule = await ExampleScheduleAsync();
+        var phases = schedule["job"]!["phases"]!.AsArray();
+        phases[0]!["http"]!["body"] = new string('x', 32_000);
+        var again = phases[0]!.DeepClone();
+        again["name"] = "again";
+        phases.Add(again);
+        await AssertRefusedAsync("POST", "/api/schedules", schedule.ToJsonString(), "job");
+    }
+
     [Fact]
     public async Task The_audit_trail_from_the_first_instant_there_is_lists_everything_not_a_500()
     {
