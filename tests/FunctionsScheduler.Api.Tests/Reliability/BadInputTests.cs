@@ -180,18 +180,34 @@ public sealed class BadInputTests(BadInputHostFixture host) : IClassFixture<BadI
             host.DeleteScheduleAsync(schedule).GetAwaiter().GetResult();
         }
 
+        // The scanner may have claimed an occurrence of a created schedule just before its deletion: that run waits for its
+        // time and is skipped then, a write long after the store looked settled. Runs are cancelled until a pass finds none
+        // still to end.
+        for (var pass = 0; pass < 10 && CancelActiveRuns() > 0; pass++)
+        {
+            Thread.Sleep(TimeSpan.FromMilliseconds(500));
+        }
+
+        _ = accepted;
+    }
+
+    /// <summary>Cancels every run that has not ended but the seeded one; returns how many there were.</summary>
+    private int CancelActiveRuns()
+    {
         using var runs = host.Http.GetAsync("/api/runs?pageSize=500", TestContext.Current.CancellationToken).GetAwaiter().GetResult();
         var runList = JsonDocument.Parse(runs.Content.ReadAsStringAsync(TestContext.Current.CancellationToken).GetAwaiter().GetResult()).RootElement;
+        var active = 0;
         foreach (var run in runList.GetProperty("items").EnumerateArray())
         {
             var id = run.GetProperty("id").GetString()!;
             if (id != host.Seeded.ByCollection["runs"] && run.GetProperty("status").GetString() is "queued" or "running" or "waitingForIntervention" or "suspended" or "scheduled")
             {
+                active++;
                 host.Http.PostAsync($"/api/runs/{id}/cancel", null, TestContext.Current.CancellationToken).GetAwaiter().GetResult().Dispose();
             }
         }
 
-        _ = accepted;
+        return active;
     }
 
     /// <summary>Shrinks a failing batch: each request alone first (the usual culprit), then the batch less one request.</summary>
