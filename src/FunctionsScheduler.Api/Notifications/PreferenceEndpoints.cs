@@ -132,11 +132,17 @@ public sealed class PreferenceEndpoints(IPreferencesStore preferences, IEnumerab
             for (var i = 0; i < throttles.Count; i++)
             {
                 var t = throttles[i];
+                if (t is null)
+                {
+                    errors.Add(new($"throttles[{i}]", "A throttle is an object with maxPerWindow, window and optionally type."));
+                    continue;
+                }
+
                 if (t.Type is { } type && !Enum.IsDefined(type))
                 {
                     errors.Add(new($"throttles[{i}].type", "Unknown notification type."));
                 }
-                else if (throttles.Take(i).Any(o => o.Type == t.Type))
+                else if (throttles.Take(i).Any(o => o is not null && o.Type == t.Type))
                 {
                     errors.Add(new($"throttles[{i}].type", t.Type is null ? "Only one catch-all throttle (no type) is allowed." : $"{t.Type} has more than one throttle."));
                 }

@@ -1,6 +1,7 @@
 using FunctionsScheduler.Core.Scheduling;
 using FunctionsScheduler.Core.Validation;
 using FunctionsScheduler.Orchestration.Phases;
+using FunctionsScheduler.Storage.Scheduling;
 
 namespace FunctionsScheduler.Api.Schedules;
 
@@ -14,6 +15,12 @@ public sealed class DefinitionChecks(CommandWorkflows commandWorkflows)
     public IReadOnlyList<ValidationError> Validate(ScheduleDefinition? definition)
     {
         var errors = ScheduleValidator.Validate(definition);
+        if (errors.Count == 0 && definition is not null && !TableScheduleStore.Fits(definition, out var length))
+        {
+            // Every field within its limit, yet too large to store: the job's phases are what can grow that far.
+            errors = [new("job", $"The schedule is {length} characters as stored JSON; at most {TableScheduleStore.MaxDefinitionChars} fit. Shorten the phases' HTTP bodies, paths or prompts, or use fewer phases.")];
+        }
+
         var named = commandWorkflows.Check(definition);
         if (named.Count == 0)
         {

@@ -11,6 +11,9 @@ public static class ScheduleValidator
 {
     public const int MaxNameLength = 200;
     public const int MaxDescriptionLength = 2000;
+
+    /// <summary>A job's target names a system (a database, a service), and is stored with the schedule and in its target index.</summary>
+    public const int MaxTargetLength = 200;
     public const int MaxPhases = 100;
     public const int MaxPhaseNameLength = 64;
     public const int MaxDurationMs = 3_600_000;
@@ -410,6 +413,7 @@ public static class ScheduleValidator
         }
 
         ValidateExecutorType(errors, "job.type", job.Type, required: true);
+        ValidateText(errors, "job.target", job.Target, MaxTargetLength, required: false);
 
         var phases = job.Phases;
         if (phases is null || phases.Count == 0)

@@ -81,7 +81,8 @@ public sealed class TableAuditStore(StorageTables tables) : IAuditStore
             filter += " and " + TableClient.CreateQueryFilter($"RowKey ge {TableKeys.InvertedTicks(to)}");
         }
 
-        if (fromUtc is { } from)
+        // From the first instant there is, nothing is left out (and there is no instant before it to bound the keys by).
+        if (fromUtc is { } from && from.UtcTicks > 0)
         {
             filter += " and " + TableClient.CreateQueryFilter($"RowKey lt {TableKeys.InvertedTicks(from.AddTicks(-1))}");
         }

@@ -453,6 +453,21 @@ public sealed class TableScheduleStore : IScheduleStore
             ? definition with { Dst = definition.Dst ?? DstPolicy.Legacy }
             : null;
 
+    /// <summary>
+    /// Whether <paramref name="definition"/> fits the one table property a schedule keeps it in (32K characters as stored
+    /// JSON): each field has its own limit, but a job of many phases with long HTTP bodies or paths can pass them all and
+    /// still not fit, and should be refused as such before anything of it is written.
+    /// </summary>
+    public static bool Fits(ScheduleDefinition definition, out int length)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        length = JsonSerializer.Serialize(Recorded(definition), StorageJson.Options).Length;
+        return length <= MaxStringChars;
+    }
+
+    /// <summary>The most characters a definition takes as stored JSON (see <see cref="Fits"/>).</summary>
+    public static int MaxDefinitionChars => MaxStringChars;
+
     private static string SerializeDefinition(ScheduleDefinition definition)
     {
         ArgumentNullException.ThrowIfNull(definition, "schedule.Definition");
