@@ -1,4 +1,5 @@
 using FunctionsScheduler.Durable;
+using FunctionsScheduler.Durable.Diagnostics;
 using FunctionsScheduler.Engine.Storage;
 using FunctionsScheduler.Engine.Tests.Support;
 using FunctionsScheduler.Testing;
@@ -77,5 +78,33 @@ public sealed class TimerTests(AzuriteFixture azurite)
         var delay = TaskHubStorage.TimerDelay(now.AddMilliseconds(millisecondsAhead), now);
 
         Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), delay);
+    }
+
+    [Fact]
+    public async Task A_fired_timer_whose_step_storage_refused_completes_on_the_same_owner_when_storage_is_back()
+    {
+        // Storage refuses everything (nothing applied: down, not flaky) from just before the timer is due until well after the
+        // step's commit gave up; the lease (90 s) outlives it, so no new owner recovers the partition from history: the fired
+        // timer survives in this process (its durable copy, sent once storage answers, or, past the queue client's retries,
+        // the poller's own re-post).
+        var faults = new StorageFaultOptions { FailureRate = 1e-12, LoseAnswers = false, Seed = 7 };
+        await using var host = await EngineHost.StartAsync(azurite, AzuriteFixture.UniqueName("hub"), new Probe(), configure: o =>
+        {
+            o.Faults = faults;
+            o.PartitionLeaseDuration = TimeSpan.FromSeconds(90);
+        });
+        var id = AzuriteFixture.UniqueName("i");
+        await host.Client.StartNewAsync("Timer", id, 3000, TestContext.Current.CancellationToken);
+        await host.WaitUntilAsync(id, s => s.RuntimeStatus == OrchestrationStatus.Running);
+
+        await Task.Delay(TimeSpan.FromSeconds(1.5), TestContext.Current.CancellationToken);
+        faults.FailureRate = 1;
+        await Task.Delay(TimeSpan.FromSeconds(16), TestContext.Current.CancellationToken);
+        faults.FailureRate = 0;
+
+        var state = await host.WaitAsync(id, TimeSpan.FromSeconds(30));
+        Assert.Equal(OrchestrationStatus.Completed, state.RuntimeStatus);
+        Assert.True(faults.Injected.Failed > 0);
+        Assert.DoesNotContain(host.Logs.Entries, e => e.Contains("lost or released partition", StringComparison.Ordinal));
     }
 }

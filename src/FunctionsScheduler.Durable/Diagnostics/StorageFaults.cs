@@ -24,6 +24,9 @@ public sealed class StorageFaultOptions
     /// <summary>Only requests to resources (table, queue or container names) containing one of these; empty: all.</summary>
     public List<string> Resources { get; set; } = [];
 
+    /// <summary>Whether a failure may be a request storage applied whose answer is lost (else only refusals and timeouts: storage that is down).</summary>
+    public bool LoseAnswers { get; set; } = true;
+
     /// <summary>Makes the faults repeatable.</summary>
     public int Seed { get; set; } = 1;
 
@@ -128,7 +131,7 @@ public sealed class StorageFaultPolicy(StorageFaultOptions options) : HttpPipeli
                 return (Fault.None, delay);
             }
 
-            return ((Fault)(1 + _random.Next(4)), delay);
+            return ((Fault)(1 + _random.Next(options.LoseAnswers ? 4 : 3)), delay);
         }
     }
 

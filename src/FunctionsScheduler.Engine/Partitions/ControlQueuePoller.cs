@@ -384,17 +384,52 @@ internal sealed class ControlQueuePoller
 
     private async Task AbandonAsync(IReadOnlyList<InboundMessage> messages, TimeSpan delay)
     {
-        try
+        var kept = new List<InboundMessage>();
+        Exception? failure = null;
+        await Task.WhenAll(messages.Select(async m =>
         {
-            await Task.WhenAll(messages.Select(m => _storage.ReturnAsync(m, delay, CancellationToken.None))).ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            // They come back anyway when their lease ends (in-memory ones are re-sent from history by the next owner).
-            if (_failures.Failed(_polling, e))
+            try
             {
-                Log.PollFailed(_logger, _partition.Index, e);
+                await _storage.ReturnAsync(m, delay, CancellationToken.None).ConfigureAwait(false);
             }
+            catch (Exception e)
+            {
+                lock (kept)
+                {
+                    failure ??= e;
+                    if (m.InMemoryOnly)
+                    {
+                        kept.Add(m);
+                    }
+                }
+            }
+        })).ConfigureAwait(false);
+
+        if (failure is not null && _failures.Failed(_polling, failure))
+        {
+            Log.PollFailed(_logger, _partition.Index, failure);
+        }
+
+        if (kept.Count > 0)
+        {
+            _ = RepostAsync(kept, delay);
+        }
+    }
+
+    /// <summary>
+    /// Messages that exist only in this process (a timer that fired here, a result of an activity that ran here) whose step
+    /// failed and whose durable copy storage would not take either (it is down): they are stepped again here after
+    /// <paramref name="delay"/>, and again until storage takes the step or the copy. Dropping them left the instance waiting
+    /// on a timer that had fired, until the partition moved to another process (which re-arms timers from history). Durable
+    /// messages need none of this: their lease runs out and the queue gives them back.
+    /// </summary>
+    private async Task RepostAsync(IReadOnlyList<InboundMessage> messages, TimeSpan delay)
+    {
+        await Task.Delay(delay > TimeSpan.Zero ? delay : StepRetryDelay, _timeProvider).ConfigureAwait(false);
+        foreach (var message in messages)
+        {
+            // Stopped: the partition's next owner re-arms the timer and re-sends the activity from history.
+            _ = TryEnqueueLocal(message);
         }
     }
 
