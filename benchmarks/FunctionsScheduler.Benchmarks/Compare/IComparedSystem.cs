@@ -29,6 +29,9 @@ internal interface IComparedSystem
 /// <summary>A run-now batch: <see cref="Runs"/> runs of <see cref="Job"/> ("1 phase", "3 phases") in <see cref="Elapsed"/>.</summary>
 internal sealed record RunNowResult(string Job, int Runs, TimeSpan Elapsed)
 {
+    /// <summary>Where the system has a later end than its job body (ours: every run completed, its last row and history committed): trigger → that end.</summary>
+    public TimeSpan? UntilCompleted { get; init; }
+
     /// <summary>Storage requests per run, where the system's requests are counted (ours single-node).</summary>
     public double? RequestsPerRun { get; init; }
 

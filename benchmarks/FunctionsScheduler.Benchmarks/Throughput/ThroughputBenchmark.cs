@@ -90,6 +90,9 @@ internal static class ThroughputBenchmark
     /// <summary>One phase of type <c>simulated</c> taking no time.</summary>
     internal static readonly JobDefinition OneJob = new() { Type = "simulated", Phases = [new PhaseDefinition { Name = "only", DurationMs = 0 }] };
 
+    /// <summary>One phase of type <c>probe</c> (stamps its entry, takes no time): the batch also says when the last run's phase started.</summary>
+    internal static readonly JobDefinition ProbeOneJob = new() { Type = PhaseProbe.TypeName, Phases = [new PhaseDefinition { Name = "only" }] };
+
     /// <summary>A chain of three <c>simulated</c> phases taking no time.</summary>
     internal static readonly JobDefinition ThreeJob = new()
     {
@@ -135,6 +138,15 @@ internal static class ThroughputBenchmark
         }
 
         var elapsed = time.GetElapsedTime(started);
+        TimeSpan? toLastFirstPhase = null;
+        if (job.Type == PhaseProbe.TypeName)
+        {
+            var batchIds = ids.ToHashSet(StringComparer.Ordinal);
+            var first = job.Phases[0].Name;
+            var last = host.Probe.Hits.Where(h => h.Phase == first && batchIds.Contains(h.RunId)).Max(h => h.Timestamp);
+            toLastFirstPhase = time.GetElapsedTime(started, last);
+        }
+
         var engineCalls = host.Engine.Metrics.StorageCalls - engineBefore;
         var clientCalls = host.Client.Metrics.StorageCalls - clientBefore;
         var breakdown = StorageCallCounter.Delta(breakdownBefore, counter.Snapshot());
@@ -148,7 +160,10 @@ internal static class ThroughputBenchmark
         }
 
         return new Row("", "durable (embedded engine)", n, elapsed, (engineCalls + clientCalls) / (double)n,
-            (observer.Metrics.StorageCalls - observerBefore) / (double)n, breakdown, "");
+            (observer.Metrics.StorageCalls - observerBefore) / (double)n, breakdown, "")
+        {
+            ToLastFirstPhase = toLastFirstPhase,
+        };
     }
 
     private static async Task<Samples[]> StartLatencyAsync(BenchmarkHost host, DurableEngineClient observer, int starts, TimeProvider time, CancellationToken cancellationToken)
@@ -180,6 +195,9 @@ internal static class ThroughputBenchmark
 
     internal sealed record Row(string Label, string Approach, int Runs, TimeSpan Elapsed, double CallsPerRun, double? ObserverCallsPerRun, IReadOnlyDictionary<string, long>? Breakdown, string Load)
     {
+        /// <summary>For a job whose first phase is a <c>probe</c>: from the first start to the last run's first phase entered (where a peer's job body starts).</summary>
+        public TimeSpan? ToLastFirstPhase { get; init; }
+
         public double PerSecond => Runs / Elapsed.TotalSeconds;
     }
 
