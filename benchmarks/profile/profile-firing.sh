@@ -15,8 +15,8 @@ bench=$!
 until grep -q "occurrences in" "$log"; do sleep 0.2; done
 azurite=$(ps -eo pid,args | awk '/node .*azurite/ && !/awk/ {print $1; exit}')
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-"$counters" collect -p "$bench" --counters System.Runtime,FunctionsScheduler --refresh-interval 1 \
-    --duration "00:00:00:$((seconds + 8))" --format csv -o "$out/firing-profile-counters.csv" >/dev/null &
+"$counters" collect -p "$bench" --counters System.Runtime,FunctionsScheduler --refresh-interval 1 --maxHistograms 200 --maxTimeSeries 5000 \
+    --duration "$(printf '00:00:%02d:%02d' $(((seconds + 8) / 60)) $(((seconds + 8) % 60)))" --format csv -o "$out/firing-profile-counters.csv" >/dev/null &
 collector=$!
 sleep 8   # the window opens about 8 s after the schedules are created
 h0=$(ticks "$bench"); a0=$(ticks "$azurite")
@@ -28,7 +28,7 @@ grep -E "window \+|did not fire" "$log" || true
 echo
 echo "CPU over the ${seconds} s window (clock ticks, 100 = one core-second): benchmark process (host + probes) $((h1 - h0)), Azurite $((a1 - a0))"
 echo
-# Only the window's seconds (the line "… occurrences in [HH:mm:ss, HH:mm:ss)" names them; counters are stamped in local time = UTC here).
-window=$(grep -o "occurrences in \[[0-9:]*, [0-9:]*)" "$log" | grep -o "[0-9][0-9]:[0-9][0-9]:[0-9][0-9]" | tr '\n' ' ')
+# Only the window's seconds: its line names them as [HH:mm:ss, HH:mm:ss); counters are stamped in local time (UTC here).
+window=$(sed -n 's/.*occurrences in \[\([0-9:]*\), \([0-9:]*\).*/\1 \2/p' "$log" | head -1)
 python3 benchmarks/profile/summarize-counters.py "$out/firing-profile-counters.csv" 25 $window
 rm -f "$log"
