@@ -256,12 +256,16 @@ public sealed partial class ScheduleScanner(
     private async Task<Occurrence> RedecideAsync(StoredSchedule schedule, DateTimeOffset occurrence, CancellationToken cancellationToken)
     {
         var runId = RunIds.ForOccurrence(schedule.Tenant, schedule.Id, occurrence);
+        var (fate, reason) = Decide(schedule, occurrence);
         if (await orchestrations.GetStatusAsync(runId, cancellationToken: cancellationToken).ConfigureAwait(false) is not null)
         {
-            return new Occurrence(occurrence, OccurrenceFate.Started, "Started on schedule; recorded by a later scan after the claiming scanner stopped.");
+            // The claimer may not have stopped at all, only be slower than this scan (two scanners racing): its ledger row
+            // and this one then land in either order, so this one says what the claimer's said ("Started late: …" included)
+            // whenever the same facts still decide a start.
+            const string Repaired = "recorded by a later scan after the claiming scanner stopped or while it finished.";
+            return new Occurrence(occurrence, OccurrenceFate.Started, fate == OccurrenceFate.Started ? $"{reason} ({Repaired})" : "Started on schedule; " + Repaired);
         }
 
-        var (fate, reason) = Decide(schedule, occurrence);
         if (fate != OccurrenceFate.Started && await ledger.GetAsync(schedule.Tenant, schedule.Id, occurrence, cancellationToken).ConfigureAwait(false) is { Fate: OccurrenceFate.FailedToStart } failed)
         {
             // Its start kept failing until the misfire policy gave it up: that, not the policy, is why it did not run.
