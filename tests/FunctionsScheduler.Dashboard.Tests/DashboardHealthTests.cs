@@ -5,41 +5,23 @@ using static Microsoft.Playwright.Assertions;
 namespace FunctionsScheduler.Dashboard.Tests;
 
 /// <summary>The health view's charts: firing lag per hour, runs per hour by outcome, the due backlog.</summary>
-public sealed class DashboardHealthTests : IClassFixture<BrowserFixture>, IAsyncDisposable
+public sealed class DashboardHealthTests(DashboardHost host, BrowserFixture browser) : DashboardTests(host, browser)
 {
-    private readonly DashboardHost _host;
-    private readonly BrowserFixture _browser;
-    private readonly List<string> _schedules = [];
-
-    public DashboardHealthTests(DashboardHost host, BrowserFixture browser)
-    {
-        _host = host;
-        _browser = browser;
-        SetDefaultExpectTimeout((float)DashboardHost.Patience.TotalMilliseconds);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var id in _schedules)
-        {
-            using var _ = await _host.Http.DeleteAsync($"/api/schedules/{id}");
-        }
-    }
 
     [Fact]
     public async Task Health_charts_firing_lag_and_runs_by_outcome_per_hour_and_the_due_backlog_also_at_a_phone_width()
     {
         var name = $"health chart {Unique()}";
-        var schedule = await _host.CreateScheduleAsync(new { name, cron = "*/5 * * * * *", timeZone = "UTC", job = new { type = "simulated", phases = new[] { new { name = "a" } } } });
+        var schedule = await Host.CreateScheduleAsync(new { name, cron = "*/5 * * * * *", timeZone = "UTC", job = new { type = "simulated", phases = new[] { new { name = "a" } } } });
         var id = schedule.GetProperty("id").GetString()!;
-        _schedules.Add(id);
-        var failing = await _host.CreateScheduleAsync(new { name = $"fails {Unique()}", cron = "0 0 1 1 *", timeZone = "UTC", job = new { type = "simulated", phases = new[] { new { name = "a", failUntilAttempt = 99, retry = new { maxAttempts = 1 } } } } });
-        _schedules.Add(failing.GetProperty("id").GetString()!);
-        await _host.RunEndedAsync((await _host.PostAsync($"/api/schedules/{failing.GetProperty("id").GetString()}/run")).GetProperty("runId").GetString()!);
+        Track(id);
+        var failing = await Host.CreateScheduleAsync(new { name = $"fails {Unique()}", cron = "0 0 1 1 *", timeZone = "UTC", job = new { type = "simulated", phases = new[] { new { name = "a", failUntilAttempt = 99, retry = new { maxAttempts = 1 } } } } });
+        Track(failing.GetProperty("id").GetString()!);
+        await Host.RunEndedAsync((await Host.PostAsync($"/api/schedules/{failing.GetProperty("id").GetString()}/run")).GetProperty("runId").GetString()!);
         await ScheduledRunsAsync(id, 2);
-        await _host.PostAsync($"/api/schedules/{id}/pause", new { reason = "enough for the chart", by = "tests" });
+        await Host.PostAsync($"/api/schedules/{id}/pause", new { reason = "enough for the chart", by = "tests" });
 
-        await using var dashboard = await _browser.OpenAsync(_host, "#health", width: 390, height: 844);
+        await using var dashboard = await Browser.OpenAsync(Host, "#health", width: 390, height: 844);
         var page = dashboard.Page;
 
         await Expect(page.Locator("#lag-chart circle.series-p50").First).ToBeAttachedAsync();
@@ -68,7 +50,7 @@ public sealed class DashboardHealthTests : IClassFixture<BrowserFixture>, IAsync
         var deadline = DateTime.UtcNow + DashboardHost.Patience;
         while (true)
         {
-            var runs = await _host.GetJsonAsync($"/api/runs?scheduleId={id}");
+            var runs = await Host.GetJsonAsync($"/api/runs?scheduleId={id}");
             var ended = runs.GetProperty("items").EnumerateArray().Count(r => r.GetProperty("trigger").GetString() == "schedule" && r.GetProperty("status").GetString() == "succeeded");
             if (ended >= count)
             {
@@ -79,6 +61,4 @@ public sealed class DashboardHealthTests : IClassFixture<BrowserFixture>, IAsync
             await Task.Delay(500, TestContext.Current.CancellationToken);
         }
     }
-
-    private static string Unique() => Guid.NewGuid().ToString("N")[..8];
 }

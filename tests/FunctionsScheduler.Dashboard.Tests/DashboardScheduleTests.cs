@@ -8,26 +8,8 @@ using static Microsoft.Playwright.Assertions;
 namespace FunctionsScheduler.Dashboard.Tests;
 
 /// <summary>A schedule's page, and creating and editing a schedule from the dashboard.</summary>
-public sealed class DashboardScheduleTests : IClassFixture<BrowserFixture>, IAsyncDisposable
+public sealed class DashboardScheduleTests(DashboardHost host, BrowserFixture browser) : DashboardTests(host, browser)
 {
-    private readonly DashboardHost _host;
-    private readonly BrowserFixture _browser;
-    private readonly List<string> _schedules = [];
-
-    public DashboardScheduleTests(DashboardHost host, BrowserFixture browser)
-    {
-        _host = host;
-        _browser = browser;
-        SetDefaultExpectTimeout((float)DashboardHost.Patience.TotalMilliseconds);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var id in _schedules)
-        {
-            using var _ = await _host.Http.DeleteAsync($"/api/schedules/{id}");
-        }
-    }
 
     [Fact]
     public async Task A_schedules_page_shows_its_definition_next_occurrences_run_chart_figures_freshness_and_revisions()
@@ -45,11 +27,11 @@ public sealed class DashboardScheduleTests : IClassFixture<BrowserFixture>, IAsy
         var id = Id(schedule);
         foreach (var _ in Enumerable.Range(0, 2))
         {
-            var runId = (await _host.PostAsync($"/api/schedules/{id}/run")).GetProperty("runId").GetString()!;
-            await _host.RunEndedAsync(runId);
+            var runId = (await Host.PostAsync($"/api/schedules/{id}/run")).GetProperty("runId").GetString()!;
+            await Host.RunEndedAsync(runId);
         }
 
-        await using var dashboard = await _browser.OpenAsync(_host, $"#schedule/{id}");
+        await using var dashboard = await Browser.OpenAsync(Host, $"#schedule/{id}");
         var page = dashboard.Page;
 
         await Expect(page.Locator("#view h2.view-title")).ToHaveTextAsync(name);
@@ -97,9 +79,9 @@ public sealed class DashboardScheduleTests : IClassFixture<BrowserFixture>, IAsy
     public async Task A_planned_occurrence_from_the_timeline_is_marked_among_the_next_occurrences()
     {
         var schedule = await CreateAsync(new { name = $"marked {Unique()}", cron = "0 * * * *", timeZone = "UTC", job = Job(new { name = "a" }) });
-        var preview = await _host.GetJsonAsync($"/api/schedules/{Id(schedule)}/preview?count=3");
+        var preview = await Host.GetJsonAsync($"/api/schedules/{Id(schedule)}/preview?count=3");
         var second = preview.GetProperty("items")[1].GetProperty("nominalUtc").GetString()!;
-        await using var dashboard = await _browser.OpenAsync(_host, $"#schedule/{Id(schedule)}/{Uri.EscapeDataString(second)}");
+        await using var dashboard = await Browser.OpenAsync(Host, $"#schedule/{Id(schedule)}/{Uri.EscapeDataString(second)}");
 
         await Expect(dashboard.Page.Locator("#schedule-preview li.focused")).ToHaveAttributeAsync("data-nominal", second);
         Assert.Empty(dashboard.ConsoleErrors());
@@ -109,7 +91,7 @@ public sealed class DashboardScheduleTests : IClassFixture<BrowserFixture>, IAsy
     public async Task A_schedule_is_created_from_the_form_with_a_live_description_preview_presets_and_inline_errors()
     {
         var name = $"made in the form {Unique()}";
-        await using var dashboard = await _browser.OpenAsync(_host, "#upcoming");
+        await using var dashboard = await Browser.OpenAsync(Host, "#upcoming");
         var page = dashboard.Page;
         await page.GetByRole(AriaRole.Link, new() { Name = "New schedule" }).ClickAsync();
 
@@ -147,8 +129,8 @@ public sealed class DashboardScheduleTests : IClassFixture<BrowserFixture>, IAsy
         await page.GetByRole(AriaRole.Button, new() { Name = "Create schedule" }).ClickAsync();
         await Expect(page.Locator("#view h2.view-title")).ToHaveTextAsync(name);
         var id = Regex.Match(page.Url, "#schedule/([0-9a-f]{32})").Groups[1].Value;
-        _schedules.Add(id);
-        var saved = await _host.GetJsonAsync($"/api/schedules/{id}");
+        Track(id);
+        var saved = await Host.GetJsonAsync($"/api/schedules/{id}");
         Assert.Equal("0 9 * * 1-5", saved.GetProperty("cron").GetString());
         Assert.Equal("America/New_York", saved.GetProperty("timeZone").GetString());
         Assert.Equal(3, saved.GetProperty("job").GetProperty("phases").GetArrayLength());
@@ -161,7 +143,7 @@ public sealed class DashboardScheduleTests : IClassFixture<BrowserFixture>, IAsy
         var name = $"edited {Unique()}";
         var schedule = await CreateAsync(new { name, cron = "0 9 * * *", timeZone = "UTC", blackouts = new[] { new { every = "week", days = "sat", reason = "weekend" } }, job = Job(new { name = "a" }) });
         var id = Id(schedule);
-        await using var dashboard = await _browser.OpenAsync(_host, $"#edit/{id}");
+        await using var dashboard = await Browser.OpenAsync(Host, $"#edit/{id}");
         var page = dashboard.Page;
         await Expect(page.GetByLabel("Name", new() { Exact = true })).ToHaveValueAsync(name);
         await Expect(page.Locator("#editor-preview")).ToContainTextAsync("will not run: blackout: weekend");
@@ -172,7 +154,7 @@ public sealed class DashboardScheduleTests : IClassFixture<BrowserFixture>, IAsy
         {
             request.Headers.TryAddWithoutValidation("If-Match", schedule.GetProperty("etag").GetString());
             request.Content = JsonContent.Create(new { name = theirs, cron = "0 10 * * *", timeZone = "UTC", job = Job(new { name = "a" }) }, options: DurableJson.Options);
-            using var response = await _host.Http.SendAsync(request, TestContext.Current.CancellationToken);
+            using var response = await Host.Http.SendAsync(request, TestContext.Current.CancellationToken);
             Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         }
 
@@ -183,7 +165,7 @@ public sealed class DashboardScheduleTests : IClassFixture<BrowserFixture>, IAsy
         await Expect(conflict.GetByRole(AriaRole.Button, new() { Name = "Load their version" })).ToBeFocusedAsync();
         // Overwriting is the dangerous choice, and looks it (white on the "bad" red, not a plain white button).
         await Expect(conflict.GetByRole(AriaRole.Button, new() { Name = "Save mine over theirs" })).ToHaveCSSAsync("color", "rgb(255, 255, 255)");
-        Assert.Equal(theirs, (await _host.GetJsonAsync($"/api/schedules/{id}")).GetProperty("name").GetString());
+        Assert.Equal(theirs, (await Host.GetJsonAsync($"/api/schedules/{id}")).GetProperty("name").GetString());
         await dashboard.ScreenshotAsync("editor-conflict");
 
         await conflict.GetByRole(AriaRole.Button, new() { Name = "Load their version" }).ClickAsync();
@@ -192,7 +174,7 @@ public sealed class DashboardScheduleTests : IClassFixture<BrowserFixture>, IAsy
         await page.GetByLabel("Cron").FillAsync("0 11 * * *");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save changes" }).ClickAsync();
         await Expect(page.Locator("#flash")).ToContainTextAsync($"Saved {theirs}.");
-        Assert.Equal("0 11 * * *", (await _host.GetJsonAsync($"/api/schedules/{id}")).GetProperty("cron").GetString());
+        Assert.Equal("0 11 * * *", (await Host.GetJsonAsync($"/api/schedules/{id}")).GetProperty("cron").GetString());
         Assert.Empty(dashboard.ConsoleErrors(412));
     }
 
@@ -200,9 +182,9 @@ public sealed class DashboardScheduleTests : IClassFixture<BrowserFixture>, IAsy
     public async Task At_a_phone_width_a_schedules_page_and_the_form_fit()
     {
         var schedule = await CreateAsync(new { name = $"narrow page {Unique()}", cron = "*/15 * * * *", timeZone = "Australia/Lord_Howe", job = Job(new { name = "a" }) });
-        var runId = (await _host.PostAsync($"/api/schedules/{Id(schedule)}/run")).GetProperty("runId").GetString()!;
-        await _host.RunEndedAsync(runId);
-        await using var dashboard = await _browser.OpenAsync(_host, $"#schedule/{Id(schedule)}", width: 390, height: 844);
+        var runId = (await Host.PostAsync($"/api/schedules/{Id(schedule)}/run")).GetProperty("runId").GetString()!;
+        await Host.RunEndedAsync(runId);
+        await using var dashboard = await Browser.OpenAsync(Host, $"#schedule/{Id(schedule)}", width: 390, height: 844);
         var page = dashboard.Page;
 
         await Expect(page.Locator("#runs-chart a.chart-item")).ToHaveCountAsync(1);
@@ -225,10 +207,10 @@ public sealed class DashboardScheduleTests : IClassFixture<BrowserFixture>, IAsy
         var token = Unique();
         var alpha = await CreateAsync(new { name = $"alpha {token}", cron = "0 3 * * *", timeZone = "UTC", job = new { type = "simulated", target = $"warehouse-{token}", phases = new[] { new { name = "a" } } } });
         var beta = await CreateAsync(new { name = $"beta {token}", cron = "0 4 * * *", timeZone = "UTC", job = Job(new { name = "a" }) });
-        await _host.PostAsync($"/api/schedules/{Id(beta)}/pause", new { reason = "filter test", by = "tests" });
-        var runId = (await _host.PostAsync($"/api/schedules/{Id(alpha)}/run")).GetProperty("runId").GetString()!;
-        await _host.RunEndedAsync(runId);
-        await using var dashboard = await _browser.OpenAsync(_host, "#upcoming");
+        await Host.PostAsync($"/api/schedules/{Id(beta)}/pause", new { reason = "filter test", by = "tests" });
+        var runId = (await Host.PostAsync($"/api/schedules/{Id(alpha)}/run")).GetProperty("runId").GetString()!;
+        await Host.RunEndedAsync(runId);
+        await using var dashboard = await Browser.OpenAsync(Host, "#upcoming");
         var page = dashboard.Page;
         var rows = page.Locator("#upcoming-table tbody tr");
 
@@ -264,17 +246,4 @@ public sealed class DashboardScheduleTests : IClassFixture<BrowserFixture>, IAsy
 
     private static async Task<bool> NoOverflowAsync(IPage page) =>
         await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0;
-
-    private async Task<JsonElement> CreateAsync(object definition)
-    {
-        var schedule = await _host.CreateScheduleAsync(definition);
-        _schedules.Add(Id(schedule));
-        return schedule;
-    }
-
-    private static object Job(params object[] phases) => new { type = "simulated", phases };
-
-    private static string Id(JsonElement schedule) => schedule.GetProperty("id").GetString()!;
-
-    private static string Unique() => Guid.NewGuid().ToString("N")[..8];
 }

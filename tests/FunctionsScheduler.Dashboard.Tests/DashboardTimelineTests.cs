@@ -6,26 +6,8 @@ using static Microsoft.Playwright.Assertions;
 namespace FunctionsScheduler.Dashboard.Tests;
 
 /// <summary>The timeline at the top of the landing view: every schedule's next 24 hours (or 7 days) drawn in SVG.</summary>
-public sealed class DashboardTimelineTests : IClassFixture<BrowserFixture>, IAsyncDisposable
+public sealed class DashboardTimelineTests(DashboardHost host, BrowserFixture browser) : DashboardTests(host, browser)
 {
-    private readonly DashboardHost _host;
-    private readonly BrowserFixture _browser;
-    private readonly List<string> _schedules = [];
-
-    public DashboardTimelineTests(DashboardHost host, BrowserFixture browser)
-    {
-        _host = host;
-        _browser = browser;
-        SetDefaultExpectTimeout((float)DashboardHost.Patience.TotalMilliseconds);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var id in _schedules)
-        {
-            using var _ = await _host.Http.DeleteAsync($"/api/schedules/{id}");
-        }
-    }
 
     [Fact]
     public async Task The_timeline_draws_planned_occurrences_past_runs_windows_blackouts_and_now_and_a_run_links_to_it()
@@ -44,10 +26,10 @@ public sealed class DashboardTimelineTests : IClassFixture<BrowserFixture>, IAsy
             job = Job(new { name = "a" }),
         });
         var other = await CreateAsync(new { name = $"nightly report {token}", cron = "0 2 * * *", timeZone = "Europe/London", job = Job(new { name = "a", durationMs = 60000 }) });
-        var slowRunId = (await _host.PostAsync($"/api/schedules/{Id(other)}/run")).GetProperty("runId").GetString()!;
-        var runId = (await _host.PostAsync($"/api/schedules/{Id(schedule)}/run")).GetProperty("runId").GetString()!;
-        await _host.RunEndedAsync(runId);
-        await using var dashboard = await _browser.OpenAsync(_host, "#needs");
+        var slowRunId = (await Host.PostAsync($"/api/schedules/{Id(other)}/run")).GetProperty("runId").GetString()!;
+        var runId = (await Host.PostAsync($"/api/schedules/{Id(schedule)}/run")).GetProperty("runId").GetString()!;
+        await Host.RunEndedAsync(runId);
+        await using var dashboard = await Browser.OpenAsync(Host, "#needs");
         var page = dashboard.Page;
 
         // The filter keeps the schedules whose name has the text: these two.
@@ -76,7 +58,7 @@ public sealed class DashboardTimelineTests : IClassFixture<BrowserFixture>, IAsy
         await dashboard.ScreenshotAsync("timeline");
         await dashboard.ScreenshotAsync("timeline-card", page.Locator("#timeline"));
 
-        await _host.PostAsync($"/api/runs/{slowRunId}/cancel", new { by = "tests" });
+        await Host.PostAsync($"/api/runs/{slowRunId}/cancel", new { by = "tests" });
         await run.ClickAsync();
         await Expect(page.Locator($"#runs-table tr[data-run-id='{runId}']")).ToHaveAttributeAsync("data-status", "succeeded");
         Assert.Empty(dashboard.ConsoleErrors());
@@ -87,7 +69,7 @@ public sealed class DashboardTimelineTests : IClassFixture<BrowserFixture>, IAsy
     {
         var name = $"new york dst {Unique()}";
         var schedule = await CreateAsync(new { name, cron = "30 2 * * *", timeZone = "America/New_York", job = Job(new { name = "a" }) });
-        await using var dashboard = await _browser.OpenAsync(_host, "#needs");
+        await using var dashboard = await Browser.OpenAsync(Host, "#needs");
         var page = dashboard.Page;
 
         await page.GetByRole(AriaRole.Button, new() { Name = "7 days" }).ClickAsync();
@@ -111,7 +93,7 @@ public sealed class DashboardTimelineTests : IClassFixture<BrowserFixture>, IAsy
     {
         var name = $"keyboard {Unique()}";
         var schedule = await CreateAsync(new { name, cron = "0 */2 * * *", timeZone = "UTC", job = Job(new { name = "a" }) });
-        await using var dashboard = await _browser.OpenAsync(_host, "#needs");
+        await using var dashboard = await Browser.OpenAsync(Host, "#needs");
         var page = dashboard.Page;
         await page.GetByLabel("Filter schedules").FillAsync(name);
         var strip = page.Locator($"#timeline-strips li[data-schedule-id='{Id(schedule)}']");
@@ -139,7 +121,7 @@ public sealed class DashboardTimelineTests : IClassFixture<BrowserFixture>, IAsy
     {
         var name = $"narrow timeline {Unique()}";
         var schedule = await CreateAsync(new { name, cron = "*/20 * * * *", timeZone = "Asia/Kolkata", job = Job(new { name = "a" }) });
-        await using var dashboard = await _browser.OpenAsync(_host, "#needs", width: 390, height: 844);
+        await using var dashboard = await Browser.OpenAsync(Host, "#needs", width: 390, height: 844);
         var page = dashboard.Page;
         await page.GetByLabel("Filter schedules").FillAsync(name);
         var strip = page.Locator($"#timeline-strips li[data-schedule-id='{Id(schedule)}']");
@@ -154,19 +136,4 @@ public sealed class DashboardTimelineTests : IClassFixture<BrowserFixture>, IAsy
         await dashboard.ScreenshotAsync("timeline-390");
         Assert.Empty(dashboard.ConsoleErrors());
     }
-
-    private async Task<JsonElement> CreateAsync(object definition)
-    {
-        var schedule = await _host.CreateScheduleAsync(definition);
-        _schedules.Add(Id(schedule));
-        return schedule;
-    }
-
-    private static object Job(params object[] phases) => new { type = "simulated", phases };
-
-    private static string Id(JsonElement schedule) => schedule.GetProperty("id").GetString()!;
-
-    private static string Unique() => Guid.NewGuid().ToString("N")[..8];
-
-    private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 }

@@ -7,33 +7,15 @@ using static Microsoft.Playwright.Assertions;
 namespace FunctionsScheduler.Dashboard.Tests;
 
 /// <summary>The dashboard in a real browser against the real host: what will run, what ran, why not, and what needs me.</summary>
-public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, IAsyncDisposable
+public sealed partial class DashboardViewTests(DashboardHost host, BrowserFixture browser) : DashboardTests(host, browser)
 {
-    private readonly DashboardHost _host;
-    private readonly BrowserFixture _browser;
-    private readonly List<string> _schedules = [];
-
-    public DashboardViewTests(DashboardHost host, BrowserFixture browser)
-    {
-        _host = host;
-        _browser = browser;
-        SetDefaultExpectTimeout((float)DashboardHost.Patience.TotalMilliseconds);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var id in _schedules)
-        {
-            using var _ = await _host.Http.DeleteAsync($"/api/schedules/{id}");
-        }
-    }
 
     [Fact]
     public async Task Will_run_shows_a_new_schedule_with_its_next_run_in_its_own_time_zone()
     {
         var name = $"nightly <b>export</b> {Unique()}";
         var schedule = await CreateAsync(new { name, cron = "0 9 * * *", timeZone = "America/New_York", job = Job(new { name = "a" }) });
-        await using var dashboard = await _browser.OpenAsync(_host, "#upcoming");
+        await using var dashboard = await Browser.OpenAsync(Host, "#upcoming");
 
         var row = dashboard.Page.Locator($"#upcoming-table tr[data-schedule-id='{Id(schedule)}']");
         await Expect(row).ToContainTextAsync(name);
@@ -50,7 +32,7 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
     public async Task Local_development_needs_no_key_and_the_header_says_so()
     {
         var schedule = await CreateAsync(new { name = $"local {Unique()}", cron = "0 9 * * *", timeZone = "UTC", job = Job(new { name = "a" }) });
-        await using var dashboard = await _browser.OpenAsync(_host, "#upcoming");
+        await using var dashboard = await Browser.OpenAsync(Host, "#upcoming");
         var page = dashboard.Page;
 
         await Expect(page.Locator("#identity-text")).ToHaveTextAsync("local development — admin of dev");
@@ -66,7 +48,7 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
     public async Task Will_run_pauses_and_resumes_a_schedule_and_notes_its_jitter()
     {
         var schedule = await CreateAsync(new { name = $"jittery {Unique()}", cron = "0 * * * *", timeZone = "UTC", jitter = "00:05:00", job = Job(new { name = "a" }) });
-        await using var dashboard = await _browser.OpenAsync(_host, "#upcoming");
+        await using var dashboard = await Browser.OpenAsync(Host, "#upcoming");
         var row = dashboard.Page.Locator($"#upcoming-table tr[data-schedule-id='{Id(schedule)}']");
 
         await Expect(row.Locator("ol.preview li").First).ToContainTextAsync("jitter");
@@ -74,11 +56,11 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
         // The placeholder identity is not a person: "Paused from the dashboard", not "(by default)".
         await Expect(row).ToContainTextAsync("Paused from the dashboard");
         await Expect(row).Not.ToContainTextAsync("by default");
-        Assert.Equal("default", (await _host.GetJsonAsync($"/api/schedules/{Id(schedule)}")).GetProperty("paused").GetProperty("by").GetString());
+        Assert.Equal("default", (await Host.GetJsonAsync($"/api/schedules/{Id(schedule)}")).GetProperty("paused").GetProperty("by").GetString());
 
         await row.GetByRole(AriaRole.Button, new() { Name = "Resume" }).ClickAsync();
         await Expect(row.GetByRole(AriaRole.Button, new() { Name = "Pause" })).ToBeVisibleAsync();
-        Assert.False((await _host.GetJsonAsync($"/api/schedules/{Id(schedule)}")).TryGetProperty("paused", out _));
+        Assert.False((await Host.GetJsonAsync($"/api/schedules/{Id(schedule)}")).TryGetProperty("paused", out _));
 
         // The success message belongs to this view: another view does not inherit it.
         await Expect(dashboard.Page.Locator("#flash")).ToContainTextAsync("Resumed jittery");
@@ -91,8 +73,8 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
     public async Task A_running_run_is_cancelled_from_ran()
     {
         var schedule = await CreateAsync(new { name = $"slow {Unique()}", cron = "0 0 1 1 *", timeZone = "UTC", job = Job(new { name = "crawl", durationMs = 60000 }) });
-        var runId = (await _host.PostAsync($"/api/schedules/{Id(schedule)}/run")).GetProperty("runId").GetString()!;
-        await using var dashboard = await _browser.OpenAsync(_host, $"#runs/{runId}");
+        var runId = (await Host.PostAsync($"/api/schedules/{Id(schedule)}/run")).GetProperty("runId").GetString()!;
+        await using var dashboard = await Browser.OpenAsync(Host, $"#runs/{runId}");
         var row = dashboard.Page.Locator($"#runs-table tr[data-run-id='{runId}']");
 
         await Expect(row).ToContainTextAsync("now: crawl");
@@ -113,7 +95,7 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
             timeZone = "UTC",
             job = Job(new { name = "navigate" }, new { name = "scrape", dependsOn = new[] { "navigate" }, durationMs = 4000 }, new { name = "export", dependsOn = new[] { "scrape" } }),
         });
-        await using var dashboard = await _browser.OpenAsync(_host, "#upcoming");
+        await using var dashboard = await Browser.OpenAsync(Host, "#upcoming");
         var page = dashboard.Page;
 
         // The message names the schedule, not the run's 32-hex id; the page's own POST says which run it started.
@@ -160,8 +142,8 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
                 },
                 new { name = "export", dependsOn = new[] { "navigate" } }),
         });
-        var runId = (await _host.PostAsync($"/api/schedules/{Id(schedule)}/run")).GetProperty("runId").GetString()!;
-        await using var dashboard = await _browser.OpenAsync(_host, "#needs");
+        var runId = (await Host.PostAsync($"/api/schedules/{Id(schedule)}/run")).GetProperty("runId").GetString()!;
+        await using var dashboard = await Browser.OpenAsync(Host, "#needs");
         var page = dashboard.Page;
 
         var card = page.Locator("article.intervention", new() { HasText = prompt });
@@ -202,8 +184,8 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
             autoPauseAfterFailures = 1,
             job = Job(new { name = "export", failUntilAttempt = 99, retry = new { maxAttempts = 1 } }),
         });
-        var runId = (await _host.PostAsync($"/api/schedules/{Id(schedule)}/run")).GetProperty("runId").GetString()!;
-        await using var dashboard = await _browser.OpenAsync(_host, "#needs");
+        var runId = (await Host.PostAsync($"/api/schedules/{Id(schedule)}/run")).GetProperty("runId").GetString()!;
+        await using var dashboard = await Browser.OpenAsync(Host, "#needs");
         var page = dashboard.Page;
 
         var failed = page.Locator($"#failed article[data-run-id='{runId}']");
@@ -216,7 +198,7 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
         await paused.GetByRole(AriaRole.Button, new() { Name = "Resume" }).ClickAsync();
         await Expect(page.Locator("#flash")).ToContainTextAsync($"Resumed {name}.");
         await Expect(paused).ToHaveCountAsync(0);
-        Assert.False((await _host.GetJsonAsync($"/api/schedules/{Id(schedule)}")).TryGetProperty("paused", out _));
+        Assert.False((await Host.GetJsonAsync($"/api/schedules/{Id(schedule)}")).TryGetProperty("paused", out _));
 
         var notificationId = await notification.GetAttributeAsync("data-notification-id");
         await notification.GetByRole(AriaRole.Button, new() { Name = "Dismiss" }).ClickAsync();
@@ -229,7 +211,7 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
         await other.GetByRole(AriaRole.Button, new() { Name = "Snooze 1 h" }).ClickAsync();
         await Expect(page.Locator("#flash")).ToContainTextAsync("Snoozed for an hour.");
         await Expect(page.Locator($"#inbox article[data-notification-id='{otherId}']")).ToHaveCountAsync(0);
-        var snoozed = await _host.GetJsonAsync($"/api/notifications/{otherId}?recipient=default");
+        var snoozed = await Host.GetJsonAsync($"/api/notifications/{otherId}?recipient=default");
         Assert.True(snoozed.GetProperty("snoozedUntilUtc").GetDateTimeOffset() > DateTimeOffset.UtcNow.AddMinutes(50));
 
         await failed.GetByRole(AriaRole.Button, new() { Name = "Retry" }).ClickAsync();
@@ -247,8 +229,8 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
             timeZone = "UTC",
             job = Job(new { name = "navigate" }, new { name = "export", dependsOn = new[] { "navigate" }, failUntilAttempt = 99, retry = new { maxAttempts = 1 } }),
         });
-        var runId = (await _host.PostAsync($"/api/schedules/{Id(schedule)}/run")).GetProperty("runId").GetString()!;
-        await using var dashboard = await _browser.OpenAsync(_host, $"#runs/{runId}");
+        var runId = (await Host.PostAsync($"/api/schedules/{Id(schedule)}/run")).GetProperty("runId").GetString()!;
+        await using var dashboard = await Browser.OpenAsync(Host, $"#runs/{runId}");
         var row = dashboard.Page.Locator($"#runs-table tr[data-run-id='{runId}']");
 
         await Expect(row).ToHaveAttributeAsync("data-status", "failed");
@@ -272,8 +254,8 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
             timeZone = "UTC",
             job = Job(new { name = "export", retry = new { maxAttempts = 1 }, intervention = new { kind = "approval", prompt, deadline = "00:05:00" } }),
         });
-        var runId = (await _host.PostAsync($"/api/schedules/{Id(schedule)}/run")).GetProperty("runId").GetString()!;
-        await using var dashboard = await _browser.OpenAsync(_host, "#needs");
+        var runId = (await Host.PostAsync($"/api/schedules/{Id(schedule)}/run")).GetProperty("runId").GetString()!;
+        await using var dashboard = await Browser.OpenAsync(Host, "#needs");
         var page = dashboard.Page;
 
         var card = page.Locator("article.intervention", new() { HasText = prompt });
@@ -300,8 +282,8 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
             timeZone = "UTC",
             job = Job(new { name = "login", intervention = new { kind = "login", prompt, deadline = "00:05:00" } }),
         });
-        await _host.PostAsync($"/api/schedules/{Id(schedule)}/run");
-        await using var dashboard = await _browser.OpenAsync(_host, "#needs");
+        await Host.PostAsync($"/api/schedules/{Id(schedule)}/run");
+        await using var dashboard = await Browser.OpenAsync(Host, "#needs");
         var page = dashboard.Page;
 
         // A phase named after its kind is said once: "Login needed", not "login: login".
@@ -334,7 +316,7 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
             blackouts = new[] { new { from = Iso(now.AddDays(-2)), to = Iso(now.AddDays(1)), reason = "year-end freeze" } },
             job = Job(new { name = "a" }),
         });
-        await using var dashboard = await _browser.OpenAsync(_host, $"#whynot/{Id(schedule)}");
+        await using var dashboard = await Browser.OpenAsync(Host, $"#whynot/{Id(schedule)}");
         var page = dashboard.Page;
 
         var first = page.Locator("#occurrences-table tbody tr").First;
@@ -364,9 +346,9 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
             timeZone = "UTC",
             job = new { type = "simulated", target, freshness = new { maxDataAge = "01:00:00", minNewItemsExpected = 5 }, phases = new[] { new { name = "sync", newItems = 2 } } },
         });
-        var runId = (await _host.PostAsync($"/api/schedules/{Id(schedule)}/run")).GetProperty("runId").GetString()!;
-        Assert.Equal("succeeded", (await _host.RunEndedAsync(runId)).GetProperty("status").GetString());
-        await using var dashboard = await _browser.OpenAsync(_host, "#health");
+        var runId = (await Host.PostAsync($"/api/schedules/{Id(schedule)}/run")).GetProperty("runId").GetString()!;
+        Assert.Equal("succeeded", (await Host.RunEndedAsync(runId)).GetProperty("status").GetString());
+        await using var dashboard = await Browser.OpenAsync(Host, "#health");
         var page = dashboard.Page;
 
         await Expect(page.Locator("#health-pill")).ToHaveTextAsync("Healthy");
@@ -385,7 +367,7 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
     public async Task At_a_phone_width_the_views_fit_without_sideways_scrolling()
     {
         var schedule = await CreateAsync(new { name = $"narrow {Unique()}", cron = "*/15 * * * *", timeZone = "Australia/Lord_Howe", job = Job(new { name = "a" }) });
-        await using var dashboard = await _browser.OpenAsync(_host, "#upcoming", width: 390, height: 844);
+        await using var dashboard = await Browser.OpenAsync(Host, "#upcoming", width: 390, height: 844);
         var page = dashboard.Page;
 
         var row = page.Locator($"#upcoming-table tr[data-schedule-id='{Id(schedule)}']");
@@ -408,7 +390,7 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
     [Fact]
     public async Task The_views_are_reachable_by_keyboard_and_every_control_has_a_label()
     {
-        await using var dashboard = await _browser.OpenAsync(_host, "#needs");
+        await using var dashboard = await Browser.OpenAsync(Host, "#needs");
         var page = dashboard.Page;
         await Expect(page.Locator("#view .loading")).ToHaveCountAsync(0);
 
@@ -434,21 +416,6 @@ public sealed partial class DashboardViewTests : IClassFixture<BrowserFixture>, 
 
         Assert.Empty(dashboard.ConsoleErrors());
     }
-
-    private async Task<JsonElement> CreateAsync(object definition)
-    {
-        var schedule = await _host.CreateScheduleAsync(definition);
-        _schedules.Add(Id(schedule));
-        return schedule;
-    }
-
-    private static object Job(params object[] phases) => new { type = "simulated", phases };
-
-    private static string Id(JsonElement schedule) => schedule.GetProperty("id").GetString()!;
-
-    private static string Unique() => Guid.NewGuid().ToString("N")[..8];
-
-    private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>How the dashboard writes a local time from the API: wall clock as given, its offset, the zone.</summary>
     private static string LocalText(string iso, string zone)
