@@ -30,6 +30,36 @@ public sealed class RecoveryTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task An_instance_whose_start_died_with_a_process_that_did_not_own_its_partition_is_started_by_the_next_start_of_its_id()
+    {
+        var hub = AzuriteFixture.UniqueName("hub");
+        await using var host = await EngineHost.StartAsync(azurite, hub, new Probe());
+        var storage = await StorageAsync(hub);
+        var id = AzuriteFixture.UniqueName("i");
+        // The owner has taken every partition and recovered each (its first receive, within a poll delay) before the row exists.
+        while (host.Engine.OwnedPartitions.Count < host.Options.PartitionCount)
+        {
+            await Task.Delay(50, Ct);
+        }
+
+        await Task.Delay(host.Options.MaxPollDelay * 4, Ct);
+        // Another process's client inserted the row and died before sending the start; the owner of the partition stays,
+        // so no takeover recovers it: the row sits Pending until someone starts the id again (a scan repairing its claim).
+        Assert.True(await storage.TryInsertInstanceAsync(NewRow(id, "Timer", "10"), Ct));
+        await Task.Delay(TimeSpan.FromSeconds(2), Ct);
+        Assert.Equal(OrchestrationStatus.Pending, (await host.Client.GetStatusAsync(id, cancellationToken: Ct))!.RuntimeStatus);
+
+        Assert.Equal(StartOutcome.AlreadyExists, await host.Client.StartNewAsync("Timer", id, "10", Ct));
+        var state = await host.WaitAsync(id);
+
+        Assert.Equal(OrchestrationStatus.Completed, state.RuntimeStatus);
+        // Started once: the second start of a started instance is ignored, not a second execution.
+        Assert.Single(await host.HistoryAsync(id), e => e is ExecutionStarted);
+        Assert.Equal(StartOutcome.AlreadyExists, await host.Client.StartNewAsync("Timer", id, "10", Ct));
+        Assert.Single(await host.HistoryAsync(id), e => e is ExecutionStarted);
+    }
+
+    [Fact]
     public async Task A_timer_committed_by_a_process_that_died_fires_at_its_time_on_the_next_owner()
     {
         var hub = AzuriteFixture.UniqueName("hub");

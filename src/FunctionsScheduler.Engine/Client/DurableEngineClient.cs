@@ -49,8 +49,18 @@ public sealed class DurableEngineClient : IOrchestrationClient
         // our own insert whose answer was lost (storage applied it, the SDK retried, the retry found the row): the row then
         // carries this call's execution id, and the start must still be sent, or the instance would sit Pending forever.
         if (!await _storage.TryInsertInstanceAsync(row, cancellationToken).ConfigureAwait(false)
-            && (await _storage.GetInstanceAsync(instanceId, cancellationToken).ConfigureAwait(false))?.ExecutionId != executionId)
+            && await _storage.GetInstanceAsync(instanceId, cancellationToken).ConfigureAwait(false) is var existing
+            && existing?.ExecutionId != executionId)
         {
+            if (existing is { Status: OrchestrationStatus.Pending, HistoryCount: 0 })
+            {
+                // Never stepped: its start may have died with the process that inserted it (killed between the insert and the
+                // send), and the partition's owner only recovers such rows when it takes the partition over, which an owner
+                // that stayed never does. A second start of the same execution is harmless (the step ignores it once started),
+                // and this call is the caller's retry of the start (a scan repairing its claim, a run-now repeated).
+                await ResendStartAsync(existing, cancellationToken).ConfigureAwait(false);
+            }
+
             return StartOutcome.AlreadyExists;
         }
 
@@ -74,6 +84,16 @@ public sealed class DurableEngineClient : IOrchestrationClient
         }
 
         return StartOutcome.Started;
+    }
+
+    private async Task ResendStartAsync(InstanceRow row, CancellationToken cancellationToken)
+    {
+        var input = await _storage.DecodeAsync(row.Input, cancellationToken).ConfigureAwait(false);
+        var start = new StartMessage(row.InstanceId, row.ExecutionId, row.Name, input);
+        if (!LocalSignals.TryStartLocally(_storage.HubKey, start))
+        {
+            await _storage.SendControlAsync(start, null, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public Task RaiseEventAsync(string instanceId, string eventName, object? payload, CancellationToken cancellationToken = default)

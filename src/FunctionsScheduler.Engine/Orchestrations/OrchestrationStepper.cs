@@ -424,6 +424,9 @@ internal sealed class OrchestrationStepper
                     }
 
                     break;
+                case StartMessage start when start.ExecutionId == row.ExecutionId:
+                    // A start sent again by a client that found the instance never stepped (its first start may have been lost).
+                    break;
                 case TimerFiredMessage t when t.ExecutionId == row.ExecutionId && fired.Contains(t.TaskId):
                     // The durable copy of a timer that already fired in memory.
                     break;
