@@ -27,6 +27,12 @@ public sealed class StorageFaultOptions
     /// <summary>Whether a failure may be a request storage applied whose answer is lost (else only refusals and timeouts: storage that is down).</summary>
     public bool LoseAnswers { get; set; } = true;
 
+    /// <summary>Every failure is a request applied whose answer is lost (a test of one store's handling of its own retried write).</summary>
+    public bool OnlyLostAnswers { get; set; }
+
+    /// <summary>Failures injected at most (null: no limit); with <see cref="OnlyLostAnswers"/>, "the first write's answer is lost".</summary>
+    public int? MaxFailures { get; set; }
+
     /// <summary>Makes the faults repeatable.</summary>
     public int Seed { get; set; } = 1;
 
@@ -63,6 +69,7 @@ public sealed class StorageFaultPolicy(StorageFaultOptions options) : HttpPipeli
     private readonly Random _random = new(options.Seed);
     private readonly StorageFaultCounts counts = options.Injected;
     private readonly Lock _gate = new();
+    private int _drawn;
 
     /// <summary>Adds the policy to <paramref name="clientOptions"/> when <paramref name="faults"/> are enabled; returns them.</summary>
     public static T AddTo<T>(T clientOptions, StorageFaultOptions? faults)
@@ -126,12 +133,13 @@ public sealed class StorageFaultPolicy(StorageFaultOptions options) : HttpPipeli
         lock (_gate)
         {
             var delay = _random.NextDouble() < options.LatencyRate ? options.MaxLatency * _random.NextDouble() : TimeSpan.Zero;
-            if (_random.NextDouble() >= options.FailureRate)
+            if (_random.NextDouble() >= options.FailureRate || (options.MaxFailures is { } max && _drawn >= max))
             {
                 return (Fault.None, delay);
             }
 
-            return ((Fault)(1 + _random.Next(options.LoseAnswers ? 4 : 3)), delay);
+            _drawn++;
+            return (options.OnlyLostAnswers ? Fault.AnswerLost : (Fault)(1 + _random.Next(options.LoseAnswers ? 4 : 3)), delay);
         }
     }
 

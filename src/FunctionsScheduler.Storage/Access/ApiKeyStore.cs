@@ -54,12 +54,24 @@ public sealed class TableApiKeyStore(StorageTables tables) : IApiKeyStore
     private const string Partition = "key";
     private readonly TableClient _table = tables.ApiKeys;
 
-    public Task CreateAsync(ApiKeyRecord key, CancellationToken cancellationToken = default)
+    public async Task CreateAsync(ApiKeyRecord key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
         TableKeys.Id(key.KeyId, "key.KeyId");
         TableKeys.Tenant(key.Tenant, "key.Tenant");
-        return _table.AddEntityAsync(ToEntity(key), cancellationToken);
+        try
+        {
+            await _table.AddEntityAsync(ToEntity(key), cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (StorageErrors.IsEntityExists(ex))
+        {
+            // Our own insert (the row holds this key's hash), applied but its answer lost and retried by the SDK, is written;
+            // another key's row under the same id is not ours to answer for.
+            if ((await GetAsync(key.KeyId, cancellationToken).ConfigureAwait(false))?.Hash != key.Hash)
+            {
+                throw;
+            }
+        }
     }
 
     public async Task<ApiKeyRecord?> GetAsync(string keyId, CancellationToken cancellationToken = default)

@@ -48,7 +48,7 @@ public sealed class TableAuditStore(StorageTables tables) : IAuditStore
 {
     private readonly TableClient _table = tables.Audit;
 
-    public Task AppendAsync(AuditRecord record, CancellationToken cancellationToken = default)
+    public async Task AppendAsync(AuditRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
         TableKeys.Tenant(record.Tenant, "record.Tenant");
@@ -66,7 +66,15 @@ public sealed class TableAuditStore(StorageTables tables) : IAuditStore
         };
         entity.SetIfNotNull(nameof(AuditRecord.ScheduleId), record.ScheduleId);
         entity.SetIfNotNull(nameof(AuditRecord.RunId), record.RunId);
-        return _table.AddEntityAsync(entity, cancellationToken);
+        try
+        {
+            await _table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Azure.RequestFailedException ex) when (StorageErrors.IsEntityExists(ex))
+        {
+            // The key is this record's alone (a fresh Guid, or the id its writer gave it): only our own insert, applied but its
+            // answer lost and retried by the SDK, can be there. It is written.
+        }
     }
 
     public Task<Page<AuditRecord>> ListAsync(string tenant, DateTimeOffset? fromUtc, DateTimeOffset? toUtc, string? actor, string? scheduleId, int pageSize, string? continuationToken, CancellationToken cancellationToken = default)

@@ -13,6 +13,15 @@ public sealed class TableInterventionSecretStore(StorageTables tables, TimeProvi
 {
     private const string ValuesProperty = "Values";
     private const string ExpiresProperty = "ExpiresUtc";
+    private const string AnswerIdProperty = "AnswerId";
+    private const string WrittenProperty = "WrittenUtc";
+
+    /// <summary>
+    /// How long an answer's secrets hold the intervention before another answer may take their place: the answer that wrote
+    /// them raises its event and marks the intervention answered within seconds, so secrets this old beside an intervention
+    /// still pending belong to an answer whose process died in between, and would otherwise refuse every later answer.
+    /// </summary>
+    public static readonly TimeSpan AbandonedAfter = TimeSpan.FromMinutes(2);
 
     private readonly TableClient _table = (tables ?? throw new ArgumentNullException(nameof(tables))).InterventionSecrets;
 
@@ -21,10 +30,14 @@ public sealed class TableInterventionSecretStore(StorageTables tables, TimeProvi
         ArgumentNullException.ThrowIfNull(values);
         TableKeys.Tenant(tenant);
         TableKeys.Id(interventionId);
+        var answerId = Guid.NewGuid().ToString("N");
+        var now = timeProvider.GetUtcNow();
         var entity = new TableEntity(tenant, interventionId)
         {
             [ValuesProperty] = cipher.Seal(JsonSerializer.Serialize(values, StorageJson.Options), AssociatedData(tenant, interventionId)),
             [ExpiresProperty] = expiresUtc.ToUniversalTime(),
+            [AnswerIdProperty] = answerId,
+            [WrittenProperty] = now.ToUniversalTime(),
         };
         try
         {
@@ -34,9 +47,38 @@ public sealed class TableInterventionSecretStore(StorageTables tables, TimeProvi
         }
         catch (RequestFailedException ex) when (StorageErrors.IsEntityExists(ex))
         {
+            var existing = (await _table.GetEntityIfExistsAsync<TableEntity>(tenant, interventionId, cancellationToken: cancellationToken).ConfigureAwait(false)) is { HasValue: true } found ? found.Value : null;
+            if (existing?.GetString(AnswerIdProperty) == answerId)
+            {
+                // Our own insert, applied but its answer lost and retried by the SDK: this answer holds the slot.
+                return true;
+            }
+
+            if (existing is null || !(existing.GetDateTimeOffset(WrittenProperty) is { } written && now - written < AbandonedAfter))
+            {
+                // Gone since, or left by an answer that never finished (rows of an earlier build carry no time: as old).
+                try
+                {
+                    await (existing is null
+                        ? _table.AddEntityAsync(entity, cancellationToken)
+                        : _table.UpdateEntityAsync(entity, existing.ETag, TableUpdateMode.Replace, cancellationToken)).ConfigureAwait(false);
+                    return true;
+                }
+                catch (RequestFailedException again) when (StorageErrors.IsEntityExists(again) || StorageErrors.IsETagMismatch(again))
+                {
+                    // Another answer took it first — or this write was applied and its answer lost: the row says which.
+                    return (await ReadAnswerIdAsync(tenant, interventionId, cancellationToken).ConfigureAwait(false)) == answerId;
+                }
+            }
+
             return false;
         }
     }
+
+    private async Task<string?> ReadAnswerIdAsync(string tenant, string interventionId, CancellationToken cancellationToken) =>
+        (await _table.GetEntityIfExistsAsync<TableEntity>(tenant, interventionId, [AnswerIdProperty], cancellationToken).ConfigureAwait(false)) is { HasValue: true } found
+            ? found.Value!.GetString(AnswerIdProperty)
+            : null;
 
     public async Task<IReadOnlyDictionary<string, string>?> GetAsync(string tenant, string interventionId, CancellationToken cancellationToken = default)
     {
