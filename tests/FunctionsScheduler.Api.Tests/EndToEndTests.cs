@@ -61,6 +61,42 @@ public abstract class EndToEndScenarios(LocalHostFixture host)
     }
 
     [Fact]
+    public async Task A_retried_command_phase_is_told_each_attempts_number_by_the_orchestration()
+    {
+        var log = Path.Combine(Path.GetTempPath(), $"attempts-{Guid.NewGuid():N}.log");
+        var (_, schedule) = await host.PostJsonAsync("/api/schedules", new
+        {
+            name = "flaky export",
+            cron = "0 3 1 1 *",
+            timeZone = "UTC",
+            job = new
+            {
+                type = "command",
+                phases = new object[]
+                {
+                    new { name = "export", command = new { workflow = "attempts", parameters = new { log } }, retry = new { maxAttempts = 3, firstDelay = "00:00:01" } },
+                },
+            },
+        });
+        var id = schedule.GetProperty("id").GetString()!;
+        var (accepted, started) = await host.PostJsonAsync($"/api/schedules/{id}/run", null);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var runId = started.GetProperty("runId").GetString()!;
+
+        var run = await LocalHostFixture.EventuallyAsync<JsonElement>(
+            async () => await host.GetJsonAsync($"/api/runs/{runId}") is var r && r.GetProperty("status").GetString() is "succeeded" or "failed" ? r : null,
+            TimeSpan.FromSeconds(60),
+            "the run's end");
+
+        await host.Http.DeleteAsync($"/api/schedules/{id}", TestContext.Current.CancellationToken);
+        var lines = await File.ReadAllLinesAsync(log, TestContext.Current.CancellationToken);
+        File.Delete(log);
+        Assert.Equal("succeeded", run.GetProperty("status").GetString());
+        Assert.Equal(["1", "2", "3"], lines);
+        Assert.Equal(3, run.GetProperty("phases")[0].GetProperty("attempts").GetInt32());
+    }
+
+    [Fact]
     public async Task A_run_waiting_for_a_login_continues_when_a_person_answers()
     {
         var (_, schedule) = await host.PostJsonAsync("/api/schedules", new

@@ -34,6 +34,20 @@ public class LocalHostFixture(AzuriteFixture azurite) : IAsyncLifetime
     /// <summary>Settings a derived fixture adds (command-line form, e.g. <c>--Scheduler:Concurrency:MaxRunningRuns 1</c>).</summary>
     protected virtual IReadOnlyList<string> ExtraArguments => [];
 
+    /// <summary>Whether the host allowlists <see cref="AttemptsWorkflow"/> (a fixture that tests the allowlist itself leaves it out).</summary>
+    protected virtual bool WithAttemptsWorkflow => true;
+
+    /// <summary>A command workflow that appends its attempt number to the file <c>log</c> names, failing before attempt 3.</summary>
+    private static readonly string[] AttemptsWorkflow =
+    [
+        "--Executors:Command:Workflows:attempts:Executable", "/bin/sh",
+        "--Executors:Command:Workflows:attempts:BaseArguments:0", "-c",
+        "--Executors:Command:Workflows:attempts:BaseArguments:1", """echo "$SCHEDULER_ATTEMPT" >> "$2"; [ "$SCHEDULER_ATTEMPT" -ge 3 ]""",
+        "--Executors:Command:Workflows:attempts:BaseArguments:2", "attempts",
+        "--Executors:Command:Workflows:attempts:Parameters:log:Flag", "--log",
+        "--Executors:Command:Workflows:attempts:Parameters:log:Required", "true",
+    ];
+
     /// <summary>Services a derived fixture registers before the host's own (which are added with TryAdd, so these win).</summary>
     protected virtual void ConfigureServices(IServiceCollection services)
     {
@@ -59,6 +73,7 @@ public class LocalHostFixture(AzuriteFixture azurite) : IAsyncLifetime
             "--Scheduler:TaskHub", TaskHub,
             "--Scheduler:ScanInterval", "00:00:01",
             "--Logging:LogLevel:Default", "Warning",
+            .. (WithAttemptsWorkflow ? AttemptsWorkflow : []),
             .. ExtraArguments,
         ],
         builder => ConfigureServices(builder.Services));

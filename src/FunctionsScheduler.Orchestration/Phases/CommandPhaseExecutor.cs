@@ -48,7 +48,7 @@ public sealed class CommandPhaseExecutor(
             ?? throw new PermanentPhaseException($"Phase '{phase.Name}': {unknown!.Message}");
 
         var arguments = CommandArguments.Render(phase.Name, settings.Workflow, workflow, settings.Parameters);
-        var attempt = _attempts.Next(invocation);
+        var attempt = invocation.Attempt ?? _attempts.Next(invocation);
         var timeout = settings.Timeout ?? current.DefaultTimeout;
         using var process = new Process { StartInfo = CreateStartInfo(invocation, workflow, arguments, attempt) };
         var started = timeProvider.GetTimestamp();

@@ -51,7 +51,7 @@ public sealed class HttpPhaseExecutor(
             throw new PermanentPhaseException($"Phase '{phase.Name}': http.endpoint \"{settings.Endpoint}\" is not configured on this host (Executors:Http:Endpoints:{settings.Endpoint}).");
         }
 
-        var attempt = _attempts.Next(invocation);
+        var attempt = invocation.Attempt ?? _attempts.Next(invocation);
         using var request = CreateRequest(invocation, settings, endpoint, attempt);
         var timeout = settings.Timeout ?? current.DefaultTimeout;
         using var timeoutSource = new CancellationTokenSource(timeout, timeProvider);

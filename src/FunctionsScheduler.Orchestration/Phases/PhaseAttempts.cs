@@ -4,8 +4,9 @@ using FunctionsScheduler.Orchestration.Runs;
 namespace FunctionsScheduler.Orchestration.Phases;
 
 /// <summary>
-/// Counts attempts per run, phase and answer. Durable activities are not told their attempt number, so the count lives
-/// in this process: after a restart or on another worker it starts again at 1. It is reported, never decided on.
+/// Counts attempts per run, phase and answer, for invocations that do not carry their number (<see cref="PhaseInvocation.Attempt"/>,
+/// sent by the orchestrator; runs started before it was sent do not). The count lives in this process: after a restart or
+/// on another worker it starts again at 1, and an attempt executed again counts as the next. It is reported, never decided on.
 /// </summary>
 internal sealed class PhaseAttempts
 {

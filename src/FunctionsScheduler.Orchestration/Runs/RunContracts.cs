@@ -108,6 +108,12 @@ public sealed record PhaseInvocation(
 
     /// <summary>For a <c>forEach</c> phase: the item's position, from 0.</summary>
     public int? ItemIndex { get; init; }
+
+    /// <summary>
+    /// Which attempt of the phase (item) this call is, from 1, as the orchestrator counts them: the same when an attempt is
+    /// executed again (at-least-once), the next one for a retry. Null from runs started before it was sent (executors then count).
+    /// </summary>
+    public int? Attempt { get; init; }
 }
 
 /// <summary>What a phase executor produced: an output, or a request for a person before it can finish.</summary>

@@ -459,7 +459,7 @@ public static class RunOrchestrator
     /// </summary>
     private static async Task<PhaseResult?> CallWithTimeoutAsync(IOrchestrationContext context, RunState run, PhaseDefinition phase, PhaseInvocation invocation, Attempts attempts)
     {
-        var call = context.CallActivityAsync<PhaseResult>(ActivityNames.RunPhase, invocation, RetryFor(context, phase, attempts));
+        var call = CallPhaseAsync(context, phase, invocation, attempts);
         if (phase.Timeout is null)
         {
             return await call;
@@ -475,6 +475,35 @@ public static class RunOrchestrator
 
         timerCancel.Cancel();
         return await call;
+    }
+
+    /// <summary>
+    /// The phase's attempts: each call carries its attempt number (<see cref="PhaseInvocation.Attempt"/>), counted here in
+    /// orchestrator code, so an attempt executed again after its first execution's result was lost (at-least-once: a worker
+    /// killed, a lease moved) or on another host has the same number, and the next attempt the next one. The retries are this
+    /// loop's, not the engine's retry machinery (which calls every attempt with the same input): the same calls and timers as
+    /// that machinery schedules, so a run under way replays the same.
+    /// </summary>
+    private static async Task<PhaseResult> CallPhaseAsync(IOrchestrationContext context, PhaseDefinition phase, PhaseInvocation invocation, Attempts attempts)
+    {
+        var policy = RetryFor(context, phase, attempts);
+        for (var call = 1; ; call++)
+        {
+            try
+            {
+                return await context.CallActivityAsync<PhaseResult>(ActivityNames.RunPhase, invocation with { Attempt = attempts.Made });
+            }
+            catch (ActivityFailedException ex)
+            {
+                // As the engines' retry: asked only while attempts remain, the policy's filter counting each retry it grants.
+                if (policy is null || call >= policy.MaxNumberOfAttempts || !policy.ShouldRetry(ex.ErrorType))
+                {
+                    throw;
+                }
+            }
+
+            await context.CreateTimer(context.CurrentUtcDateTime + policy.DelayBefore(call + 1), CancellationToken.None);
+        }
     }
 
     /// <summary>How long the backstop waits for all attempts of a phase with a timeout.</summary>

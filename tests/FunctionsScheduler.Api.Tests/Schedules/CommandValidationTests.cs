@@ -7,6 +7,8 @@ namespace FunctionsScheduler.Api.Tests.Schedules;
 /// <summary>A host that allowlists one workflow, <c>evaluate</c>, which prints its arguments one a line.</summary>
 public sealed class EvaluateHostFixture(AzuriteFixture azurite) : LocalHostFixture(azurite)
 {
+    protected override bool WithAttemptsWorkflow => false;
+
     protected override IReadOnlyList<string> ExtraArguments =>
     [
         "--Executors:Command:Workflows:evaluate:Executable=/bin/sh",

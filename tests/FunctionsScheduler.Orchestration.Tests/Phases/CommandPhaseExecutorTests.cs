@@ -17,6 +17,7 @@ public sealed class CommandPhaseExecutorTests : IDisposable
         var printArgs = Script("print-args.sh", """for a in "$@"; do printf '%s\n' "$a"; done""");
         var noisy = Script("noisy.sh", "echo 'to stdout'; echo 'to stderr' >&2; exit ${1:-0}");
         var spawns = Script("spawns.sh", """sleep 60 & echo $! > "$1"; wait""");
+        var attempt = Script("attempt.sh", "echo \"$SCHEDULER_ATTEMPT\"");
         _host = new ExecutorHost(new Dictionary<string, string?>
         {
             ["Executors:Command:DefaultTimeout"] = "00:00:30",
@@ -45,6 +46,8 @@ public sealed class CommandPhaseExecutorTests : IDisposable
             ["Executors:Command:Workflows:spawns:Executable"] = "/bin/sh",
             ["Executors:Command:Workflows:spawns:BaseArguments:0"] = spawns,
             ["Executors:Command:Workflows:spawns:BaseArguments:1"] = Path.Combine(_directory, "child.pid"),
+            ["Executors:Command:Workflows:attempt:Executable"] = "/bin/sh",
+            ["Executors:Command:Workflows:attempt:BaseArguments:0"] = attempt,
             ["Executors:Command:Workflows:defaults:Executable"] = "/bin/sh",
             ["Executors:Command:Workflows:defaults:BaseArguments:0"] = printArgs,
             ["Executors:Command:Workflows:defaults:Parameters:count:Flag"] = "-n",
@@ -213,6 +216,21 @@ public sealed class CommandPhaseExecutorTests : IDisposable
         Assert.Contains("Executors:Command:Workflows:main:Executable must be the absolute path", error.Message, StringComparison.Ordinal);
         Assert.Contains("Executors:Command:Workflows:main:Parameters:number:Flag", error.Message, StringComparison.Ordinal);
         Assert.Contains("Executors:Command:Workflows:main:Parameters:number:Default", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_attempt_number_is_the_orchestrators_so_an_attempt_executed_again_keeps_its_number()
+    {
+        var phase = new PhaseDefinition { Name = "export", Type = ExecutorTypes.Command, Command = new CommandPhaseSettings { Workflow = "attempt" } };
+        var executor = _host.Executor(ExecutorTypes.Command);
+
+        // Attempt 2 executed twice (its first execution's result was lost), as a new host would after a failover.
+        var first = await executor.ExecuteAsync(ExecutorHost.Invocation(phase) with { Attempt = 2 }, Ct);
+        var again = await executor.ExecuteAsync(ExecutorHost.Invocation(phase) with { Attempt = 2 }, Ct);
+
+        Assert.Equal(["2"], StdoutLines(first));
+        Assert.Equal(["2"], StdoutLines(again));
+        Assert.Equal(2, again.Attempt);
     }
 
     private Task<PhaseResult> Run(string workflow, string? parameters = null, TimeSpan? timeout = null)
