@@ -57,7 +57,14 @@ public sealed class FateChecker(HttpClient http)
     }
 
     /// <summary>Checks one schedule's occurrences in [<paramref name="from"/>, <paramref name="to"/>) against <paramref name="expected"/>.</summary>
-    public async Task<FateReport> CheckAsync(string scheduleId, IReadOnlyList<DateTimeOffset> expected, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    /// <remarks>
+    /// <c>expectRun</c> says what a run that ended must have recorded of its phases, given its status (null when it agrees, else
+    /// the problem): the job's definition decides, e.g. a phase that fails once then succeeds has two attempts. <c>effects</c>
+    /// are the side effects the schedule's phases wrote themselves, one per execution of an attempt (null when they write none);
+    /// see <see cref="CheckEffects"/>.
+    /// </remarks>
+    public async Task<FateReport> CheckAsync(string scheduleId, IReadOnlyList<DateTimeOffset> expected, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken,
+        Func<CheckedRun, string?>? expectRun = null, PhaseEffects? effects = null)
     {
         ArgumentNullException.ThrowIfNull(expected);
         var report = new FateReport();
@@ -120,6 +127,20 @@ public sealed class FateChecker(HttpClient http)
                 {
                     report.Lateness.Add(started - occurrence);
                 }
+
+                if (Ended.Contains(run.Status))
+                {
+                    if (expectRun?.Invoke(run) is { } mismatch)
+                    {
+                        report.PhaseMismatches++;
+                        report.Problems.Add($"{scheduleId} {Iso(occurrence)}: run {run.Id} {run.Status}: {mismatch}");
+                    }
+
+                    if (effects is not null)
+                    {
+                        CheckEffects(report, run, effects);
+                    }
+                }
             }
         }
 
@@ -131,6 +152,45 @@ public sealed class FateChecker(HttpClient http)
         }
 
         return report;
+    }
+
+    /// <summary>
+    /// Compares an ended run's recorded phase attempts with the side effects its phases wrote (<paramref name="effects"/>). Every recorded attempt must have happened (an effect with its number), and nothing may have happened that the run
+    /// does not record (an effect of a phase or attempt number it never reached). At-least-once allows one thing more: an
+    /// attempt executed again after its first execution's result was lost (a host killed, a lease moved) — counted, not a failure.
+    /// </summary>
+    public static void CheckEffects(FateReport report, CheckedRun run, PhaseEffects effects)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(effects);
+        var executed = effects.Of(run.Id).GroupBy(e => (e.Phase, e.Attempt)).ToDictionary(g => g.Key, g => g.Count());
+        foreach (var phase in run.Phases.Where(p => effects.Writers.Contains(p.Name)))
+        {
+            for (var attempt = 1; attempt <= phase.Attempts; attempt++)
+            {
+                report.EffectsChecked++;
+                if (!executed.TryGetValue((phase.Name, attempt), out var times))
+                {
+                    report.EffectsMissing++;
+                    report.Problems.Add($"run {run.Id}: phase {phase.Name} records attempt {attempt}, which never happened");
+                }
+                else if (times > 1)
+                {
+                    report.EffectsRepeated += times - 1;
+                }
+            }
+        }
+
+        foreach (var ((phaseName, attempt), _) in executed)
+        {
+            var recorded = run.Phases.FirstOrDefault(p => p.Name == phaseName);
+            if (recorded is null || attempt > recorded.Attempts)
+            {
+                report.EffectsUnrecorded++;
+                report.Problems.Add($"run {run.Id}: phase {phaseName} attempt {attempt} happened, but the run records {(recorded is null ? "no such phase" : $"{recorded.Attempts} attempt(s)")}");
+            }
+        }
     }
 
     /// <summary>Every run of a schedule (all pages).</summary>
@@ -148,7 +208,12 @@ public sealed class FateChecker(HttpClient http)
                     run.GetProperty("id").GetString()!,
                     run.GetProperty("status").GetString()!,
                     run.TryGetProperty("occurrenceUtc", out var o) && o.ValueKind == JsonValueKind.String ? o.GetDateTimeOffset() : null,
-                    run.TryGetProperty("startedUtc", out var s) && s.ValueKind == JsonValueKind.String ? s.GetDateTimeOffset() : null));
+                    run.TryGetProperty("startedUtc", out var s) && s.ValueKind == JsonValueKind.String ? s.GetDateTimeOffset() : null)
+                {
+                    Phases = run.TryGetProperty("phases", out var phases) && phases.ValueKind == JsonValueKind.Array
+                        ? [.. phases.EnumerateArray().Select(p => new CheckedPhase(p.GetProperty("name").GetString()!, p.GetProperty("status").GetString()!, p.GetProperty("attempts").GetInt32()))]
+                        : [],
+                });
             }
 
             token = page.TryGetProperty("continuationToken", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
@@ -158,13 +223,46 @@ public sealed class FateChecker(HttpClient http)
         return runs;
     }
 
+    /// <summary>Run statuses of a run that ended.</summary>
+    private static readonly HashSet<string> Ended = new(StringComparer.Ordinal) { "succeeded", "failed" };
+
     private static bool InWindow(CheckedRun run, DateTimeOffset from, DateTimeOffset to) => run.OccurrenceUtc is { } o && o >= from && o < to;
 
     private static string Iso(DateTimeOffset t) => Uri.EscapeDataString(t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
 }
 
 /// <summary>One run as the checker reads it.</summary>
-public sealed record CheckedRun(string Id, string Status, DateTimeOffset? OccurrenceUtc, DateTimeOffset? StartedUtc);
+public sealed record CheckedRun(string Id, string Status, DateTimeOffset? OccurrenceUtc, DateTimeOffset? StartedUtc)
+{
+    /// <summary>Its phases as its run row records them.</summary>
+    public IReadOnlyList<CheckedPhase> Phases { get; init; } = [];
+}
+
+/// <summary>One phase of a run as its run row records it.</summary>
+public sealed record CheckedPhase(string Name, string Status, int Attempts);
+
+/// <summary>One execution of a phase attempt as the phase itself recorded it, outside the scheduler (its side effect).</summary>
+public sealed record PhaseEffect(string RunId, string Phase, int Attempt);
+
+/// <summary>The side effects phases wrote, and which phases write one on every execution.</summary>
+public sealed class PhaseEffects(IEnumerable<PhaseEffect> effects, IEnumerable<string> writers)
+{
+    private readonly ILookup<string, PhaseEffect> _byRun = effects.ToLookup(e => e.RunId, StringComparer.Ordinal);
+
+    /// <summary>Names of the phases that write an effect each time they execute (the others are not checked).</summary>
+    public IReadOnlySet<string> Writers { get; } = writers.ToHashSet(StringComparer.Ordinal);
+
+    public IEnumerable<PhaseEffect> Of(string runId) => _byRun[runId];
+
+    /// <summary>Reads lines of <c>runId phase attempt</c>, as the reliability workload's command phases append them.</summary>
+    public static PhaseEffects Read(string path, IEnumerable<string> writers) => new(
+        File.Exists(path)
+            ? File.ReadLines(path).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(f => f.Length == 3)
+                .Select(f => new PhaseEffect(f[0], f[1], int.Parse(f[2], CultureInfo.InvariantCulture)))
+                .ToList()
+            : [],
+        writers);
+}
 
 /// <summary>What <see cref="FateChecker"/> found: counts to assert on (and report), and each problem in words.</summary>
 public sealed class FateReport
@@ -180,6 +278,21 @@ public sealed class FateReport
     /// <summary>Runs neither ended nor waiting for a person.</summary>
     public int Stuck { get; set; }
 
+    /// <summary>Ended runs whose recorded phases disagree with what their job's definition makes them do.</summary>
+    public int PhaseMismatches { get; set; }
+
+    /// <summary>Recorded phase attempts compared with the phases' own side effects.</summary>
+    public int EffectsChecked { get; set; }
+
+    /// <summary>Recorded attempts that never happened (no side effect).</summary>
+    public int EffectsMissing { get; set; }
+
+    /// <summary>Executions the run does not record (a phase or an attempt number it never reached).</summary>
+    public int EffectsUnrecorded { get; set; }
+
+    /// <summary>Attempts executed again after their first execution's result was lost: what at-least-once allows.</summary>
+    public int EffectsRepeated { get; set; }
+
     public Dictionary<string, int> Fates { get; } = new(StringComparer.Ordinal);
 
     public Dictionary<string, int> RunStatuses { get; } = new(StringComparer.Ordinal);
@@ -192,7 +305,7 @@ public sealed class FateReport
     /// <summary>Occurrences recorded as started that have no run: for a caller that can look at their orchestration instance.</summary>
     public List<(string ScheduleId, DateTimeOffset OccurrenceUtc)> Unrun { get; } = [];
 
-    public bool Passed => Lost == 0 && Doubled == 0 && Stuck == 0;
+    public bool Passed => Lost == 0 && Doubled == 0 && Stuck == 0 && PhaseMismatches == 0 && EffectsMissing == 0 && EffectsUnrecorded == 0;
 
     /// <summary>Adds <paramref name="other"/>'s counts to these.</summary>
     public FateReport Add(FateReport other)
@@ -202,6 +315,11 @@ public sealed class FateReport
         Lost += other.Lost;
         Doubled += other.Doubled;
         Stuck += other.Stuck;
+        PhaseMismatches += other.PhaseMismatches;
+        EffectsChecked += other.EffectsChecked;
+        EffectsMissing += other.EffectsMissing;
+        EffectsUnrecorded += other.EffectsUnrecorded;
+        EffectsRepeated += other.EffectsRepeated;
         foreach (var (fate, n) in other.Fates)
         {
             Fates[fate] = Fates.GetValueOrDefault(fate) + n;

@@ -39,8 +39,11 @@ internal static class ChaosBenchmark
         Progress($"storage: {storage.Description}");
         var id = Guid.NewGuid().ToString("N")[..8];
         var dataFolder = Path.Combine(Path.GetTempPath(), $"chaos-{id}");
+        Directory.CreateDirectory(dataFolder);
+        var effects = Path.Combine(dataFolder, "effects.log");
         string[] settings =
         [
+            .. ReliabilityWorkload.HostSettings(effects),
             "--STORAGE_CONNECTION_STRING", storage.ConnectionString,
             "--Scheduler:TablePrefix", $"chaos{id}",
             "--Scheduler:TaskHub", $"chaosHub{id}",
@@ -62,7 +65,7 @@ internal static class ChaosBenchmark
         await survivor.WaitHealthyAsync(http, TimeSpan.FromMinutes(2), cancellationToken);
         await victim.WaitHealthyAsync(http, TimeSpan.FromMinutes(2), cancellationToken);
 
-        var workload = new ReliabilityWorkload(http);
+        var workload = new ReliabilityWorkload(http, effects);
         await workload.CreateAsync(perKind, cancellationToken);
         var from = ReliabilityWorkload.Boundary(DateTimeOffset.UtcNow.AddSeconds(5));
         var to = ReliabilityWorkload.Boundary(from + TimeSpan.FromMinutes(minutes));
@@ -120,6 +123,7 @@ internal static class ChaosBenchmark
                 ("faults injected (kill -9 of the victim host)", kills.ToString(CultureInfo.InvariantCulture)),
                 ("slowest recovery (kill → restarted host healthy)", recoveries.Count == 0 ? "n/a" : $"{recoveries.Percentile(100).TotalSeconds:F1} s (median {recoveries.Median.TotalSeconds:F1} s)"),
                 ("interventions answered", workload.Answered.ToString(CultureInfo.InvariantCulture)),
+                ("person runs checked: one request, answered once, run past it", workload.InterventionsChecked.ToString(CultureInfo.InvariantCulture)),
                 ("5xx answers from the API", handler.ServerErrors.ToString(CultureInfo.InvariantCulture)),
             ],
             report);

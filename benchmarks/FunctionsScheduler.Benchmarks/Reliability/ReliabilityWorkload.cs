@@ -9,29 +9,70 @@ namespace FunctionsScheduler.Benchmarks.Reliability;
 /// <summary>
 /// The mixed workload of the long-form reliability commands, through a host's HTTP API: schedules whose runs succeed, retry
 /// and then succeed, fail after their retries, and wait for a person (answered by <see cref="AnswerPendingAsync"/>), each on a
-/// fixed cadence whose occurrences <see cref="CheckAsync"/> reads back with the tests' <see cref="FateChecker"/>.
+/// fixed cadence whose occurrences <see cref="CheckAsync"/> reads back with the tests' <see cref="FateChecker"/>. Every phase but
+/// the person's approval is a real <c>command</c> phase (the allowlisted workflow of <see cref="HostSettings"/>: <c>/bin/sh</c>)
+/// that appends <c>runId phase attempt</c> to a file outside the scheduler before it exits, so the checker can compare what the
+/// runs record with what actually happened.
 /// </summary>
-internal sealed class ReliabilityWorkload(HttpClient http)
+internal sealed class ReliabilityWorkload(HttpClient http, string effectsFile)
 {
-    /// <summary>The kinds, their cadence in seconds (each divides 30, so a window on a 30 s boundary holds whole cycles) and job.</summary>
-    private static readonly (string Kind, int EverySeconds, object Job)[] Kinds =
+    private const string Workflow = "effect";
+
+    /// <summary>The workflow: write the effect, then succeed from attempt <c>succeedFrom</c> on (exit 1, a transient failure, before).</summary>
+    private const string Script = """echo "$SCHEDULER_RUN_ID $SCHEDULER_PHASE $SCHEDULER_ATTEMPT" >> "$EFFECTS"; [ "$SCHEDULER_ATTEMPT" -ge "$2" ]""";
+
+    /// <summary>The kinds: cadence in seconds (each divides 30, so a window on a 30 s boundary holds whole cycles), job, and what an ended run records.</summary>
+    private static readonly (string Kind, int EverySeconds, object Job, string Ends, (string Phase, string Status, int Attempts)[] Phases)[] Kinds =
     [
-        ("succeeds", 2, new { type = "simulated", phases = new object[] { new { name = "fetch", durationMs = 20 }, new { name = "store", dependsOn = new[] { "fetch" } } } }),
-        ("retries", 3, new { type = "simulated", phases = new object[] { new { name = "flaky", failUntilAttempt = 2, retry = new { maxAttempts = 3, firstDelay = "00:00:01" } } } }),
-        ("fails", 5, new { type = "simulated", phases = new object[] { new { name = "broken", failUntilAttempt = 100, retry = new { maxAttempts = 2, firstDelay = "00:00:01" } } } }),
+        ("succeeds", 2, new { type = "command", phases = new object[] { Effect("fetch", 1), Effect("store", 1, "fetch") } },
+            "succeeded", [("fetch", "succeeded", 1), ("store", "succeeded", 1)]),
+        ("retries", 3, new { type = "command", phases = new object[] { Effect("flaky", 2, retry: new { maxAttempts = 3, firstDelay = "00:00:01" }) } },
+            "succeeded", [("flaky", "succeeded", 2)]),
+        ("fails", 5, new { type = "command", phases = new object[] { Effect("broken", 100, retry: new { maxAttempts = 2, firstDelay = "00:00:01" }) } },
+            "failed", [("broken", "failed", 2)]),
         ("person", 10, new
         {
-            type = "simulated",
+            type = "command",
             phases = new object[]
             {
-                new { name = "prepare", durationMs = 20 },
-                new { name = "approve", dependsOn = new[] { "prepare" }, intervention = new { kind = "approval", prompt = "Approve the export", deadline = "00:10:00", reminders = Array.Empty<double>() } },
-                new { name = "export", dependsOn = new[] { "approve" } },
+                Effect("prepare", 1),
+                new { name = "approve", type = "simulated", dependsOn = new[] { "prepare" }, intervention = new { kind = "approval", prompt = "Approve the export", deadline = "00:10:00", reminders = Array.Empty<double>() } },
+                Effect("export", 1, "approve"),
             },
-        }),
+        },
+            "succeeded", [("prepare", "succeeded", 1), ("approve", "succeeded", 1), ("export", "succeeded", 1)]),
     ];
 
+    /// <summary>The phases that write an effect on every execution.</summary>
+    private static readonly string[] EffectPhases = ["fetch", "store", "flaky", "broken", "prepare", "export"];
+
+    /// <summary>The host settings that allowlist the workload's workflow, writing effects to <paramref name="effectsFile"/>.</summary>
+    public static string[] HostSettings(string effectsFile) =>
+    [
+        $"--Executors:Command:Workflows:{Workflow}:Executable=/bin/sh",
+        $"--Executors:Command:Workflows:{Workflow}:BaseArguments:0=-c",
+        $"--Executors:Command:Workflows:{Workflow}:BaseArguments:1={Script}",
+        $"--Executors:Command:Workflows:{Workflow}:BaseArguments:2={Workflow}",
+        $"--Executors:Command:Workflows:{Workflow}:Environment:EFFECTS={effectsFile}",
+        $"--Executors:Command:Workflows:{Workflow}:Parameters:succeedFrom:Flag=--succeed-from",
+        $"--Executors:Command:Workflows:{Workflow}:Parameters:succeedFrom:Type=Int",
+        $"--Executors:Command:Workflows:{Workflow}:Parameters:succeedFrom:Required=true",
+        $"--Executors:Command:Workflows:{Workflow}:Parameters:succeedFrom:Min=1",
+        $"--Executors:Command:Workflows:{Workflow}:Parameters:succeedFrom:Max=1000",
+    ];
+
+    private static object Effect(string name, int succeedFrom, string? after = null, object? retry = null) => new
+    {
+        name,
+        dependsOn = after is null ? Array.Empty<string>() : [after],
+        command = new { workflow = Workflow, parameters = new { succeedFrom } },
+        retry,
+    };
+
     private readonly List<(string Id, string Kind, TimeSpan Every)> _schedules = [];
+
+    /// <summary>Interventions of the window's runs checked (one per person run, answered, the run past it).</summary>
+    public int InterventionsChecked { get; private set; }
 
     /// <summary>Interventions answered so far.</summary>
     public int Answered { get; private set; }
@@ -41,7 +82,7 @@ internal sealed class ReliabilityWorkload(HttpClient http)
 
     public async Task CreateAsync(int perKind, CancellationToken cancellationToken)
     {
-        foreach (var (kind, every, job) in Kinds)
+        foreach (var (kind, every, job, _, _) in Kinds)
         {
             for (var i = 0; i < perKind; i++)
             {
@@ -96,12 +137,65 @@ internal sealed class ReliabilityWorkload(HttpClient http)
         }
 
         var report = new FateReport();
-        foreach (var (id, _, every) in _schedules)
+        var effects = PhaseEffects.Read(effectsFile, EffectPhases);
+        foreach (var (id, kind, every) in _schedules)
         {
-            report.Add(await checker.CheckAsync(id, FateChecker.Every(every, from, to), from, to, cancellationToken).ConfigureAwait(false));
+            var expected = Kinds.Single(k => k.Kind == kind);
+            report.Add(await checker.CheckAsync(id, FateChecker.Every(every, from, to), from, to, cancellationToken, run => Disagreement(run, expected.Ends, expected.Phases), effects).ConfigureAwait(false));
         }
 
+        await CheckInterventionsAsync(checker, report, from, to, cancellationToken).ConfigureAwait(false);
         return report;
+    }
+
+    /// <summary>What an ended run records that its job does not make it do; null when it agrees.</summary>
+    private static string? Disagreement(CheckedRun run, string ends, (string Phase, string Status, int Attempts)[] phases)
+    {
+        var recorded = run.Phases.Select(p => (p.Name, p.Status, p.Attempts)).ToArray();
+        return run.Status == ends && recorded.SequenceEqual(phases)
+            ? null
+            : $"expected {ends} with {Describe(phases)}; recorded {Describe(recorded)}";
+
+        static string Describe(IEnumerable<(string Phase, string Status, int Attempts)> list) =>
+            string.Join(", ", list.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Phase} {p.Status} ×{p.Attempts}")));
+    }
+
+    /// <summary>
+    /// Every person run of the window asked exactly once and heard its answer exactly once: one intervention per run, answered,
+    /// and the run past its approval (an answer lost would leave the run waiting or the request pending; one taken twice, two
+    /// requests or a second approval attempt).
+    /// </summary>
+    private async Task CheckInterventionsAsync(FateChecker checker, FateReport report, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        var byRun = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        string? token = null;
+        do
+        {
+            var url = "/api/interventions?pageSize=500" + (token is null ? "" : $"&continuationToken={Uri.EscapeDataString(token)}");
+            var page = await http.GetFromJsonAsync<JsonElement>(url, cancellationToken).ConfigureAwait(false);
+            foreach (var item in page.GetProperty("items").EnumerateArray())
+            {
+                var runId = item.GetProperty("runId").GetString()!;
+                (byRun.TryGetValue(runId, out var list) ? list : byRun[runId] = []).Add(item.GetProperty("status").GetString()!);
+            }
+
+            token = page.TryGetProperty("continuationToken", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+        }
+        while (token is not null);
+
+        foreach (var (id, _, _) in _schedules.Where(s => s.Kind == "person"))
+        {
+            foreach (var run in (await checker.RunsAsync(id, cancellationToken).ConfigureAwait(false)).Where(r => r.OccurrenceUtc is { } o && o >= from && o < to))
+            {
+                InterventionsChecked++;
+                var statuses = byRun.GetValueOrDefault(run.Id) ?? [];
+                if (statuses is not ["answered"] || run.Status != "succeeded")
+                {
+                    report.PhaseMismatches++;
+                    report.Problems.Add($"run {run.Id} ({run.Status}): interventions {(statuses.Count == 0 ? "none" : string.Join(", ", statuses))}; expected one, answered, and the run succeeded");
+                }
+            }
+        }
     }
 
     /// <summary>The next 30 s boundary at or after <paramref name="t"/>: a window from there holds whole cycles of every kind.</summary>

@@ -41,8 +41,10 @@ internal static class StorageFaultBenchmark
         await using var storage = await BenchmarkStorage.StartAsync(cancellationToken);
         Console.Error.WriteLine($"[storage-faults] storage: {storage.Description}");
         var id = Guid.NewGuid().ToString("N")[..8];
+        var effects = Path.Combine(Path.GetTempPath(), $"storage-faults-{id}.effects");
         await using var app = await LocalHostApp.BuildAsync(
             [
+                .. ReliabilityWorkload.HostSettings(effects),
                 "--urls", "http://127.0.0.1:0",
                 "--STORAGE_CONNECTION_STRING", storage.ConnectionString,
                 "--Scheduler:TablePrefix", $"faults{id}",
@@ -58,22 +60,23 @@ internal static class StorageFaultBenchmark
         await app.StartAsync(cancellationToken);
         try
         {
-            return await RunWorkloadAsync(app, storage, minutes, rate, perKind, output, cancellationToken);
+            return await RunWorkloadAsync(app, storage, minutes, rate, perKind, output, effects, cancellationToken);
         }
         finally
         {
             // Stopped before it is disposed, so its loops end as in a shutdown, not as failed services.
             await app.StopAsync(CancellationToken.None);
+            File.Delete(effects);
         }
     }
 
-    private static async Task<int> RunWorkloadAsync(WebApplication app, BenchmarkStorage storage, double minutes, double rate, int perKind, string? output, CancellationToken cancellationToken)
+    private static async Task<int> RunWorkloadAsync(WebApplication app, BenchmarkStorage storage, double minutes, double rate, int perKind, string? output, string effects, CancellationToken cancellationToken)
     {
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         using var handler = new RetryingHandler();
         using var http = new HttpClient(handler) { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(60) };
 
-        var workload = new ReliabilityWorkload(http);
+        var workload = new ReliabilityWorkload(http, effects);
         await workload.CreateAsync(perKind, cancellationToken);
         var from = ReliabilityWorkload.Boundary(DateTimeOffset.UtcNow.AddSeconds(5));
         var to = ReliabilityWorkload.Boundary(from + TimeSpan.FromMinutes(minutes));
@@ -99,6 +102,7 @@ internal static class StorageFaultBenchmark
                 ("workload", workload.Description),
                 ("faults injected during the window (failed / applied but answer lost / delayed up to 1 s)", $"{failed} / {lost} / {delayed}"),
                 ("interventions answered", workload.Answered.ToString(CultureInfo.InvariantCulture)),
+                ("person runs checked: one request, answered once, run past it", workload.InterventionsChecked.ToString(CultureInfo.InvariantCulture)),
                 ("5xx answers from the API (reads tried again)", handler.ServerErrors.ToString(CultureInfo.InvariantCulture)),
             ],
             report);
