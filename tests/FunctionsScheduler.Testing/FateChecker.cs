@@ -61,10 +61,11 @@ public sealed class FateChecker(HttpClient http)
     /// <c>expectRun</c> says what a run that ended must have recorded of its phases, given its status (null when it agrees, else
     /// the problem): the job's definition decides, e.g. a phase that fails once then succeeds has two attempts. <c>effects</c>
     /// are the side effects the schedule's phases wrote themselves, one per execution of an attempt (null when they write none);
-    /// see <see cref="CheckEffects"/>.
+    /// see <see cref="CheckEffects"/>. <c>instanceOf</c> reads a run's orchestration instance from the engine itself (null
+    /// when the caller cannot): an ended run's instance must exist, have completed, and hold the phases its run row records.
     /// </remarks>
     public async Task<FateReport> CheckAsync(string scheduleId, IReadOnlyList<DateTimeOffset> expected, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken,
-        Func<CheckedRun, string?>? expectRun = null, PhaseEffects? effects = null)
+        Func<CheckedRun, string?>? expectRun = null, PhaseEffects? effects = null, Func<string, CancellationToken, Task<CheckedInstance?>>? instanceOf = null)
     {
         ArgumentNullException.ThrowIfNull(expected);
         var report = new FateReport();
@@ -139,6 +140,21 @@ public sealed class FateChecker(HttpClient http)
                     if (effects is not null)
                     {
                         CheckEffects(report, run, effects);
+                    }
+
+                    if (instanceOf is not null)
+                    {
+                        report.InstancesChecked++;
+                        var instance = await instanceOf(run.Id, cancellationToken).ConfigureAwait(false);
+                        var disagreement = instance is null ? "no orchestration instance"
+                            : instance.RuntimeStatus != "Completed" ? $"its instance is {instance.RuntimeStatus}"
+                            : !instance.Phases.SequenceEqual(run.Phases) ? $"its instance holds phases {Describe(instance.Phases)}, its run row {Describe(run.Phases)}"
+                            : null;
+                        if (disagreement is not null)
+                        {
+                            report.InstanceMismatches++;
+                            report.Problems.Add($"{scheduleId} {Iso(occurrence)}: run {run.Id} {run.Status}: {disagreement}");
+                        }
                     }
                 }
             }
@@ -223,6 +239,9 @@ public sealed class FateChecker(HttpClient http)
         return runs;
     }
 
+    private static string Describe(IEnumerable<CheckedPhase> phases) =>
+        string.Join(", ", phases.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Name} {p.Status} ×{p.Attempts}")));
+
     /// <summary>Run statuses of a run that ended.</summary>
     private static readonly HashSet<string> Ended = new(StringComparer.Ordinal) { "succeeded", "failed" };
 
@@ -237,6 +256,9 @@ public sealed record CheckedRun(string Id, string Status, DateTimeOffset? Occurr
     /// <summary>Its phases as its run row records them.</summary>
     public IReadOnlyList<CheckedPhase> Phases { get; init; } = [];
 }
+
+/// <summary>A run's orchestration instance as the engine holds it: its runtime status and the phases its state records.</summary>
+public sealed record CheckedInstance(string RuntimeStatus, IReadOnlyList<CheckedPhase> Phases);
 
 /// <summary>One phase of a run as its run row records it.</summary>
 public sealed record CheckedPhase(string Name, string Status, int Attempts);
@@ -278,6 +300,12 @@ public sealed class FateReport
     /// <summary>Runs neither ended nor waiting for a person.</summary>
     public int Stuck { get; set; }
 
+    /// <summary>Ended runs whose orchestration instances were read from the engine.</summary>
+    public int InstancesChecked { get; set; }
+
+    /// <summary>Ended runs without an instance, whose instance had not completed, or whose instance holds other phases than the run row.</summary>
+    public int InstanceMismatches { get; set; }
+
     /// <summary>Ended runs whose recorded phases disagree with what their job's definition makes them do.</summary>
     public int PhaseMismatches { get; set; }
 
@@ -305,7 +333,7 @@ public sealed class FateReport
     /// <summary>Occurrences recorded as started that have no run: for a caller that can look at their orchestration instance.</summary>
     public List<(string ScheduleId, DateTimeOffset OccurrenceUtc)> Unrun { get; } = [];
 
-    public bool Passed => Lost == 0 && Doubled == 0 && Stuck == 0 && PhaseMismatches == 0 && EffectsMissing == 0 && EffectsUnrecorded == 0;
+    public bool Passed => Lost == 0 && Doubled == 0 && Stuck == 0 && PhaseMismatches == 0 && InstanceMismatches == 0 && EffectsMissing == 0 && EffectsUnrecorded == 0;
 
     /// <summary>Adds <paramref name="other"/>'s counts to these.</summary>
     public FateReport Add(FateReport other)
@@ -316,6 +344,8 @@ public sealed class FateReport
         Doubled += other.Doubled;
         Stuck += other.Stuck;
         PhaseMismatches += other.PhaseMismatches;
+        InstancesChecked += other.InstancesChecked;
+        InstanceMismatches += other.InstanceMismatches;
         EffectsChecked += other.EffectsChecked;
         EffectsMissing += other.EffectsMissing;
         EffectsUnrecorded += other.EffectsUnrecorded;

@@ -65,7 +65,8 @@ internal static class ChaosBenchmark
         await survivor.WaitHealthyAsync(http, TimeSpan.FromMinutes(2), cancellationToken);
         await victim.WaitHealthyAsync(http, TimeSpan.FromMinutes(2), cancellationToken);
 
-        var workload = new ReliabilityWorkload(http, effects);
+        var engine = new DurableEngineClient(new DurableEngineOptions { ConnectionString = storage.ConnectionString, TaskHubName = $"chaosHub{id}" });
+        var workload = new ReliabilityWorkload(http, effects, engine);
         await workload.CreateAsync(perKind, cancellationToken);
         var from = ReliabilityWorkload.Boundary(DateTimeOffset.UtcNow.AddSeconds(5));
         var to = ReliabilityWorkload.Boundary(from + TimeSpan.FromMinutes(minutes));
@@ -101,7 +102,6 @@ internal static class ChaosBenchmark
         var report = await workload.CheckAsync(from, to, TimeSpan.FromMinutes(3), cancellationToken);
 
         // A started occurrence without a run: what its orchestration instance says, read from the task hub itself.
-        var engine = new DurableEngineClient(new DurableEngineOptions { ConnectionString = storage.ConnectionString, TaskHubName = $"chaosHub{id}" });
         foreach (var (scheduleId, occurrence) in report.Unrun)
         {
             var runId = RunIds.ForOccurrence("dev", scheduleId, occurrence);

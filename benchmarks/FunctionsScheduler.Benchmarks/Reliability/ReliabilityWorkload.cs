@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using FunctionsScheduler.Durable;
+using FunctionsScheduler.Orchestration.Runs;
 using FunctionsScheduler.Testing;
 
 namespace FunctionsScheduler.Benchmarks.Reliability;
@@ -14,7 +15,7 @@ namespace FunctionsScheduler.Benchmarks.Reliability;
 /// that appends <c>runId phase attempt</c> to a file outside the scheduler before it exits, so the checker can compare what the
 /// runs record with what actually happened.
 /// </summary>
-internal sealed class ReliabilityWorkload(HttpClient http, string effectsFile)
+internal sealed class ReliabilityWorkload(HttpClient http, string effectsFile, IOrchestrationClient instances)
 {
     private const string Workflow = "effect";
 
@@ -141,11 +142,35 @@ internal sealed class ReliabilityWorkload(HttpClient http, string effectsFile)
         foreach (var (id, kind, every) in _schedules)
         {
             var expected = Kinds.Single(k => k.Kind == kind);
-            report.Add(await checker.CheckAsync(id, FateChecker.Every(every, from, to), from, to, cancellationToken, run => Disagreement(run, expected.Ends, expected.Phases), effects).ConfigureAwait(false));
+            report.Add(await checker.CheckAsync(id, FateChecker.Every(every, from, to), from, to, cancellationToken, run => Disagreement(run, expected.Ends, expected.Phases), effects, InstanceAsync).ConfigureAwait(false));
         }
 
         await CheckInterventionsAsync(checker, report, from, to, cancellationToken).ConfigureAwait(false);
         return report;
+    }
+
+    /// <summary>A run's orchestration instance, read from the task hub: its runtime status and the phases of its last published state.</summary>
+    private async Task<CheckedInstance?> InstanceAsync(string runId, CancellationToken cancellationToken)
+    {
+        OrchestrationState? state;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                state = await instances.GetStatusAsync(runId, cancellationToken: cancellationToken).ConfigureAwait(false);
+                break;
+            }
+            catch (Azure.RequestFailedException) when (attempt < 10)
+            {
+                // The storage-faults run's faults go on while it checks; the read is tried again.
+            }
+        }
+
+        return state is null
+            ? null
+            : new CheckedInstance(
+                state.RuntimeStatus.ToString(),
+                state.ReadCustomStatusAs<RunProgress>()?.Phases.Select(p => new CheckedPhase(p.Name, JsonNamingPolicy.CamelCase.ConvertName(p.Status.ToString()), p.Attempts)).ToList() ?? []);
     }
 
     /// <summary>What an ended run records that its job does not make it do; null when it agrees.</summary>

@@ -76,7 +76,7 @@ internal static class StorageFaultBenchmark
         using var handler = new RetryingHandler();
         using var http = new HttpClient(handler) { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(60) };
 
-        var workload = new ReliabilityWorkload(http, effects);
+        var workload = new ReliabilityWorkload(http, effects, app.Services.GetRequiredService<FunctionsScheduler.Durable.IOrchestrationClient>());
         await workload.CreateAsync(perKind, cancellationToken);
         var from = ReliabilityWorkload.Boundary(DateTimeOffset.UtcNow.AddSeconds(5));
         var to = ReliabilityWorkload.Boundary(from + TimeSpan.FromMinutes(minutes));
