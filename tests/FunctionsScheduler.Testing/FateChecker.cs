@@ -146,8 +146,23 @@ public sealed class FateChecker(HttpClient http)
                     {
                         report.InstancesChecked++;
                         var instance = await instanceOf(run.Id, cancellationToken).ConfigureAwait(false);
+
+                        // The run row records the end before the orchestration's last steps (notifications, slots, chaining)
+                        // commit: an instance still running gets a while to complete, and how long it took is reported.
+                        var waited = System.Diagnostics.Stopwatch.StartNew();
+                        while (instance is { RuntimeStatus: "Running" or "Pending" } && waited.Elapsed < InstancePatience)
+                        {
+                            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+                            instance = await instanceOf(run.Id, cancellationToken).ConfigureAwait(false);
+                        }
+
+                        if (waited.Elapsed > report.SlowestInstanceEnd)
+                        {
+                            report.SlowestInstanceEnd = waited.Elapsed;
+                        }
+
                         var disagreement = instance is null ? "no orchestration instance"
-                            : instance.RuntimeStatus != "Completed" ? $"its instance is {instance.RuntimeStatus}"
+                            : instance.RuntimeStatus != "Completed" ? $"its instance is {instance.RuntimeStatus} after {InstancePatience.TotalMinutes:0} more minutes ({instance.Detail})"
                             : !instance.Phases.SequenceEqual(run.Phases) ? $"its instance holds phases {Describe(instance.Phases)}, its run row {Describe(run.Phases)}"
                             : null;
                         if (disagreement is not null)
@@ -239,6 +254,9 @@ public sealed class FateChecker(HttpClient http)
         return runs;
     }
 
+    /// <summary>How long an ended run's instance may take to complete after the check reaches it.</summary>
+    private static readonly TimeSpan InstancePatience = TimeSpan.FromMinutes(2);
+
     private static string Describe(IEnumerable<CheckedPhase> phases) =>
         string.Join(", ", phases.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Name} {p.Status} ×{p.Attempts}")));
 
@@ -258,7 +276,11 @@ public sealed record CheckedRun(string Id, string Status, DateTimeOffset? Occurr
 }
 
 /// <summary>A run's orchestration instance as the engine holds it: its runtime status and the phases its state records.</summary>
-public sealed record CheckedInstance(string RuntimeStatus, IReadOnlyList<CheckedPhase> Phases);
+public sealed record CheckedInstance(string RuntimeStatus, IReadOnlyList<CheckedPhase> Phases)
+{
+    /// <summary>What else the engine says of it, for a report (e.g. when it last changed).</summary>
+    public string? Detail { get; init; }
+}
 
 /// <summary>One phase of a run as its run row records it.</summary>
 public sealed record CheckedPhase(string Name, string Status, int Attempts);
@@ -300,11 +322,20 @@ public sealed class FateReport
     /// <summary>Runs neither ended nor waiting for a person.</summary>
     public int Stuck { get; set; }
 
+    /// <summary>Runs whose notifications were counted (one per failure, one per intervention asked, none else).</summary>
+    public int NotificationsChecked { get; set; }
+
+    /// <summary>Runs with a notification missing, twice, or of a kind their outcome does not raise.</summary>
+    public int NotificationMismatches { get; set; }
+
     /// <summary>Ended runs whose orchestration instances were read from the engine.</summary>
     public int InstancesChecked { get; set; }
 
     /// <summary>Ended runs without an instance, whose instance had not completed, or whose instance holds other phases than the run row.</summary>
     public int InstanceMismatches { get; set; }
+
+    /// <summary>The longest the check waited for an ended run's instance to complete.</summary>
+    public TimeSpan SlowestInstanceEnd { get; set; }
 
     /// <summary>Ended runs whose recorded phases disagree with what their job's definition makes them do.</summary>
     public int PhaseMismatches { get; set; }
@@ -333,7 +364,7 @@ public sealed class FateReport
     /// <summary>Occurrences recorded as started that have no run: for a caller that can look at their orchestration instance.</summary>
     public List<(string ScheduleId, DateTimeOffset OccurrenceUtc)> Unrun { get; } = [];
 
-    public bool Passed => Lost == 0 && Doubled == 0 && Stuck == 0 && PhaseMismatches == 0 && InstanceMismatches == 0 && EffectsMissing == 0 && EffectsUnrecorded == 0;
+    public bool Passed => Lost == 0 && Doubled == 0 && Stuck == 0 && PhaseMismatches == 0 && InstanceMismatches == 0 && NotificationMismatches == 0 && EffectsMissing == 0 && EffectsUnrecorded == 0;
 
     /// <summary>Adds <paramref name="other"/>'s counts to these.</summary>
     public FateReport Add(FateReport other)
@@ -345,7 +376,10 @@ public sealed class FateReport
         Stuck += other.Stuck;
         PhaseMismatches += other.PhaseMismatches;
         InstancesChecked += other.InstancesChecked;
+        NotificationsChecked += other.NotificationsChecked;
+        NotificationMismatches += other.NotificationMismatches;
         InstanceMismatches += other.InstanceMismatches;
+        SlowestInstanceEnd = other.SlowestInstanceEnd > SlowestInstanceEnd ? other.SlowestInstanceEnd : SlowestInstanceEnd;
         EffectsChecked += other.EffectsChecked;
         EffectsMissing += other.EffectsMissing;
         EffectsUnrecorded += other.EffectsUnrecorded;

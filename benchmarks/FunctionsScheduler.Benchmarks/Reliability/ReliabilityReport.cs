@@ -30,7 +30,8 @@ internal static class ReliabilityReport
         text.AppendLine(CultureInfo.InvariantCulture, $"| doubled | {report.Doubled} |");
         text.AppendLine(CultureInfo.InvariantCulture, $"| stuck | {report.Stuck} |");
         text.AppendLine(CultureInfo.InvariantCulture, $"| ended runs whose phases or interventions disagree with their job | {report.PhaseMismatches} |");
-        text.AppendLine(CultureInfo.InvariantCulture, $"| ended runs checked against their orchestration instance (exists, completed, same phases): disagreeing | {report.InstancesChecked}: {report.InstanceMismatches} |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| ended runs checked against their orchestration instance (exists, completed, same phases): disagreeing; longest wait for one to complete | {report.InstancesChecked}: {report.InstanceMismatches}; {report.SlowestInstanceEnd.TotalSeconds:F1} s |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| ended runs checked against their notifications (one per failure and per intervention, none else): disagreeing | {report.NotificationsChecked}: {report.NotificationMismatches} |");
         text.AppendLine(CultureInfo.InvariantCulture, $"| recorded phase attempts checked against their side effects: never happened / happened unrecorded / executed again (at-least-once) | {report.EffectsChecked}: {report.EffectsMissing} / {report.EffectsUnrecorded} / {report.EffectsRepeated} |");
         text.AppendLine(CultureInfo.InvariantCulture, $"| fates | {Join(report.Fates)} |");
         text.AppendLine(CultureInfo.InvariantCulture, $"| runs | {Join(report.RunStatuses)} |");

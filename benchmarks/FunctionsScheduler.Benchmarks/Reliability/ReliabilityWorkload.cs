@@ -146,7 +146,49 @@ internal sealed class ReliabilityWorkload(HttpClient http, string effectsFile, I
         }
 
         await CheckInterventionsAsync(checker, report, from, to, cancellationToken).ConfigureAwait(false);
+        await CheckNotificationsAsync(checker, report, from, to, cancellationToken).ConfigureAwait(false);
         return report;
+    }
+
+    /// <summary>
+    /// The recipient every schedule notifies by default heard of each run exactly as its outcome says: one <c>failed</c> per
+    /// failed run, one <c>interventionRequired</c> per person run (no reminders are asked), nothing else about the window's runs
+    /// (completions are off by default). A notification lost or raised twice by an activity executed again shows here.
+    /// </summary>
+    private async Task CheckNotificationsAsync(FateChecker checker, FateReport report, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        var byRun = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        string? token = null;
+        do
+        {
+            var url = "/api/notifications?recipient=default&pageSize=500" + (token is null ? "" : $"&continuationToken={Uri.EscapeDataString(token)}");
+            var page = await http.GetFromJsonAsync<JsonElement>(url, cancellationToken).ConfigureAwait(false);
+            foreach (var item in page.GetProperty("items").EnumerateArray())
+            {
+                if (item.TryGetProperty("context", out var context) && context.TryGetProperty("runId", out var runId) && runId.GetString() is { } id)
+                {
+                    (byRun.TryGetValue(id, out var list) ? list : byRun[id] = []).Add(item.GetProperty("type").GetString()!);
+                }
+            }
+
+            token = page.TryGetProperty("continuationToken", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+        }
+        while (token is not null);
+
+        foreach (var (id, kind, _) in _schedules)
+        {
+            foreach (var run in (await checker.RunsAsync(id, cancellationToken).ConfigureAwait(false)).Where(r => r.OccurrenceUtc is { } o && o >= from && o < to && r.Status is "succeeded" or "failed"))
+            {
+                report.NotificationsChecked++;
+                List<string> expected = [.. kind == "person" ? ["interventionRequired"] : Array.Empty<string>(), .. run.Status == "failed" ? ["failed"] : Array.Empty<string>()];
+                var heard = (byRun.GetValueOrDefault(run.Id) ?? []).Order(StringComparer.Ordinal).ToList();
+                if (!heard.SequenceEqual(expected.Order(StringComparer.Ordinal)))
+                {
+                    report.NotificationMismatches++;
+                    report.Problems.Add($"run {run.Id} ({kind}, {run.Status}): notifications [{string.Join(", ", heard)}], expected [{string.Join(", ", expected)}]");
+                }
+            }
+        }
     }
 
     /// <summary>A run's orchestration instance, read from the task hub: its runtime status and the phases of its last published state.</summary>
@@ -170,7 +212,10 @@ internal sealed class ReliabilityWorkload(HttpClient http, string effectsFile, I
             ? null
             : new CheckedInstance(
                 state.RuntimeStatus.ToString(),
-                state.ReadCustomStatusAs<RunProgress>()?.Phases.Select(p => new CheckedPhase(p.Name, JsonNamingPolicy.CamelCase.ConvertName(p.Status.ToString()), p.Attempts)).ToList() ?? []);
+                state.ReadCustomStatusAs<RunProgress>()?.Phases.Select(p => new CheckedPhase(p.Name, JsonNamingPolicy.CamelCase.ConvertName(p.Status.ToString()), p.Attempts)).ToList() ?? [])
+            {
+                Detail = string.Create(CultureInfo.InvariantCulture, $"created {state.CreatedAt:HH:mm:ss.fff}, last updated {state.LastUpdatedAt:HH:mm:ss.fff}, status {state.SerializedCustomStatus}"),
+            };
     }
 
     /// <summary>What an ended run records that its job does not make it do; null when it agrees.</summary>
