@@ -8,8 +8,8 @@ namespace FunctionsScheduler.Orchestration.Phases;
 /// <summary>
 /// Dispatches a phase to the executor of its type. When the phase resumes with an answer that has secret values, they
 /// are read from the secret store here and merged into the answer for the executor only: the activity's input (which
-/// is orchestration history) never holds them. They are forgotten once the phase succeeds or fails for good, and
-/// whatever is left when the run ends.
+/// is orchestration history) never holds them. They are forgotten when the run ends (or expire), not here: an attempt
+/// executed again must find them.
 /// </summary>
 /// <remarks>
 /// A phase's <c>timeout</c> bounds each attempt here: the executor's token fires when it runs out and the attempt fails
@@ -80,24 +80,16 @@ public sealed class RunPhaseActivity(IEnumerable<IPhaseExecutor> executors, IInt
 
         var values = await secrets.GetAsync(input.Tenant, answer.InterventionId, cancellationToken).ConfigureAwait(false)
             ?? throw new PermanentPhaseException(
-                $"Phase '{input.Phase.Name}': the secret values of the answer to intervention '{answer.InterventionId}' are gone (expired, or used by an earlier attempt).");
+                $"Phase '{input.Phase.Name}': the secret values of the answer to intervention '{answer.InterventionId}' are gone (expired, or the run ended).");
         var fields = new Dictionary<string, string>(answer.Fields ?? new Dictionary<string, string>(), StringComparer.Ordinal);
         foreach (var (name, value) in values)
         {
             fields[name] = value;
         }
 
-        try
-        {
-            var result = await executor.ExecuteAsync(input with { Answer = answer with { Fields = fields } }, cancellationToken).ConfigureAwait(false);
-            await secrets.DeleteAsync(input.Tenant, answer.InterventionId, cancellationToken).ConfigureAwait(false);
-            return result;
-        }
-        catch (PermanentPhaseException)
-        {
-            // No retry will need them.
-            await secrets.DeleteAsync(input.Tenant, answer.InterventionId, CancellationToken.None).ConfigureAwait(false);
-            throw;
-        }
+        // The values stay until the run ends (its ForgetSecrets) or they expire: deleted here, after the executor, an attempt
+        // executed again — its first execution's result lost with a killed host or a failed commit — would find them gone and
+        // fail a phase that had succeeded.
+        return await executor.ExecuteAsync(input with { Answer = answer with { Fields = fields } }, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -6,7 +6,7 @@ namespace FunctionsScheduler.Storage.Interventions;
 
 /// <summary>
 /// Secret answer values on Table Storage, sealed with <see cref="SecretCipher"/> (AES-GCM, bound to the row's tenant and
-/// intervention id) on top of the account's own encryption at rest. They live until a phase that used them ends, the run
+/// intervention id) on top of the account's own encryption at rest. They live until the run
 /// ends, or they expire, and are never logged.
 /// </summary>
 public sealed class TableInterventionSecretStore(StorageTables tables, TimeProvider timeProvider, SecretCipher cipher) : IInterventionSecretStore
