@@ -37,7 +37,7 @@ internal sealed class ReliabilityWorkload(HttpClient http, string effectsFile, I
             phases = new object[]
             {
                 Effect("prepare", 1),
-                new { name = "approve", type = "simulated", dependsOn = new[] { "prepare" }, intervention = new { kind = "approval", prompt = "Approve the export", deadline = "00:10:00", reminders = Array.Empty<double>() } },
+                new { name = "approve", type = "simulated", dependsOn = new[] { "prepare" }, intervention = new { kind = "approval", prompt = "Approve the export", deadline = "00:10:00", reminders = Array.Empty<double>(), fields = new[] { new { name = "token", secret = true } } } },
                 Effect("export", 1, "approve"),
             },
         },
@@ -113,7 +113,8 @@ internal sealed class ReliabilityWorkload(HttpClient http, string effectsFile, I
             foreach (var intervention in pending.GetProperty("items").EnumerateArray())
             {
                 var id = intervention.GetProperty("id").GetString();
-                using var answered = await http.PostAsJsonAsync($"/api/interventions/{id}/answer", new { answeredBy = "chaos", fields = new { } }, cancellationToken).ConfigureAwait(false);
+                // A secret value: the phase that continues is handed it from the secret store, and fails if it was lost.
+                using var answered = await http.PostAsJsonAsync($"/api/interventions/{id}/answer", new { answeredBy = "chaos", fields = new { token = $"secret-{id}" } }, cancellationToken).ConfigureAwait(false);
                 Answered += answered.IsSuccessStatusCode ? 1 : 0;
             }
         }
@@ -233,7 +234,8 @@ internal sealed class ReliabilityWorkload(HttpClient http, string effectsFile, I
     /// <summary>
     /// Every person run of the window asked exactly once and heard its answer exactly once: one intervention per run, answered,
     /// and the run past its approval (an answer lost would leave the run waiting or the request pending; one taken twice, two
-    /// requests or a second approval attempt).
+    /// requests or a second approval attempt). The answer holds a secret field, which the approval phase is handed from the
+    /// secret store after the answer: a secret lost fails that phase, and the run with it.
     /// </summary>
     private async Task CheckInterventionsAsync(FateChecker checker, FateReport report, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
