@@ -22,9 +22,18 @@ internal sealed class ReliabilityWorkload(HttpClient http, string effectsFile, I
     /// <summary>The workflow: write the effect, then succeed from attempt <c>succeedFrom</c> on (exit 1, a transient failure, before).</summary>
     private const string Script = """echo "$SCHEDULER_RUN_ID $SCHEDULER_PHASE $SCHEDULER_ATTEMPT" >> "$EFFECTS"; [ "$SCHEDULER_ATTEMPT" -ge "$2" ]""";
 
-    /// <summary>The kinds: cadence in seconds (each divides 30, so a window on a 30 s boundary holds whole cycles), job, and what an ended run records.</summary>
+    /// <summary>
+    /// The kinds: cadence in seconds (each divides 30, so a window on a 30 s boundary holds whole cycles; 0 for the one-off),
+    /// job, and what an ended run records. Their triggers are cron but for <c>interval</c> (every 6 s from the Unix epoch) and
+    /// <c>once</c> (<c>at</c> an instant inside the window); adaptive triggers re-plan after each run, so no list of expected
+    /// occurrences exists for them and they are left out.
+    /// </summary>
     private static readonly (string Kind, int EverySeconds, object Job, string Ends, (string Phase, string Status, int Attempts)[] Phases)[] Kinds =
     [
+        ("interval", 6, new { type = "command", phases = new object[] { Effect("fetch", 1), Effect("store", 1, "fetch") } },
+            "succeeded", [("fetch", "succeeded", 1), ("store", "succeeded", 1)]),
+        ("once", 0, new { type = "command", phases = new object[] { Effect("flaky", 2, retry: new { maxAttempts = 3, firstDelay = "00:00:01" }) } },
+            "succeeded", [("flaky", "succeeded", 2)]),
         ("succeeds", 2, new { type = "command", phases = new object[] { Effect("fetch", 1), Effect("store", 1, "fetch") } },
             "succeeded", [("fetch", "succeeded", 1), ("store", "succeeded", 1)]),
         ("retries", 3, new { type = "command", phases = new object[] { Effect("flaky", 2, retry: new { maxAttempts = 3, firstDelay = "00:00:01" }) } },
@@ -72,6 +81,9 @@ internal sealed class ReliabilityWorkload(HttpClient http, string effectsFile, I
 
     private readonly List<(string Id, string Kind, TimeSpan Every)> _schedules = [];
 
+    /// <summary>The instant of the <c>once</c> schedules: 45 s past the first 30 s boundary after creation, inside any window of a minute or more that opens at the next boundary.</summary>
+    private DateTimeOffset _at;
+
     /// <summary>Interventions of the window's runs checked (one per person run, answered, the run past it).</summary>
     public int InterventionsChecked { get; private set; }
 
@@ -79,20 +91,25 @@ internal sealed class ReliabilityWorkload(HttpClient http, string effectsFile, I
     public int Answered { get; private set; }
 
     /// <summary>One line per kind: how many schedules, how often.</summary>
-    public string Description => string.Join(", ", _schedules.GroupBy(s => s.Kind).Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Count()} × {g.Key} every {g.First().Every.TotalSeconds:0} s")));
+    public string Description => string.Join(", ", _schedules.GroupBy(s => s.Kind).Select(g => g.Key == "once"
+        ? string.Create(CultureInfo.InvariantCulture, $"{g.Count()} × once at {_at:HH:mm:ss}")
+        : string.Create(CultureInfo.InvariantCulture, $"{g.Count()} × {g.Key} every {g.First().Every.TotalSeconds:0} s")));
 
     public async Task CreateAsync(int perKind, CancellationToken cancellationToken)
     {
+        _at = Boundary(DateTimeOffset.UtcNow.AddSeconds(5)).AddSeconds(45);
         foreach (var (kind, every, job, _, _) in Kinds)
         {
             for (var i = 0; i < perKind; i++)
             {
-                using var created = await http.PostAsJsonAsync(
-                    "/api/schedules",
-                    // Never auto-paused: the failing kind would otherwise stop after 5 failures and its later occurrences be skipped.
-                    new { name = $"{kind} {i}", cron = string.Create(CultureInfo.InvariantCulture, $"*/{every} * * * * *"), timeZone = "UTC", autoPauseAfterFailures = 0, job },
-                    DurableJson.Options,
-                    cancellationToken).ConfigureAwait(false);
+                // Never auto-paused: the failing kind would otherwise stop after 5 failures and its later occurrences be skipped.
+                object definition = kind switch
+                {
+                    "interval" => new { name = $"{kind} {i}", interval = TimeSpan.FromSeconds(every).ToString("c", CultureInfo.InvariantCulture), timeZone = "UTC", autoPauseAfterFailures = 0, job },
+                    "once" => new { name = $"{kind} {i}", at = _at, timeZone = "UTC", autoPauseAfterFailures = 0, job },
+                    _ => new { name = $"{kind} {i}", cron = string.Create(CultureInfo.InvariantCulture, $"*/{every} * * * * *"), timeZone = "UTC", autoPauseAfterFailures = 0, job },
+                };
+                using var created = await http.PostAsJsonAsync("/api/schedules", definition, DurableJson.Options, cancellationToken).ConfigureAwait(false);
                 var body = await created.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
                 if (!created.IsSuccessStatusCode)
                 {
@@ -143,7 +160,8 @@ internal sealed class ReliabilityWorkload(HttpClient http, string effectsFile, I
         foreach (var (id, kind, every) in _schedules)
         {
             var expected = Kinds.Single(k => k.Kind == kind);
-            report.Add(await checker.CheckAsync(id, FateChecker.Every(every, from, to), from, to, cancellationToken, run => Disagreement(run, expected.Ends, expected.Phases), effects, InstanceAsync).ConfigureAwait(false));
+            IReadOnlyList<DateTimeOffset> occurrences = kind == "once" ? (_at >= from && _at < to ? [_at] : []) : FateChecker.Every(every, from, to);
+            report.Add(await checker.CheckAsync(id, occurrences, from, to, cancellationToken, run => Disagreement(run, expected.Ends, expected.Phases), effects, InstanceAsync).ConfigureAwait(false));
         }
 
         await CheckInterventionsAsync(checker, report, from, to, cancellationToken).ConfigureAwait(false);
