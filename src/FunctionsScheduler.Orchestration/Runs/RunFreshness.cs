@@ -23,7 +23,8 @@ internal static class RunFreshness
             new FreshnessUpdate(request.Tenant, target, context.InstanceId, criteria.MaxDataAge, criteria.MinNewItemsExpected, outcome)
             {
                 Audience = new FreshnessAudience((request.Job.Notify?.OnFreshness ?? true) ? (request.Job.Notify ?? JobNotifications.Default).Recipients : [], request.ScheduleId),
-            });
+            },
+            RunOrchestrator.Bookkeeping);
         if (recorded.TurnedStale)
         {
             await RunNotifications.FreshnessAsync(context, request, NotificationType.StaleData, "stale",

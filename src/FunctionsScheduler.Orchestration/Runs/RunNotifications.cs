@@ -87,7 +87,7 @@ internal static class RunNotifications
                 IdempotencyKey = $"run:{context.InstanceId}:{eventKey}:{recipient}",
                 ExpiresUtc = expiresUtc,
             };
-            await context.CallActivityAsync<NotifyResult>(NotifyActivity.Name, new NotifyRequest(notification) { TraceParent = request.TraceParent });
+            await context.CallActivityAsync<NotifyResult>(NotifyActivity.Name, new NotifyRequest(notification) { TraceParent = request.TraceParent }, RunOrchestrator.Bookkeeping);
         }
     }
 }

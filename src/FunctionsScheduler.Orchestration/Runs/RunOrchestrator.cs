@@ -31,7 +31,14 @@ public static class RunOrchestrator
     /// <summary>How long before its occurrence a run of a schedule without an overlap policy checks it is still wanted.</summary>
     public static readonly TimeSpan AdmissionLead = TimeSpan.FromSeconds(1);
 
-    private static readonly RetryPolicy SlotRetry = new(6, TimeSpan.FromSeconds(1), 2.0, TimeSpan.FromSeconds(30));
+    /// <summary>
+    /// The retries of the run's own bookkeeping (its rows, slots, admission, interventions, notifications, freshness,
+    /// chaining): each is a few storage calls that the storage client retries already, but a storage that keeps failing past
+    /// those (a burst of 503s, a lost answer retried into a conflict) must delay the run, not fail a run whose phases
+    /// succeeded or leave an occurrence without its run row. Six attempts over about a minute; only failures retry, so a run
+    /// under way replays the same.
+    /// </summary>
+    internal static readonly RetryPolicy Bookkeeping = new(6, TimeSpan.FromSeconds(1), 2.0, TimeSpan.FromSeconds(30));
 
     /// <summary>Event name carrying the answer to intervention <paramref name="interventionId"/>.</summary>
     public static string InterventionEventName(string interventionId) => "intervention:" + interventionId;
@@ -95,7 +102,7 @@ public static class RunOrchestrator
         run.Start();
         // Not awaited here: the first phases start in this same step, so writing the "running" row is not on the path
         // from occurrence to first phase (the firing lag). Later writes of the row wait for it (RecordOutcomeAsync).
-        run.StartRecorded = context.CallActivityAsync<RunRecorded>(ActivityNames.RecordRun, run.ToRecord());
+        run.StartRecorded = context.CallActivityAsync<RunRecorded>(ActivityNames.RecordRun, run.ToRecord(), Bookkeeping);
 
         using var deadlineTimer = new CancellationTokenSource();
         var stops = new List<Task> { cancel };
@@ -206,12 +213,12 @@ public static class RunOrchestrator
         if (request.TakesSlot)
         {
             // First, so the next run in line (a chained one included) can start while this one finishes its bookkeeping.
-            await context.CallActivityAsync<Recorded>(ActivityNames.ReleaseSlot, new SlotRequest(context.InstanceId), SlotRetry);
+            await context.CallActivityAsync<Recorded>(ActivityNames.ReleaseSlot, new SlotRequest(context.InstanceId), Bookkeeping);
         }
 
         if (run.InterventionsAsked.Count > 0)
         {
-            await context.CallActivityAsync<Recorded>(ActivityNames.ForgetSecrets, new ForgetSecrets(request.Tenant, run.InterventionsAsked.ToArray()));
+            await context.CallActivityAsync<Recorded>(ActivityNames.ForgetSecrets, new ForgetSecrets(request.Tenant, run.InterventionsAsked.ToArray()), Bookkeeping);
         }
 
         var targets = run.Status switch
@@ -223,12 +230,12 @@ public static class RunOrchestrator
         if (targets is { Count: > 0 })
         {
             var chained = await context.CallActivityAsync<ChainedRuns>(
-                ActivityNames.StartChainedRuns, new StartChainedRuns(request.Tenant, request.ScheduleId, context.InstanceId, run.Status, targets));
+                ActivityNames.StartChainedRuns, new StartChainedRuns(request.Tenant, request.ScheduleId, context.InstanceId, run.Status, targets), Bookkeeping);
             run.ChainedRuns(chained.Runs);
         }
 
         var record = run.ToRecord();
-        var recorded = await context.CallActivityAsync<RunRecorded>(ActivityNames.RecordRun, record);
+        var recorded = await context.CallActivityAsync<RunRecorded>(ActivityNames.RecordRun, record, Bookkeeping);
         await RunNotifications.OutcomeAsync(context, request, run.Status, run.Error);
         await RunFreshness.RecordAsync(context, request, record);
         if (recorded.SchedulePausedBecause is { } reason)
@@ -250,7 +257,7 @@ public static class RunOrchestrator
         var admit = new AdmitRunRequest(request.Tenant, request.ScheduleId, context.InstanceId, request.OccurrenceUtc, Requested: request.Trigger != RunRequest.ScheduledTrigger, ChecksOnly: request.Overlap is null);
         while (true)
         {
-            var admission = await context.CallActivityAsync<Admission>(ActivityNames.AdmitRun, admit);
+            var admission = await context.CallActivityAsync<Admission>(ActivityNames.AdmitRun, admit, Bookkeeping);
             switch (admission.Action)
             {
                 case Core.Scheduling.OverlapAction.Start or Core.Scheduling.OverlapAction.CancelPreviousThenStart:
@@ -285,7 +292,7 @@ public static class RunOrchestrator
         var recorded = false;
         while (true)
         {
-            var grant = await context.CallActivityAsync<SlotGrant>(ActivityNames.AcquireSlot, new SlotRequest(context.InstanceId), SlotRetry);
+            var grant = await context.CallActivityAsync<SlotGrant>(ActivityNames.AcquireSlot, new SlotRequest(context.InstanceId), Bookkeeping);
             if (grant.Admitted)
             {
                 return null;
@@ -295,7 +302,7 @@ public static class RunOrchestrator
             if (!recorded)
             {
                 // A row, so the run shows in lists while it waits.
-                await context.CallActivityAsync<RunRecorded>(ActivityNames.RecordRun, run.ToRecord());
+                await context.CallActivityAsync<RunRecorded>(ActivityNames.RecordRun, run.ToRecord(), Bookkeeping);
                 recorded = true;
             }
 
@@ -333,7 +340,7 @@ public static class RunOrchestrator
         run.Stopping.Cancel();
         foreach (var pending in open)
         {
-            await context.CallActivityAsync<Recorded>(ActivityNames.CloseIntervention, new CloseIntervention(run.Tenant, pending.InterventionId, InterventionStatus.Cancelled));
+            await context.CallActivityAsync<Recorded>(ActivityNames.CloseIntervention, new CloseIntervention(run.Tenant, pending.InterventionId, InterventionStatus.Cancelled), Bookkeeping);
         }
 
         return await RecordOutcomeAsync(context, request, run);
@@ -590,7 +597,7 @@ public static class RunOrchestrator
         // Published before the record is written, so whoever sees the intervention also sees the run waiting for it.
         var pending = new PendingIntervention(id, phaseName, ask.Kind, ask.Prompt, record.DeadlineUtc) { Fields = ask.Fields };
         run.PhaseWaiting(phaseName, pending);
-        await context.CallActivityAsync<Recorded>(ActivityNames.RequestIntervention, record);
+        await context.CallActivityAsync<Recorded>(ActivityNames.RequestIntervention, record, Bookkeeping);
         await RunNotifications.InterventionRequiredAsync(context, request, phaseName, pending);
         var answer = context.WaitForExternalEvent<InterventionAnswer>(InterventionEventName(id), ask.Deadline, run.Stopping.Token);
         try
@@ -617,7 +624,7 @@ public static class RunOrchestrator
         }
         catch (TaskCanceledException) when (!run.Stopping.IsCancellationRequested)
         {
-            await context.CallActivityAsync<Recorded>(ActivityNames.CloseIntervention, new CloseIntervention(request.Tenant, id, InterventionStatus.Expired));
+            await context.CallActivityAsync<Recorded>(ActivityNames.CloseIntervention, new CloseIntervention(request.Tenant, id, InterventionStatus.Expired), Bookkeeping);
             return null;
         }
         finally
