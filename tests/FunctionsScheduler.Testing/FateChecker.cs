@@ -82,6 +82,7 @@ public sealed class FateChecker(HttpClient http)
             .Select(o => (Utc: o.GetProperty("occurrenceUtc").GetDateTimeOffset(), Fate: o.GetProperty("fate").GetString()!, Reason: o.TryGetProperty("reason", out var r) ? r.GetString() : null))
             .ToLookup(o => o.Utc);
         var runs = (await RunsAsync(scheduleId, cancellationToken).ConfigureAwait(false)).Where(r => InWindow(r, from, to)).ToLookup(r => r.OccurrenceUtc!.Value);
+        effects?.Reload();
 
         foreach (var occurrence in expected)
         {
@@ -291,21 +292,33 @@ public sealed record PhaseEffect(string RunId, string Phase, int Attempt);
 /// <summary>The side effects phases wrote, and which phases write one on every execution.</summary>
 public sealed class PhaseEffects(IEnumerable<PhaseEffect> effects, IEnumerable<string> writers)
 {
-    private readonly ILookup<string, PhaseEffect> _byRun = effects.ToLookup(e => e.RunId, StringComparer.Ordinal);
+    private ILookup<string, PhaseEffect> _byRun = effects.ToLookup(e => e.RunId, StringComparer.Ordinal);
+    private string? _path;
 
     /// <summary>Names of the phases that write an effect each time they execute (the others are not checked).</summary>
     public IReadOnlySet<string> Writers { get; } = writers.ToHashSet(StringComparer.Ordinal);
 
     public IEnumerable<PhaseEffect> Of(string runId) => _byRun[runId];
 
+    /// <summary>
+    /// Reads the file again (effects read from one): a run that ended after the last read — a person's answer given while
+    /// the check waited — has its effects in it by the time the run is read as ended, so the checker reloads after reading runs.
+    /// </summary>
+    public void Reload()
+    {
+        if (_path is not null)
+        {
+            _byRun = ReadLines(_path).ToLookup(e => e.RunId, StringComparer.Ordinal);
+        }
+    }
+
     /// <summary>Reads lines of <c>runId phase attempt</c>, as the reliability workload's command phases append them.</summary>
-    public static PhaseEffects Read(string path, IEnumerable<string> writers) => new(
-        File.Exists(path)
-            ? File.ReadLines(path).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(f => f.Length == 3)
-                .Select(f => new PhaseEffect(f[0], f[1], int.Parse(f[2], CultureInfo.InvariantCulture)))
-                .ToList()
-            : [],
-        writers);
+    public static PhaseEffects Read(string path, IEnumerable<string> writers) => new(ReadLines(path), writers) { _path = path };
+
+    private static List<PhaseEffect> ReadLines(string path) => File.Exists(path)
+        ? [.. File.ReadLines(path).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(f => f.Length == 3)
+            .Select(f => new PhaseEffect(f[0], f[1], int.Parse(f[2], CultureInfo.InvariantCulture)))]
+        : [];
 }
 
 /// <summary>What <see cref="FateChecker"/> found: counts to assert on (and report), and each problem in words.</summary>

@@ -233,7 +233,7 @@ internal sealed class ReliabilityWorkload(HttpClient http, string effectsFile, I
                 state.RuntimeStatus.ToString(),
                 state.ReadCustomStatusAs<RunProgress>()?.Phases.Select(p => new CheckedPhase(p.Name, JsonNamingPolicy.CamelCase.ConvertName(p.Status.ToString()), p.Attempts)).ToList() ?? [])
             {
-                Detail = string.Create(CultureInfo.InvariantCulture, $"created {state.CreatedAt:HH:mm:ss.fff}, last updated {state.LastUpdatedAt:HH:mm:ss.fff}, status {state.SerializedCustomStatus}"),
+                Detail = string.Create(CultureInfo.InvariantCulture, $"created {state.CreatedAt:HH:mm:ss.fff}, last updated {state.LastUpdatedAt:HH:mm:ss.fff}, failure {state.FailureMessage}"),
             };
     }
 
