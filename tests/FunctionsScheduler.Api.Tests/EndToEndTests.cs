@@ -64,24 +64,14 @@ public abstract class EndToEndScenarios(LocalHostFixture host)
     public async Task A_retried_command_phase_is_told_each_attempts_number_by_the_orchestration()
     {
         var log = Path.Combine(Path.GetTempPath(), $"attempts-{Guid.NewGuid():N}.log");
-        var (_, schedule) = await host.PostJsonAsync("/api/schedules", new
+        var (id, runId) = await host.RunOnceAsync("flaky export", new
         {
-            name = "flaky export",
-            cron = "0 3 1 1 *",
-            timeZone = "UTC",
-            job = new
+            type = "command",
+            phases = new object[]
             {
-                type = "command",
-                phases = new object[]
-                {
-                    new { name = "export", command = new { workflow = "attempts", parameters = new { log } }, retry = new { maxAttempts = 3, firstDelay = "00:00:01" } },
-                },
+                new { name = "export", command = new { workflow = "attempts", parameters = new { log } }, retry = new { maxAttempts = 3, firstDelay = "00:00:01" } },
             },
         });
-        var id = schedule.GetProperty("id").GetString()!;
-        var (accepted, started) = await host.PostJsonAsync($"/api/schedules/{id}/run", null);
-        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
-        var runId = started.GetProperty("runId").GetString()!;
 
         var run = await LocalHostFixture.EventuallyAsync<JsonElement>(
             async () => await host.GetJsonAsync($"/api/runs/{runId}") is var r && r.GetProperty("status").GetString() is "succeeded" or "failed" ? r : null,

@@ -101,6 +101,19 @@ public class LocalHostFixture(AzuriteFixture azurite) : IAsyncLifetime
         return JsonDocument.Parse(body).RootElement.Clone();
     }
 
+    /// <summary>
+    /// Creates a schedule that never fires by itself (03:00 UTC on 1 January) with <paramref name="name"/> and
+    /// <paramref name="job"/>, and runs it now; returns the schedule's and the run's ids.
+    /// </summary>
+    public async Task<(string ScheduleId, string RunId)> RunOnceAsync(string name, object job)
+    {
+        var (_, schedule) = await PostJsonAsync("/api/schedules", new { name, cron = "0 3 1 1 *", timeZone = "UTC", job });
+        var id = schedule.GetProperty("id").GetString()!;
+        var (accepted, started) = await PostJsonAsync($"/api/schedules/{id}/run", null);
+        Assert.True(accepted.StatusCode == System.Net.HttpStatusCode.Accepted, started.ToString());
+        return (id, started.GetProperty("runId").GetString()!);
+    }
+
     public async Task<(HttpResponseMessage Response, JsonElement Body)> PostJsonAsync(string url, object? body)
     {
         var response = await Http.PostAsJsonAsync(url, body, DurableJson.Options);

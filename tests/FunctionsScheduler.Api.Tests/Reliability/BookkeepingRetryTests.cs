@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Text.Json;
 using FunctionsScheduler.Api.Tests.DurableSdk;
 using FunctionsScheduler.Core.Runs;
@@ -70,17 +69,9 @@ public abstract class BookkeepingRetryScenarios(LocalHostFixture host)
     [Fact]
     public async Task A_run_whose_row_writes_fail_past_the_storage_clients_retries_still_succeeds_once_storage_takes_them()
     {
-        var (_, schedule) = await host.PostJsonAsync("/api/schedules", new
-        {
-            name = "flaky bookkeeping",
-            cron = "0 3 1 1 *",
-            timeZone = "UTC",
-            job = new { type = "simulated", phases = new object[] { new { name = "fetch" }, new { name = "store", dependsOn = new[] { "fetch" } } } },
-        });
-        var id = schedule.GetProperty("id").GetString()!;
-        var (accepted, started) = await host.PostJsonAsync($"/api/schedules/{id}/run", null);
-        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
-        var runId = started.GetProperty("runId").GetString()!;
+        var (id, runId) = await host.RunOnceAsync(
+            "flaky bookkeeping",
+            new { type = "simulated", phases = new object[] { new { name = "fetch" }, new { name = "store", dependsOn = new[] { "fetch" } } } });
 
         // The orchestration's end, not the API's live view (which shows a run's progress before its row is written).
         var instance = await host.InstanceEndedAsync(runId);
