@@ -1,26 +1,13 @@
 // Plain SVG, built like dom.js builds HTML: every text goes in as a text node or an attribute, never as markup. The
 // timeline, a schedule's run chart and the health charts all draw with these.
 
+import { fill } from './dom.js';
+
 const NS = 'http://www.w3.org/2000/svg';
 
 /** Creates an SVG element: attrs as in h() (null/false left out, `on` for listeners, `dataset`), children nodes or text. */
 export function s(tag, attrs = {}, ...children) {
-  const el = document.createElementNS(NS, tag);
-  for (const [name, value] of Object.entries(attrs || {})) {
-    if (value === null || value === undefined || value === false) continue;
-    if (name === 'on') {
-      for (const [type, fn] of Object.entries(value)) el.addEventListener(type, fn);
-    } else if (name === 'dataset') {
-      Object.assign(el.dataset, value);
-    } else {
-      el.setAttribute(name, value === true ? '' : String(value));
-    }
-  }
-  for (const child of children.flat(Infinity)) {
-    if (child === null || child === undefined || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return el;
+  return fill(document.createElementNS(NS, tag), attrs, children);
 }
 
 /** A tooltip for an SVG element (screen readers get the aria-label of the link around it instead). */

@@ -5,7 +5,11 @@
  * `on: { click: fn }` for listeners and `dataset`. children: nodes, strings (as text), arrays, or null/false (skipped).
  */
 export function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
+  return fill(document.createElement(tag), attrs, children);
+}
+
+/** Sets attrs and appends children on an element made elsewhere (charts.js makes SVG ones), as h() does. */
+export function fill(el, attrs, children) {
   for (const [name, value] of Object.entries(attrs || {})) {
     if (value === null || value === undefined || value === false) continue;
     if (name === 'on') {
