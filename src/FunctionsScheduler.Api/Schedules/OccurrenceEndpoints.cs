@@ -76,14 +76,9 @@ public sealed class OccurrenceEndpoints(IScheduleStore schedules, IOccurrenceLed
 
         var toUtc = to ?? (from is { } f ? f + DefaultRange : timeProvider.GetUtcNow());
         var fromUtc = from ?? toUtc - DefaultRange;
-        if (toUtc <= fromUtc)
+        if (RangeProblem(fromUtc, toUtc) is { } rangeProblem)
         {
-            return Problems.Validation("to", "to must be after from.");
-        }
-
-        if (toUtc - fromUtc > MaxRange)
-        {
-            return Problems.Validation("to", $"The range from 'from' to 'to' is at most {MaxRange.TotalDays} days.");
+            return rangeProblem;
         }
 
         var schedule = await schedules.GetAsync(tenants.Resolve(request), id, cancellationToken).ConfigureAwait(false);
@@ -152,14 +147,9 @@ public sealed class OccurrenceEndpoints(IScheduleStore schedules, IOccurrenceLed
 
         var fromUtc = from ?? (to is { } t ? t - DefaultRange : timeProvider.GetUtcNow());
         var toUtc = to ?? fromUtc + DefaultRange;
-        if (toUtc <= fromUtc)
+        if (RangeProblem(fromUtc, toUtc) is { } rangeProblem)
         {
-            return Problems.Validation("to", "to must be after from.");
-        }
-
-        if (toUtc - fromUtc > MaxRange)
-        {
-            return Problems.Validation("to", $"The range from 'from' to 'to' is at most {MaxRange.TotalDays} days.");
+            return rangeProblem;
         }
 
         var schedule = await schedules.GetAsync(tenants.Resolve(request), id, cancellationToken).ConfigureAwait(false);
@@ -244,6 +234,12 @@ public sealed class OccurrenceEndpoints(IScheduleStore schedules, IOccurrenceLed
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    /// <summary>A range a person may ask for: <c>to</c> after <c>from</c>, at most <see cref="MaxRange"/> long; null when it is.</summary>
+    private static IResult? RangeProblem(DateTimeOffset fromUtc, DateTimeOffset toUtc) =>
+        toUtc <= fromUtc ? Problems.Validation("to", "to must be after from.")
+        : toUtc - fromUtc > MaxRange ? Problems.Validation("to", $"The range from 'from' to 'to' is at most {MaxRange.TotalDays} days.")
+        : null;
 
     private static bool TryReadInstant(HttpRequest request, string name, out DateTimeOffset? value, out IResult? problem)
     {
