@@ -229,30 +229,40 @@ public sealed class FateChecker(HttpClient http)
     public async Task<IReadOnlyList<CheckedRun>> RunsAsync(string scheduleId, CancellationToken cancellationToken)
     {
         var runs = new List<CheckedRun>();
+        await foreach (var run in ItemsAsync(http, $"/api/runs?scheduleId={scheduleId}", cancellationToken).ConfigureAwait(false))
+        {
+            runs.Add(new CheckedRun(
+                run.GetProperty("id").GetString()!,
+                run.GetProperty("status").GetString()!,
+                run.TryGetProperty("occurrenceUtc", out var o) && o.ValueKind == JsonValueKind.String ? o.GetDateTimeOffset() : null,
+                run.TryGetProperty("startedUtc", out var s) && s.ValueKind == JsonValueKind.String ? s.GetDateTimeOffset() : null)
+            {
+                Phases = run.TryGetProperty("phases", out var phases) && phases.ValueKind == JsonValueKind.Array
+                    ? [.. phases.EnumerateArray().Select(p => new CheckedPhase(p.GetProperty("name").GetString()!, p.GetProperty("status").GetString()!, p.GetProperty("attempts").GetInt32()))]
+                    : [],
+            });
+        }
+
+        return runs;
+    }
+
+    /// <summary>Every item of a paged list route, 500 a page, following continuation tokens.</summary>
+    public static async IAsyncEnumerable<JsonElement> ItemsAsync(HttpClient http, string url, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var first = $"{url}{(url.Contains('?', StringComparison.Ordinal) ? '&' : '?')}pageSize=500";
         string? token = null;
         do
         {
-            var url = $"/api/runs?scheduleId={scheduleId}&pageSize=500" + (token is null ? "" : $"&continuationToken={Uri.EscapeDataString(token)}");
-            var page = await http.GetFromJsonAsync<JsonElement>(url, cancellationToken).ConfigureAwait(false);
-            foreach (var run in page.GetProperty("items").EnumerateArray())
+            var page = await http.GetFromJsonAsync<JsonElement>(first + (token is null ? "" : $"&continuationToken={Uri.EscapeDataString(token)}"), cancellationToken).ConfigureAwait(false);
+            foreach (var item in page.GetProperty("items").EnumerateArray())
             {
-                runs.Add(new CheckedRun(
-                    run.GetProperty("id").GetString()!,
-                    run.GetProperty("status").GetString()!,
-                    run.TryGetProperty("occurrenceUtc", out var o) && o.ValueKind == JsonValueKind.String ? o.GetDateTimeOffset() : null,
-                    run.TryGetProperty("startedUtc", out var s) && s.ValueKind == JsonValueKind.String ? s.GetDateTimeOffset() : null)
-                {
-                    Phases = run.TryGetProperty("phases", out var phases) && phases.ValueKind == JsonValueKind.Array
-                        ? [.. phases.EnumerateArray().Select(p => new CheckedPhase(p.GetProperty("name").GetString()!, p.GetProperty("status").GetString()!, p.GetProperty("attempts").GetInt32()))]
-                        : [],
-                });
+                yield return item;
             }
 
             token = page.TryGetProperty("continuationToken", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
         }
         while (token is not null);
-
-        return runs;
     }
 
     /// <summary>How long an ended run's instance may take to complete after the check reaches it.</summary>

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using FunctionsScheduler.Benchmarks.Harness;
 using FunctionsScheduler.Engine;
-using FunctionsScheduler.Orchestration.Runs;
 using FunctionsScheduler.Testing;
 
 namespace FunctionsScheduler.Benchmarks.Reliability;
@@ -100,16 +99,6 @@ internal static class ChaosBenchmark
         Progress("window over: waiting for its runs to come to rest, then checking");
         await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
         var report = await workload.CheckAsync(from, to, TimeSpan.FromMinutes(3), cancellationToken);
-
-        // A started occurrence without a run: what its orchestration instance says, read from the task hub itself.
-        foreach (var (scheduleId, occurrence) in report.Unrun)
-        {
-            var runId = RunIds.ForOccurrence("dev", scheduleId, occurrence);
-            var state = await engine.GetStatusAsync(runId, cancellationToken: cancellationToken);
-            report.Problems.Add(state is null
-                ? $"{runId}: no orchestration instance"
-                : $"{runId}: instance {state.RuntimeStatus}, created {state.CreatedAt:HH:mm:ss.fff}, last updated {state.LastUpdatedAt:HH:mm:ss.fff}, status {state.SerializedCustomStatus}");
-        }
 
         Progress($"kills at {string.Join(", ", killTimes.Select(k => k.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture)))}");
         var command = $"dotnet run -c Release --project benchmarks/FunctionsScheduler.Benchmarks -- chaos --minutes {minutes.ToString(CultureInfo.InvariantCulture)} --per-kind {perKind} --seed {seed}";

@@ -166,6 +166,17 @@ internal sealed class ReliabilityWorkload(HttpClient http, string effectsFile, I
 
         await CheckInterventionsAsync(checker, report, from, to, cancellationToken).ConfigureAwait(false);
         await CheckNotificationsAsync(checker, report, from, to, cancellationToken).ConfigureAwait(false);
+
+        // A started occurrence without a run: what its orchestration instance says, read from the task hub itself.
+        foreach (var (scheduleId, occurrence) in report.Unrun)
+        {
+            var runId = RunIds.ForOccurrence("dev", scheduleId, occurrence);
+            var state = await StateAsync(runId, cancellationToken).ConfigureAwait(false);
+            report.Problems.Add(state is null
+                ? $"{runId}: no orchestration instance"
+                : string.Create(CultureInfo.InvariantCulture, $"{runId}: instance {state.RuntimeStatus}, created {state.CreatedAt:HH:mm:ss.fff}, last updated {state.LastUpdatedAt:HH:mm:ss.fff}, failure {state.FailureMessage}, status {state.SerializedCustomStatus}"));
+        }
+
         return report;
     }
 
@@ -177,22 +188,13 @@ internal sealed class ReliabilityWorkload(HttpClient http, string effectsFile, I
     private async Task CheckNotificationsAsync(FateChecker checker, FateReport report, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
         var byRun = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        string? token = null;
-        do
+        await foreach (var item in FateChecker.ItemsAsync(http, "/api/notifications?recipient=default", cancellationToken).ConfigureAwait(false))
         {
-            var url = "/api/notifications?recipient=default&pageSize=500" + (token is null ? "" : $"&continuationToken={Uri.EscapeDataString(token)}");
-            var page = await http.GetFromJsonAsync<JsonElement>(url, cancellationToken).ConfigureAwait(false);
-            foreach (var item in page.GetProperty("items").EnumerateArray())
+            if (item.TryGetProperty("context", out var context) && context.TryGetProperty("runId", out var runId) && runId.GetString() is { } id)
             {
-                if (item.TryGetProperty("context", out var context) && context.TryGetProperty("runId", out var runId) && runId.GetString() is { } id)
-                {
-                    (byRun.TryGetValue(id, out var list) ? list : byRun[id] = []).Add(item.GetProperty("type").GetString()!);
-                }
+                (byRun.TryGetValue(id, out var list) ? list : byRun[id] = []).Add(item.GetProperty("type").GetString()!);
             }
-
-            token = page.TryGetProperty("continuationToken", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
         }
-        while (token is not null);
 
         foreach (var (id, kind, _) in _schedules)
         {
@@ -213,20 +215,7 @@ internal sealed class ReliabilityWorkload(HttpClient http, string effectsFile, I
     /// <summary>A run's orchestration instance, read from the task hub: its runtime status and the phases of its last published state.</summary>
     private async Task<CheckedInstance?> InstanceAsync(string runId, CancellationToken cancellationToken)
     {
-        OrchestrationState? state;
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                state = await instances.GetStatusAsync(runId, cancellationToken: cancellationToken).ConfigureAwait(false);
-                break;
-            }
-            catch (Azure.RequestFailedException) when (attempt < 10)
-            {
-                // The storage-faults run's faults go on while it checks; the read is tried again.
-            }
-        }
-
+        var state = await StateAsync(runId, cancellationToken).ConfigureAwait(false);
         return state is null
             ? null
             : new CheckedInstance(
@@ -235,6 +224,22 @@ internal sealed class ReliabilityWorkload(HttpClient http, string effectsFile, I
             {
                 Detail = string.Create(CultureInfo.InvariantCulture, $"created {state.CreatedAt:HH:mm:ss.fff}, last updated {state.LastUpdatedAt:HH:mm:ss.fff}, failure {state.FailureMessage}"),
             };
+    }
+
+    /// <summary>A run's orchestration instance as the task hub holds it; null when there is none.</summary>
+    private async Task<OrchestrationState?> StateAsync(string runId, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await instances.GetStatusAsync(runId, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            catch (Azure.RequestFailedException) when (attempt < 10)
+            {
+                // The storage-faults run's faults go on while it checks; the read is tried again.
+            }
+        }
     }
 
     /// <summary>What an ended run records that its job does not make it do; null when it agrees.</summary>
@@ -258,20 +263,11 @@ internal sealed class ReliabilityWorkload(HttpClient http, string effectsFile, I
     private async Task CheckInterventionsAsync(FateChecker checker, FateReport report, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
         var byRun = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-        string? token = null;
-        do
+        await foreach (var item in FateChecker.ItemsAsync(http, "/api/interventions", cancellationToken).ConfigureAwait(false))
         {
-            var url = "/api/interventions?pageSize=500" + (token is null ? "" : $"&continuationToken={Uri.EscapeDataString(token)}");
-            var page = await http.GetFromJsonAsync<JsonElement>(url, cancellationToken).ConfigureAwait(false);
-            foreach (var item in page.GetProperty("items").EnumerateArray())
-            {
-                var runId = item.GetProperty("runId").GetString()!;
-                (byRun.TryGetValue(runId, out var list) ? list : byRun[runId] = []).Add(item.GetProperty("status").GetString()!);
-            }
-
-            token = page.TryGetProperty("continuationToken", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+            var runId = item.GetProperty("runId").GetString()!;
+            (byRun.TryGetValue(runId, out var list) ? list : byRun[runId] = []).Add(item.GetProperty("status").GetString()!);
         }
-        while (token is not null);
 
         foreach (var (id, _, _) in _schedules.Where(s => s.Kind == "person"))
         {

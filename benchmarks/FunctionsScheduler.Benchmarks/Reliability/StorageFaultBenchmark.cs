@@ -93,17 +93,6 @@ internal static class StorageFaultBenchmark
         // Counted before the check: its reads meet faults too.
         var (failed, lost, delayed) = (faults.Failed, faults.AppliedButLost, faults.Delayed);
         var report = await workload.CheckAsync(from, to, TimeSpan.FromMinutes(3), cancellationToken);
-
-        // A started occurrence without a run: what its orchestration instance says.
-        var instances = app.Services.GetRequiredService<FunctionsScheduler.Durable.IOrchestrationClient>();
-        foreach (var (scheduleId, occurrence) in report.Unrun)
-        {
-            var runId = FunctionsScheduler.Orchestration.Runs.RunIds.ForOccurrence("dev", scheduleId, occurrence);
-            var state = await instances.GetStatusAsync(runId, cancellationToken: cancellationToken);
-            report.Problems.Add(state is null
-                ? $"{runId}: no orchestration instance"
-                : $"{runId}: instance {state.RuntimeStatus}, created {state.CreatedAt:HH:mm:ss.fff}, last updated {state.LastUpdatedAt:HH:mm:ss.fff}, failure {state.FailureMessage}, status {state.SerializedCustomStatus}");
-        }
         var text = ReliabilityReport.Render(
             string.Create(CultureInfo.InvariantCulture, $"Storage faults: {rate:P0} of storage requests fail"),
             $"dotnet run -c Release --project benchmarks/FunctionsScheduler.Benchmarks -- storage-faults --minutes {minutes.ToString(CultureInfo.InvariantCulture)} --rate {rate.ToString(CultureInfo.InvariantCulture)} --per-kind {perKind}",
