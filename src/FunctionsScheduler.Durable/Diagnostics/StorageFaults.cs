@@ -30,6 +30,12 @@ public sealed class StorageFaultOptions
     /// <summary>Every failure is a request applied whose answer is lost (a test of one store's handling of its own retried write).</summary>
     public bool OnlyLostAnswers { get; set; }
 
+    /// <summary>
+    /// Every failure is a 403 refusal (an account key rotated under a running host), which the SDK does not retry: a call
+    /// fails at once instead of retrying through an outage for up to two minutes.
+    /// </summary>
+    public bool OnlyRefusals { get; set; }
+
     /// <summary>Failures injected at most (null: no limit); with <see cref="OnlyLostAnswers"/>, "the first write's answer is lost".</summary>
     public int? MaxFailures { get; set; }
 
@@ -114,6 +120,10 @@ public sealed class StorageFaultPolicy(StorageFaultOptions options) : HttpPipeli
                 counts.Fail();
                 message.Response = new FaultResponse(500, "Internal Server Error", message.Request.ClientRequestId);
                 return;
+            case Fault.Refused:
+                counts.Fail();
+                message.Response = new FaultResponse(403, "Forbidden", message.Request.ClientRequestId);
+                return;
             case Fault.Timeout:
                 counts.Fail();
                 throw new RequestFailedException(0, "Injected fault: the request timed out.", new TimeoutException("Injected storage timeout."));
@@ -139,7 +149,7 @@ public sealed class StorageFaultPolicy(StorageFaultOptions options) : HttpPipeli
             }
 
             _drawn++;
-            return (options.OnlyLostAnswers ? Fault.AnswerLost : (Fault)(1 + _random.Next(options.LoseAnswers ? 4 : 3)), delay);
+            return (options.OnlyLostAnswers ? Fault.AnswerLost : options.OnlyRefusals ? Fault.Refused : (Fault)(1 + _random.Next(options.LoseAnswers ? 4 : 3)), delay);
         }
     }
 
@@ -150,12 +160,13 @@ public sealed class StorageFaultPolicy(StorageFaultOptions options) : HttpPipeli
         InternalError,
         Timeout,
         AnswerLost,
+        Refused,
     }
 
     /// <summary>A storage error answer with no body, as the service sends under load.</summary>
     private sealed class FaultResponse(int status, string reason, string clientRequestId) : Response
     {
-        private readonly Dictionary<string, string> _headers = new(StringComparer.OrdinalIgnoreCase) { ["x-ms-error-code"] = status == 503 ? "ServerBusy" : "InternalError" };
+        private readonly Dictionary<string, string> _headers = new(StringComparer.OrdinalIgnoreCase) { ["x-ms-error-code"] = status switch { 503 => "ServerBusy", 403 => "AuthorizationFailure", _ => "InternalError" } };
 
         public override int Status => status;
 

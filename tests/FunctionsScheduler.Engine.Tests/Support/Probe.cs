@@ -15,6 +15,9 @@ public sealed class Probe
     /// <summary>How many times the flaky activity fails before it succeeds.</summary>
     public int FailuresBeforeSuccess { get; set; }
 
+    /// <summary>Opened by a test to let the first call of the gated activity finish.</summary>
+    public TaskCompletionSource Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public int Overlaps => Volatile.Read(ref _overlaps);
 
     public int Count(string key) => _calls.AddOrUpdate(key, 1, (_, n) => n + 1);

@@ -46,6 +46,20 @@ public sealed class SlowActivity(Probe probe) : IActivity<string, string>
     }
 }
 
+/// <summary>Its first call per input waits until the test opens <see cref="Probe.Gate"/>; later calls return at once.</summary>
+public sealed class GateActivity(Probe probe) : IActivity<string, string>
+{
+    public async Task<string> RunAsync(string input, CancellationToken cancellationToken)
+    {
+        if (probe.Count("Gate:" + input) == 1)
+        {
+            await probe.Gate.Task.WaitAsync(cancellationToken);
+        }
+
+        return input;
+    }
+}
+
 public sealed class ClockActivity : IActivity<string, DateTimeOffset>
 {
     public Task<DateTimeOffset> RunAsync(string input, CancellationToken cancellationToken) => Task.FromResult(TimeProvider.System.GetUtcNow());
@@ -64,6 +78,8 @@ public static class TestFunctions
             .AddActivity<HangActivity, string, string>("Hang")
             .AddActivity<ClockActivity, string, DateTimeOffset>("Clock")
             .AddActivity<SlowActivity, string, string>("Slow")
+            .AddActivity<GateActivity, string, string>("Gate")
+            .AddOrchestrator("Gated", ctx => ctx.CallActivityAsync<string>("Gate", ctx.InstanceId))
             .AddOrchestrator("SlowThenEcho", async ctx =>
             {
                 await ctx.CallActivityAsync<string>("Slow", ctx.InstanceId);
