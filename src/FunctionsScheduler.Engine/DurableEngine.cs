@@ -102,7 +102,7 @@ public sealed class DurableEngine : IHostedService, IAsyncDisposable, IDurableFu
         LocalSignals.ListenWorkItems(_storage.HubKey, this, _activities.Wake.Set);
         LocalSignals.ListenStarts(_storage.HubKey, this, StartLocally);
 
-        Warmup.Start(_registry, _services);
+        Warmup.Start(_registry, _services, _logger);
         var stop = _stopDequeuing.Token;
         _activities.RunLocally = true;
         _loops.Add(Task.Run(() => MaintainLeasesAsync(stop), CancellationToken.None));

@@ -17,6 +17,9 @@ internal static partial class Log
     [LoggerMessage(4, LogLevel.Information, "Worker {WorkerId} lost or released partition {Partition}")]
     public static partial void PartitionReleased(ILogger logger, string workerId, int partition);
 
+    [LoggerMessage(32, LogLevel.Debug, "Warm-up done: {Methods} methods compiled in {Milliseconds:F0} ms")]
+    public static partial void WarmupFinished(ILogger logger, int methods, double milliseconds);
+
     [LoggerMessage(31, LogLevel.Information, "Worker {WorkerId} renewed partition {Partition} after its lease had lapsed; recovering its instances from history")]
     public static partial void PartitionRenewedAfterLapse(ILogger logger, string workerId, int partition);
 

@@ -3,6 +3,8 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using FunctionsScheduler.Durable;
+using FunctionsScheduler.Engine.Diagnostics;
+using Microsoft.Extensions.Logging;
 
 namespace FunctionsScheduler.Engine.Hosting;
 
@@ -16,15 +18,22 @@ internal static class Warmup
     private static int s_started;
 
     /// <summary>Starts the warm-up of <paramref name="registry"/>'s functions, their assemblies and payloads unless one ran in this process.</summary>
-    public static void Start(FunctionRegistry registry, IServiceProvider services)
+    public static void Start(FunctionRegistry registry, IServiceProvider services, ILogger logger)
     {
         // The container's work is per engine (each has its own services); the rest once per process.
         var first = Interlocked.Exchange(ref s_started, 1) == 0;
-        var thread = new Thread(() => Run(registry, services, first)) { IsBackground = true, Priority = ThreadPriority.BelowNormal, Name = "Durable warm-up" };
+        var thread = new Thread(() =>
+        {
+            var took = System.Diagnostics.Stopwatch.StartNew();
+            var methods = Run(registry, services, first);
+            Log.WarmupFinished(logger, methods, took.Elapsed.TotalMilliseconds);
+        })
+        { IsBackground = true, Priority = ThreadPriority.BelowNormal, Name = "Durable warm-up" };
         thread.Start();
     }
 
-    private static void Run(FunctionRegistry registry, IServiceProvider services, bool first)
+    /// <summary>Returns how many methods it compiled.</summary>
+    private static int Run(FunctionRegistry registry, IServiceProvider services, bool first)
     {
         try
         {
@@ -38,7 +47,7 @@ internal static class Warmup
 
         if (!first)
         {
-            return;
+            return 0;
         }
 
         var seen = new HashSet<Type>();
@@ -47,10 +56,7 @@ internal static class Warmup
             WarmJson(type, seen, 0);
         }
 
-        foreach (var assembly in ApplicationAssemblies(registry.FunctionTypes))
-        {
-            Compile(assembly);
-        }
+        return ApplicationAssemblies(registry.FunctionTypes).Sum(Compile);
     }
 
     /// <summary>Metadata of the type and of what it holds; a round trip of an empty object where the type allows one.</summary>
@@ -116,8 +122,9 @@ internal static class Warmup
         return all.Values;
     }
 
-    private static void Compile(Assembly assembly)
+    private static int Compile(Assembly assembly)
     {
+        var compiled = 0;
         Type[] types;
         try
         {
@@ -157,6 +164,7 @@ internal static class Warmup
                 try
                 {
                     RuntimeHelpers.PrepareMethod(method.MethodHandle);
+                    compiled++;
                 }
 #pragma warning disable CA1031 // Some methods cannot be prepared (extern, runtime-provided); they are compiled when called.
                 catch (Exception)
@@ -165,6 +173,8 @@ internal static class Warmup
                 }
             }
         }
+
+        return compiled;
     }
 
     /// <summary>
