@@ -33,6 +33,9 @@ internal sealed class ActivityWorker
 
     /// <summary>How long handing a work item back may take: it reappears by itself when its visibility ends anyway.</summary>
     private static readonly TimeSpan AbandonTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often a result that could not be delivered is offered again.</summary>
+    private static readonly TimeSpan ResultRetryDelay = TimeSpan.FromSeconds(1);
     private readonly Func<ControlMessage, QueueMessage?, Action, bool> _deliverLocally;
     private readonly ConcurrentDictionary<(string InstanceId, string ExecutionId, int TaskId), byte> _runningHere = new();
     private volatile bool _runLocally;
@@ -205,10 +208,10 @@ internal sealed class ActivityWorker
         var abort = _abort;
         var popReceipt = message?.PopReceipt;
         var item = local;
+        ControlMessage? result = null;
         try
         {
             item ??= WorkItemMessage.Deserialize(await _storage.ReadMessageTextAsync(message!, abort).ConfigureAwait(false));
-            ControlMessage result;
             var attempts = message is null ? 1 : message.DequeueCount + (item.HeldBySender ? 1 : 0);
             if (attempts > _storage.Options.PoisonDequeueCount)
             {
@@ -294,16 +297,68 @@ internal sealed class ActivityWorker
         catch (Exception e)
         {
             // Storage trouble: a received item reappears after its visibility timeout and runs again (at least once); a
-            // result of one dispatched here that could not be sent is recovered by the partition's next owner.
+            // result of one dispatched here that could not be sent is kept and offered again (KeepDeliveringAsync).
             if (_failures.Failed(Results, e))
             {
                 Log.WorkItemPollFailed(_logger, e);
+            }
+
+            if (local is not null && result is not null)
+            {
+                var kept = local;
+                local = null;
+                Track(KeepDeliveringAsync(result, kept));
             }
         }
         finally
         {
             Settle(local);
             _slots.Release();
+        }
+    }
+
+    /// <summary>
+    /// The result of an activity dispatched here that neither this process's poller took (the partition's lease had lapsed)
+    /// nor the control queue (storage down for longer than the client's retries, about 25 s). No queue holds its work item,
+    /// so dropping it would leave the instance waiting on a TaskScheduled that only a recovery of the partition re-sends,
+    /// and running the activity again. It is offered again every <see cref="ResultRetryDelay"/>: to the poller once the
+    /// partition is ours, else to the queue, until one takes it or the engine stops; until then it counts as running here,
+    /// so a recovery does not run it again.
+    /// </summary>
+    private async Task KeepDeliveringAsync(ControlMessage result, WorkItemMessage item)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(ResultRetryDelay, _timeProvider, _abort).ConfigureAwait(false);
+                if (_runLocally && _deliverLocally(result, null, () => Settle(item)))
+                {
+                    _failures.Succeeded(Results);
+                    return;
+                }
+
+                try
+                {
+                    await _storage.SendControlAsync(result, null, _abort).ConfigureAwait(false);
+                    _failures.Succeeded(Results);
+                    Settle(item);
+                    return;
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    if (_failures.Failed(Results, e))
+                    {
+                        Log.WorkItemPollFailed(_logger, e);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping: whoever takes the partition next sends the activity again from history.
+            Settle(item);
+            Log.ActivityAbandoned(_logger, item.Name, item.TaskId, item.InstanceId);
         }
     }
 
