@@ -159,6 +159,10 @@ internal static class FiringLagBenchmark
             Progress($"window +{slice.Key * 10,2}–{(slice.Key + 1) * 10} s: {slice.Count()} fired, lag p50 {lags.Percentile(50).TotalMilliseconds:F0} ms, p99 {lags.Percentile(99).TotalMilliseconds:F0} ms");
         }
 
+        // Where the first seconds' tail sits: each of their occurrences' slowest first phase.
+        var early = Hits().Where(h => window.Contains(h.Occurrence) && h.Occurrence - window.Start < LagOutcome.EarlyPart).GroupBy(h => h.Occurrence).OrderBy(g => g.Key);
+        Progress("first seconds, slowest per occurrence: " + string.Join(", ", early.Select(g => $"+{(g.Key - window.Start).TotalSeconds:F0} s {g.Max(h => h.AtUtc - h.Occurrence).TotalMilliseconds:F0} ms")));
+
         var outcomes = new List<LagOutcome> { ours };
         outcomes.AddRange(pollers.Select(poller => LagOutcome.Tally(
             $"naive poll every {poller.Period.TotalSeconds:F0} s (`NextRunUtc le now` on Schedules, {poller.Polls} polls)",
