@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using FunctionsScheduler.Testing;
 
 namespace FunctionsScheduler.Api.Tests.Recovery;
 
@@ -51,6 +52,10 @@ internal static class ChildHostScenario
         Directory.CreateDirectory(folder);
         return folder;
     }
+
+    /// <summary>A failure of a test that drove <paramref name="hosts"/>, with everything each of them printed.</summary>
+    public static Xunit.Sdk.XunitException Failure(Exception exception, params ChildHost[] hosts) =>
+        new(exception.Message + string.Concat(hosts.Select(h => $"{Environment.NewLine}--- {h.Name} host ---{Environment.NewLine}{h.Output}")));
 
     public static void DeleteQuietly(string folder)
     {
@@ -123,6 +128,29 @@ internal static class ChildHostScenario
             await Task.Delay(200, TestContext.Current.CancellationToken);
         }
     }
+}
+
+/// <summary>
+/// A local host that starts its own Azurite (no connection string), as on a developer's machine: a folder of its own for
+/// the emulator's and the host's data, a free port, scans every second.
+/// </summary>
+internal sealed record OwnAzuriteLayout(string Folder, int Port)
+{
+    public static OwnAzuriteLayout Create(string prefix) => new(ChildHostScenario.NewFolder(prefix), LoopbackPorts.Free());
+
+    public string AzuriteFolder => Path.Combine(Folder, "azurite");
+
+    /// <summary>The host's arguments: these, then <paramref name="more"/>.</summary>
+    public string[] Args(params string[] more) =>
+    [
+        "--urls", $"http://127.0.0.1:{Port}",
+        "--Scheduler:AzuriteFolder", AzuriteFolder,
+        "--Scheduler:DataFolder", Path.Combine(Folder, "data"),
+        "--Scheduler:ScanInterval", "00:00:01",
+        .. more,
+    ];
+
+    public HttpClient NewClient() => new() { BaseAddress = new Uri($"http://127.0.0.1:{Port}"), Timeout = TimeSpan.FromSeconds(15) };
 }
 
 /// <summary>

@@ -23,26 +23,19 @@ public sealed class CtrlCTests
         var sleep = new[] { "/usr/bin/sleep", "/bin/sleep" }.FirstOrDefault(File.Exists);
         Assert.SkipWhen(sleep is null, "No sleep executable.");
         var ct = TestContext.Current.CancellationToken;
-        var folder = NewFolder("ctrlc");
-        var azuriteFolder = Path.Combine(folder, "azurite");
-        var port = LoopbackPorts.Free();
-        string[] args =
-        [
-            "--urls", $"http://127.0.0.1:{port}",
+        var layout = OwnAzuriteLayout.Create("ctrlc");
+        var azuriteFolder = layout.AzuriteFolder;
 
-            // No STORAGE_CONNECTION_STRING: the host starts its own Azurite, as on a developer's machine, with its data here.
-            "--Scheduler:AzuriteFolder", azuriteFolder,
-            "--Scheduler:DataFolder", Path.Combine(folder, "data"),
-            "--Scheduler:ScanInterval", "00:00:01",
+        // No STORAGE_CONNECTION_STRING: the host starts its own Azurite, as on a developer's machine, with its data in the layout's folder.
+        var args = layout.Args(
             "--Scheduler:Engine:ActivityVisibilityTimeout", "00:00:06",
             "--Scheduler:Engine:PartitionLeaseDuration", "00:00:04",
             "--Executors:Command:Workflows:pause:Executable", sleep!,
             "--Executors:Command:Workflows:pause:BaseArguments:0", "4",
 
             // Says which activities finished in which process.
-            "--Logging:LogLevel:FunctionsScheduler.Engine", "Debug",
-        ];
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(15) };
+            "--Logging:LogLevel:FunctionsScheduler.Engine", "Debug");
+        using var http = layout.NewClient();
         await using var first = ChildHost.StartInTerminal("first", args);
         await using var second = ChildHost.StartInTerminal("second", args, startNow: false);
         var hosts = new[] { first, second };
@@ -110,13 +103,13 @@ public sealed class CtrlCTests
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            throw new Xunit.Sdk.XunitException($"{ex.Message}{Environment.NewLine}--- first host ---{Environment.NewLine}{first.Output}{Environment.NewLine}--- second host ---{Environment.NewLine}{second.Output}");
+            throw Failure(ex, first, second);
         }
         finally
         {
             await first.DisposeAsync();
             await second.DisposeAsync();
-            DeleteQuietly(folder);
+            DeleteQuietly(layout.Folder);
         }
     }
 

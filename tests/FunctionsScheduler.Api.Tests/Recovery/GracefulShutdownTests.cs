@@ -172,10 +172,10 @@ public sealed class GracefulShutdownTests(AzuriteFixture azurite)
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            var message = $"{ex.Message}{Environment.NewLine}--- first host ---{Environment.NewLine}{first.Output}{Environment.NewLine}--- second host ---{Environment.NewLine}{second.Output}";
+            var failure = Failure(ex, first, second);
             await first.DisposeAsync();
             await second.DisposeAsync();
-            throw new Xunit.Sdk.XunitException(message);
+            throw failure;
         }
     }
 }

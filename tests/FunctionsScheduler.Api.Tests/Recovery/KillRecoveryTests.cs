@@ -113,7 +113,7 @@ public sealed class KillRecoveryTests(AzuriteFixture azurite)
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            throw new Xunit.Sdk.XunitException($"{ex.Message}{Environment.NewLine}--- first host ---{Environment.NewLine}{first.Output}{Environment.NewLine}--- second host ---{Environment.NewLine}{second.Output}");
+            throw Failure(ex, first, second);
         }
     }
 }

@@ -17,22 +17,13 @@ public sealed class StorageEmulatorOutageTests
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "Finds the emulator's process in /proc: Linux only.");
         var ct = TestContext.Current.CancellationToken;
-        var folder = NewFolder("outage");
-        var azuriteFolder = Path.Combine(folder, "azurite");
-        var port = LoopbackPorts.Free();
-        string[] args =
-        [
-            "--urls", $"http://127.0.0.1:{port}",
-            "--Scheduler:AzuriteFolder", azuriteFolder,
-            "--Scheduler:DataFolder", Path.Combine(folder, "data"),
-            "--Scheduler:ScanInterval", "00:00:01",
-
+        var layout = OwnAzuriteLayout.Create("outage");
+        var azuriteFolder = layout.AzuriteFolder;
+        var args = layout.Args(
             // A long first wait before the restart: an outage long enough for every loop to fail against it more than once.
-            "--Scheduler:AzuriteRestartDelay", "00:00:12",
-
             // The host's own logging defaults otherwise (ASP.NET Core's per-request lines off): what a person sees.
-        ];
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(15) };
+            "--Scheduler:AzuriteRestartDelay", "00:00:12");
+        using var http = layout.NewClient();
         await using var host = ChildHost.Start("local", args);
         var hosts = new[] { host };
         try
@@ -90,12 +81,12 @@ public sealed class StorageEmulatorOutageTests
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            throw new Xunit.Sdk.XunitException($"{ex.Message}{Environment.NewLine}--- host ---{Environment.NewLine}{host.Output}");
+            throw Failure(ex, host);
         }
         finally
         {
             await host.DisposeAsync();
-            DeleteQuietly(folder);
+            DeleteQuietly(layout.Folder);
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using FunctionsScheduler.Api.Tests.Recovery;
 using FunctionsScheduler.Durable;
 using FunctionsScheduler.Testing;
 using static FunctionsScheduler.Api.Tests.Recovery.ChildHostScenario;
@@ -24,21 +25,13 @@ public sealed class StorageOutageTests
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "Finds the emulator's process in /proc: Linux only.");
         var ct = TestContext.Current.CancellationToken;
-        var folder = NewFolder("storage-outage");
-        var azuriteFolder = Path.Combine(folder, "azurite");
-        var port = LoopbackPorts.Free();
-        string[] args =
-        [
-            "--urls", $"http://127.0.0.1:{port}",
-            "--Scheduler:AzuriteFolder", azuriteFolder,
-            "--Scheduler:DataFolder", Path.Combine(folder, "data"),
-            "--Scheduler:ScanInterval", "00:00:01",
-
+        var layout = OwnAzuriteLayout.Create("storage-outage");
+        var azuriteFolder = layout.AzuriteFolder;
+        var args = layout.Args(
             // Claims only 2 s ahead, so most of the outage's occurrences are still unclaimed when storage comes back.
             "--Scheduler:Lookahead", "00:00:02",
-            "--Scheduler:AzuriteRestartDelay", $"{Outage:hh\\:mm\\:ss}",
-        ];
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(15) };
+            "--Scheduler:AzuriteRestartDelay", $"{Outage:hh\\:mm\\:ss}");
+        using var http = layout.NewClient();
         await using var host = Recovery.ChildHost.Start("local", args);
         var hosts = new[] { host };
         try
@@ -136,12 +129,12 @@ public sealed class StorageOutageTests
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            throw new Xunit.Sdk.XunitException($"{ex.Message}{Environment.NewLine}--- host ---{Environment.NewLine}{host.Output}");
+            throw Failure(ex, host);
         }
         finally
         {
             await host.DisposeAsync();
-            DeleteQuietly(folder);
+            DeleteQuietly(layout.Folder);
         }
     }
 
