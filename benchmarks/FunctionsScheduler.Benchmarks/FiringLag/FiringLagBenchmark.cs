@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -123,6 +125,21 @@ internal static class FiringLagBenchmark
         var pollerTasks = pollers.Select(p => p.RunAsync(window.End, cancellationToken)).ToList();
 
         // Measure engine + client calls over the window only (creation and the pollers' start are outside it).
+        // The engine's share of each lag: how late each durable timer began to fire on its lane (this process's engines).
+        var lateness = new ConcurrentQueue<(DateTimeOffset At, double Ms)>();
+        using var latenessListener = new MeterListener
+        {
+            InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == "FunctionsScheduler" && instrument.Name == "scheduler.engine.timer.lateness")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        latenessListener.SetMeasurementEventCallback<double>((_, ms, _, _) => lateness.Enqueue((TimeProvider.System.GetUtcNow(), ms)));
+        latenessListener.Start();
+
         await Clock.DelayUntilAsync(window.Start - TimeSpan.FromSeconds(1), cancellationToken);
         var ownersBefore = second is null ? null : await SecondHost.LeaseOwnersAsync(storage.ConnectionString, host.TaskHub, cancellationToken);
         var callsBefore = host.StorageCalls;
@@ -162,6 +179,11 @@ internal static class FiringLagBenchmark
         // Where the first seconds' tail sits: each of their occurrences' slowest first phase.
         var early = Hits().Where(h => window.Contains(h.Occurrence) && h.Occurrence - window.Start < LagOutcome.EarlyPart).GroupBy(h => h.Occurrence).OrderBy(g => g.Key);
         Progress("first seconds, slowest per occurrence: " + string.Join(", ", early.Select(g => $"+{(g.Key - window.Start).TotalSeconds:F0} s {g.Max(h => h.AtUtc - h.Occurrence).TotalMilliseconds:F0} ms")));
+        Progress("first seconds, latest timer fire per occurrence (its lane's start − fireAt, this process): " + string.Join(", ", early.Select(g =>
+        {
+            var fired = lateness.Where(l => l.At >= g.Key && l.At < g.Key + TimeSpan.FromSeconds(1)).Select(l => l.Ms).DefaultIfEmpty().Max();
+            return $"+{(g.Key - window.Start).TotalSeconds:F0} s {fired:F0} ms";
+        })));
 
         var outcomes = new List<LagOutcome> { ours };
         outcomes.AddRange(pollers.Select(poller => LagOutcome.Tally(
