@@ -39,8 +39,8 @@ public sealed class LeaseLapseTests(AzuriteFixture azurite)
         await Task.Delay(TimeSpan.FromSeconds(4), ct);
 
         // Its result can go neither to the poller (lease lapsed) nor to the control queue (storage refuses it; a refusal is
-        // not retried, just as an outage longer than the client's retries ends them): it was dropped, leaving only history's
-        // unanswered TaskScheduled, which nothing re-sent while this process kept the partition.
+        // not retried, just as an outage longer than the client's retries ends them). Dropped, as it used to be, it left only
+        // history's unanswered TaskScheduled, which nothing re-sent while this process kept the partition.
         probe.Gate.SetResult();
         await Task.Delay(TimeSpan.FromSeconds(2), ct);
         faults.FailureRate = 0;

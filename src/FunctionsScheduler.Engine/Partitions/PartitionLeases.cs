@@ -154,22 +154,25 @@ internal sealed class PartitionLeases
                 ? await _storage.Leases.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false)
                 : await _storage.Leases.UpdateEntityAsync(entity, row.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
             partition.LeaseETag = response.Headers.ETag ?? default;
-            var lapsed = partition.Held && !partition.IsOwned(_timeProvider.GetUtcNow());
+
+            // Taken, or ours again after renewals failed for longer than we trust the lease: either way the partition's
+            // instances are recovered from history, since while it had lapsed, what could not be taken in memory was left
+            // for the partition's next owner, and the next owner is this process.
+            var regained = !partition.Held || !partition.IsOwned(_timeProvider.GetUtcNow());
             partition.Own(validUntil);
-            if (!partition.Held)
+            if (regained)
             {
-                partition.Held = true;
+                if (partition.Held)
+                {
+                    Log.PartitionRenewedAfterLapse(_logger, _workerId, partition.Index);
+                }
+                else
+                {
+                    partition.Held = true;
+                    Log.PartitionAcquired(_logger, _workerId, partition.Index);
+                }
+
                 partition.RecoveryNeeded();
-                Log.PartitionAcquired(_logger, _workerId, partition.Index);
-                partition.Wake.Set();
-            }
-            else if (lapsed)
-            {
-                // Ours again after renewals failed for longer than we trust the lease: while it had lapsed, what could be
-                // neither taken in memory nor sent (storage down) was left for the partition's next owner to recover from
-                // history, and the next owner is this process.
-                partition.RecoveryNeeded();
-                Log.PartitionRenewedAfterLapse(_logger, _workerId, partition.Index);
                 partition.Wake.Set();
             }
         }
