@@ -63,6 +63,7 @@ internal static class ScaleBenchmark
 
         await DelayUntilAsync(time, windowStart, cancellationToken);
         var marks = new List<MinuteMark> { MinuteMark.Take(allCalls, scanCalls) };
+        var (countsAtStart, ticksAtStart) = (allCalls.Snapshot(), allCalls.TicksSnapshot());
         for (var minute = 1; minute <= options.Minutes; minute++)
         {
             await DelayUntilAsync(time, windowStart.AddMinutes(minute), cancellationToken);
@@ -72,6 +73,7 @@ internal static class ScaleBenchmark
         }
 
         var loadAtEnd = MachineLoad.Read();
+        var requestKinds = RequestKinds(countsAtStart, ticksAtStart, allCalls.Snapshot(), allCalls.TicksSnapshot());
         var deadline = windowEnd + Drain;
         while (FiredCount(host, expected, minute: null) < expected.Count && time.GetUtcNow() < deadline)
         {
@@ -86,7 +88,7 @@ internal static class ScaleBenchmark
         Progress($"reading the ledger of the {checkedSchedules.Count:N0} schedules due in the window…");
         var fates = await FiringLagBenchmark.UnfiredFatesAsync(host, host.Probe.Hits, checkedSchedules, windowStart, windowEnd, cancellationToken);
 
-        var result = Summarise(options, seeding, expected, host.Probe.Hits, scans.ToList(), marks, fates);
+        var result = Summarise(options, seeding, expected, host.Probe.Hits, scans.ToList(), marks, fates) with { RequestKinds = requestKinds };
         var report = ScaleReport.Render(options, result, storage.Description, $"load average {loadBefore} before, {loadAtEnd} at the end of the window", time.GetUtcNow());
         Console.WriteLine(report);
         var path = Path.Combine(AzuriteServer.FindRepoRoot(), "benchmarks", "results", options.Report + ".md");
@@ -148,6 +150,19 @@ internal static class ScaleBenchmark
         var allKinds = Enumerable.Range(0, options.Schedules).Select(k => ScheduleMix.Create(k, options.Schedules, options.DuePerMinute).Kind)
             .GroupBy(k => k).Select(g => new KindRow(g.Key, g.Count(), kinds.GetValueOrDefault(g.Key), dueByKind.GetValueOrDefault(g.Key))).ToList();
         return new ScaleResult(seeding, allKinds, minutes, marks[0].Gauges, expected.Count, fired, expected.Count - fired, doubled, doubledRuns, fates);
+    }
+
+    /// <summary>The window's requests by kind (method, resource, keyed or not), with their summed and mean durations, costliest first.</summary>
+    private static List<RequestKindRow> RequestKinds(
+        IReadOnlyDictionary<string, long> countsBefore,
+        IReadOnlyDictionary<string, long> ticksBefore,
+        IReadOnlyDictionary<string, long> countsAfter,
+        IReadOnlyDictionary<string, long> ticksAfter)
+    {
+        var counts = StorageCallCounter.Delta(countsBefore, countsAfter);
+        var ticks = StorageCallCounter.Delta(ticksBefore, ticksAfter);
+        return [.. counts.Select(kv => new RequestKindRow(kv.Key, kv.Value, TimeSpan.FromTicks(ticks.GetValueOrDefault(kv.Key))))
+            .OrderByDescending(r => r.Total)];
     }
 
     /// <summary>Records each scan the host's scanner reports (its heartbeat keeps the last one), with the due-index rows it read.</summary>
@@ -223,6 +238,9 @@ internal sealed record MinuteRow(
 /// <summary>One part of the mix: schedules seeded, how many fire in the run, and their occurrences in the window.</summary>
 internal sealed record KindRow(string Kind, int Schedules, int Live, int DueInWindow);
 
+/// <summary>The window's requests of one kind: how many and how long they took in all (from send to answer).</summary>
+internal sealed record RequestKindRow(string Kind, long Count, TimeSpan Total);
+
 /// <summary>What the report shows.</summary>
 internal sealed record ScaleResult(
     ScaleSeeding Seeding,
@@ -234,4 +252,7 @@ internal sealed record ScaleResult(
     int Lost,
     int Doubled,
     IReadOnlyList<string> DoubledRuns,
-    SortedDictionary<string, int> Fates);
+    SortedDictionary<string, int> Fates)
+{
+    public IReadOnlyList<RequestKindRow> RequestKinds { get; init; } = [];
+}

@@ -58,6 +58,19 @@ internal static class ScaleReport
             md.AppendLine(inv, $"| {m.Minute} | {m.Due:N0} | {m.Fired:N0} | {Ms(m.Lags, 50)} | {Ms(m.Lags, 95)} | {Ms(m.Lags, 99)} | {Ms(m.Lags, 100)} | {m.Scans} | {Ms(m.ScanDurations, 50)} / {Ms(m.ScanDurations, 100)} | {m.DueEntriesPerScan:F0} | {m.RowsReadPerScan:F0} | {m.ScanRequestsPerScan:F0} | {m.AllRequests:N0} | {g.WorkingSetMb:F0} | {g.GcHeapMb:F0} | {g.Handles} | {g.Threads} |");
         }
 
+        if (result.RequestKinds.Count > 0)
+        {
+            md.AppendLine();
+            md.AppendLine("The window's storage requests by kind (every request of the process; time from send to answer, so it includes waiting in the emulator's queue), costliest first:");
+            md.AppendLine();
+            md.AppendLine("| request | count | mean ms | total s |");
+            md.AppendLine("| --- | ---: | ---: | ---: |");
+            foreach (var kind in result.RequestKinds.Take(15))
+            {
+                md.AppendLine(inv, $"| `{kind.Kind}` | {kind.Count:N0} | {kind.Total.TotalMilliseconds / kind.Count:F1} | {kind.Total.TotalSeconds:F0} |");
+            }
+        }
+
         md.AppendLine();
         md.AppendLine("How it was measured:");
         md.AppendLine();

@@ -59,7 +59,7 @@ internal static class Warmup
         return ApplicationAssemblies(registry.FunctionTypes).Sum(Compile);
     }
 
-    /// <summary>Metadata of the type and of what it holds; a round trip of an empty object where the type allows one.</summary>
+    /// <summary>Metadata of the type and of what it holds, and a round trip of a value of it (<see cref="RoundTrip"/>).</summary>
     private static void WarmJson(Type type, HashSet<Type> seen, int depth)
     {
         if (depth > 8 || type.ContainsGenericParameters || !seen.Add(type))
@@ -72,15 +72,7 @@ internal static class Warmup
             var info = DurableJson.Options.GetTypeInfo(type);
             if (info.Kind == JsonTypeInfoKind.Object)
             {
-                try
-                {
-                    var value = JsonSerializer.Deserialize("{}", info);
-                    _ = JsonSerializer.Serialize(value, info);
-                }
-                catch (JsonException)
-                {
-                    // Required members: the metadata is built all the same.
-                }
+                RoundTrip(info);
             }
 
             foreach (var nested in info.Properties.Select(p => p.PropertyType).Append(info.ElementType).Append(info.KeyType).OfType<Type>())
@@ -89,6 +81,37 @@ internal static class Warmup
             }
         }
 #pragma warning disable CA1031 // A warm-up that fails costs only the time it meant to save.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
+    /// <summary>
+    /// Serializes a value of the type and reads it back: STJ builds its property accessors (emitted code) and the
+    /// converters' generic code on first use, not with the metadata. A type with required members does not read "{}":
+    /// then an uninitialized instance is written and that JSON read back.
+    /// </summary>
+    private static void RoundTrip(JsonTypeInfo info)
+    {
+        try
+        {
+            object? value;
+            try
+            {
+                value = JsonSerializer.Deserialize("{}", info);
+            }
+            catch (JsonException)
+            {
+                value = info.Type.IsAbstract ? null : RuntimeHelpers.GetUninitializedObject(info.Type);
+            }
+
+            if (value is not null)
+            {
+                _ = JsonSerializer.Deserialize(JsonSerializer.Serialize(value, info), info);
+            }
+        }
+#pragma warning disable CA1031 // A value this warm-up made up may not round-trip (a converter refusing nulls): the metadata is built all the same.
         catch (Exception)
 #pragma warning restore CA1031
         {
@@ -180,57 +203,67 @@ internal static class Warmup
     /// <summary>
     /// An async method's state machine is a struct in a release build, so the builder's generic methods (Start, the box that
     /// holds the machine, AwaitUnsafeOnCompleted per awaiter) are compiled for each one when first called: dozens of methods
-    /// per async method on the firing path. Compiled here from the machine's builder and awaiter fields.
+    /// per async method on the firing path. Compiled here from the machine's builder and awaiter fields: every generic
+    /// method of the builder (and of the core it starts machines with) over the machine or an awaiter, and every member of
+    /// the box. Each is prepared from its open definition with the full instantiation, the form the runtime compiles; an
+    /// instantiation a method's constraints refuse is skipped.
     /// </summary>
     private static void CompileAsyncMachinery(Type stateMachine)
     {
         const BindingFlags fields = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic;
+        const BindingFlags members = fields | BindingFlags.Static | BindingFlags.DeclaredOnly;
         var builder = stateMachine.GetField("<>t__builder", fields)?.FieldType;
         if (builder is null)
         {
             return;
         }
 
-        try
+        var awaiters = stateMachine.GetFields(fields).Where(f => f.Name.StartsWith("<>u__", StringComparison.Ordinal)).Select(f => f.FieldType).Distinct().ToList();
+        var builderArgs = builder.IsGenericType ? builder.GetGenericArguments() : Type.EmptyTypes;
+        var openBuilder = builder.IsGenericType ? builder.GetGenericTypeDefinition() : builder;
+        var core = typeof(AsyncTaskMethodBuilder).Assembly.GetType("System.Runtime.CompilerServices.AsyncMethodBuilderCore");
+        var generic = openBuilder.GetMethods(members).Select(m => (Method: m, TypeArgs: builderArgs))
+            .Concat((core?.GetMethods(members) ?? []).Select(m => (Method: m, TypeArgs: Type.EmptyTypes)))
+            .Where(m => m.Method.IsGenericMethodDefinition);
+        foreach (var (method, typeArgs) in generic)
         {
-            Prepare(builder.GetMethod("Start")?.MakeGenericMethod(stateMachine));
-            foreach (var awaiter in stateMachine.GetFields(fields).Where(f => f.Name.StartsWith("<>u__", StringComparison.Ordinal)).Select(f => f.FieldType).Distinct())
+            IEnumerable<Type[]> choices = method.GetGenericArguments().Length switch
             {
-                Prepare(builder.GetMethod("AwaitUnsafeOnCompleted")?.MakeGenericMethod(awaiter, stateMachine));
-            }
-
-            // AsyncTaskMethodBuilder<T>.AsyncStateMachineBox<TStateMachine> (or the non-generic builder's): where MoveNext runs after an await.
-            var boxOwner = builder == typeof(AsyncTaskMethodBuilder)
-                ? typeof(AsyncTaskMethodBuilder<>).MakeGenericType(typeof(Task).Assembly.GetType("System.Threading.Tasks.VoidTaskResult")!)
-                : builder.IsGenericType && builder.GetGenericTypeDefinition() == typeof(AsyncTaskMethodBuilder<>) ? builder : null;
-            if (boxOwner?.GetNestedType("AsyncStateMachineBox`1", BindingFlags.NonPublic) is { } box)
+                1 => awaiters.Append(stateMachine).Select(t => new[] { t }),
+                2 => awaiters.Select(a => new[] { a, stateMachine }),
+                _ => [],
+            };
+            foreach (var methodArgs in choices)
             {
-                var closed = box.MakeGenericType([.. boxOwner.GetGenericArguments(), stateMachine]);
-                foreach (var method in closed.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly))
-                {
-                    Prepare(method);
-                }
+                PrepareOpen(method, [.. typeArgs, .. methodArgs]);
             }
         }
-#pragma warning disable CA1031 // Reflection over the runtime's internals may not find what it looks for in another version: then nothing is compiled early.
-        catch (Exception)
-#pragma warning restore CA1031
+
+        // AsyncTaskMethodBuilder<T>.AsyncStateMachineBox<TStateMachine> (VoidTaskResult for the non-generic builder): where MoveNext runs after an await.
+        var result = builder == typeof(AsyncTaskMethodBuilder)
+            ? typeof(Task).Assembly.GetType("System.Threading.Tasks.VoidTaskResult")
+            : builder.IsGenericType && builder.GetGenericTypeDefinition() == typeof(AsyncTaskMethodBuilder<>) ? builderArgs[0] : null;
+        if (result is not null && typeof(AsyncTaskMethodBuilder<>).GetNestedType("AsyncStateMachineBox`1", BindingFlags.NonPublic) is { } box)
         {
+            foreach (var member in box.GetMethods(members).Cast<MethodBase>().Concat(box.GetConstructors(members)))
+            {
+                PrepareOpen(member, [result, stateMachine]);
+            }
         }
     }
 
-    private static void Prepare(MethodInfo? method)
+    private static void PrepareOpen(MethodBase method, Type[] instantiation)
     {
-        if (method is null || method.IsAbstract || method.ContainsGenericParameters)
+        if (method.IsAbstract || instantiation.Any(t => t.ContainsGenericParameters))
         {
             return;
         }
 
         try
         {
-            RuntimeHelpers.PrepareMethod(method.MethodHandle, [.. (method.DeclaringType?.GetGenericArguments() ?? []).Select(t => t.TypeHandle)]);
+            RuntimeHelpers.PrepareMethod(method.MethodHandle, [.. instantiation.Select(t => t.TypeHandle)]);
         }
-#pragma warning disable CA1031 // Compiled when called instead.
+#pragma warning disable CA1031 // An instantiation the constraints refuse, or internals another runtime version lacks: compiled when called instead.
         catch (Exception)
 #pragma warning restore CA1031
         {

@@ -97,7 +97,9 @@ public sealed class RunCancellations(IRunStore runs, TimeProvider timeProvider)
 
     private async Task PollAsync(string tenant, string runId, RunCancellationWatch watch)
     {
-        using var timer = new PeriodicTimer(PollInterval, timeProvider);
+        // The watch disposes the timer when the phase ends, which ends the wait with false rather than with an exception:
+        // every phase ends that way, and an exception thrown and caught per phase costs the firing path for nothing.
+        using var timer = watch.PollWith(new PeriodicTimer(PollInterval, timeProvider));
         try
         {
             while (await timer.WaitForNextTickAsync(watch.Token).ConfigureAwait(false))
@@ -111,7 +113,7 @@ public sealed class RunCancellations(IRunStore runs, TimeProvider timeProvider)
         }
         catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
         {
-            // The phase ended, the host is stopping, or the run was cancelled: nothing left to watch.
+            // The host is stopping or the run was cancelled: nothing left to watch.
         }
         catch (Azure.RequestFailedException)
         {
@@ -126,6 +128,7 @@ public sealed class RunCancellationWatch : IDisposable
     private readonly RunCancellations _owner;
     private readonly CancellationTokenSource _source;
     private volatile bool _runCancelled;
+    private PeriodicTimer? _poll;
 
     internal RunCancellationWatch(RunCancellations owner, string runId, CancellationToken stop)
     {
@@ -145,6 +148,9 @@ public sealed class RunCancellationWatch : IDisposable
     public void Dispose()
     {
         _owner.Remove(this);
+
+        // First the poll's timer (its loop then ends quietly), then the token the phase ran with.
+        Interlocked.Exchange(ref _poll, null)?.Dispose();
         try
         {
             _source.Cancel();
@@ -155,6 +161,13 @@ public sealed class RunCancellationWatch : IDisposable
         }
 
         _source.Dispose();
+    }
+
+    /// <summary>Keeps the timer of this watch's poll, to stop it when the phase ends; returns it.</summary>
+    internal PeriodicTimer PollWith(PeriodicTimer timer)
+    {
+        _poll = timer;
+        return timer;
     }
 
     internal void RunCancelled()
