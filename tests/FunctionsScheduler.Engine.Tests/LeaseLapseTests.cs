@@ -9,7 +9,8 @@ namespace FunctionsScheduler.Engine.Tests;
 /// Storage goes away for longer than the lease is trusted locally but the lease row still names this process when storage
 /// is back, so no other process takes the partition over and this one keeps it. A result it could neither hand to its
 /// poller (the lease had lapsed) nor send durably (storage was down) in between is kept until one takes it, and the
-/// renewed partition is recovered from history as a new owner would (its "next owner" is this same process).
+/// renewed partition is recovered from history for its timers and starts (its "next owner" is this same process, whose
+/// activities' results are its own: running, kept or on their way, so none is sent again; <see cref="PartitionRecoveryTests"/>).
 /// </summary>
 public sealed class LeaseLapseTests(AzuriteFixture azurite)
 {

@@ -205,8 +205,8 @@ internal static class Warmup
     /// holds the machine, AwaitUnsafeOnCompleted per awaiter) are compiled for each one when first called: dozens of methods
     /// per async method on the firing path. Compiled here from the machine's builder and awaiter fields: every generic
     /// method of the builder (and of the core it starts machines with) over the machine or an awaiter, and every member of
-    /// the box. Each is prepared from its open definition with the full instantiation, the form the runtime compiles; an
-    /// instantiation a method's constraints refuse is skipped.
+    /// the box. Each is prepared from its open definition with the full instantiation, the form the runtime compiles; a type
+    /// a method's constraints refuse is not tried.
     /// </summary>
     private static void CompileAsyncMachinery(Type stateMachine)
     {
@@ -233,7 +233,7 @@ internal static class Warmup
                 2 => awaiters.Select(a => new[] { a, stateMachine }),
                 _ => [],
             };
-            foreach (var methodArgs in choices)
+            foreach (var methodArgs in choices.Where(args => Satisfies(method.GetGenericArguments(), args)))
             {
                 PrepareOpen(method, [.. typeArgs, .. methodArgs]);
             }
@@ -251,6 +251,10 @@ internal static class Warmup
             }
         }
     }
+
+    /// <summary>True when each type meets its generic parameter's interface and base-type constraints (what the builders use).</summary>
+    private static bool Satisfies(Type[] parameters, Type[] arguments) =>
+        parameters.Zip(arguments).All(p => p.First.GetGenericParameterConstraints().All(c => !c.ContainsGenericParameters && c.IsAssignableFrom(p.Second)));
 
     private static void PrepareOpen(MethodBase method, Type[] instantiation)
     {

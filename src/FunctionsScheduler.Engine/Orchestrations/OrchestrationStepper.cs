@@ -546,11 +546,12 @@ internal sealed class OrchestrationStepper
     /// <summary>
     /// After this process took a partition, what the previous owner held only in memory is picked up from storage:
     /// activities scheduled but never answered (their runner died with its process, or stopped) are sent as work items,
-    /// marked as tried once so a poison activity ends, unless they still run here; timers not yet fired are armed; and
-    /// instances whose start never ran (inserted, then the process died) get their start message through
-    /// <paramref name="post"/> (a duplicate start is dropped by history).
+    /// marked as tried once so a poison activity ends, unless they still run here (only with <paramref name="resendActivities"/>:
+    /// after a lapse of our own lease every activity of the partition is this process's, and its result is coming);
+    /// timers not yet fired are armed; and instances whose start never ran (inserted, then the process died) get their
+    /// start message through <paramref name="post"/> (a duplicate start is dropped by history).
     /// </summary>
-    public async Task RecoverAsync(int partition, Func<string, string, int, bool> runningHere, Func<InboundMessage, bool> post, CancellationToken cancellationToken)
+    public async Task RecoverAsync(int partition, bool resendActivities, Func<string, string, int, bool> runningHere, Func<InboundMessage, bool> post, CancellationToken cancellationToken)
     {
         foreach (var row in await _storage.ListToRecoverAsync(partition, cancellationToken).ConfigureAwait(false))
         {
@@ -569,7 +570,7 @@ internal sealed class OrchestrationStepper
             var history = await _storage.LoadHistoryAsync(row.InstanceId, row.ExecutionId, row.HistoryCount, cancellationToken).ConfigureAwait(false);
             _cache.Set(row.InstanceId, row.ExecutionId, row.ETag, history);
             ArmPendingTimers(row, history);
-            foreach (var scheduled in Unanswered(history).Where(s => !runningHere(row.InstanceId, row.ExecutionId, s.TaskId)))
+            foreach (var scheduled in Unanswered(history).Where(s => resendActivities && !runningHere(row.InstanceId, row.ExecutionId, s.TaskId)))
             {
                 Log.ActivityRecovered(_logger, scheduled.Name, scheduled.TaskId, row.InstanceId);
                 var item = new WorkItemMessage(row.InstanceId, row.ExecutionId, scheduled.TaskId, scheduled.Name, scheduled.Input) { HeldBySender = true };

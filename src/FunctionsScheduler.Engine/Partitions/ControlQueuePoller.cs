@@ -200,7 +200,7 @@ internal sealed class ControlQueuePoller
             // Once the queue has been read to its end and what it held is stepped, results that reached it (e.g. from a
             // stopping owner) are committed, so what history still lacks a result, a timer or a start for has none coming:
             // recover it now.
-            if (received.Value.Length < BatchSize && _partition.TakeNeedsRecovery())
+            if (received.Value.Length < BatchSize && _partition.TakeNeedsRecovery() is var recovery and not Recovery.None)
             {
                 try
                 {
@@ -209,11 +209,11 @@ internal sealed class ControlQueuePoller
                         await _stepped.WaitAsync(MinPollDelay, _timeProvider, cancellationToken).ConfigureAwait(false);
                     }
 
-                    await _stepper.RecoverAsync(_partition.Index, _activityRunningHere, m => TryEnqueueLocal(m), cancellationToken).ConfigureAwait(false);
+                    await _stepper.RecoverAsync(_partition.Index, recovery == Recovery.Takeover, _activityRunningHere, m => TryEnqueueLocal(m), cancellationToken).ConfigureAwait(false);
                 }
                 catch
                 {
-                    _partition.RecoveryNeeded();
+                    _partition.RecoveryNeeded(recovery);
                     throw;
                 }
             }

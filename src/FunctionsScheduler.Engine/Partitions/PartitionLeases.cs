@@ -7,6 +7,18 @@ using Microsoft.Extensions.Logging;
 
 namespace FunctionsScheduler.Engine.Partitions;
 
+/// <summary>What a partition that became ours needs recovered from history.</summary>
+internal enum Recovery
+{
+    None = 0,
+
+    /// <summary>Ours again after our own lease lapsed locally, nobody else owning it meanwhile: pending timers and unstarted starts.</summary>
+    OwnLapse = 1,
+
+    /// <summary>Taken (from another owner, or at start): also the activities scheduled without a result, sent again as work items.</summary>
+    Takeover = 2,
+}
+
 /// <summary>One control-queue partition as seen by this process.</summary>
 internal sealed class Partition(int index)
 {
@@ -22,10 +34,26 @@ internal sealed class Partition(int index)
 
     private int _needsRecovery;
 
-    /// <summary>The partition just became ours: its instances' unanswered activities, pending timers and unstarted starts are to be recovered.</summary>
-    public void RecoveryNeeded() => Volatile.Write(ref _needsRecovery, 1);
+    /// <summary>
+    /// The partition just became ours: its instances' pending timers and unstarted starts are to be recovered, and with
+    /// <see cref="Recovery.Takeover"/> their unanswered activities too (see <see cref="Recovery"/>). The stronger of two
+    /// requests wins.
+    /// </summary>
+    public void RecoveryNeeded(Recovery recovery)
+    {
+        int current;
+        do
+        {
+            current = Volatile.Read(ref _needsRecovery);
+            if (current >= (int)recovery)
+            {
+                return;
+            }
+        }
+        while (Interlocked.CompareExchange(ref _needsRecovery, (int)recovery, current) != current);
+    }
 
-    public bool TakeNeedsRecovery() => Interlocked.Exchange(ref _needsRecovery, 0) == 1;
+    public Recovery TakeNeedsRecovery() => (Recovery)Interlocked.Exchange(ref _needsRecovery, 0);
 
     /// <summary>Held while the partition's queue is being received from, so a release waits for it.</summary>
     public SemaphoreSlim Busy { get; } = new(1, 1);
@@ -157,8 +185,11 @@ internal sealed class PartitionLeases
 
             // Taken, or ours again after renewals failed for longer than we trust the lease: either way the partition's
             // instances are recovered from history, since while it had lapsed, what could not be taken in memory was left
-            // for the partition's next owner, and the next owner is this process.
+            // for the partition's next owner, and the next owner is this process. Renewed with the row still naming us,
+            // nobody else owned it meanwhile, so every activity of it was dispatched by this process, whose results are
+            // running, kept or on their way: those are not sent again (that ran them twice under a slow storage).
             var regained = !partition.Held || !partition.IsOwned(_timeProvider.GetUtcNow());
+            var ownLapse = partition.Held && row?.GetString("Owner") == _workerId;
             partition.Own(validUntil);
             if (regained)
             {
@@ -172,7 +203,7 @@ internal sealed class PartitionLeases
                     Log.PartitionAcquired(_logger, _workerId, partition.Index);
                 }
 
-                partition.RecoveryNeeded();
+                partition.RecoveryNeeded(ownLapse ? Recovery.OwnLapse : Recovery.Takeover);
                 partition.Wake.Set();
             }
         }

@@ -69,6 +69,39 @@ internal static class ChildHostScenario
         }
     }
 
+    /// <summary>
+    /// Creates a schedule (never due on its own) whose job is three simulated phases in a line, the middle one lasting
+    /// <paramref name="middleMs"/> (the one a test stops a host during), and runs it now; returns the schedule's and the run's ids.
+    /// </summary>
+    public static async Task<(string ScheduleId, string RunId)> StartThreePhaseRunAsync(HttpClient http, string name, int middleMs)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var created = await http.PostAsJsonAsync(
+            "/api/schedules",
+            new
+            {
+                name,
+                cron = "0 3 1 1 *",
+                timeZone = "UTC",
+                job = new
+                {
+                    type = "simulated",
+                    phases = new object[]
+                    {
+                        new { name = "one", durationMs = 100 },
+                        new { name = "two", dependsOn = new[] { "one" }, durationMs = middleMs },
+                        new { name = "three", dependsOn = new[] { "two" }, durationMs = 100 },
+                    },
+                },
+            },
+            ct);
+        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync(ct));
+        var scheduleId = (await created.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("id").GetString()!;
+        using var triggered = await http.PostAsync($"/api/schedules/{scheduleId}/run", null, ct);
+        Assert.True(triggered.StatusCode == HttpStatusCode.Accepted, await triggered.Content.ReadAsStringAsync(ct));
+        return (scheduleId, (await triggered.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("runId").GetString()!);
+    }
+
     public static JsonElement Phase(JsonElement run, string name) =>
         run.GetProperty("phases").EnumerateArray().First(p => p.GetProperty("name").GetString() == name);
 

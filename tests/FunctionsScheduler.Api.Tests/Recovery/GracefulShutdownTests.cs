@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Azure.Data.Tables;
 using FunctionsScheduler.LocalHost;
@@ -99,29 +97,7 @@ public sealed class GracefulShutdownTests(AzuriteFixture azurite)
         try
         {
             await WaitAsync(async () => await TryGetAsync(http, "/api/health") is not null, "the first host to answer", hosts);
-            using var created = await http.PostAsJsonAsync(
-                "/api/schedules",
-                new
-                {
-                    name = "sigterm",
-                    cron = "0 3 1 1 *",
-                    timeZone = "UTC",
-                    job = new
-                    {
-                        type = "simulated",
-                        phases = new object[]
-                        {
-                            new { name = "one", durationMs = 100 },
-                            new { name = "two", dependsOn = new[] { "one" }, durationMs = phaseTwoMs },
-                            new { name = "three", dependsOn = new[] { "two" }, durationMs = 100 },
-                        },
-                    },
-                },
-                ct);
-            Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync(ct));
-            var scheduleId = (await created.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("id").GetString()!;
-            using var triggered = await http.PostAsync($"/api/schedules/{scheduleId}/run", null, ct);
-            var runId = (await triggered.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("runId").GetString()!;
+            var (scheduleId, runId) = await StartThreePhaseRunAsync(http, "sigterm", phaseTwoMs);
 
             JsonElement before = default;
             await WaitAsync(

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using FunctionsScheduler.Testing;
 using static FunctionsScheduler.Api.Tests.Recovery.ChildHostScenario;
@@ -39,30 +37,7 @@ public sealed class KillRecoveryTests(AzuriteFixture azurite)
         try
         {
             await WaitAsync(async () => await TryGetAsync(http, "/api/health") is not null, "the first host to answer", hosts);
-            using var created = await http.PostAsJsonAsync(
-                "/api/schedules",
-                new
-                {
-                    name = "kill-9",
-                    cron = "0 3 1 1 *",
-                    timeZone = "UTC",
-                    job = new
-                    {
-                        type = "simulated",
-                        phases = new object[]
-                        {
-                            new { name = "one", durationMs = 100 },
-                            new { name = "two", dependsOn = new[] { "one" }, durationMs = 8000 },
-                            new { name = "three", dependsOn = new[] { "two" }, durationMs = 100 },
-                        },
-                    },
-                },
-                ct);
-            Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync(ct));
-            var scheduleId = (await created.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("id").GetString()!;
-            using var triggered = await http.PostAsync($"/api/schedules/{scheduleId}/run", null, ct);
-            Assert.True(triggered.StatusCode == HttpStatusCode.Accepted, await triggered.Content.ReadAsStringAsync(ct));
-            var runId = (await triggered.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("runId").GetString()!;
+            var (scheduleId, runId) = await StartThreePhaseRunAsync(http, "kill-9", 8000);
 
             JsonElement before = default;
             await WaitAsync(
