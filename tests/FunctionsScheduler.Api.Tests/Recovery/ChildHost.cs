@@ -70,10 +70,11 @@ internal static class ChildHostScenario
     }
 
     /// <summary>
-    /// Creates a schedule (never due on its own) whose job is three simulated phases in a line, the middle one lasting
-    /// <paramref name="middleMs"/> (the one a test stops a host during), and runs it now; returns the schedule's and the run's ids.
+    /// Creates a schedule (never due on its own) whose job is three phases in a line — "one" and "three" simulated for 100
+    /// ms, "two" as <paramref name="two"/> says (the phase a test stops a host during) — and runs it now; returns the
+    /// schedule's and the run's ids.
     /// </summary>
-    public static async Task<(string ScheduleId, string RunId)> StartThreePhaseRunAsync(HttpClient http, string name, int middleMs)
+    public static async Task<(string ScheduleId, string RunId)> StartThreePhaseRunAsync(HttpClient http, string name, object two)
     {
         var ct = TestContext.Current.CancellationToken;
         using var created = await http.PostAsJsonAsync(
@@ -89,7 +90,7 @@ internal static class ChildHostScenario
                     phases = new object[]
                     {
                         new { name = "one", durationMs = 100 },
-                        new { name = "two", dependsOn = new[] { "one" }, durationMs = middleMs },
+                        two,
                         new { name = "three", dependsOn = new[] { "two" }, durationMs = 100 },
                     },
                 },
@@ -101,6 +102,9 @@ internal static class ChildHostScenario
         Assert.True(triggered.StatusCode == HttpStatusCode.Accepted, await triggered.Content.ReadAsStringAsync(ct));
         return (scheduleId, (await triggered.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("runId").GetString()!);
     }
+
+    /// <summary>Phase "two" of <see cref="StartThreePhaseRunAsync"/>, simulated for <paramref name="ms"/>.</summary>
+    public static object SimulatedTwo(int ms) => new { name = "two", dependsOn = new[] { "one" }, durationMs = ms };
 
     public static JsonElement Phase(JsonElement run, string name) =>
         run.GetProperty("phases").EnumerateArray().First(p => p.GetProperty("name").GetString() == name);

@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using FunctionsScheduler.Testing;
 using static FunctionsScheduler.Api.Tests.Recovery.ChildHostScenario;
@@ -43,30 +40,10 @@ public sealed class CtrlCTests
         {
             await WaitAsync(async () => await TryGetAsync(http, "/api/health") is not null, "the first host to answer", hosts);
             Assert.Contains("FunctionsScheduler is ready.", first.Output, StringComparison.Ordinal);
-            using var created = await http.PostAsJsonAsync(
-                "/api/schedules",
-                new
-                {
-                    name = "ctrl-c",
-                    cron = "0 3 1 1 *",
-                    timeZone = "UTC",
-                    job = new
-                    {
-                        type = "simulated",
-                        phases = new object[]
-                        {
-                            new { name = "one", durationMs = 100 },
-                            new { name = "two", type = "command", dependsOn = new[] { "one" }, command = new { workflow = "pause" } },
-                            new { name = "three", dependsOn = new[] { "two" }, durationMs = 100 },
-                        },
-                    },
-                },
-                ct);
-            Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync(ct));
-            var scheduleId = (await created.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("id").GetString()!;
-            using var triggered = await http.PostAsync($"/api/schedules/{scheduleId}/run", null, ct);
-            Assert.True(triggered.StatusCode == HttpStatusCode.Accepted, await triggered.Content.ReadAsStringAsync(ct));
-            var runId = (await triggered.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("runId").GetString()!;
+            var (_, runId) = await StartThreePhaseRunAsync(
+                http,
+                "ctrl-c",
+                new { name = "two", type = "command", dependsOn = new[] { "one" }, command = new { workflow = "pause" } });
 
             // The command's process is running (it has 4 s to go) when the terminal's Ctrl+C comes.
             await WaitAsync(() => Task.FromResult(first.Output.Contains("started workflow pause as process", StringComparison.Ordinal)), "phase two's command to start", hosts);

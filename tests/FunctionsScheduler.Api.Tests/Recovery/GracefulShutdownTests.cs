@@ -97,7 +97,7 @@ public sealed class GracefulShutdownTests(AzuriteFixture azurite)
         try
         {
             await WaitAsync(async () => await TryGetAsync(http, "/api/health") is not null, "the first host to answer", hosts);
-            var (scheduleId, runId) = await StartThreePhaseRunAsync(http, "sigterm", phaseTwoMs);
+            var (scheduleId, runId) = await StartThreePhaseRunAsync(http, "sigterm", SimulatedTwo(phaseTwoMs));
 
             JsonElement before = default;
             await WaitAsync(

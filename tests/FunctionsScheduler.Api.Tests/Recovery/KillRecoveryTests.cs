@@ -37,7 +37,7 @@ public sealed class KillRecoveryTests(AzuriteFixture azurite)
         try
         {
             await WaitAsync(async () => await TryGetAsync(http, "/api/health") is not null, "the first host to answer", hosts);
-            var (scheduleId, runId) = await StartThreePhaseRunAsync(http, "kill-9", 8000);
+            var (scheduleId, runId) = await StartThreePhaseRunAsync(http, "kill-9", SimulatedTwo(8000));
 
             JsonElement before = default;
             await WaitAsync(
