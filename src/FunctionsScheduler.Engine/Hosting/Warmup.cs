@@ -218,37 +218,46 @@ internal static class Warmup
             return;
         }
 
-        var awaiters = stateMachine.GetFields(fields).Where(f => f.Name.StartsWith("<>u__", StringComparison.Ordinal)).Select(f => f.FieldType).Distinct().ToList();
-        var builderArgs = builder.IsGenericType ? builder.GetGenericArguments() : Type.EmptyTypes;
-        var openBuilder = builder.IsGenericType ? builder.GetGenericTypeDefinition() : builder;
-        var core = typeof(AsyncTaskMethodBuilder).Assembly.GetType("System.Runtime.CompilerServices.AsyncMethodBuilderCore");
-        var generic = openBuilder.GetMethods(members).Select(m => (Method: m, TypeArgs: builderArgs))
-            .Concat((core?.GetMethods(members) ?? []).Select(m => (Method: m, TypeArgs: Type.EmptyTypes)))
-            .Where(m => m.Method.IsGenericMethodDefinition);
-        foreach (var (method, typeArgs) in generic)
+        try
         {
-            IEnumerable<Type[]> choices = method.GetGenericArguments().Length switch
+            var awaiters = stateMachine.GetFields(fields).Where(f => f.Name.StartsWith("<>u__", StringComparison.Ordinal)).Select(f => f.FieldType).Distinct().ToList();
+            var builderArgs = builder.IsGenericType ? builder.GetGenericArguments() : Type.EmptyTypes;
+            var openBuilder = builder.IsGenericType ? builder.GetGenericTypeDefinition() : builder;
+            var core = typeof(AsyncTaskMethodBuilder).Assembly.GetType("System.Runtime.CompilerServices.AsyncMethodBuilderCore");
+            var generic = openBuilder.GetMethods(members).Select(m => (Method: m, TypeArgs: builderArgs))
+                .Concat((core?.GetMethods(members) ?? []).Select(m => (Method: m, TypeArgs: Type.EmptyTypes)))
+                .Where(m => m.Method.IsGenericMethodDefinition);
+            foreach (var (method, typeArgs) in generic)
             {
-                1 => awaiters.Append(stateMachine).Select(t => new[] { t }),
-                2 => awaiters.Select(a => new[] { a, stateMachine }),
-                _ => [],
-            };
-            foreach (var methodArgs in choices.Where(args => Satisfies(method.GetGenericArguments(), args)))
+                var parameters = method.GetGenericArguments();
+                IEnumerable<Type[]> choices = parameters.Length switch
+                {
+                    1 => awaiters.Append(stateMachine).Select(t => new[] { t }),
+                    2 => awaiters.Select(a => new[] { a, stateMachine }),
+                    _ => [],
+                };
+                foreach (var methodArgs in choices.Where(args => Satisfies(parameters, args)))
+                {
+                    PrepareOpen(method, [.. typeArgs, .. methodArgs]);
+                }
+            }
+
+            // AsyncTaskMethodBuilder<T>.AsyncStateMachineBox<TStateMachine> (VoidTaskResult for the non-generic builder): where MoveNext runs after an await.
+            var result = builder == typeof(AsyncTaskMethodBuilder)
+                ? typeof(Task).Assembly.GetType("System.Threading.Tasks.VoidTaskResult")
+                : builder.IsGenericType && builder.GetGenericTypeDefinition() == typeof(AsyncTaskMethodBuilder<>) ? builderArgs[0] : null;
+            if (result is not null && typeof(AsyncTaskMethodBuilder<>).GetNestedType("AsyncStateMachineBox`1", BindingFlags.NonPublic) is { } box)
             {
-                PrepareOpen(method, [.. typeArgs, .. methodArgs]);
+                foreach (var member in box.GetMethods(members).Cast<MethodBase>().Concat(box.GetConstructors(members)))
+                {
+                    PrepareOpen(member, [result, stateMachine]);
+                }
             }
         }
-
-        // AsyncTaskMethodBuilder<T>.AsyncStateMachineBox<TStateMachine> (VoidTaskResult for the non-generic builder): where MoveNext runs after an await.
-        var result = builder == typeof(AsyncTaskMethodBuilder)
-            ? typeof(Task).Assembly.GetType("System.Threading.Tasks.VoidTaskResult")
-            : builder.IsGenericType && builder.GetGenericTypeDefinition() == typeof(AsyncTaskMethodBuilder<>) ? builderArgs[0] : null;
-        if (result is not null && typeof(AsyncTaskMethodBuilder<>).GetNestedType("AsyncStateMachineBox`1", BindingFlags.NonPublic) is { } box)
+#pragma warning disable CA1031 // Reflection over the runtime's internals may not find what it looks for in another version: then nothing is compiled early.
+        catch (Exception)
+#pragma warning restore CA1031
         {
-            foreach (var member in box.GetMethods(members).Cast<MethodBase>().Concat(box.GetConstructors(members)))
-            {
-                PrepareOpen(member, [result, stateMachine]);
-            }
         }
     }
 

@@ -570,7 +570,12 @@ internal sealed class OrchestrationStepper
             var history = await _storage.LoadHistoryAsync(row.InstanceId, row.ExecutionId, row.HistoryCount, cancellationToken).ConfigureAwait(false);
             _cache.Set(row.InstanceId, row.ExecutionId, row.ETag, history);
             ArmPendingTimers(row, history);
-            foreach (var scheduled in Unanswered(history).Where(s => resendActivities && !runningHere(row.InstanceId, row.ExecutionId, s.TaskId)))
+            if (!resendActivities)
+            {
+                continue;
+            }
+
+            foreach (var scheduled in Unanswered(history).Where(s => !runningHere(row.InstanceId, row.ExecutionId, s.TaskId)))
             {
                 Log.ActivityRecovered(_logger, scheduled.Name, scheduled.TaskId, row.InstanceId);
                 var item = new WorkItemMessage(row.InstanceId, row.ExecutionId, scheduled.TaskId, scheduled.Name, scheduled.Input) { HeldBySender = true };
