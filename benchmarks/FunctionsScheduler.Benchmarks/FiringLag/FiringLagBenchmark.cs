@@ -189,24 +189,7 @@ internal static class FiringLagBenchmark
 
         if (jit is not null)
         {
-            // Every method compiled from 2 s before the window to 4 s into it, to the file named by BENCH_JIT_WATCH.
-            await File.WriteAllLinesAsync(jitDump!, jit.Events.Where(e => e.AtUtc >= window.Start.UtcDateTime.AddSeconds(-2) && e.AtUtc < window.Start.UtcDateTime.AddSeconds(4))
-                .Select(e => $"{(e.AtUtc - window.Start.UtcDateTime).TotalMilliseconds,8:F1} {e.Thread,-16} {e.Tier,-8} {e.Type}::{e.Method}"), cancellationToken);
-            var thrown = jit.Exceptions.Where(e => e.AtUtc >= window.Start.UtcDateTime && e.AtUtc < window.End.UtcDateTime).ToList();
-            Progress($"exceptions thrown in the window: {thrown.Count}" + string.Concat(thrown.GroupBy(e => $"{e.Type} on {e.Thread}").OrderByDescending(g => g.Count()).Take(8).Select(g => $"; {g.Count()} {g.Key}")));
-            foreach (var offset in Enumerable.Range(-2, 6))
-            {
-                var from = window.Start.UtcDateTime.AddSeconds(offset);
-                var inSecond = jit.Events.Where(e => e.AtUtc >= from && e.AtUtc < from.AddSeconds(1)).ToList();
-                var within = inSecond.Where(e => e.AtUtc < from.AddMilliseconds(150)).ToList();
-                Progress($"jit {offset:+0;-0} s: {inSecond.Count} methods ({string.Join(", ", inSecond.GroupBy(e => e.Tier).Select(g => $"{g.Key} {g.Count()}"))}); first 150 ms {within.Count} ({string.Join(", ", within.GroupBy(e => e.Tier).Select(g => $"{g.Key} {g.Count()}"))})");
-                foreach (var top in within.GroupBy(e => e.Tier + " " + string.Join('.', e.Type.Split('.').Take(3))).OrderByDescending(g => g.Count()).Take(8))
-                {
-                    Progress($"    {top.Count(),4} {top.Key}");
-                }
-
-                Progress("    by thread: " + string.Join(", ", within.GroupBy(e => e.Thread).OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count()}")));
-            }
+            await jit.ReportAsync(jitDump!, window.Start.UtcDateTime, window.End.UtcDateTime, Progress, cancellationToken);
         }
 
         var outcomes = new List<LagOutcome> { ours };
