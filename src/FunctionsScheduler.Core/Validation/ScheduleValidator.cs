@@ -29,6 +29,9 @@ public static class ScheduleValidator
     /// <summary>The shortest interval trigger; anything faster belongs in the job itself.</summary>
     public static readonly TimeSpan MinInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>Longest interval: ten years (a longer one overflows the planner's date arithmetic).</summary>
+    public static readonly TimeSpan MaxInterval = TimeSpan.FromDays(3650);
+
     /// <summary>The largest jitter; longer delays are a different schedule, not jitter.</summary>
     public static readonly TimeSpan MaxJitter = TimeSpan.FromHours(1);
 
@@ -115,6 +118,10 @@ public static class ScheduleValidator
             if (interval < MinInterval)
             {
                 errors.Add(new("interval", Invariant($"An interval is at least {MinInterval}; got {interval}.")));
+            }
+            else if (interval > MaxInterval)
+            {
+                errors.Add(new("interval", Invariant($"An interval is at most {MaxInterval}; got {interval}.")));
             }
         }
         else if (definition.At is null && !CronSchedule.TryParse(definition.Cron, out _, out var cronError))
