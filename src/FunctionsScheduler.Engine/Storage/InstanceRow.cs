@@ -50,7 +50,8 @@ internal sealed class InstanceRow
     public bool IsTerminal => Status is OrchestrationStatus.Completed or OrchestrationStatus.Failed or OrchestrationStatus.Terminated;
 
     /// <param name="partition">The control partition of the instance, stored for the recovery query of a partition's new owner.</param>
-    public TableEntity ToEntity(int partition) => new(InstanceId, TaskHubStorage.InstanceRowKey)
+    /// <param name="rowKey">The instance row's key in its task hub's layout (<see cref="TaskHubStorage.InstanceKeyAsync"/>).</param>
+    public TableEntity ToEntity(int partition, string rowKey) => new(InstanceId, rowKey)
     {
         ["Partition"] = partition,
         ["PendingActivities"] = PendingActivities,

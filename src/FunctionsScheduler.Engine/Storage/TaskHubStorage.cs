@@ -14,13 +14,28 @@ namespace FunctionsScheduler.Engine.Storage;
 
 /// <summary>
 /// The task hub's table, queues and blob container; every call is counted in <see cref="EngineMetrics"/>.
-/// The instance row (RowKey "") and the instance's history rows share one table partition (PartitionKey = instance id),
-/// so a step commits its new history and the instance row (If-Match) in one entity-group transaction: one call, and
-/// never history without the instance row that counts it.
+/// The instance row and the instance's history rows share one table partition (PartitionKey = instance id), so a step
+/// commits its new history and the instance row (If-Match) in one entity-group transaction: one call, and never history
+/// without the instance row that counts it.
 /// </summary>
+/// <remarks>
+/// The instance row's RowKey is <c>~{instanceId}</c>, unique in the table, in task hubs this build created; hubs created by
+/// earlier builds keep the shared RowKey <c>""</c> (<see cref="InstanceKeyLayout"/>). Why unique: Azurite (the local
+/// host's storage) finds an entity through its RowKey index first and then filters on PartitionKey, so with one RowKey for
+/// every instance each step's commit scanned every instance row the hub ever held (a CPU profile of Azurite under the
+/// scale benchmark: a quarter of its busy time, growing with every run). Real Table Storage does not care either way.
+/// </remarks>
 internal sealed class TaskHubStorage
 {
-    public const string InstanceRowKey = "";
+    /// <summary>The instance row's RowKey in task hubs created by earlier builds, shared by every instance.</summary>
+    public const string SharedInstanceRowKey = "";
+
+    // The hub's layout marker: PartitionKey "" is never an instance id (the client refuses empty ids).
+    private const string LayoutPartition = "";
+    private const string LayoutRow = "layout";
+    private const string InstanceKeysColumn = "InstanceRowKeys";
+    private const string UniqueKeys = "unique";
+    private const string SharedKeys = "shared";
 
     // A table string property holds 64 KB of UTF-16 (32K chars); a queue message 64 KB. Stay well below both.
     private const int MaxTableChars = 30_000;
@@ -74,6 +89,8 @@ internal sealed class TaskHubStorage
     public QueueClient WorkItems { get; }
 
     public BlobContainerClient Large { get; }
+
+    private Task<InstanceKeyLayout>? _layout;
 
     public async Task CreateIfNotExistsAsync(CancellationToken cancellationToken)
     {
@@ -245,20 +262,83 @@ internal sealed class TaskHubStorage
 
     // ---- instances ----
 
+    /// <summary>The RowKey of <paramref name="instanceId"/>'s instance row in this hub's layout.</summary>
+    public async ValueTask<string> InstanceKeyAsync(string instanceId, CancellationToken cancellationToken) =>
+        await LayoutAsync(cancellationToken).ConfigureAwait(false) == InstanceKeyLayout.Unique ? "~" + instanceId : SharedInstanceRowKey;
+
+    /// <summary>
+    /// The hub's instance-row layout, read once per process from its marker row; a hub without one gets it written: unique
+    /// keys when it holds no instance row yet, else the shared key its rows already have. Concurrent first starts agree
+    /// through the marker's insert (the loser reads the winner's).
+    /// </summary>
+    public Task<InstanceKeyLayout> LayoutAsync(CancellationToken cancellationToken)
+    {
+        var layout = _layout;
+        if (layout is null || layout.IsFaulted || layout.IsCanceled)
+        {
+            layout = _layout = ReadOrDecideLayoutAsync(cancellationToken);
+        }
+
+        return layout;
+    }
+
+    private async Task<InstanceKeyLayout> ReadOrDecideLayoutAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Metrics.StorageCall();
+            var marker = await Instances.GetEntityIfExistsAsync<TableEntity>(LayoutPartition, LayoutRow, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (marker.HasValue)
+            {
+                return marker.Value!.GetString(InstanceKeysColumn) == SharedKeys ? InstanceKeyLayout.Shared : InstanceKeyLayout.Unique;
+            }
+
+            // Instance rows of an earlier build: the shared key in every instance's partition (found in the first one read).
+            Metrics.StorageCall();
+            var shared = false;
+            await foreach (var page in Instances.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"RowKey eq {SharedInstanceRowKey}"), maxPerPage: 1, select: ["RowKey"], cancellationToken: cancellationToken).AsPages().ConfigureAwait(false))
+            {
+                shared = page.Values.Any(e => e.PartitionKey != LayoutPartition);
+                if (shared || page.ContinuationToken is null)
+                {
+                    break;
+                }
+            }
+
+            try
+            {
+                Metrics.StorageCall();
+                await Instances.AddEntityAsync(new TableEntity(LayoutPartition, LayoutRow) { [InstanceKeysColumn] = shared ? SharedKeys : UniqueKeys }, cancellationToken).ConfigureAwait(false);
+                return shared ? InstanceKeyLayout.Shared : InstanceKeyLayout.Unique;
+            }
+            catch (RequestFailedException e) when (e.Status == 409)
+            {
+                // Another process decided first: read its marker.
+            }
+            catch (RequestFailedException e) when (e.Status == 404)
+            {
+                // No table yet (a client before any engine started): create it, then decide.
+                await Counted(Instances.CreateIfNotExistsAsync(cancellationToken)).ConfigureAwait(false);
+            }
+        }
+    }
+
     public async Task<InstanceRow?> GetInstanceAsync(string instanceId, CancellationToken cancellationToken)
     {
+        var key = await InstanceKeyAsync(instanceId, cancellationToken).ConfigureAwait(false);
         Metrics.StorageCall();
-        var response = await Instances.GetEntityIfExistsAsync<TableEntity>(instanceId, InstanceRowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var response = await Instances.GetEntityIfExistsAsync<TableEntity>(instanceId, key, cancellationToken: cancellationToken).ConfigureAwait(false);
         return response.HasValue ? InstanceRow.FromEntity(response.Value!) : null;
     }
 
     /// <summary>Inserts the row if no instance has this id; false when it already exists.</summary>
     public async Task<bool> TryInsertInstanceAsync(InstanceRow row, CancellationToken cancellationToken)
     {
+        var key = await InstanceKeyAsync(row.InstanceId, cancellationToken).ConfigureAwait(false);
         Metrics.StorageCall();
         try
         {
-            var response = await Instances.AddEntityAsync(row.ToEntity(PartitionOf(row.InstanceId)), cancellationToken).ConfigureAwait(false);
+            var response = await Instances.AddEntityAsync(row.ToEntity(PartitionOf(row.InstanceId), key), cancellationToken).ConfigureAwait(false);
             row.ETag = response.Headers.ETag ?? default;
             return true;
         }
@@ -276,8 +356,11 @@ internal sealed class TaskHubStorage
     public async Task<List<InstanceRow>> ListToRecoverAsync(int partition, CancellationToken cancellationToken)
     {
         var rows = new List<InstanceRow>();
-        var filter = TableClient.CreateQueryFilter(
-            $"RowKey eq {InstanceRowKey} and Partition eq {partition} and (PendingActivities gt {0} or PendingTimers gt {0} or HistoryCount eq {0})");
+        var instanceRows = await LayoutAsync(cancellationToken).ConfigureAwait(false) == InstanceKeyLayout.Unique
+            ? TableClient.CreateQueryFilter($"RowKey ge {"~"}")
+            : TableClient.CreateQueryFilter($"RowKey eq {SharedInstanceRowKey}");
+        var filter = instanceRows + TableClient.CreateQueryFilter(
+            $" and Partition eq {partition} and (PendingActivities gt {0} or PendingTimers gt {0} or HistoryCount eq {0})");
         await foreach (var page in Instances.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).AsPages().ConfigureAwait(false))
         {
             Metrics.StorageCall();
@@ -389,7 +472,8 @@ internal sealed class TaskHubStorage
         }
 
         var last = actions.Skip(Math.Max(head, 0)).ToList();
-        last.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, row.ToEntity(PartitionOf(row.InstanceId)), row.ETag));
+        var key = await InstanceKeyAsync(row.InstanceId, cancellationToken).ConfigureAwait(false);
+        last.Add(new TableTransactionAction(TableTransactionActionType.UpdateReplace, row.ToEntity(PartitionOf(row.InstanceId), key), row.ETag));
         try
         {
             Metrics.StorageCall();
@@ -462,12 +546,13 @@ internal sealed class TaskHubStorage
             return false;
         }
 
+        var instanceKey = await InstanceKeyAsync(instanceId, cancellationToken).ConfigureAwait(false);
         var keys = new List<string>();
         await foreach (var page in History.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {instanceId}"), select: ["RowKey"], cancellationToken: cancellationToken).AsPages().ConfigureAwait(false))
         {
             Metrics.StorageCall();
             // The instance row goes last, so a purge that stops half-way can be repeated.
-            keys.AddRange(page.Values.Select(e => e.RowKey).Where(rk => rk != InstanceRowKey));
+            keys.AddRange(page.Values.Select(e => e.RowKey).Where(rk => rk != instanceKey));
         }
 
         foreach (var chunk in keys.Chunk(MaxBatch))
@@ -494,7 +579,7 @@ internal sealed class TaskHubStorage
         Metrics.StorageCall();
         try
         {
-            await Instances.DeleteEntityAsync(instanceId, InstanceRowKey, ETag.All, cancellationToken).ConfigureAwait(false);
+            await Instances.DeleteEntityAsync(instanceId, instanceKey, ETag.All, cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
@@ -509,4 +594,14 @@ internal sealed class TaskHubStorage
         Metrics.StorageCall();
         await call.ConfigureAwait(false);
     }
+}
+
+/// <summary>How a task hub keys its instance rows (see <see cref="TaskHubStorage"/>'s remarks).</summary>
+internal enum InstanceKeyLayout
+{
+    /// <summary>RowKey <c>~{instanceId}</c>: task hubs created by this build on.</summary>
+    Unique,
+
+    /// <summary>RowKey <c>""</c> for every instance: task hubs created by earlier builds, kept as they are.</summary>
+    Shared,
 }
