@@ -25,6 +25,18 @@ public sealed partial class DurableEngineOptions
     public int MaxConcurrentActivities { get; set; } = 32;
 
     /// <summary>
+    /// The activities that do the work (a run's phases), limited by <see cref="MaxConcurrentActivities"/>. Every other one a
+    /// step of this process dispatches here (a run's bookkeeping: its rows, admission, notifications, which mostly wait on
+    /// storage) runs in a pool of its own, <see cref="MaxConcurrentBookkeepingActivities"/>: long phases filling their slots
+    /// never hold up the next occurrence's admission, and a storage backlog slowing the bookkeeping never holds up a
+    /// phase's start. Null: one pool for all. Work items received from the queue take a slot of the first pool.
+    /// </summary>
+    public IReadOnlySet<string>? WorkActivities { get; set; }
+
+    /// <summary>Bookkeeping activities (all but <see cref="WorkActivities"/>, when set) run at once by this process.</summary>
+    public int MaxConcurrentBookkeepingActivities { get; set; } = 64;
+
+    /// <summary>
     /// Steps of new work (starts, events) at once; the next hop of a run under way (a fired timer, an activity result)
     /// never waits for one.
     /// </summary>
@@ -86,6 +98,11 @@ public sealed partial class DurableEngineOptions
         if (MaxConcurrentActivities < 1)
         {
             errors.Add($"{nameof(MaxConcurrentActivities)} must be at least 1.");
+        }
+
+        if (MaxConcurrentBookkeepingActivities < 1)
+        {
+            errors.Add($"{nameof(MaxConcurrentBookkeepingActivities)} must be at least 1.");
         }
 
         if (MaxConcurrentOrchestrationSteps < 1)

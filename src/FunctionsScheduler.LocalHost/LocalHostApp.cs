@@ -146,6 +146,11 @@ public static class LocalHostApp
                 // A fired occurrence starts its phases on the timer's own thread; recording the run goes to the pool beside them.
                 o.FiringPathActivities = new HashSet<string>([ActivityNames.RunPhase], StringComparer.OrdinalIgnoreCase);
 
+                // Phases (the work) and a run's bookkeeping (its rows, admission, notifications) take slots of separate pools:
+                // long phases never hold up the next occurrence's admission, and a storage backlog slowing the bookkeeping
+                // never holds up a phase's start (the scale benchmark's late first phases waited for slots held by RecordRun).
+                o.WorkActivities = new HashSet<string>([ActivityNames.RunPhase], StringComparer.OrdinalIgnoreCase);
+
                 // Engine tuning (leases, worker id, concurrency) from Scheduler:Engine; storage and hub name always from above.
                 engineSettings.Bind(o);
                 o.ConnectionString = connectionString;

@@ -7,6 +7,32 @@ namespace FunctionsScheduler.Engine.Tests;
 public sealed class ActivityTests(AzuriteFixture azurite)
 {
     [Fact]
+    public async Task Bookkeeping_activities_run_in_a_pool_of_their_own_while_work_activities_fill_theirs()
+    {
+        var probe = new Probe();
+        await using var host = await EngineHost.StartAsync(azurite, AzuriteFixture.UniqueName("hub"), probe, configure: o =>
+        {
+            o.MaxConcurrentActivities = 1;
+            o.WorkActivities = new HashSet<string>(["Gate"], StringComparer.OrdinalIgnoreCase);
+        });
+
+        // The one work slot is held by a gated activity; a run of bookkeeping activities (Echo) completes beside it.
+        var gated = AzuriteFixture.UniqueName("i");
+        await host.Client.StartNewAsync("Gated", gated, null, TestContext.Current.CancellationToken);
+        while (probe.Calls("Gate:" + gated) == 0)
+        {
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+
+        var chain = await host.RunAsync("Chain", "b", TimeSpan.FromSeconds(10));
+        Assert.Equal(OrchestrationStatus.Completed, chain.RuntimeStatus);
+        Assert.Equal(OrchestrationStatus.Running, (await host.Client.GetStatusAsync(gated, cancellationToken: TestContext.Current.CancellationToken))!.RuntimeStatus);
+
+        probe.Gate.TrySetResult();
+        Assert.Equal(OrchestrationStatus.Completed, (await host.WaitAsync(gated)).RuntimeStatus);
+    }
+
+    [Fact]
     public async Task Activity_failure_reaches_the_orchestrator_as_ActivityFailedException_with_type_and_message()
     {
         var probe = new Probe { FailuresBeforeSuccess = 100 };

@@ -26,6 +26,7 @@ internal sealed class ActivityWorker
     private readonly ILogger _logger;
     private readonly RepeatedFailureLog _failures;
     private readonly SemaphoreSlim _slots;
+    private readonly SemaphoreSlim _bookkeepingSlots;
     private readonly List<Task> _running = [];
     private readonly Lock _runningLock = new();
     private readonly CancellationToken _abort;
@@ -62,6 +63,9 @@ internal sealed class ActivityWorker
         _timeProvider = timeProvider;
         _logger = logger;
         _slots = new SemaphoreSlim(storage.Options.MaxConcurrentActivities, storage.Options.MaxConcurrentActivities);
+        _bookkeepingSlots = storage.Options.WorkActivities is null
+            ? _slots
+            : new SemaphoreSlim(storage.Options.MaxConcurrentBookkeepingActivities, storage.Options.MaxConcurrentBookkeepingActivities);
     }
 
     public AsyncSignal Wake { get; } = new();
@@ -105,7 +109,7 @@ internal sealed class ActivityWorker
                     }
 
                     var message = messages[i];
-                    Track(Task.Run(() => ExecuteAsync(message, null), CancellationToken.None));
+                    Track(Task.Run(() => ExecuteAsync(message, null, _slots), CancellationToken.None));
                 }
 
                 if (messages.Length > 0)
@@ -151,13 +155,14 @@ internal sealed class ActivityWorker
 
         _storage.Metrics.LocalActivityStart();
         _runningHere[(item.InstanceId, item.ExecutionId, item.TaskId)] = 0;
-        if (_slots.Wait(0))
+        var slots = _storage.Options.WorkActivities?.Contains(item.Name) == false ? _bookkeepingSlots : _slots;
+        if (slots.Wait(0))
         {
             // From a firing lane (a timer's step) the activity starts here, up to its first await: the occurrence's first
             // phase does not queue for a pool thread behind a burst's storage continuations.
             Track(InMemoryTimers.OnFiringLane && _storage.Options.FiringPathActivities?.Contains(item.Name) != false
-                ? ExecuteAsync(null, item)
-                : Task.Run(() => ExecuteAsync(null, item), CancellationToken.None));
+                ? ExecuteAsync(null, item, slots)
+                : Task.Run(() => ExecuteAsync(null, item, slots), CancellationToken.None));
             return;
         }
 
@@ -166,7 +171,7 @@ internal sealed class ActivityWorker
             {
                 try
                 {
-                    await _slots.WaitAsync(_abort).ConfigureAwait(false);
+                    await slots.WaitAsync(_abort).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
@@ -176,7 +181,7 @@ internal sealed class ActivityWorker
                     return;
                 }
 
-                await ExecuteAsync(null, item).ConfigureAwait(false);
+                await ExecuteAsync(null, item, slots).ConfigureAwait(false);
             },
             CancellationToken.None));
     }
@@ -202,8 +207,11 @@ internal sealed class ActivityWorker
         }
     }
 
-    /// <summary>Runs a received work item (<paramref name="message"/>), or one dispatched here without a work item (<paramref name="local"/>).</summary>
-    private async Task ExecuteAsync(QueueMessage? message, WorkItemMessage? local)
+    /// <summary>
+    /// Runs a received work item (<paramref name="message"/>), or one dispatched here without a work item (<paramref name="local"/>),
+    /// in a slot of <paramref name="slots"/> taken for it, released at the end.
+    /// </summary>
+    private async Task ExecuteAsync(QueueMessage? message, WorkItemMessage? local, SemaphoreSlim slots)
     {
         var abort = _abort;
         var popReceipt = message?.PopReceipt;
@@ -313,7 +321,7 @@ internal sealed class ActivityWorker
         finally
         {
             Settle(local);
-            _slots.Release();
+            slots.Release();
         }
     }
 
