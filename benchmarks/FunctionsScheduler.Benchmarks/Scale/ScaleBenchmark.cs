@@ -88,7 +88,10 @@ internal static class ScaleBenchmark
         Progress($"reading the ledger of the {checkedSchedules.Count:N0} schedules due in the window…");
         var fates = await FiringLagBenchmark.UnfiredFatesAsync(host, host.Probe.Hits, checkedSchedules, windowStart, windowEnd, cancellationToken);
 
-        var result = Summarise(options, seeding, expected, host.Probe.Hits, scans.ToList(), marks, fates) with { RequestKinds = requestKinds };
+        var firsts = host.Probe.Hits.Where(h => h.Phase == "first" && expected.ContainsKey(h.RunId)).GroupBy(h => h.RunId, StringComparer.Ordinal)
+            .Select(g => (g.Key, expected[g.Key].IntendedStart, g.Min(h => h.AtUtc) - expected[g.Key].IntendedStart));
+        var stages = await LateRunStages.ReadAsync(storage.ConnectionString, host.TaskHub, firsts, cancellationToken);
+        var result = Summarise(options, seeding, expected, host.Probe.Hits, scans.ToList(), marks, fates) with { RequestKinds = requestKinds, LateStages = stages };
         var report = ScaleReport.Render(options, result, storage.Description, $"load average {loadBefore} before, {loadAtEnd} at the end of the window", time.GetUtcNow());
         Console.WriteLine(report);
         var path = Path.Combine(AzuriteServer.FindRepoRoot(), "benchmarks", "results", options.Report + ".md");
@@ -255,4 +258,7 @@ internal sealed record ScaleResult(
     SortedDictionary<string, int> Fates)
 {
     public IReadOnlyList<RequestKindRow> RequestKinds { get; init; } = [];
+
+    /// <summary>Where the late runs' time went (null when none was late).</summary>
+    public StageBreakdown? LateStages { get; init; }
 }

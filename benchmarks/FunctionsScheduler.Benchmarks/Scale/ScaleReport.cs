@@ -71,6 +71,26 @@ internal static class ScaleReport
             }
         }
 
+        if (result.LateStages is { } st)
+        {
+            md.AppendLine();
+            md.AppendLine(inv, $"Where the time of the {st.Runs:N0} latest runs (first phase more than {LateRunStages.Late.TotalMilliseconds:F0} ms after the intended start, slowest first, at most 400) went, from each run's orchestration history (a step's start time), relative to the intended start; {st.AnsweredAfterStart:N0} had their admission answered only after it:");
+            md.AppendLine();
+            md.AppendLine("| stage | runs | p10 ms | p50 ms | p90 ms | max ms |");
+            md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+            foreach (var (name, samples) in new[]
+            {
+                ("run created (claimed by a scan)", st.Created),
+                ("admission asked (early timer's step)", st.AdmissionAsked),
+                ("admission's answer taken", st.AdmissionAnswered),
+                ("first phase scheduled (final timer's step)", st.PhaseScheduled),
+                ("first phase started (probe)", st.PhaseStarted),
+            })
+            {
+                md.AppendLine(inv, $"| {name} | {samples.Count:N0} | {Ms(samples, 10)} | {Ms(samples, 50)} | {Ms(samples, 90)} | {Ms(samples, 100)} |");
+            }
+        }
+
         md.AppendLine();
         md.AppendLine("How it was measured:");
         md.AppendLine();

@@ -1,0 +1,128 @@
+using System.Text.Json;
+using Azure.Data.Tables;
+using FunctionsScheduler.Benchmarks.Harness;
+using FunctionsScheduler.Orchestration;
+
+namespace FunctionsScheduler.Benchmarks.Scale;
+
+/// <summary>
+/// Where a late run's time went, read back from its orchestration history in the task hub: each step's start time
+/// (<c>OrchestratorStarted</c>) for the step that created the run, the one that asked for its admission (the early timer),
+/// the one that took the admission's answer and the one whose final timer started the first phase, against the
+/// occurrence's intended start. The history rows are the engine's own (a row's <c>Events</c> column is a JSON array of
+/// strings, each an event's JSON with a <c>$kind</c>); rows moved to blobs (large outputs) are skipped, the steps read here are small.
+/// </summary>
+internal static class LateRunStages
+{
+    /// <summary>Runs later than this at their first phase are the ones broken down.</summary>
+    public static readonly TimeSpan Late = TimeSpan.FromMilliseconds(100);
+
+    private const int MaxRuns = 400;
+
+    public static async Task<StageBreakdown?> ReadAsync(
+        string connectionString,
+        string taskHub,
+        IEnumerable<(string RunId, DateTimeOffset IntendedStart, TimeSpan Lag)> runs,
+        CancellationToken cancellationToken)
+    {
+        var late = runs.Where(r => r.Lag > Late).OrderByDescending(r => r.Lag).Take(MaxRuns).ToList();
+        if (late.Count == 0)
+        {
+            return null;
+        }
+
+        var table = new TableClient(connectionString, taskHub + "InstanceHistory");
+        var (created, asked, answered, fired, phase) = (new Samples(), new Samples(), new Samples(), new Samples(), new Samples());
+        var answeredAfterStart = 0;
+        foreach (var run in late)
+        {
+            var steps = await StepsAsync(table, run.RunId, cancellationToken);
+            if (steps.Count == 0)
+            {
+                continue;
+            }
+
+            created.Add(steps[0].StartedUtc - run.IntendedStart);
+            var admitTask = steps.SelectMany(s => s.Scheduled).FirstOrDefault(t => t.Name == ActivityNames.AdmitRun);
+            if (admitTask.Name is not null)
+            {
+                asked.Add(steps.First(s => s.Scheduled.Contains(admitTask)).StartedUtc - run.IntendedStart);
+                if (steps.FirstOrDefault(s => s.Completed.Contains(admitTask.TaskId)) is { } answer)
+                {
+                    var at = answer.StartedUtc - run.IntendedStart;
+                    answered.Add(at);
+                    answeredAfterStart += at > TimeSpan.Zero ? 1 : 0;
+                }
+            }
+
+            if (steps.FirstOrDefault(s => s.Scheduled.Any(t => t.Name == ActivityNames.RunPhase)) is { } first)
+            {
+                fired.Add(first.StartedUtc - run.IntendedStart);
+            }
+
+            phase.Add(run.Lag);
+        }
+
+        return new StageBreakdown(late.Count, created, asked, answered, answeredAfterStart, fired, phase);
+    }
+
+    private static async Task<List<Step>> StepsAsync(TableClient table, string instanceId, CancellationToken cancellationToken)
+    {
+        var events = new List<JsonElement>();
+        await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {instanceId}"), cancellationToken: cancellationToken))
+        {
+            if (row.RowKey.Length == 0 || row.GetString("Events") is not { } json || !json.StartsWith('['))
+            {
+                continue;
+            }
+
+            // Each element is one event's JSON as a string (or a blob reference for a large one, skipped).
+            using var doc = JsonDocument.Parse(json);
+            foreach (var element in doc.RootElement.EnumerateArray())
+            {
+                if (element.GetString() is { } text && text.StartsWith('{'))
+                {
+                    using var e = JsonDocument.Parse(text);
+                    events.Add(e.RootElement.Clone());
+                }
+            }
+        }
+
+        var steps = new List<Step>();
+        foreach (var e in events)
+        {
+            switch (e.GetProperty("$kind").GetString())
+            {
+                case "OrchestratorStarted":
+                    steps.Add(new Step(e.GetProperty("timestamp").GetDateTimeOffset(), [], []));
+                    break;
+                case "TaskScheduled" when steps.Count > 0:
+                    steps[^1].Scheduled.Add((e.GetProperty("taskId").GetInt32(), e.GetProperty("name").GetString()!));
+                    break;
+                case "TaskCompleted" or "TaskFailed" when steps.Count > 0:
+                    steps[^1].Completed.Add(e.GetProperty("taskId").GetInt32());
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        return steps;
+    }
+
+    private sealed record Step(DateTimeOffset StartedUtc, List<(int TaskId, string Name)> Scheduled, List<int> Completed);
+}
+
+/// <summary>
+/// The late runs' stages, each relative to the occurrence's intended start: the run created (claimed by a scan), its
+/// admission asked (the early timer's step), answered (the step that took the answer; how many after the intended start),
+/// the first phase scheduled (the final timer's step) and started (the probe).
+/// </summary>
+internal sealed record StageBreakdown(
+    int Runs,
+    Samples Created,
+    Samples AdmissionAsked,
+    Samples AdmissionAnswered,
+    int AnsweredAfterStart,
+    Samples PhaseScheduled,
+    Samples PhaseStarted);
