@@ -17,9 +17,15 @@ public static class ScheduleJitter
     public static TimeSpan For(string scheduleId, DateTimeOffset nominalUtc, TimeSpan max)
     {
         ArgumentNullException.ThrowIfNull(scheduleId);
+        return Within(string.Create(CultureInfo.InvariantCulture, $"{scheduleId}|{nominalUtc.UtcTicks}"), max);
+    }
+
+    /// <summary>A stable delay for <paramref name="key"/> between zero and <paramref name="max"/> inclusive, in whole milliseconds (the same hash).</summary>
+    public static TimeSpan Within(string key, TimeSpan max)
+    {
+        ArgumentNullException.ThrowIfNull(key);
         ArgumentOutOfRangeException.ThrowIfLessThan(max, TimeSpan.Zero);
         var range = (ulong)(max.Ticks / TimeSpan.TicksPerMillisecond) + 1;
-        var key = string.Create(CultureInfo.InvariantCulture, $"{scheduleId}|{nominalUtc.UtcTicks}");
         return TimeSpan.FromMilliseconds(Fnv1a64(Encoding.UTF8.GetBytes(key)) % range);
     }
 

@@ -19,6 +19,13 @@ public sealed record RunRequest(
     /// <summary>When the run may start: the occurrence plus the schedule's deterministic jitter (null: the occurrence itself).</summary>
     public DateTimeOffset? NotBeforeUtc { get; init; }
 
+    /// <summary>
+    /// How long before <see cref="NotBeforeUtc"/> a scheduled run without an overlap policy asks whether its occurrence is
+    /// still wanted (<see cref="RunOrchestrator.AdmissionLead"/> when null, as for runs claimed by earlier builds). The
+    /// scanner spreads the admissions of a herd (many occurrences at one instant) over a few seconds (<see cref="Scheduling.AdmissionLeads"/>).
+    /// </summary>
+    public TimeSpan? AdmissionLead { get; init; }
+
     /// <summary>How long the schedule's recent runs took on average, for the ETA; null when unknown.</summary>
     public TimeSpan? ExpectedDuration { get; init; }
 

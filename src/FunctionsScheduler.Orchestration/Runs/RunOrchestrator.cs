@@ -25,10 +25,9 @@ public static class RunOrchestrator
     public const string SlotEventName = "slot";
 
     /// <summary>
-    /// Every run starting or ending contends for the one slots row: an activity that lost too many ETag races (or hit a
-    /// storage hiccup) is tried again after a pause rather than failing the run.
+    /// How long before its occurrence a run of a schedule without an overlap policy checks it is still wanted, unless its
+    /// request says otherwise (<see cref="RunRequest.AdmissionLead"/>).
     /// </summary>
-    /// <summary>How long before its occurrence a run of a schedule without an overlap policy checks it is still wanted.</summary>
     public static readonly TimeSpan AdmissionLead = TimeSpan.FromSeconds(1);
 
     /// <summary>
@@ -56,14 +55,21 @@ public static class RunOrchestrator
         if ((request.NotBeforeUtc ?? request.OccurrenceUtc) is { } notBefore)
         {
             run.Publish();
-            if (checksOnly && notBefore.UtcDateTime - context.CurrentUtcDateTime > AdmissionLead)
+            // A herd's runs carry a longer lead (AdmissionLeads); one started closer than its lead asks at once. Runs without
+            // one (claimed by earlier builds) wait for the same timer as before.
+            var lead = request.AdmissionLead ?? AdmissionLead;
+            var remaining = notBefore.UtcDateTime - context.CurrentUtcDateTime;
+            if (checksOnly && remaining > AdmissionLead)
             {
-                using var early = new CancellationTokenSource();
-                var timer = context.CreateTimer(notBefore.UtcDateTime - AdmissionLead, early.Token);
-                if (await Task.WhenAny(timer, cancel) == cancel)
+                if (remaining > lead)
                 {
-                    early.Cancel();
-                    return await StopAsync(context, request, run, (await cancel).Reason, RunStatus.Cancelled);
+                    using var early = new CancellationTokenSource();
+                    var timer = context.CreateTimer(notBefore.UtcDateTime - lead, early.Token);
+                    if (await Task.WhenAny(timer, cancel) == cancel)
+                    {
+                        early.Cancel();
+                        return await StopAsync(context, request, run, (await cancel).Reason, RunStatus.Cancelled);
+                    }
                 }
 
                 if (await AdmitAsync(context, request, run, cancel) is { } notWanted)

@@ -49,6 +49,8 @@ public sealed partial class ScheduleScanner(
             entries.Add(entry);
         }
 
+        // Occurrences due at the same instant (a herd: every hourly cron at minute 0) spread their admissions (AdmissionLeads).
+        var window = new ScanWindow(upTo, entries.GroupBy(e => e.DueUtc).ToDictionary(g => g.Key, g => g.Count()));
         var tally = new ConcurrentDictionary<EntryOutcome, int>();
         var cursors = entries.GroupBy(e => (e.Tenant, e.ScheduleId)).Select(g => new ScheduleCursor(g.OrderBy(e => e.DueUtc))).ToList();
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelSchedules, CancellationToken = cancellationToken };
@@ -61,7 +63,7 @@ public sealed partial class ScheduleScanner(
                 parallel,
                 async (cursor, ct) =>
                 {
-                    foreach (var outcome in await ProcessNextAsync(cursor, upTo, ct).ConfigureAwait(false))
+                    foreach (var outcome in await ProcessNextAsync(cursor, window, ct).ConfigureAwait(false))
                     {
                         tally.AddOrUpdate(outcome, 1, (_, n) => n + 1);
                     }
@@ -97,7 +99,7 @@ public sealed partial class ScheduleScanner(
     /// (at most <see cref="MaxPerClaim"/>). The cursor is done at the first failure, so occurrences are never claimed out
     /// of order, and gets the schedule's following occurrence when the claim stopped short of the lookahead.
     /// </summary>
-    private async Task<IReadOnlyList<EntryOutcome>> ProcessNextAsync(ScheduleCursor cursor, DateTimeOffset upTo, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<EntryOutcome>> ProcessNextAsync(ScheduleCursor cursor, ScanWindow window, CancellationToken cancellationToken)
     {
         if (!cursor.TryTake(out var entry))
         {
@@ -108,14 +110,14 @@ public sealed partial class ScheduleScanner(
         {
             // The schedule as this scan last claimed it saves a read; if it changed since (a run's admission, an
             // edit), the claim fails and the entry is processed again from a fresh read.
-            var (outcomes, next, schedule) = await ProcessEntryAsync(entry, cursor.Claimed, upTo, cancellationToken).ConfigureAwait(false);
+            var (outcomes, next, schedule) = await ProcessEntryAsync(entry, cursor.Claimed, window, cancellationToken).ConfigureAwait(false);
             if (outcomes is [EntryOutcome.Stale] && cursor.Claimed is not null)
             {
-                (outcomes, next, schedule) = await ProcessEntryAsync(entry, null, upTo, cancellationToken).ConfigureAwait(false);
+                (outcomes, next, schedule) = await ProcessEntryAsync(entry, null, window, cancellationToken).ConfigureAwait(false);
             }
 
             cursor.Claimed = schedule;
-            if (next is { } n && n <= upTo && outcomes is not [EntryOutcome.Stale])
+            if (next is { } n && n <= window.UpTo && outcomes is not [EntryOutcome.Stale])
             {
                 cursor.Add(entry with { DueUtc = n });
             }
@@ -167,11 +169,17 @@ public sealed partial class ScheduleScanner(
         public void Fail() => _failed = true;
     }
 
+    /// <summary>A scan's horizon, and how many of its due entries share each instant.</summary>
+    private sealed record ScanWindow(DateTimeOffset UpTo, IReadOnlyDictionary<DateTimeOffset, int> Herds)
+    {
+        public int HerdAt(DateTimeOffset occurrenceUtc) => Herds.GetValueOrDefault(occurrenceUtc);
+    }
+
     /// <summary>One decided occurrence of a claim.</summary>
     private sealed record Occurrence(DateTimeOffset Utc, OccurrenceFate Fate, string Reason);
 
     /// <summary>One due entry; <paramref name="known"/> is the schedule as this scan last claimed it (skips the read).</summary>
-    private async Task<(IReadOnlyList<EntryOutcome> Outcomes, DateTimeOffset? Next, StoredSchedule? Claimed)> ProcessEntryAsync(DueEntry entry, StoredSchedule? known, DateTimeOffset upTo, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<EntryOutcome> Outcomes, DateTimeOffset? Next, StoredSchedule? Claimed)> ProcessEntryAsync(DueEntry entry, StoredSchedule? known, ScanWindow window, CancellationToken cancellationToken)
     {
         var schedule = known is { } k && k.NextRunUtc == entry.DueUtc
             ? k
@@ -194,7 +202,7 @@ public sealed partial class ScheduleScanner(
             var runs = schedule.RunsStarted;
             DateTimeOffset? next = entry.DueUtc;
             var limit = schedule.Definition.Adaptive is null ? MaxPerClaim : 1;
-            while (next is { } o && (claim.Count == 0 || o <= upTo) && claim.Count < limit)
+            while (next is { } o && (claim.Count == 0 || o <= window.UpTo) && claim.Count < limit)
             {
                 var (fate, reason) = Decide(schedule, o);
                 runs += fate == OccurrenceFate.Started ? 1 : 0;
@@ -210,7 +218,7 @@ public sealed partial class ScheduleScanner(
                 return ([EntryOutcome.Stale], null, null);
             }
 
-            return (await CompleteClaimAsync(claimed, entry, claim, next, cancellationToken).ConfigureAwait(false), next, claimed);
+            return (await CompleteClaimAsync(claimed, entry, claim, next, window, cancellationToken).ConfigureAwait(false), next, claimed);
         }
 
         if ((schedule.ClaimedFromUtc ?? schedule.LastClaimedUtc) == entry.DueUtc && schedule.LastClaimedUtc is { } last)
@@ -225,7 +233,7 @@ public sealed partial class ScheduleScanner(
                 claim.Add(await RedecideAsync(schedule, t, cancellationToken).ConfigureAwait(false));
             }
 
-            return (await CompleteClaimAsync(schedule, entry, claim, schedule.NextRunUtc, cancellationToken).ConfigureAwait(false), schedule.NextRunUtc, schedule);
+            return (await CompleteClaimAsync(schedule, entry, claim, schedule.NextRunUtc, window, cancellationToken).ConfigureAwait(false), schedule.NextRunUtc, schedule);
         }
 
         if (known is not null)
@@ -326,9 +334,9 @@ public sealed partial class ScheduleScanner(
     /// row (the claim's outbox) by the next one last; every step is idempotent. A start that fails leaves a FailedToStart
     /// row with the error and the due row in place, so the next scan repairs the claim.
     /// </summary>
-    private async Task<IReadOnlyList<EntryOutcome>> CompleteClaimAsync(StoredSchedule schedule, DueEntry entry, IReadOnlyList<Occurrence> claim, DateTimeOffset? next, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<EntryOutcome>> CompleteClaimAsync(StoredSchedule schedule, DueEntry entry, IReadOnlyList<Occurrence> claim, DateTimeOffset? next, ScanWindow window, CancellationToken cancellationToken)
     {
-        var completed = await Task.WhenAll(claim.Select(o => CompleteAsync(schedule, o, cancellationToken))).ConfigureAwait(false);
+        var completed = await Task.WhenAll(claim.Select(o => CompleteAsync(schedule, o, window, cancellationToken))).ConfigureAwait(false);
         var records = completed.Select(c => c.Record).ToList();
         var outcomes = completed.Select(c => c.Outcome).ToList();
 
@@ -345,7 +353,7 @@ public sealed partial class ScheduleScanner(
     }
 
     /// <summary>One occurrence of a claim: its run started (idempotently), or the people asked, or nothing; and its ledger row.</summary>
-    private async Task<(EntryOutcome Outcome, OccurrenceRecord Record)> CompleteAsync(StoredSchedule schedule, Occurrence occurrence, CancellationToken cancellationToken)
+    private async Task<(EntryOutcome Outcome, OccurrenceRecord Record)> CompleteAsync(StoredSchedule schedule, Occurrence occurrence, ScanWindow window, CancellationToken cancellationToken)
     {
         string? runId = null;
         var outcome = EntryOutcome.Skipped;
@@ -363,6 +371,7 @@ public sealed partial class ScheduleScanner(
             {
                 TraceParent = SchedulerTelemetry.CurrentTraceParent(),
                 NotBeforeUtc = occurrence.Utc + jitter,
+                AdmissionLead = schedule.Definition.Overlap is null ? AdmissionLeads.For(runId, window.HerdAt(occurrence.Utc)) : null,
                 ExpectedDuration = schedule.LastRun?.AverageDuration,
                 Overlap = schedule.Definition.Overlap,
                 OnSuccess = schedule.Definition.OnSuccess,

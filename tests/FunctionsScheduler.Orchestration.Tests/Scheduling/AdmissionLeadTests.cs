@@ -1,0 +1,67 @@
+using FunctionsScheduler.Core.Scheduling;
+using FunctionsScheduler.Orchestration.Runs;
+using FunctionsScheduler.Orchestration.Scheduling;
+using FunctionsScheduler.Testing;
+
+namespace FunctionsScheduler.Orchestration.Tests.Scheduling;
+
+/// <summary>
+/// A herd (many occurrences at one instant) spreads its runs' admission checks over the seconds before the occurrence, each
+/// run at a point fixed by its id; a run alone keeps the usual one second (its request carries no lead, as before).
+/// </summary>
+public sealed class AdmissionLeadTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
+{
+    [Fact]
+    public void A_herd_spreads_its_leads_by_run_id_over_10_ms_a_member_and_at_most_4_s_more()
+    {
+        Assert.Null(AdmissionLeads.For("r-alone", 1));
+        Assert.Null(AdmissionLeads.For("r-small", AdmissionLeads.HerdThreshold));
+
+        var leads = Enumerable.Range(0, 340).Select(i => AdmissionLeads.For($"r-{i}", 340)!.Value).ToList();
+        Assert.All(leads, l => Assert.InRange(l, RunOrchestrator.AdmissionLead, RunOrchestrator.AdmissionLead + TimeSpan.FromMilliseconds(3399)));
+        Assert.Equal(leads, Enumerable.Range(0, 340).Select(i => AdmissionLeads.For($"r-{i}", 340)!.Value));
+        // Spread, not bunched: every 500 ms of the 3.4 s gets some.
+        Assert.Equal(7, leads.Select(l => (int)((l - RunOrchestrator.AdmissionLead).TotalMilliseconds / 500)).Distinct().Count());
+
+        var widest = Enumerable.Range(0, 2000).Select(i => AdmissionLeads.For($"r-{i}", 5000)!.Value).ToList();
+        Assert.InRange(widest.Max(), TimeSpan.FromSeconds(4.5), RunOrchestrator.AdmissionLead + AdmissionLeads.MaxSpread);
+    }
+
+    [Fact]
+    public async Task A_scan_gives_the_runs_of_a_herd_a_spread_lead_and_a_run_alone_none()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var t0 = ScannerRig.T0;
+        var rig = await ScannerRig.CreateAsync(azurite, t0);
+        var herdAt = t0.AddSeconds(20);
+        var herd = Enumerable.Range(0, 30).Select(i => $"herd-{i:D2}").ToList();
+        foreach (var id in herd)
+        {
+            await rig.Schedules.CreateAsync(ScannerRig.EveryTenSeconds("acme", id, herdAt), ct);
+        }
+
+        await rig.Schedules.CreateAsync(ScannerRig.EveryTenSeconds("acme", "alone", t0.AddSeconds(15)) with { Definition = ScannerRig.EveryTenSeconds("acme", "alone", t0).Definition with { Cron = "*/15 * * * * *" } }, ct);
+        var scanner = rig.NewScanner(lookahead: TimeSpan.FromSeconds(25));
+
+        var report = await scanner.ScanAsync(ct);
+
+        Assert.Equal(31, report.Started);
+        var leads = new List<TimeSpan>();
+        foreach (var id in herd)
+        {
+            var request = await RequestAsync(rig, RunIds.ForOccurrence("acme", id, herdAt));
+            leads.Add(Assert.NotNull(request.AdmissionLead));
+        }
+
+        Assert.All(leads, l => Assert.InRange(l, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(1299)));
+        Assert.True(leads.Distinct().Count() > 10, string.Join(", ", leads));
+        Assert.Null((await RequestAsync(rig, RunIds.ForOccurrence("acme", "alone", t0.AddSeconds(15)))).AdmissionLead);
+    }
+
+    private static async Task<RunRequest> RequestAsync(ScannerRig rig, string runId)
+    {
+        var state = await rig.Client.GetStatusAsync(runId, includeInputsAndOutputs: true, TestContext.Current.CancellationToken)
+            ?? throw new InvalidOperationException($"No run {runId}.");
+        return state.ReadInputAs<RunRequest>() ?? throw new InvalidOperationException($"Run {runId} has no request.");
+    }
+}
