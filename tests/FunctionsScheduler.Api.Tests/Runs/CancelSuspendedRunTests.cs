@@ -29,17 +29,7 @@ public abstract class CancelSuspendedRunScenarios(LocalHostFixture host)
     [Fact]
     public async Task A_suspended_run_holding_an_answer_ends_cancelled_without_using_it()
     {
-        var (created, schedule) = await host.PostJsonAsync("/api/schedules", new
-        {
-            name = "cancel while suspended",
-            cron = "0 3 1 1 *",
-            timeZone = "UTC",
-            job = new { type = "simulated", phases = new object[] { new { name = "login", intervention = new { kind = "login", prompt = "Log in", deadline = "00:05:00" } } } },
-        });
-        Assert.True(created.StatusCode == HttpStatusCode.Created, schedule.ToString());
-        var scheduleId = schedule.GetProperty("id").GetString()!;
-        var (_, started) = await host.PostJsonAsync($"/api/schedules/{scheduleId}/run", null);
-        var runId = started.GetProperty("runId").GetString()!;
+        var (scheduleId, runId) = await StartWaitingRunAsync("cancel while suspended");
         var pending = await host.PendingInterventionIdAsync(runId);
 
         var (suspended, _) = await host.PostJsonAsync($"/api/runs/{runId}/suspend", new { reason = "hold" });
@@ -56,6 +46,36 @@ public abstract class CancelSuspendedRunScenarios(LocalHostFixture host)
         Assert.Equal("cancelled", run.GetProperty("status").GetString());
         Assert.NotEqual("succeeded", run.GetProperty("phases")[0].GetProperty("status").GetString());
         await host.DeleteScheduleAsync(scheduleId);
+    }
+
+    [Fact]
+    public async Task A_cancel_sent_right_after_a_suspend_ends_the_run_cancelled()
+    {
+        var (scheduleId, runId) = await StartWaitingRunAsync("cancel right after suspend");
+        await host.PendingInterventionIdAsync(runId);
+
+        // No wait for "suspended": the cancel may read the run as running while the suspend is still on its way to it.
+        var (suspended, _) = await host.PostJsonAsync($"/api/runs/{runId}/suspend", new { reason = "hold" });
+        Assert.Equal(HttpStatusCode.Accepted, suspended.StatusCode);
+        var (cancelled, _) = await host.PostJsonAsync($"/api/runs/{runId}/cancel", new { reason = "changed my mind", by = "ana" });
+        Assert.Equal(HttpStatusCode.Accepted, cancelled.StatusCode);
+        Assert.Equal("cancelled", (await host.RunEndedAsync(runId)).GetProperty("status").GetString());
+        await host.DeleteScheduleAsync(scheduleId);
+    }
+
+    private async Task<(string ScheduleId, string RunId)> StartWaitingRunAsync(string name)
+    {
+        var (created, schedule) = await host.PostJsonAsync("/api/schedules", new
+        {
+            name,
+            cron = "0 3 1 1 *",
+            timeZone = "UTC",
+            job = new { type = "simulated", phases = new object[] { new { name = "login", intervention = new { kind = "login", prompt = "Log in", deadline = "00:05:00" } } } },
+        });
+        Assert.True(created.StatusCode == HttpStatusCode.Created, schedule.ToString());
+        var scheduleId = schedule.GetProperty("id").GetString()!;
+        var (_, started) = await host.PostJsonAsync($"/api/schedules/{scheduleId}/run", null);
+        return (scheduleId, started.GetProperty("runId").GetString()!);
     }
 }
 
