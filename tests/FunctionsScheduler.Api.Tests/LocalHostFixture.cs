@@ -6,6 +6,7 @@ using FunctionsScheduler.LocalHost;
 using FunctionsScheduler.Testing;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Hosting;
 
 namespace FunctionsScheduler.Api.Tests;
 
@@ -53,6 +54,12 @@ public class LocalHostFixture(AzuriteFixture azurite) : IAsyncLifetime
     {
     }
 
+    /// <summary>
+    /// Replaces some of the host's own services once it registered them all (a decorator around one of them); null: none.
+    /// <see cref="ConfigureServices"/> runs before the host's registrations, so it cannot wrap what the host adds.
+    /// </summary>
+    protected virtual Action<IServiceCollection>? DecorateServices => null;
+
     /// <summary>The durable engine under the host: the embedded one (the local host), or the real Durable Task SDK.</summary>
     public virtual HostEngine Engine => HostEngine.Embedded;
 
@@ -76,7 +83,14 @@ public class LocalHostFixture(AzuriteFixture azurite) : IAsyncLifetime
             .. (WithAttemptsWorkflow ? AttemptsWorkflow : []),
             .. ExtraArguments,
         ],
-        builder => ConfigureServices(builder.Services));
+        builder =>
+        {
+            ConfigureServices(builder.Services);
+            if (DecorateServices is { } decorate)
+            {
+                builder.Host.UseServiceProviderFactory(new DecoratingServiceProviderFactory(decorate, builder.Environment.IsDevelopment()));
+            }
+        });
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Http = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(30) };
@@ -253,4 +267,20 @@ public enum HostEngine
 
     /// <summary>The real Durable Task SDK in-process, through the Functions app's adapters.</summary>
     DurableSdk,
+}
+
+/// <summary>
+/// The default container, built after <paramref name="decorate"/> has changed the finished service collection (with the
+/// scope checks the default factory makes in Development).
+/// </summary>
+internal sealed class DecoratingServiceProviderFactory(Action<IServiceCollection> decorate, bool validate) : IServiceProviderFactory<IServiceCollection>
+{
+    public IServiceCollection CreateBuilder(IServiceCollection services)
+    {
+        decorate(services);
+        return services;
+    }
+
+    public IServiceProvider CreateServiceProvider(IServiceCollection containerBuilder) =>
+        containerBuilder.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = validate, ValidateOnBuild = validate });
 }

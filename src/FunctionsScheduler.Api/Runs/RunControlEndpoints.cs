@@ -57,14 +57,16 @@ public sealed class RunControlEndpoints(
                 : Problems.Conflict("The run has already finished.", $"It ended as {(recorded?.Status ?? live)?.ToString().ToLowerInvariant() ?? state.RuntimeStatus.ToString().ToLowerInvariant()}; there is nothing to cancel.");
         }
 
-        if (state.RuntimeStatus == OrchestrationStatus.Suspended)
-        {
-            // A suspended run processes nothing, the cancel event included: resume it so it can stop itself cleanly.
-            await orchestrations.ResumeAsync(id, "resumed to be cancelled", cancellationToken).ConfigureAwait(false);
-        }
-
         var cancel = new CancelRunRequest(body!.Reason ?? "no reason given", Acting.By(request, body.By) ?? "unknown");
         await orchestrations.RaiseEventAsync(id, RunOrchestrator.CancelEventName, cancel, cancellationToken).ConfigureAwait(false);
+        // A suspended run processes nothing, the cancel event included: resume it so it can stop itself cleanly. Only after
+        // the cancel was raised, so the run wakes with the cancel already kept beside what it held while suspended (an answer
+        // to its intervention); resumed first, it could use that answer, finish the phase and even the run before the cancel
+        // reached it. Resumed whatever its status says: a suspend accepted a moment ago may not have reached the run yet
+        // (it still reads running), and would then hold the run, the cancel with it, for good. A run that is not suspended
+        // ignores the resume.
+        await orchestrations.ResumeAsync(id, "resumed to be cancelled", cancellationToken).ConfigureAwait(false);
+
         await cancellations.RequestAsync(tenants.Resolve(request), id, cancellationToken).ConfigureAwait(false);
         return Accepted(id, "cancel", "cancelling");
     }
