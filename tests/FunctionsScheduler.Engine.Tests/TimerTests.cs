@@ -9,6 +9,19 @@ namespace FunctionsScheduler.Engine.Tests;
 public sealed class TimerTests(AzuriteFixture azurite)
 {
     [Fact]
+    public async Task A_fired_timer_starts_its_activity_on_the_firing_lane_and_leaves_the_lane_before_the_next_hop()
+    {
+        // A herd's timers share the lanes: once the fired step has started its activity, the rest of the step (here the
+        // quick result folded and the next activity started) must not hold the lane from the next due timer.
+        await using var host = await EngineHost.StartAsync(azurite, AzuriteFixture.UniqueName("hub"), new Probe());
+
+        var state = await host.RunAsync("TimerThenLanes", null);
+
+        Assert.Equal(OrchestrationStatus.Completed, state.RuntimeStatus);
+        Assert.Equal("True,False", state.ReadOutputAs<string>());
+    }
+
+    [Fact]
     public async Task Timer_never_fires_before_its_time_and_is_woken_in_memory()
     {
         await using var host = await EngineHost.StartAsync(azurite, AzuriteFixture.UniqueName("hub"), new Probe());

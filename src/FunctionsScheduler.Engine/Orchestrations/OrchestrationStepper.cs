@@ -195,6 +195,14 @@ internal sealed class OrchestrationStepper
             all.AddRange(round.NewActions);
             // Sent now, not at the commit: a local activity starts at once (the firing lag is its start).
             await SendAsync(plan.Outbound, cancellationToken).ConfigureAwait(false);
+            if (InMemoryTimers.OnFiringLane)
+            {
+                // The fired timer's phases are started: the rest of the step (folding their results, serializing,
+                // committing) goes on in the pool and the lane moves on to its next due timer. A herd's timers share two
+                // lanes, and a second replay here (the phases' quick results folded) held up every timer after this one.
+                await Task.Yield();
+            }
+
             if (status is not OrchestrationStatus.Running || feed.More is null || added.Count >= MaxFoldedEvents
                 || !Unanswered(all).Any(s => feed.RunningHere(instanceId, row.ExecutionId, s.TaskId)))
             {

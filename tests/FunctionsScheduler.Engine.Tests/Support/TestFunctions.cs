@@ -60,6 +60,12 @@ public sealed class GateActivity(Probe probe) : IActivity<string, string>
     }
 }
 
+/// <summary>Whether it ran on a firing lane (started inline by a fired timer's step).</summary>
+public sealed class LaneActivity : IActivity<string, bool>
+{
+    public Task<bool> RunAsync(string input, CancellationToken cancellationToken) => Task.FromResult(Orchestrations.InMemoryTimers.OnFiringLane);
+}
+
 public sealed class ClockActivity : IActivity<string, DateTimeOffset>
 {
     public Task<DateTimeOffset> RunAsync(string input, CancellationToken cancellationToken) => Task.FromResult(TimeProvider.System.GetUtcNow());
@@ -79,6 +85,14 @@ public static class TestFunctions
             .AddActivity<ClockActivity, string, DateTimeOffset>("Clock")
             .AddActivity<SlowActivity, string, string>("Slow")
             .AddActivity<GateActivity, string, string>("Gate")
+            .AddActivity<LaneActivity, string, bool>("Lane")
+            .AddOrchestrator("TimerThenLanes", async ctx =>
+            {
+                await ctx.CreateTimer(ctx.CurrentUtcDateTime + TimeSpan.FromMilliseconds(300), CancellationToken.None);
+                var first = await ctx.CallActivityAsync<bool>("Lane", "first");
+                var second = await ctx.CallActivityAsync<bool>("Lane", "second");
+                return $"{first},{second}";
+            })
             .AddOrchestrator("Gated", ctx => ctx.CallActivityAsync<string>("Gate", ctx.InstanceId))
             .AddOrchestrator("SlowThenEcho", async ctx =>
             {
