@@ -13,12 +13,19 @@ public sealed class TimerTests(AzuriteFixture azurite)
     {
         // A herd's timers share the lanes: once the fired step has started its activity, the rest of the step (here the
         // quick result folded and the next activity started) must not hold the lane from the next due timer.
+        // The fired step runs on the lane only when the instance is idle and cached at its time (a slow commit of the step
+        // before leaves it to the pool), so runs are repeated until one fired on the lane; none may take its next hop there.
         await using var host = await EngineHost.StartAsync(azurite, AzuriteFixture.UniqueName("hub"), new Probe());
+        var outputs = new List<string?>();
+        while (outputs.Count < 5 && !outputs.Contains("True,False"))
+        {
+            var state = await host.RunAsync("TimerThenLanes", null);
+            Assert.Equal(OrchestrationStatus.Completed, state.RuntimeStatus);
+            outputs.Add(state.ReadOutputAs<string>());
+        }
 
-        var state = await host.RunAsync("TimerThenLanes", null);
-
-        Assert.Equal(OrchestrationStatus.Completed, state.RuntimeStatus);
-        Assert.Equal("True,False", state.ReadOutputAs<string>());
+        Assert.Contains("True,False", outputs);
+        Assert.DoesNotContain("True,True", outputs);
     }
 
     [Fact]

@@ -88,7 +88,7 @@ public static class TestFunctions
             .AddActivity<LaneActivity, string, bool>("Lane")
             .AddOrchestrator("TimerThenLanes", async ctx =>
             {
-                await ctx.CreateTimer(ctx.CurrentUtcDateTime + TimeSpan.FromMilliseconds(300), CancellationToken.None);
+                await ctx.CreateTimer(ctx.CurrentUtcDateTime + TimeSpan.FromMilliseconds(1000), CancellationToken.None);
                 var first = await ctx.CallActivityAsync<bool>("Lane", "first");
                 var second = await ctx.CallActivityAsync<bool>("Lane", "second");
                 return $"{first},{second}";
