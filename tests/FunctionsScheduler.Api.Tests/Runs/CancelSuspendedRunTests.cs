@@ -84,7 +84,7 @@ public abstract class CancelSuspendedRunScenarios(LocalHostFixture host)
 /// few seconds): whatever a caller sends after a resume then reaches the instance late, as it can whenever two sends are
 /// two storage requests apart (a slow request, a pause of the calling thread).
 /// </summary>
-internal sealed class SlowResumeClient(IOrchestrationClient inner) : IOrchestrationClient
+internal sealed class SlowResumeClient(IOrchestrationClient inner) : DelegatingOrchestrationClient(inner)
 {
     private static readonly TimeSpan Lag = TimeSpan.FromSeconds(5);
 
@@ -100,39 +100,18 @@ internal sealed class SlowResumeClient(IOrchestrationClient inner) : IOrchestrat
         }));
     }
 
-    public async Task ResumeAsync(string instanceId, string? reason, CancellationToken cancellationToken = default)
+    public override async Task ResumeAsync(string instanceId, string? reason, CancellationToken cancellationToken = default)
     {
-        await inner.ResumeAsync(instanceId, reason, cancellationToken);
+        await Inner.ResumeAsync(instanceId, reason, cancellationToken);
         using var lag = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         lag.CancelAfter(Lag);
         try
         {
-            await inner.WaitForCompletionAsync(instanceId, lag.Token);
+            await Inner.WaitForCompletionAsync(instanceId, lag.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             // Still going after the lag: the resume has been slow enough.
         }
     }
-
-    public Task<StartOutcome> StartNewAsync(string orchestratorName, string instanceId, object? input, CancellationToken cancellationToken = default) =>
-        inner.StartNewAsync(orchestratorName, instanceId, input, cancellationToken);
-
-    public Task RaiseEventAsync(string instanceId, string eventName, object? payload, CancellationToken cancellationToken = default) =>
-        inner.RaiseEventAsync(instanceId, eventName, payload, cancellationToken);
-
-    public Task<OrchestrationState?> GetStatusAsync(string instanceId, bool includeInputsAndOutputs = false, CancellationToken cancellationToken = default) =>
-        inner.GetStatusAsync(instanceId, includeInputsAndOutputs, cancellationToken);
-
-    public Task<OrchestrationState> WaitForCompletionAsync(string instanceId, CancellationToken cancellationToken = default) =>
-        inner.WaitForCompletionAsync(instanceId, cancellationToken);
-
-    public Task SuspendAsync(string instanceId, string? reason, CancellationToken cancellationToken = default) =>
-        inner.SuspendAsync(instanceId, reason, cancellationToken);
-
-    public Task TerminateAsync(string instanceId, string? reason, CancellationToken cancellationToken = default) =>
-        inner.TerminateAsync(instanceId, reason, cancellationToken);
-
-    public Task<bool> PurgeAsync(string instanceId, CancellationToken cancellationToken = default) =>
-        inner.PurgeAsync(instanceId, cancellationToken);
 }

@@ -134,31 +134,14 @@ internal sealed class RecordingConfirmations : IRunConfirmations
 }
 
 /// <summary>Passes every call through and records each start and its outcome.</summary>
-internal class RecordingClient(IOrchestrationClient inner) : IOrchestrationClient
+internal class RecordingClient(IOrchestrationClient inner) : DelegatingOrchestrationClient(inner)
 {
     public ConcurrentQueue<(string InstanceId, StartOutcome Outcome)> Starts { get; } = new();
 
-    public virtual async Task<StartOutcome> StartNewAsync(string orchestratorName, string instanceId, object? input, CancellationToken cancellationToken = default)
+    public override async Task<StartOutcome> StartNewAsync(string orchestratorName, string instanceId, object? input, CancellationToken cancellationToken = default)
     {
-        var outcome = await inner.StartNewAsync(orchestratorName, instanceId, input, cancellationToken);
+        var outcome = await Inner.StartNewAsync(orchestratorName, instanceId, input, cancellationToken);
         Starts.Enqueue((instanceId, outcome));
         return outcome;
     }
-
-    public Task RaiseEventAsync(string instanceId, string eventName, object? payload, CancellationToken cancellationToken = default) =>
-        inner.RaiseEventAsync(instanceId, eventName, payload, cancellationToken);
-
-    public Task<OrchestrationState?> GetStatusAsync(string instanceId, bool includeInputsAndOutputs = false, CancellationToken cancellationToken = default) =>
-        inner.GetStatusAsync(instanceId, includeInputsAndOutputs, cancellationToken);
-
-    public Task<OrchestrationState> WaitForCompletionAsync(string instanceId, CancellationToken cancellationToken = default) =>
-        inner.WaitForCompletionAsync(instanceId, cancellationToken);
-
-    public Task SuspendAsync(string instanceId, string? reason, CancellationToken cancellationToken = default) => inner.SuspendAsync(instanceId, reason, cancellationToken);
-
-    public Task ResumeAsync(string instanceId, string? reason, CancellationToken cancellationToken = default) => inner.ResumeAsync(instanceId, reason, cancellationToken);
-
-    public Task TerminateAsync(string instanceId, string? reason, CancellationToken cancellationToken = default) => inner.TerminateAsync(instanceId, reason, cancellationToken);
-
-    public Task<bool> PurgeAsync(string instanceId, CancellationToken cancellationToken = default) => inner.PurgeAsync(instanceId, cancellationToken);
 }
