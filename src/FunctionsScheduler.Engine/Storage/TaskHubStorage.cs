@@ -298,7 +298,7 @@ internal sealed class TaskHubStorage
             var shared = false;
             await foreach (var page in Instances.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"RowKey eq {SharedInstanceRowKey}"), maxPerPage: 1, select: ["RowKey"], cancellationToken: cancellationToken).AsPages().ConfigureAwait(false))
             {
-                shared = page.Values.Any(e => e.PartitionKey != LayoutPartition);
+                shared = page.Values.Count > 0;
                 if (shared || page.ContinuationToken is null)
                 {
                     break;
