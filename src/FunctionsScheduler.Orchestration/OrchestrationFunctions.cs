@@ -56,6 +56,7 @@ public static class OrchestrationFunctions
         services.AddSingleton<IPhaseExecutor, CommandPhaseExecutor>();
         services.TryAddSingleton<CommandWorkflows>();
         services.TryAddSingleton<IRunConfirmations, NotifyRunConfirmations>();
+        services.TryAddSingleton<RecentHerds>();
         services.AddSingleton<ScheduleScanner>();
         services.TryAddSingleton<StaleTargetSweep>();
         services.TryAddSingleton<FiringLagRecorder>();

@@ -24,6 +24,7 @@ public sealed partial class ScheduleScanner(
     IOccurrenceLedger ledger,
     IOrchestrationClient orchestrations,
     IRunConfirmations confirmations,
+    RecentHerds recentHerds,
     TimeProvider timeProvider,
     IOptions<ScannerOptions> options,
     IOptions<ConcurrencyOptions> concurrency,
@@ -38,6 +39,7 @@ public sealed partial class ScheduleScanner(
     /// </summary>
     private const int MaxPerClaim = 50;
 
+
     /// <summary>Claims and starts every occurrence due up to now + lookahead.</summary>
     public async Task<ScanReport> ScanAsync(CancellationToken cancellationToken = default)
     {
@@ -49,8 +51,9 @@ public sealed partial class ScheduleScanner(
             entries.Add(entry);
         }
 
-        // Occurrences due at the same instant (a herd: every hourly cron at minute 0) spread their admissions (AdmissionLeads).
-        var window = new ScanWindow(upTo, entries.GroupBy(e => e.DueUtc).ToDictionary(g => g.Key, g => g.Count()));
+        // Occurrences due at the same instant (a herd: every hourly cron at minute 0) and those just after it spread their
+        // admissions (AdmissionLeads).
+        var window = new ScanWindow(upTo, recentHerds.Remember(started, entries.Select(e => e.DueUtc)));
         var tally = new ConcurrentDictionary<EntryOutcome, int>();
         var cursors = entries.GroupBy(e => (e.Tenant, e.ScheduleId)).Select(g => new ScheduleCursor(g.OrderBy(e => e.DueUtc))).ToList();
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelSchedules, CancellationToken = cancellationToken };
@@ -169,10 +172,10 @@ public sealed partial class ScheduleScanner(
         public void Fail() => _failed = true;
     }
 
-    /// <summary>A scan's horizon, and how many of its due entries share each instant.</summary>
+    /// <summary>A scan's horizon, and the herds (instant → due occurrences) its runs' admission leads are spread around.</summary>
     private sealed record ScanWindow(DateTimeOffset UpTo, IReadOnlyDictionary<DateTimeOffset, int> Herds)
     {
-        public int HerdAt(DateTimeOffset occurrenceUtc) => Herds.GetValueOrDefault(occurrenceUtc);
+        public TimeSpan? LeadFor(string runId, DateTimeOffset occurrenceUtc) => AdmissionLeads.For(runId, occurrenceUtc, Herds);
     }
 
     /// <summary>One decided occurrence of a claim.</summary>
@@ -371,7 +374,7 @@ public sealed partial class ScheduleScanner(
             {
                 TraceParent = SchedulerTelemetry.CurrentTraceParent(),
                 NotBeforeUtc = occurrence.Utc + jitter,
-                AdmissionLead = schedule.Definition.Overlap is null ? AdmissionLeads.For(runId, window.HerdAt(occurrence.Utc)) : null,
+                AdmissionLead = schedule.Definition.Overlap is null ? window.LeadFor(runId, occurrence.Utc) : null,
                 ExpectedDuration = schedule.LastRun?.AverageDuration,
                 Overlap = schedule.Definition.Overlap,
                 OnSuccess = schedule.Definition.OnSuccess,

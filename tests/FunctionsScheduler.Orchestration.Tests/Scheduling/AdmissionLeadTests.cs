@@ -1,13 +1,15 @@
 using FunctionsScheduler.Core.Scheduling;
 using FunctionsScheduler.Orchestration.Runs;
 using FunctionsScheduler.Orchestration.Scheduling;
+using FunctionsScheduler.Storage.Scheduling;
 using FunctionsScheduler.Testing;
 
 namespace FunctionsScheduler.Orchestration.Tests.Scheduling;
 
 /// <summary>
 /// A herd (many occurrences at one instant) spreads its runs' admission checks over the seconds before the occurrence, each
-/// run at a point fixed by its id; a run alone keeps the usual one second (its request carries no lead, as before).
+/// run at a point fixed by its id; an occurrence up to 3 s after a herd asks with the herd; a run alone keeps the usual
+/// one second (its request carries no lead, as before).
 /// </summary>
 public sealed class AdmissionLeadTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
 {
@@ -28,6 +30,54 @@ public sealed class AdmissionLeadTests(AzuriteFixture azurite) : IClassFixture<A
     }
 
     [Fact]
+    public void An_occurrence_up_to_3_s_after_a_herd_asks_with_the_herd_and_later_ones_alone()
+    {
+        var herdAt = ScannerRig.T0;
+        var herds = new Dictionary<DateTimeOffset, int> { [herdAt] = 340, [herdAt.AddSeconds(-2)] = 100, [herdAt.AddSeconds(1)] = 5 };
+
+        // A member: its own spread. A neighbour: the nearest herd before it (not the one 2 s earlier, not the 5 at +1 s).
+        Assert.Equal(AdmissionLeads.For("r-member", 340), AdmissionLeads.For("r-member", herdAt, herds));
+        for (var ms = 1; ms <= 3000; ms += 333)
+        {
+            var lead = AdmissionLeads.For($"r-{ms}", herdAt.AddMilliseconds(ms), herds);
+            Assert.Equal(TimeSpan.FromMilliseconds(ms) + AdmissionLeads.For($"r-{ms}", 340), lead);
+        }
+
+        // Past the reach, before the herd (its usual second already falls before the herd's firing), or with no herd: none.
+        Assert.Null(AdmissionLeads.For("r-late", herdAt + AdmissionLeads.NeighbourReach + TimeSpan.FromMilliseconds(1), herds));
+        Assert.Null(AdmissionLeads.For("r-before", herdAt.AddSeconds(-3), herds));
+        Assert.Null(AdmissionLeads.For("r-quiet", herdAt.AddSeconds(1), new Dictionary<DateTimeOffset, int> { [herdAt] = AdmissionLeads.HerdThreshold }));
+    }
+
+    [Fact]
+    public async Task A_neighbour_claimed_by_a_later_scan_than_its_herd_still_asks_with_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var t0 = ScannerRig.T0;
+        var rig = await ScannerRig.CreateAsync(azurite, t0);
+        var herdAt = t0.AddSeconds(20);
+        for (var i = 0; i < 30; i++)
+        {
+            await rig.Schedules.CreateAsync(ScannerRig.EveryTenSeconds("acme", $"herd-{i:D2}", herdAt), ct);
+        }
+
+        await rig.Schedules.CreateAsync(Offset(ScannerRig.EveryTenSeconds("acme", "neighbour", herdAt.AddSeconds(2)), "2/10 * * * * *"), ct);
+        await rig.Schedules.CreateAsync(Offset(ScannerRig.EveryTenSeconds("acme", "further", herdAt.AddSeconds(5)), "5/10 * * * * *"), ct);
+        var scanner = rig.NewScanner(lookahead: TimeSpan.FromSeconds(21));
+
+        // The herd is claimed first; its due entries then move on to +30 s, so the next scans no longer see it due.
+        Assert.Equal(30, (await scanner.ScanAsync(ct)).Started);
+        rig.Clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(1, (await scanner.ScanAsync(ct)).Started);
+        rig.Clock.Advance(TimeSpan.FromSeconds(3));
+        Assert.Equal(1, (await scanner.ScanAsync(ct)).Started);
+
+        var neighbour = RunIds.ForOccurrence("acme", "neighbour", herdAt.AddSeconds(2));
+        Assert.Equal(TimeSpan.FromSeconds(2) + AdmissionLeads.For(neighbour, 30), (await RequestAsync(rig, neighbour)).AdmissionLead);
+        Assert.Null((await RequestAsync(rig, RunIds.ForOccurrence("acme", "further", herdAt.AddSeconds(5)))).AdmissionLead);
+    }
+
+    [Fact]
     public async Task A_scan_gives_the_runs_of_a_herd_a_spread_lead_and_a_run_alone_none()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -40,7 +90,7 @@ public sealed class AdmissionLeadTests(AzuriteFixture azurite) : IClassFixture<A
             await rig.Schedules.CreateAsync(ScannerRig.EveryTenSeconds("acme", id, herdAt), ct);
         }
 
-        await rig.Schedules.CreateAsync(ScannerRig.EveryTenSeconds("acme", "alone", t0.AddSeconds(15)) with { Definition = ScannerRig.EveryTenSeconds("acme", "alone", t0).Definition with { Cron = "*/15 * * * * *" } }, ct);
+        await rig.Schedules.CreateAsync(Offset(ScannerRig.EveryTenSeconds("acme", "alone", t0.AddSeconds(15)), "*/15 * * * * *"), ct);
         var scanner = rig.NewScanner(lookahead: TimeSpan.FromSeconds(25));
 
         var report = await scanner.ScanAsync(ct);
@@ -57,6 +107,9 @@ public sealed class AdmissionLeadTests(AzuriteFixture azurite) : IClassFixture<A
         Assert.True(leads.Distinct().Count() > 10, string.Join(", ", leads));
         Assert.Null((await RequestAsync(rig, RunIds.ForOccurrence("acme", "alone", t0.AddSeconds(15)))).AdmissionLead);
     }
+
+    private static StoredSchedule Offset(StoredSchedule schedule, string cron) =>
+        schedule with { Definition = schedule.Definition with { Cron = cron } };
 
     private static async Task<RunRequest> RequestAsync(ScannerRig rig, string runId)
     {

@@ -101,6 +101,7 @@ internal sealed class ScannerRig
             wrapLedger?.Invoke(ledger) ?? ledger,
             wrapClient?.Invoke(client) ?? client,
             Confirmations,
+            new RecentHerds(),
             Clock,
             Options.Create(new ScannerOptions { Lookahead = lookahead ?? TimeSpan.Zero, MaxParallelSchedules = 8 }),
             Options.Create(new ConcurrencyOptions()),
