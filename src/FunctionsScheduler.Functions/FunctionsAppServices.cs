@@ -7,10 +7,12 @@ using FunctionsScheduler.Durable;
 using FunctionsScheduler.Functions.Adapters;
 using FunctionsScheduler.Orchestration;
 using FunctionsScheduler.Orchestration.Notifications;
+using FunctionsScheduler.Orchestration.Scheduling;
 using FunctionsScheduler.Storage;
 using FunctionsScheduler.Storage.Interventions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace FunctionsScheduler.Functions;
 
@@ -71,6 +73,10 @@ internal static class FunctionsAppServices
         services.AddProblemDetails();
         services.AddScoped<DurableClientScope>();
         services.AddScoped<IOrchestrationClient>(sp => sp.GetRequiredService<DurableClientScope>().Client);
+        // The scanner starts runs through the durable client its timer invocation binds, so it lives in the invocation's
+        // scope here (the local host's one client makes it a singleton there); what it remembers between scans is in
+        // singletons of its own (RecentHerds, ScannerHeartbeat).
+        services.Replace(ServiceDescriptor.Scoped<ScheduleScanner, ScheduleScanner>());
         return services;
     }
 

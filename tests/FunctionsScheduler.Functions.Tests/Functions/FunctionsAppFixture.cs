@@ -5,6 +5,7 @@ using FunctionsScheduler.Api.Access;
 using FunctionsScheduler.Durable;
 using FunctionsScheduler.Functions.Functions;
 using FunctionsScheduler.Functions.Tests.Surface;
+using FunctionsScheduler.Orchestration.Scheduling;
 using FunctionsScheduler.Storage;
 using FunctionsScheduler.Storage.Interventions;
 using FunctionsScheduler.Testing;
@@ -83,6 +84,14 @@ public sealed class FunctionsAppFixture(AzuriteFixture azurite) : IAsyncLifetime
     {
         await _host.StopAsync();
         _host.Dispose();
+    }
+
+    /// <summary>One invocation of the <c>ScanDueSchedules</c> timer function, in its own scope as the Functions host gives it.</summary>
+    public async Task<ScanReport> ScanAsync()
+    {
+        await using var scope = _host.Services.CreateAsyncScope();
+        var context = new TestFunctionContext(scope.ServiceProvider, TestContext.Current.CancellationToken);
+        return await new ScanFunction().Run(new TimerInfo(), Client, context);
     }
 
     /// <summary>Runs the HTTP function whose route and method match, as the Functions host would route the request.</summary>
