@@ -63,7 +63,8 @@ internal static class LateRunStages
             phase.Add(run.Lag);
         }
 
-        return new StageBreakdown(late.Count, created, asked, answered, answeredAfterStart, fired, phase);
+        var bySecond = late.GroupBy(r => r.IntendedStart.Second).OrderBy(g => g.Key).Select(g => (g.Key, g.Count())).ToList();
+        return new StageBreakdown(late.Count, created, asked, answered, answeredAfterStart, fired, phase) { BySecondOfMinute = bySecond };
     }
 
     private static async Task<List<Step>> StepsAsync(TableClient table, string instanceId, CancellationToken cancellationToken)
@@ -116,7 +117,8 @@ internal static class LateRunStages
 /// <summary>
 /// The late runs' stages, each relative to the occurrence's intended start: the run created (claimed by a scan), its
 /// admission asked (the early timer's step), answered (the step that took the answer; how many after the intended start),
-/// the first phase scheduled (the final timer's step) and started (the probe).
+/// the first phase scheduled (the final timer's step) and started (the probe); and how many were due at each second of
+/// the minute (a herd's neighbours show as the seconds just after its instant).
 /// </summary>
 internal sealed record StageBreakdown(
     int Runs,
@@ -125,4 +127,7 @@ internal sealed record StageBreakdown(
     Samples AdmissionAnswered,
     int AnsweredAfterStart,
     Samples PhaseScheduled,
-    Samples PhaseStarted);
+    Samples PhaseStarted)
+{
+    public IReadOnlyList<(int Second, int Runs)> BySecondOfMinute { get; init; } = [];
+}

@@ -89,6 +89,9 @@ internal static class ScaleReport
             {
                 md.AppendLine(inv, $"| {name} | {samples.Count:N0} | {Ms(samples, 10)} | {Ms(samples, 50)} | {Ms(samples, 90)} | {Ms(samples, 100)} |");
             }
+
+            md.AppendLine();
+            md.AppendLine(inv, $"The same runs by the second of the minute they were due at (second: runs): {string.Join(", ", st.BySecondOfMinute.Select(s => $"{s.Second}: {s.Runs}"))}.");
         }
 
         md.AppendLine();
