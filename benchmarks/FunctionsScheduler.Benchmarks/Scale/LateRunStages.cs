@@ -19,6 +19,8 @@ internal static class LateRunStages
 
     private const int MaxRuns = 400;
 
+    private const int MaxDetails = 40;
+
     public static async Task<StageBreakdown?> ReadAsync(
         string connectionString,
         string taskHub,
@@ -32,10 +34,12 @@ internal static class LateRunStages
         }
 
         var table = new TableClient(connectionString, taskHub + "InstanceHistory");
-        var (created, asked, answered, fired, phase) = (new Samples(), new Samples(), new Samples(), new Samples(), new Samples());
+        var (created, asked, answered, committed, fired, phase) = (new Samples(), new Samples(), new Samples(), new Samples(), new Samples(), new Samples());
         var answeredAfterStart = 0;
+        var details = new List<LateRun>();
         foreach (var run in late)
         {
+            (TimeSpan? askedAt, TimeSpan? answeredAt, TimeSpan? committedAt, TimeSpan? firedAt) = (null, null, null, null);
             var steps = await StepsAsync(table, run.RunId, cancellationToken);
             if (steps.Count == 0)
             {
@@ -46,30 +50,42 @@ internal static class LateRunStages
             var admitTask = steps.SelectMany(s => s.Scheduled).FirstOrDefault(t => t.Name == ActivityNames.AdmitRun);
             if (admitTask.Name is not null)
             {
-                asked.Add(steps.First(s => s.Scheduled.Contains(admitTask)).StartedUtc - run.IntendedStart);
+                askedAt = steps.First(s => s.Scheduled.Contains(admitTask)).StartedUtc - run.IntendedStart;
+                asked.Add(askedAt.Value);
                 if (steps.FirstOrDefault(s => s.Completed.Contains(admitTask.TaskId)) is { } answer)
                 {
                     var at = answer.StartedUtc - run.IntendedStart;
                     answered.Add(at);
+                    answeredAt = at;
+                    if (answer.WrittenUtc is { } written)
+                    {
+                        committedAt = written - run.IntendedStart;
+                        committed.Add(committedAt.Value);
+                    }
                     answeredAfterStart += at > TimeSpan.Zero ? 1 : 0;
                 }
             }
 
             if (steps.FirstOrDefault(s => s.Scheduled.Any(t => t.Name == ActivityNames.RunPhase)) is { } first)
             {
-                fired.Add(first.StartedUtc - run.IntendedStart);
+                firedAt = first.StartedUtc - run.IntendedStart;
+                fired.Add(firedAt.Value);
             }
 
             phase.Add(run.Lag);
+            if (run.IntendedStart.Second != 0 && details.Count < MaxDetails)
+            {
+                details.Add(new LateRun(run.RunId, run.IntendedStart, askedAt, answeredAt, committedAt, firedAt, run.Lag));
+            }
         }
 
         var bySecond = late.GroupBy(r => r.IntendedStart.Second).OrderBy(g => g.Key).Select(g => (g.Key, g.Count())).ToList();
-        return new StageBreakdown(late.Count, created, asked, answered, answeredAfterStart, fired, phase) { BySecondOfMinute = bySecond };
+        return new StageBreakdown(late.Count, created, asked, answered, answeredAfterStart, committed, fired, phase) { BySecondOfMinute = bySecond, OffMinute = details };
     }
 
     private static async Task<List<Step>> StepsAsync(TableClient table, string instanceId, CancellationToken cancellationToken)
     {
-        var events = new List<JsonElement>();
+        var events = new List<(JsonElement Event, DateTimeOffset? Written)>();
         await foreach (var row in table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {instanceId}"), cancellationToken: cancellationToken))
         {
             if (row.RowKey.Length == 0 || row.GetString("Events") is not { } json || !json.StartsWith('['))
@@ -84,18 +100,18 @@ internal static class LateRunStages
                 if (element.GetString() is { } text && text.StartsWith('{'))
                 {
                     using var e = JsonDocument.Parse(text);
-                    events.Add(e.RootElement.Clone());
+                    events.Add((e.RootElement.Clone(), row.Timestamp));
                 }
             }
         }
 
         var steps = new List<Step>();
-        foreach (var e in events)
+        foreach (var (e, written) in events)
         {
             switch (e.GetProperty("$kind").GetString())
             {
                 case "OrchestratorStarted":
-                    steps.Add(new Step(e.GetProperty("timestamp").GetDateTimeOffset(), [], []));
+                    steps.Add(new Step(e.GetProperty("timestamp").GetDateTimeOffset(), written, [], []));
                     break;
                 case "TaskScheduled" when steps.Count > 0:
                     steps[^1].Scheduled.Add((e.GetProperty("taskId").GetInt32(), e.GetProperty("name").GetString()!));
@@ -111,12 +127,14 @@ internal static class LateRunStages
         return steps;
     }
 
-    private sealed record Step(DateTimeOffset StartedUtc, List<(int TaskId, string Name)> Scheduled, List<int> Completed);
+    /// <summary>A step: its start (<c>OrchestratorStarted</c>) and when the table wrote its rows (their <c>Timestamp</c>, the commit).</summary>
+    private sealed record Step(DateTimeOffset StartedUtc, DateTimeOffset? WrittenUtc, List<(int TaskId, string Name)> Scheduled, List<int> Completed);
 }
 
 /// <summary>
 /// The late runs' stages, each relative to the occurrence's intended start: the run created (claimed by a scan), its
 /// admission asked (the early timer's step), answered (the step that took the answer; how many after the intended start),
+/// that step committed (its history rows' table timestamp: the final timer is armed only then),
 /// the first phase scheduled (the final timer's step) and started (the probe); and how many were due at each second of
 /// the minute (a herd's neighbours show as the seconds just after its instant).
 /// </summary>
@@ -126,8 +144,15 @@ internal sealed record StageBreakdown(
     Samples AdmissionAsked,
     Samples AdmissionAnswered,
     int AnsweredAfterStart,
+    Samples AnswerCommitted,
     Samples PhaseScheduled,
     Samples PhaseStarted)
 {
     public IReadOnlyList<(int Second, int Runs)> BySecondOfMinute { get; init; } = [];
+
+    /// <summary>Late runs not due at second 0 (the mix's herd instant), each with its stages.</summary>
+    public IReadOnlyList<LateRun> OffMinute { get; init; } = [];
 }
+
+/// <summary>One late run's stages relative to its intended start (null where its history lacks the step).</summary>
+internal sealed record LateRun(string RunId, DateTimeOffset IntendedStart, TimeSpan? Asked, TimeSpan? Answered, TimeSpan? AnswerCommitted, TimeSpan? Scheduled, TimeSpan Lag);

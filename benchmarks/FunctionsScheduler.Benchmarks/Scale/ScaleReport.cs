@@ -83,6 +83,7 @@ internal static class ScaleReport
                 ("run created (claimed by a scan)", st.Created),
                 ("admission asked (early timer's step)", st.AdmissionAsked),
                 ("admission's answer taken", st.AdmissionAnswered),
+                ("that step committed (final timer armed)", st.AnswerCommitted),
                 ("first phase scheduled (final timer's step)", st.PhaseScheduled),
                 ("first phase started (probe)", st.PhaseStarted),
             })
@@ -92,6 +93,18 @@ internal static class ScaleReport
 
             md.AppendLine();
             md.AppendLine(inv, $"The same runs by the second of the minute they were due at (second: runs): {string.Join(", ", st.BySecondOfMinute.Select(s => $"{s.Second}: {s.Runs}"))}.");
+            if (st.OffMinute.Count > 0)
+            {
+                md.AppendLine();
+                md.AppendLine("Those not due at second 0 (at most 40), ms relative to the intended start:");
+                md.AppendLine();
+                md.AppendLine("| due (UTC) | admission asked | answered | committed | first phase scheduled | first phase started |");
+                md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+                foreach (var r in st.OffMinute)
+                {
+                    md.AppendLine(inv, $"| {r.IntendedStart:HH:mm:ss.fff} | {Opt(r.Asked)} | {Opt(r.Answered)} | {Opt(r.AnswerCommitted)} | {Opt(r.Scheduled)} | {r.Lag.TotalMilliseconds:F0} |");
+                }
+            }
         }
 
         md.AppendLine();
@@ -105,6 +118,8 @@ internal static class ScaleReport
         md.AppendLine("- Handles = open file descriptors (`/proc/self/fd`); GC heap = heap size after the last GC (`GC.GetGCMemoryInfo().HeapSizeBytes`). Azurite runs in its own process and keeps everything in memory (every run's history included), so its own footprint grows with the runs; it is not in these figures.");
         return md.ToString();
     }
+
+    private static string Opt(TimeSpan? at) => at is { } t ? t.TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture) : "–";
 
     private static string Ms(Samples samples, int percent) =>
         samples.Count == 0 ? "–" : samples.Percentile(percent).TotalMilliseconds.ToString("F0", CultureInfo.InvariantCulture);

@@ -29,7 +29,7 @@ public sealed class RecentHerds
 
         foreach (var instant in _herds.Keys)
         {
-            if (instant < now - AdmissionLeads.NeighbourReach)
+            if (instant < now - AdmissionLeads.MaxReach)
             {
                 _herds.TryRemove(instant, out _);
             }

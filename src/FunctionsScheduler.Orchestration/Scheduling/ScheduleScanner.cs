@@ -175,7 +175,7 @@ public sealed partial class ScheduleScanner(
     /// <summary>A scan's horizon, and the herds (instant → due occurrences) its runs' admission leads are spread around.</summary>
     private sealed record ScanWindow(DateTimeOffset UpTo, IReadOnlyDictionary<DateTimeOffset, int> Herds)
     {
-        public TimeSpan? LeadFor(string runId, DateTimeOffset occurrenceUtc) => AdmissionLeads.For(runId, occurrenceUtc, Herds);
+        public TimeSpan? LeadFor(string runId, DateTimeOffset startUtc) => AdmissionLeads.For(runId, startUtc, Herds);
     }
 
     /// <summary>One decided occurrence of a claim.</summary>
@@ -374,7 +374,7 @@ public sealed partial class ScheduleScanner(
             {
                 TraceParent = SchedulerTelemetry.CurrentTraceParent(),
                 NotBeforeUtc = occurrence.Utc + jitter,
-                AdmissionLead = schedule.Definition.Overlap is null ? window.LeadFor(runId, occurrence.Utc) : null,
+                AdmissionLead = schedule.Definition.Overlap is null ? window.LeadFor(runId, occurrence.Utc + jitter) : null,
                 ExpectedDuration = schedule.LastRun?.AverageDuration,
                 Overlap = schedule.Definition.Overlap,
                 OnSuccess = schedule.Definition.OnSuccess,

@@ -8,7 +8,7 @@ namespace FunctionsScheduler.Orchestration.Tests.Scheduling;
 
 /// <summary>
 /// A herd (many occurrences at one instant) spreads its runs' admission checks over the seconds before the occurrence, each
-/// run at a point fixed by its id; an occurrence up to 3 s after a herd asks with the herd; a run alone keeps the usual
+/// run at a point fixed by its id; a run starting shortly after a herd asks with the herd; a run alone keeps the usual
 /// one second (its request carries no lead, as before).
 /// </summary>
 public sealed class AdmissionLeadTests(AzuriteFixture azurite) : IClassFixture<AzuriteFixture>
@@ -30,27 +30,32 @@ public sealed class AdmissionLeadTests(AzuriteFixture azurite) : IClassFixture<A
     }
 
     [Fact]
-    public void An_occurrence_up_to_3_s_after_a_herd_asks_with_the_herd_and_later_ones_alone()
+    public void A_run_starting_within_a_herds_reach_after_it_asks_with_the_herd_and_later_ones_alone()
     {
         var herdAt = ScannerRig.T0;
         var herds = new Dictionary<DateTimeOffset, int> { [herdAt] = 340, [herdAt.AddSeconds(-2)] = 100, [herdAt.AddSeconds(1)] = 5 };
+        var reach = AdmissionLeads.ReachOf(340);
+        Assert.Equal(TimeSpan.FromSeconds(4.4), reach);
+        Assert.Equal(TimeSpan.FromSeconds(1.21), AdmissionLeads.ReachOf(21));
+        Assert.Equal(AdmissionLeads.MaxReach, AdmissionLeads.ReachOf(5000));
 
-        // A member: its own spread. A neighbour: the nearest herd before it (not the one 2 s earlier, not the 5 at +1 s).
+        // A member starting at its instant: its own spread. A run starting after it (a neighbour, or a member or another
+        // schedule's occurrence delayed there by jitter): the nearest herd before it, not the one 2 s earlier nor the 5 at +1 s.
         Assert.Equal(AdmissionLeads.For("r-member", 340), AdmissionLeads.For("r-member", herdAt, herds));
-        for (var ms = 1; ms <= 3000; ms += 333)
+        for (var ms = 1; ms <= reach.TotalMilliseconds; ms += 333)
         {
             var lead = AdmissionLeads.For($"r-{ms}", herdAt.AddMilliseconds(ms), herds);
             Assert.Equal(TimeSpan.FromMilliseconds(ms) + AdmissionLeads.For($"r-{ms}", 340), lead);
         }
 
         // Past the reach, before the herd (its usual second already falls before the herd's firing), or with no herd: none.
-        Assert.Null(AdmissionLeads.For("r-late", herdAt + AdmissionLeads.NeighbourReach + TimeSpan.FromMilliseconds(1), herds));
+        Assert.Null(AdmissionLeads.For("r-late", herdAt + reach + TimeSpan.FromMilliseconds(1), herds));
         Assert.Null(AdmissionLeads.For("r-before", herdAt.AddSeconds(-3), herds));
         Assert.Null(AdmissionLeads.For("r-quiet", herdAt.AddSeconds(1), new Dictionary<DateTimeOffset, int> { [herdAt] = AdmissionLeads.HerdThreshold }));
     }
 
     [Fact]
-    public async Task A_neighbour_claimed_by_a_later_scan_than_its_herd_still_asks_with_it()
+    public async Task A_run_starting_just_after_a_herd_asks_with_it_even_when_a_later_scan_claims_it()
     {
         var ct = TestContext.Current.CancellationToken;
         var t0 = ScannerRig.T0;
@@ -61,19 +66,29 @@ public sealed class AdmissionLeadTests(AzuriteFixture azurite) : IClassFixture<A
             await rig.Schedules.CreateAsync(ScannerRig.EveryTenSeconds("acme", $"herd-{i:D2}", herdAt), ct);
         }
 
-        await rig.Schedules.CreateAsync(Offset(ScannerRig.EveryTenSeconds("acme", "neighbour", herdAt.AddSeconds(2)), "2/10 * * * * *"), ct);
+        // A schedule due a second before the herd whose jitter moves its start just after the herd's instant.
+        var reach = AdmissionLeads.ReachOf(30);
+        var jitterMax = TimeSpan.FromSeconds(2);
+        var jitteredId = Enumerable.Range(0, 100).Select(i => $"jittered-{i}")
+            .First(id => ScheduleJitter.For(id, herdAt.AddSeconds(-1), jitterMax) is var j && j > TimeSpan.FromSeconds(1) && j <= TimeSpan.FromSeconds(1) + reach);
+        var jittered = Offset(ScannerRig.EveryTenSeconds("acme", jitteredId, herdAt.AddSeconds(-1)), "9/10 * * * * *");
+        await rig.Schedules.CreateAsync(jittered with { Definition = jittered.Definition with { Jitter = jitterMax } }, ct);
+        await rig.Schedules.CreateAsync(Offset(ScannerRig.EveryTenSeconds("acme", "neighbour", herdAt.AddSeconds(1)), "1/10 * * * * *"), ct);
         await rig.Schedules.CreateAsync(Offset(ScannerRig.EveryTenSeconds("acme", "further", herdAt.AddSeconds(5)), "5/10 * * * * *"), ct);
-        var scanner = rig.NewScanner(lookahead: TimeSpan.FromSeconds(21));
+        var scanner = rig.NewScanner(lookahead: TimeSpan.FromSeconds(20.5));
 
         // The herd is claimed first; its due entries then move on to +30 s, so the next scans no longer see it due.
-        Assert.Equal(30, (await scanner.ScanAsync(ct)).Started);
-        rig.Clock.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(31, (await scanner.ScanAsync(ct)).Started);
+        rig.Clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal(1, (await scanner.ScanAsync(ct)).Started);
-        rig.Clock.Advance(TimeSpan.FromSeconds(3));
+        rig.Clock.Advance(TimeSpan.FromSeconds(4));
         Assert.Equal(1, (await scanner.ScanAsync(ct)).Started);
 
-        var neighbour = RunIds.ForOccurrence("acme", "neighbour", herdAt.AddSeconds(2));
-        Assert.Equal(TimeSpan.FromSeconds(2) + AdmissionLeads.For(neighbour, 30), (await RequestAsync(rig, neighbour)).AdmissionLead);
+        var neighbour = RunIds.ForOccurrence("acme", "neighbour", herdAt.AddSeconds(1));
+        Assert.Equal(TimeSpan.FromSeconds(1) + AdmissionLeads.For(neighbour, 30), (await RequestAsync(rig, neighbour)).AdmissionLead);
+        var jitteredRun = RunIds.ForOccurrence("acme", jitteredId, herdAt.AddSeconds(-1));
+        var jitteredStart = herdAt.AddSeconds(-1) + ScheduleJitter.For(jitteredId, herdAt.AddSeconds(-1), jitterMax);
+        Assert.Equal(jitteredStart - herdAt + AdmissionLeads.For(jitteredRun, 30), (await RequestAsync(rig, jitteredRun)).AdmissionLead);
         Assert.Null((await RequestAsync(rig, RunIds.ForOccurrence("acme", "further", herdAt.AddSeconds(5)))).AdmissionLead);
     }
 
