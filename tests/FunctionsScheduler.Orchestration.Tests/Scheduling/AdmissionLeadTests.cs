@@ -58,13 +58,7 @@ public sealed class AdmissionLeadTests(AzuriteFixture azurite) : IClassFixture<A
     public async Task A_run_starting_just_after_a_herd_asks_with_it_even_when_a_later_scan_claims_it()
     {
         var ct = TestContext.Current.CancellationToken;
-        var t0 = ScannerRig.T0;
-        var rig = await ScannerRig.CreateAsync(azurite, t0);
-        var herdAt = t0.AddSeconds(20);
-        for (var i = 0; i < 30; i++)
-        {
-            await rig.Schedules.CreateAsync(ScannerRig.EveryTenSeconds("acme", $"herd-{i:D2}", herdAt), ct);
-        }
+        var (rig, herdAt, _) = await HerdOf30Async();
 
         // A schedule due a second before the herd whose jitter moves its start just after the herd's instant.
         var reach = AdmissionLeads.ReachOf(30);
@@ -96,14 +90,8 @@ public sealed class AdmissionLeadTests(AzuriteFixture azurite) : IClassFixture<A
     public async Task A_scan_gives_the_runs_of_a_herd_a_spread_lead_and_a_run_alone_none()
     {
         var ct = TestContext.Current.CancellationToken;
+        var (rig, herdAt, herd) = await HerdOf30Async();
         var t0 = ScannerRig.T0;
-        var rig = await ScannerRig.CreateAsync(azurite, t0);
-        var herdAt = t0.AddSeconds(20);
-        var herd = Enumerable.Range(0, 30).Select(i => $"herd-{i:D2}").ToList();
-        foreach (var id in herd)
-        {
-            await rig.Schedules.CreateAsync(ScannerRig.EveryTenSeconds("acme", id, herdAt), ct);
-        }
 
         await rig.Schedules.CreateAsync(Offset(ScannerRig.EveryTenSeconds("acme", "alone", t0.AddSeconds(15)), "*/15 * * * * *"), ct);
         var scanner = rig.NewScanner(lookahead: TimeSpan.FromSeconds(25));
@@ -121,6 +109,20 @@ public sealed class AdmissionLeadTests(AzuriteFixture azurite) : IClassFixture<A
         Assert.All(leads, l => Assert.InRange(l, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(1299)));
         Assert.True(leads.Distinct().Count() > 10, string.Join(", ", leads));
         Assert.Null((await RequestAsync(rig, RunIds.ForOccurrence("acme", "alone", t0.AddSeconds(15)))).AdmissionLead);
+    }
+
+    /// <summary>A rig at <see cref="ScannerRig.T0"/> with 30 schedules due together 20 s later (a herd).</summary>
+    private async Task<(ScannerRig Rig, DateTimeOffset HerdAt, List<string> Herd)> HerdOf30Async()
+    {
+        var rig = await ScannerRig.CreateAsync(azurite, ScannerRig.T0);
+        var herdAt = ScannerRig.T0.AddSeconds(20);
+        var herd = Enumerable.Range(0, 30).Select(i => $"herd-{i:D2}").ToList();
+        foreach (var id in herd)
+        {
+            await rig.Schedules.CreateAsync(ScannerRig.EveryTenSeconds("acme", id, herdAt), TestContext.Current.CancellationToken);
+        }
+
+        return (rig, herdAt, herd);
     }
 
     private static StoredSchedule Offset(StoredSchedule schedule, string cron) =>
