@@ -5,6 +5,7 @@ using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Azure.Storage.Queues;
 using Azure.Storage.Queues.Models;
+using FunctionsScheduler.Durable;
 using FunctionsScheduler.Durable.Diagnostics;
 using FunctionsScheduler.Engine.History;
 using FunctionsScheduler.Engine.Orchestrations;
@@ -106,16 +107,7 @@ internal sealed class TaskHubStorage
     }
 
     /// <summary>Stable partition of an instance (FNV-1a of its UTF-8 id), the same in every process and run.</summary>
-    public int PartitionOf(string instanceId)
-    {
-        var hash = 2166136261u;
-        foreach (var b in Encoding.UTF8.GetBytes(instanceId))
-        {
-            hash = unchecked((hash ^ b) * 16777619u);
-        }
-
-        return (int)(hash % (uint)Options.PartitionCount);
-    }
+    public int PartitionOf(string instanceId) => (int)(StableHash.Fnv1a32(instanceId) % (uint)Options.PartitionCount);
 
     // ---- payloads ----
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text;
+using FunctionsScheduler.Durable;
 
 namespace FunctionsScheduler.Storage.Scheduling;
 
@@ -12,8 +12,6 @@ namespace FunctionsScheduler.Storage.Scheduling;
 internal static class DueIndexKeys
 {
     private const string BucketFormat = "yyyyMMddHHmm";
-    private const uint FnvOffsetBasis = 2166136261;
-    private const uint FnvPrime = 16777619;
 
     /// <summary>The bare due minute: the PartitionKey of unsharded rows and the prefix of sharded ones.</summary>
     public static string Bucket(DateTimeOffset dueUtc) => dueUtc.UtcDateTime.ToString(BucketFormat, CultureInfo.InvariantCulture);
@@ -30,21 +28,6 @@ internal static class DueIndexKeys
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(shards, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(shards, StorageOptions.MaxDueIndexShards);
-        return (int)(Fnv1a($"{tenant}_{scheduleId}") % (uint)shards);
-    }
-
-    /// <summary>32-bit FNV-1a over the UTF-8 bytes of <paramref name="value"/>.</summary>
-    public static uint Fnv1a(string value)
-    {
-        var length = Encoding.UTF8.GetByteCount(value);
-        Span<byte> bytes = length <= 512 ? stackalloc byte[length] : new byte[length];
-        Encoding.UTF8.GetBytes(value, bytes);
-        var hash = FnvOffsetBasis;
-        foreach (var b in bytes)
-        {
-            hash = unchecked((hash ^ b) * FnvPrime);
-        }
-
-        return hash;
+        return (int)(StableHash.Fnv1a32($"{tenant}_{scheduleId}") % (uint)shards);
     }
 }
