@@ -22,6 +22,7 @@ public sealed class EngineMetrics
         Meter.CreateObservableCounter("scheduler.engine.steps.abandoned", () => Sum(m => m.AbandonedSteps), "{step}", "Steps abandoned because another writer changed the instance first.");
         Meter.CreateObservableCounter("scheduler.engine.activities", () => Sum(m => m.Activities), "{activity}", "Activity invocations the embedded engine ran.");
         Meter.CreateObservableCounter("scheduler.engine.history_loads", () => Sum(m => m.HistoryLoads), "{load}", "Steps that read history from storage (cache misses).");
+        Meter.CreateObservableCounter("scheduler.engine.replays", () => Sum(m => m.Replays), "{replay}", "Orchestrator runs from the start of history (the rest continue a live orchestrator).");
     }
 
     public EngineMetrics() => Live.Add(this, null);
@@ -31,6 +32,7 @@ public sealed class EngineMetrics
     private long _steps;
     private long _activities;
     private long _historyLoads;
+    private long _replays;
     private long _abandonedSteps;
     private long _timersFiredInMemory;
     private long _localActivityStarts;
@@ -47,6 +49,9 @@ public sealed class EngineMetrics
 
     /// <summary>Steps that had to read history from storage (cache misses).</summary>
     public long HistoryLoads => Interlocked.Read(ref _historyLoads);
+
+    /// <summary>Rounds that replayed the orchestrator from the start of its history (no live one to continue).</summary>
+    public long Replays => Interlocked.Read(ref _replays);
 
     /// <summary>Steps abandoned because another writer changed the instance first.</summary>
     public long AbandonedSteps => Interlocked.Read(ref _abandonedSteps);
@@ -73,6 +78,8 @@ public sealed class EngineMetrics
     internal void Activity() => Interlocked.Increment(ref _activities);
 
     internal void HistoryLoad() => Interlocked.Increment(ref _historyLoads);
+
+    internal void Replay() => Interlocked.Increment(ref _replays);
 
     internal void AbandonedStep() => Interlocked.Increment(ref _abandonedSteps);
 }

@@ -81,14 +81,20 @@ public sealed class OrchestrationTests(AzuriteFixture azurite)
     public async Task Replay_that_schedules_a_different_activity_fails_the_instance_naming_both()
     {
         var probe = new Probe();
-        await using var host = await EngineHost.StartAsync(azurite, AzuriteFixture.UniqueName("hub"), probe);
+        var hub = AzuriteFixture.UniqueName("hub");
         var id = AzuriteFixture.UniqueName("i");
-        await host.Client.StartNewAsync("Branching", id, null, TestContext.Current.CancellationToken);
-        await host.WaitUntilAsync(id, _ => probe.Calls("Echo:x") == 1);
-        await host.WaitUntilAsync(id, s => s.RuntimeStatus == OrchestrationStatus.Running);
-        await Task.Delay(200, TestContext.Current.CancellationToken); // let the activity result be recorded
+        await using (var before = await EngineHost.StartAsync(azurite, hub, probe))
+        {
+            await before.Client.StartNewAsync("Branching", id, null, TestContext.Current.CancellationToken);
+            await before.WaitUntilAsync(id, _ => probe.Calls("Echo:x") == 1);
+            await before.WaitUntilAsync(id, s => s.RuntimeStatus == OrchestrationStatus.Running);
+            await Task.Delay(200, TestContext.Current.CancellationToken); // let the activity result be recorded
+        }
 
+        // The code changes as it does in a deploy: in a new process, which replays the instance's history (the old one's
+        // live orchestrator would simply go on).
         probe.Flag = true;
+        await using var host = await EngineHost.StartAsync(azurite, hub, probe);
         await host.Client.RaiseEventAsync(id, "go", "now", TestContext.Current.CancellationToken);
         var state = await host.WaitAsync(id);
 
@@ -124,6 +130,34 @@ public sealed class OrchestrationTests(AzuriteFixture azurite)
         Assert.Equal(1, probe.Calls("Echo:" + output[0]));
         Assert.Equal(5, Guid.Parse(output[0]).Version);
         Assert.Equal("False", output[3]);
+    }
+
+    [Fact]
+    public async Task A_process_replays_an_instance_once_and_then_feeds_its_live_orchestrator_only_new_events()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var probe = new Probe();
+        var hub = AzuriteFixture.UniqueName("hub");
+        var id = AzuriteFixture.UniqueName("i");
+        await using (var first = await EngineHost.StartAsync(azurite, hub, probe))
+        {
+            // Start, an activity, a custom status, then a wait: one replay (the start), the activity's result continues it.
+            await first.Client.StartNewAsync("StepThenWait", id, null, ct);
+            await first.WaitUntilAsync(id, s => s.SerializedCustomStatus is not null);
+            Assert.Equal(1, first.Engine.Metrics.Replays);
+        }
+
+        // Another process has no live orchestrator: it replays the history once, then continues that one.
+        await using var second = await EngineHost.StartAsync(azurite, hub, probe);
+        await second.Client.RaiseEventAsync(id, "go", "now", ct);
+        var state = await second.WaitAsync(id);
+
+        Assert.Equal(OrchestrationStatus.Completed, state.RuntimeStatus);
+        Assert.Equal($"{id}-first|now|{id}-second", state.ReadOutputAs<string>());
+        Assert.Equal("waiting", state.ReadCustomStatusAs<System.Text.Json.JsonElement>().GetProperty("stage").GetString());
+        Assert.Equal(1, probe.Calls($"Echo:{id}-first"));
+        Assert.Equal(1, probe.Calls($"Echo:{id}-second"));
+        Assert.Equal(1, second.Engine.Metrics.Replays);
     }
 
     [Fact]

@@ -85,9 +85,9 @@ internal sealed class OrchestrationStepper
     private async Task StepCoreAsync(string instanceId, IReadOnlyList<InboundMessage> messages, StepFeed feed, CancellationToken cancellationToken)
     {
         // An instance this process committed last needs no read: the commit below is guarded by the cached row (see InstanceCache).
-        if (_cache.TryGetCommitted(instanceId, out var cachedRow, out var cachedHistory))
+        if (_cache.TryGetCommitted(instanceId, out var cachedRow, out var cachedHistory, out var live))
         {
-            if (await StepWithAsync(cachedRow, cachedHistory, fromCache: true, rowUnread: true, instanceId, messages, feed, cancellationToken).ConfigureAwait(false))
+            if (await StepWithAsync(cachedRow, cachedHistory, fromCache: true, rowUnread: true, instanceId, messages, feed, cancellationToken, live).ConfigureAwait(false))
             {
                 return;
             }
@@ -138,7 +138,7 @@ internal sealed class OrchestrationStepper
     /// commits once instead of once per hop. Their side effects happen before the commit either way (activities are
     /// dispatched before it, and run at least once), and everything the rounds add is committed in one transaction.
     /// </summary>
-    private async Task<bool> StepWithAsync(InstanceRow row, IReadOnlyList<HistoryEvent> history, bool fromCache, bool rowUnread, string instanceId, IReadOnlyList<InboundMessage> messages, StepFeed feed, CancellationToken cancellationToken)
+    private async Task<bool> StepWithAsync(InstanceRow row, IReadOnlyList<HistoryEvent> history, bool fromCache, bool rowUnread, string instanceId, IReadOnlyList<InboundMessage> messages, StepFeed feed, CancellationToken cancellationToken, LiveOrchestration? live = null)
     {
         var now = _timeProvider.GetUtcNow();
         var plan = Plan(row, history, messages, now, row.Status);
@@ -181,7 +181,7 @@ internal sealed class OrchestrationStepper
             added.AddRange(plan.Added);
             consumed.AddRange(plan.Consumed);
             deferred.AddRange(plan.Deferred);
-            var round = Replay(row, instanceId, all, replayBoundary, plan, now);
+            var round = Replay(row, instanceId, all, replayBoundary, plan, ref live);
             status = round.Status;
             output = round.Output;
             failure = round.Failure;
@@ -297,7 +297,8 @@ internal sealed class OrchestrationStepper
         }
         else
         {
-            _cache.Set(row, all);
+            // A live orchestrator goes with the committed history: the next step feeds it the events after those it saw.
+            _cache.Set(row, all, live);
             foreach (var timer in added.OfType<TimerCreated>())
             {
                 _timers.Arm(instanceId, row.ExecutionId, timer.TaskId, timer.FireAt);
@@ -312,7 +313,7 @@ internal sealed class OrchestrationStepper
     /// One replay over <paramref name="all"/> (events from <paramref name="replayBoundary"/> on are new); the actions it
     /// takes are returned, and their dispatches added to <paramref name="plan"/>'s outbound messages.
     /// </summary>
-    private RoundResult Replay(InstanceRow row, string instanceId, IReadOnlyList<HistoryEvent> all, int replayBoundary, StepPlan plan, DateTimeOffset now)
+    private RoundResult Replay(InstanceRow row, string instanceId, IReadOnlyList<HistoryEvent> all, int replayBoundary, StepPlan plan, ref LiveOrchestration? live)
     {
         if (plan.Terminated is { } reason)
         {
@@ -334,7 +335,19 @@ internal sealed class OrchestrationStepper
             return new RoundResult(OrchestrationStatus.Failed, null, $"Orchestrator '{row.Name}' is not registered with this engine.", false, null, []);
         }
 
-        var result = OrchestrationExecutor.Run(instanceId, all, replayBoundary, orchestrator);
+        // A live orchestrator of this execution (kept by the previous step) is fed only the new events; otherwise replay.
+        var result = live is { } l && l.ExecutionId == row.ExecutionId ? OrchestrationExecutor.Continue(l, all, replayBoundary) : null;
+        if (result is null)
+        {
+            result = OrchestrationExecutor.Run(instanceId, all, replayBoundary, orchestrator, row.ExecutionId, out live);
+            _storage.Metrics.Replay();
+        }
+
+        if (result.Status is not OrchestrationStatus.Running)
+        {
+            live = null;
+        }
+
         foreach (var action in result.NewActions)
         {
             // A timer needs no queue message: its TimerCreated event is the durable record, the partition's owner wakes it

@@ -161,6 +161,16 @@ internal sealed class ReplayContext : IOrchestrationContext
         return new Guid(hash.AsSpan(0, 16), bigEndian: true);
     }
 
+    /// <summary>
+    /// A live orchestrator's next step begins: what the previous one took (its actions, its custom status) is committed,
+    /// so only what this step does is reported.
+    /// </summary>
+    internal void BeginStep()
+    {
+        _newActions.Clear();
+        CustomStatusSet = false;
+    }
+
     /// <summary>Completes the durable task a TaskCompleted/TaskFailed/TimerFired event belongs to.</summary>
     internal void Deliver(int taskId, HistoryEvent result)
     {
