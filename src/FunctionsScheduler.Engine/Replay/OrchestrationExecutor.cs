@@ -32,13 +32,10 @@ internal sealed class LiveOrchestration(ReplayContext context, Task<string?> run
 /// <summary>Replays an orchestrator over its history on one thread, completing durable tasks in history order.</summary>
 internal static class OrchestrationExecutor
 {
-    /// <summary>Replays <paramref name="history"/>; IsReplaying is true for events before <paramref name="replayBoundary"/> (seen by earlier steps).</summary>
-    public static ReplayResult Run(string instanceId, IReadOnlyList<HistoryEvent> history, int replayBoundary, Func<IOrchestrationContext, Task<string?>> orchestrator) =>
-        Run(instanceId, history, replayBoundary, orchestrator, executionId: "", out _);
-
     /// <summary>
-    /// As <see cref="Run(string, IReadOnlyList{HistoryEvent}, int, Func{IOrchestrationContext, Task{string}})"/>; when the
-    /// orchestrator is left running, <paramref name="live"/> is it, to be fed the next step's events (<see cref="Continue"/>).
+    /// Replays <paramref name="history"/>; IsReplaying is true for events before <paramref name="replayBoundary"/> (seen by
+    /// earlier steps). When the orchestrator is left running, <paramref name="live"/> is it, to be fed the next step's
+    /// events (<see cref="Continue"/>).
     /// </summary>
     public static ReplayResult Run(string instanceId, IReadOnlyList<HistoryEvent> history, int replayBoundary, Func<IOrchestrationContext, Task<string?>> orchestrator, string executionId, out LiveOrchestration? live)
     {
